@@ -1,0 +1,178 @@
+"""Named gate checks. A workflow's ``requires`` names them; an unknown name is a load error.
+
+Adding a check: one function here with ``@check(name, ru=..., en=...)``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import exists, func, select
+from sqlmodel import Session
+
+from engine.errors import Unmet
+from engine.models import (
+    CRITICAL_SCORE,
+    UNRESOLVED_RISK,
+    Action,
+    Artefact,
+    Event,
+    Measurement,
+    Metric,
+    Problem,
+    Project,
+    Risk,
+)
+from engine.text import Text
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    session: Session
+    project: Project
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    holds: Callable[[CheckContext], bool]
+    text: Text
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str, *, ru: str, en: str):
+    def register(fn: Callable[[CheckContext], bool]) -> Callable[[CheckContext], bool]:
+        CHECKS[name] = Check(name, fn, Text(ru, en))
+        return fn
+    return register
+
+
+def evaluate(session: Session, project: Project, names: tuple[str, ...] | list[str]) -> list[Unmet]:
+    """The unmet checks among ``names``, in order, each with what to do."""
+    ctx = CheckContext(session, project)
+    return [Unmet(n, CHECKS[n].text) for n in names if not CHECKS[n].holds(ctx)]
+
+
+def _any(ctx: CheckContext, stmt) -> bool:
+    return bool(ctx.session.exec(select(exists(stmt))).one()[0])  # type: ignore[call-overload]
+
+
+def _artefact(kind: str) -> Callable[[CheckContext], bool]:
+    def holds(ctx: CheckContext) -> bool:
+        return _any(ctx, select(Artefact.id).where(Artefact.project_id == ctx.project.id,
+                                                   Artefact.kind == kind))
+    return holds
+
+
+def _metrics(ctx: CheckContext) -> list[Metric]:
+    return list(ctx.session.exec(select(Metric).where(Metric.project_id == ctx.project.id)  # type: ignore[call-overload]
+                                 ).scalars())
+
+
+check("current_state_mapped", ru="Добавьте карту текущего состояния",
+      en="Add a current-state map")(_artefact("current_state_map"))
+check("target_state_mapped", ru="Добавьте карту целевого состояния",
+      en="Add a target-state map")(_artefact("target_state_map"))
+check("standard_documented", ru="Добавьте стандарт (алгоритм, СОП)",
+      en="Add the standard (algorithm, SOP)")(_artefact("standard"))
+check("report_attached", ru="Приложите итоговый отчёт по проекту",
+      en="Attach the closing report")(_artefact("report"))
+
+
+@check("problems_listed", ru="Внесите хотя бы одну проблему в реестр проблем",
+       en="Register at least one problem")
+def problems_listed(ctx: CheckContext) -> bool:
+    return _any(ctx, select(Problem.id).where(Problem.project_id == ctx.project.id))
+
+
+@check("baselines_recorded", ru="Добавьте показатели и укажите текущее (базовое) значение каждого",
+       en="Add metrics and record a baseline for each")
+def baselines_recorded(ctx: CheckContext) -> bool:
+    metrics = _metrics(ctx)
+    return bool(metrics) and all(m.baseline is not None for m in metrics)
+
+
+@check("targets_set", ru="Укажите целевое значение каждого показателя",
+       en="Set a target for every metric")
+def targets_set(ctx: CheckContext) -> bool:
+    metrics = _metrics(ctx)
+    return bool(metrics) and all(m.target is not None for m in metrics)
+
+
+@check("action_plan_ready", ru="Составьте план мероприятий: хотя бы одно мероприятие, у каждого срок",
+       en="Make an action plan: at least one action, each with a due date")
+def action_plan_ready(ctx: CheckContext) -> bool:
+    pid = ctx.project.id
+    has_any = _any(ctx, select(Action.id).where(Action.project_id == pid))
+    undated = _any(ctx, select(Action.id).where(Action.project_id == pid,
+                                                Action.due_on.is_(None)))  # type: ignore[union-attr]
+    return has_any and not undated
+
+
+@check("actions_closed", ru="Завершите или отмените все мероприятия плана",
+       en="Mark every action done or dropped")
+def actions_closed(ctx: CheckContext) -> bool:
+    return not _any(ctx, select(Action.id).where(Action.project_id == ctx.project.id,
+                                                 Action.status == "open"))
+
+
+def implement_entered_on(ctx: CheckContext) -> date | None:
+    """The UTC day the project last entered ``implement`` (from the event log)."""
+    at = ctx.session.exec(select(func.max(Event.at)).where(  # type: ignore[call-overload]
+        Event.project_id == ctx.project.id, Event.kind == "state_changed",
+        Event.to_state == "implement")).one()[0]
+    if at is None and ctx.project.state == "implement":
+        at = ctx.project.state_entered_at
+    if at is None:
+        return None
+    from engine.clock import as_utc
+    return as_utc(at).date()
+
+
+@check("result_measured", ru="Измерьте каждый показатель после внедрения изменений",
+       en="Measure every metric after the change")
+def result_measured(ctx: CheckContext) -> bool:
+    metrics = _metrics(ctx)
+    since = implement_entered_on(ctx)
+    if not metrics or since is None:
+        return False
+    measured = set(ctx.session.exec(select(Measurement.metric_id).where(  # type: ignore[call-overload]
+        Measurement.metric_id.in_([m.id for m in metrics]),  # type: ignore[union-attr]
+        Measurement.measured_on >= since)).scalars())
+    return all(m.id in measured for m in metrics)
+
+
+@check("no_critical_risks", ru="Снизьте или закройте критические риски (оценка 15 и выше)",
+       en="Mitigate or close the critical risks (score 15 or more)")
+def no_critical_risks(ctx: CheckContext) -> bool:
+    return not _any(ctx, select(Risk.id).where(Risk.project_id == ctx.project.id,
+                                               Risk.status.in_(UNRESOLVED_RISK),  # type: ignore[attr-defined]
+                                               Risk.score >= CRITICAL_SCORE))
+
+
+def latest_values(session: Session, metric_ids: list[int]) -> dict[int, float]:
+    """The latest measurement of each metric (by date, then by record order)."""
+    if not metric_ids:
+        return {}
+    rows = session.exec(select(Measurement.metric_id, Measurement.value)  # type: ignore[call-overload]
+                        .where(Measurement.metric_id.in_(metric_ids))  # type: ignore[union-attr]
+                        .order_by(Measurement.metric_id, Measurement.measured_on, Measurement.id)).all()
+    return {mid: value for mid, value in rows}
+
+
+def meets_target(direction: str, value: float, target: float) -> bool:
+    return value <= target if direction == "decrease" else value >= target
+
+
+@check("targets_reached", ru="Добейтесь целевых значений: последний замер каждого показателя должен достигать цели",
+       en="Reach the targets: the latest measurement of every metric must meet its target")
+def targets_reached(ctx: CheckContext) -> bool:
+    metrics = _metrics(ctx)
+    if not metrics:
+        return False
+    latest = latest_values(ctx.session, [m.id for m in metrics])  # type: ignore[misc]
+    return all(m.target is not None and m.id in latest
+               and meets_target(m.direction, latest[m.id], m.target) for m in metrics)

@@ -1,0 +1,202 @@
+"""The console script ``leanschool`` (API.md). Every command exits 0 on success and
+non-zero with a one-line message on stderr on error, never with a traceback."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from engine import config
+from engine.db import Store, migrate
+from engine.errors import DomainError, ValidationFailed
+from engine.policy import SYSTEM
+from engine.workflow import WorkflowError, load_dir
+
+LOCALE = "en" if os.environ.get("LEANSCHOOL_LOCALE", "ru").startswith("en") else "ru"
+log = logging.getLogger("leanschool")
+
+
+class CliError(click.ClickException):
+    def show(self, file: Any = None) -> None:
+        click.echo(f"leanschool: {self.message}", err=True)
+
+
+def _message(exc: DomainError) -> str:
+    if isinstance(exc, ValidationFailed):
+        return "; ".join(f"{k}: {v}" for k, v in exc.field_messages(LOCALE).items())
+    return exc.message(LOCALE)
+
+
+def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain and unexpected errors into one line on stderr and exit 1."""
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except WorkflowError as exc:
+            for line in str(exc).splitlines():
+                click.echo(line, err=True)
+            raise SystemExit(1) from None
+        except DomainError as exc:
+            raise CliError(_message(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("LEANSCHOOL_DEBUG"):
+                traceback.print_exc()
+            raise CliError(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+    return wrapper
+
+
+def open_store(init: bool = True) -> Store:
+    """Load the workflows (a broken file stops here), migrate, and open the database."""
+    registry = load_dir(config.workflows_dir())
+    url = config.database_url()
+    if init:
+        migrate(url)
+    return Store(url, registry)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Lean School: ПСР-проекты of schools, kindergartens and colleges."""
+
+
+@main.command()
+@friendly
+def init() -> None:
+    """Create or upgrade the database to the latest migration."""
+    open_store().dispose()
+    click.echo(f"database ready: {_safe_url(config.database_url())}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command()
+@click.option("--reset", is_flag=True, help="Empty the database first.")
+@click.option("--scale", type=click.IntRange(1, 1_000_000), default=None,
+              help="Generate a region with N projects instead of the Oryol demo.")
+@friendly
+def demo(reset: bool, scale: int | None) -> None:
+    """Load the demo region and print the demo accounts."""
+    from engine import demo as demo_mod
+
+    store = open_store()
+    try:
+        accounts = demo_mod.load(store, reset=reset, scale=scale, echo=click.echo)
+    finally:
+        store.dispose()
+    click.echo("")
+    click.echo("Демо-учётные записи (логин / пароль / роль):")
+    for acc in accounts:
+        click.echo(f"  {acc['email']:<32} {acc['password']:<14} {acc['role']}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+@click.option("--threads", default=8, type=int, show_default=True)
+@friendly
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the web UI with a production WSGI server (waitress)."""
+    from waitress import serve as waitress_serve
+
+    from webui import create_app
+
+    app = create_app()
+    click.echo(f"Lean School: http://{host}:{port}/")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="leanschool")
+
+
+@main.group()
+def user() -> None:
+    """Users."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(["member", "head", "curator", "admin"]))
+@click.option("--org", "org_id", type=int, default=None)
+@click.option("--region", "region_id", type=int, default=None)
+@friendly
+def user_create(email: str, name: str, password: str, role: str, org_id: int | None,
+                region_id: int | None) -> None:
+    """Create a user and grant a role; prints the user id."""
+    from engine.services import create_user
+
+    store = open_store()
+    try:
+        with store.uow() as uow:
+            u = create_user(uow, SYSTEM, {"email": email, "name": name, "password": password,
+                                          "role": role, "org_id": org_id, "region_id": region_id})
+        click.echo(u.id)
+    finally:
+        store.dispose()
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("email")
+@friendly
+def token_create(email: str) -> None:
+    """Print a new API token for the user (only its hash is stored)."""
+    from engine.services import create_token
+
+    store = open_store()
+    try:
+        with store.uow() as uow:
+            value = create_token(uow, SYSTEM, email)
+        click.echo(value)
+    finally:
+        store.dispose()
+
+
+@token.command("revoke")
+@click.argument("email")
+@friendly
+def token_revoke(email: str) -> None:
+    """Revoke all of the user's tokens."""
+    from engine.services import revoke_tokens
+
+    store = open_store()
+    try:
+        with store.uow() as uow:
+            n = revoke_tokens(uow, SYSTEM, email)
+        click.echo(f"revoked: {n}")
+    finally:
+        store.dispose()
+
+
+@main.group()
+def workflows() -> None:
+    """Workflow files."""
+
+
+@workflows.command("check")
+@click.argument("directory", required=False)
+@friendly
+def workflows_check(directory: str | None) -> None:
+    """Validate workflow files; exit 1 with file:field: message on error."""
+    registry = load_dir(config.workflows_dir(directory))
+    for wf in registry.all():
+        click.echo(f"{wf.source_file}: {wf.id} v{wf.version}: OK "
+                   f"({len(wf.states)} states, {len(wf.transitions)} transitions)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Database engine, sessions, the unit of work and migrations."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from engine.workflow import WorkflowRegistry
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = REPO_ROOT / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a SQLAlchemy URL; SQLite gets foreign keys and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        eng = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(eng, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return eng
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` with Alembic (never create_all)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, revision)
+
+
+class Store:
+    """What the services need from the outside world: the database and the workflows.
+
+    One per app (or CLI run); nothing is shared between apps.
+    """
+
+    def __init__(self, url: str, workflows: WorkflowRegistry):
+        self.url = url
+        self.engine = make_engine(url)
+        self.workflows = workflows
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    """A transaction: rolls back unless ``commit()`` is called.
+
+    with store.uow() as uow:
+        ...; uow.commit()
+    """
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.workflows = store.workflows
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = Session(self.store.engine, expire_on_commit=False)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()

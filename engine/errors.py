@@ -1,0 +1,90 @@
+"""Domain errors. Adapters map them: NotFound->404, Forbidden->403, Conflict->409,
+ValidationFailed/GateFailed/NotPublishable->422. Nothing is written when one is raised."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.text import Text
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, message: Text | str, details: dict | None = None):
+        self.text = message if isinstance(message, Text) else Text(message, message)
+        self.details = details or {}
+        super().__init__(self.text.ru)
+
+    def message(self, locale: str | None = "ru") -> str:
+        return self.text.get(locale)
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+    def __init__(self, what: str = "object"):
+        super().__init__(Text("Объект не найден", "Not found"), {"object": what})
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+    def __init__(self, message: Text | None = None):
+        super().__init__(message or Text("Недостаточно прав для этого действия",
+                                         "You may not do this"))
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class StaleVersion(Conflict):
+    def __init__(self, current: int | None = None):
+        super().__init__(Text("Карточка изменена другим пользователем; обновите страницу",
+                              "The card was changed by someone else; reload it"),
+                         {"current_version": current} if current is not None else {})
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+
+    def __init__(self, fields: dict[str, Text]):
+        self.fields = fields
+        super().__init__(Text("Проверьте введённые данные", "Please check the input"))
+
+    def field_messages(self, locale: str | None = "ru") -> dict[str, str]:
+        return {name: text.get(locale) for name, text in self.fields.items()}
+
+
+@dataclass
+class Unmet:
+    check: str
+    text: Text
+
+    def as_dict(self, locale: str | None = "ru") -> dict:
+        return {"check": self.check, "message": self.text.get(locale)}
+
+
+class GateFailed(DomainError):
+    code = "gate_failed"
+
+    def __init__(self, unmet: list[Unmet]):
+        self.unmet = unmet
+        super().__init__(Text("Не выполнены условия перехода", "The gate's checks are not met"))
+
+
+class NotPublishable(DomainError):
+    code = "not_publishable"
+
+
+@dataclass
+class FieldErrors:
+    """Collects field errors, then raises them together."""
+    fields: dict[str, Text] = field(default_factory=dict)
+
+    def add(self, name: str, text: Text) -> None:
+        self.fields.setdefault(name, text)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationFailed(self.fields)

@@ -1,0 +1,237 @@
+"""SQLModel tables. Plain data; behaviour lives in engine.services.
+
+Schema changes go through Alembic migrations (migrations/), never create_all.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, MetaData, text
+from sqlmodel import Field, SQLModel
+
+# Stable constraint names on both backends (must be set before any table is defined).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+ORG_KINDS = ("school", "kindergarten", "college", "other")
+ROLES = ("member", "head", "curator", "admin")
+WASTES = ("transport", "inventory", "motion", "waiting", "overproduction",
+          "overprocessing", "defects", "talent")
+ARTEFACT_KINDS = ("current_state_map", "target_state_map", "standard", "report", "other")
+RISK_STATUSES = ("open", "mitigating", "resolved", "accepted")
+UNRESOLVED_RISK = ("open", "mitigating")
+ACTION_STATUSES = ("open", "done", "dropped")
+DIRECTIONS = ("decrease", "increase")
+REQUEST_STATUSES = ("pending", "approved", "rejected")
+CRITICAL_SCORE = 15
+HIGH_SCORE = 10
+
+
+class Region(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    code: str = Field(default="", max_length=20)
+
+
+class Municipality(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(default="district", max_length=20)  # city | district
+
+
+class Organization(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    name: str = Field(max_length=300)
+    kind: str = Field(max_length=20)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=200)
+    password_hash: str = Field(default="", max_length=300)
+    locale: str = Field(default="ru", max_length=5)
+    is_active: bool = Field(default=True)
+    created_at: datetime
+
+
+class RoleGrant(SQLModel, table=True):
+    __tablename__ = "role_grant"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    role: str = Field(max_length=20)
+    org_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class Project(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_project_region_state", "region_id", "state"),
+        Index("ix_project_org_state", "org_id", "state"),
+        Index("uq_project_region_reg_number", "region_id", "reg_number", unique=True),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id")
+    region_id: int = Field(foreign_key="region.id")
+    workflow_id: str = Field(max_length=50)
+    workflow_version: int
+    reg_number: str = Field(max_length=40)
+    title: str = Field(max_length=300)
+    problem: str = Field(default="")
+    goal: str = Field(default="")
+    sponsor: str = Field(default="", max_length=200)
+    leader_id: int | None = Field(default=None, foreign_key="user.id")
+    process_owner: str = Field(default="", max_length=200)
+    process_start: str = Field(default="", max_length=500)
+    process_end: str = Field(default="", max_length=500)
+    planned_hours_saved: float | None = None
+    actual_hours_saved: float | None = None
+    planned_roubles: float | None = None
+    actual_roubles: float | None = None
+    milestones: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(max_length=50)
+    state_entered_at: datetime
+    last_activity_at: datetime
+    version: int = Field(default=1)
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    # Set by the scheduler when a stall episode is recorded; cleared by any move.
+    stalled_since: datetime | None = None
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    role_text: str = Field(default="", max_length=200)
+
+
+class Metric(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    name: str = Field(max_length=200)
+    unit: str = Field(default="", max_length=50)
+    direction: str = Field(max_length=10)
+    baseline: float | None = None
+    target: float | None = None
+    created_at: datetime
+
+
+class Measurement(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    metric_id: int = Field(foreign_key="metric.id", index=True)
+    value: float
+    measured_on: date
+    recorded_at: datetime
+    recorded_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Problem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    description: str
+    waste: str = Field(max_length=20)
+    created_at: datetime
+
+
+class Action(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    title: str = Field(max_length=300)
+    due_on: date | None = None
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    status: str = Field(default="open", max_length=10)
+    created_at: datetime
+
+
+class Artefact(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    kind: str = Field(max_length=30)
+    title: str = Field(max_length=300)
+    url: str | None = Field(default=None, max_length=1000)
+    text: str | None = None
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Risk(SQLModel, table=True):
+    __table_args__ = (Index("ix_risk_status_score", "status", "score"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    title: str = Field(max_length=300)
+    probability: int
+    impact: int
+    score: int
+    mitigation: str | None = None
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    due_on: date | None = None
+    status: str = Field(default="open", max_length=12)
+    created_at: datetime
+    updated_at: datetime
+
+
+class TransitionRequest(SQLModel, table=True):
+    __tablename__ = "transition_request"
+    __table_args__ = (
+        # Only one pending request per project, enforced by the database.
+        Index("uq_transition_request_pending", "project_id", unique=True,
+              sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+        Index("ix_transition_request_status", "status", "requested_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    trigger: str = Field(max_length=50)
+    dest: str = Field(max_length=50)
+    approval: str = Field(default="head", max_length=20)
+    status: str = Field(default="pending", max_length=10)
+    requested_by: int = Field(foreign_key="user.id")
+    requested_at: datetime
+    comment: str | None = None
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+    decision_comment: str | None = None
+
+
+class Comment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    at: datetime
+    text: str
+
+
+class Event(SQLModel, table=True):
+    """Append-only audit log. Services add rows; nothing updates or deletes them."""
+    __table_args__ = (Index("ix_event_project_at", "project_id", "at"),
+                      Index("ix_event_kind_at", "kind", "at"))
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    at: datetime
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    kind: str = Field(max_length=40)
+    from_state: str | None = Field(default=None, max_length=50)
+    to_state: str | None = Field(default=None, max_length=50)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,228 @@
+"""What curators watch: stalled projects, counts by state, unresolved risks and
+approvals waiting, per region and municipality.
+
+Set-based SQL: the stall rule becomes one WHERE clause over all projects (per-state
+thresholds computed from the workflows in Python, compared as plain timestamps, so the
+same SQL runs on SQLite and PostgreSQL). All time comes from ``engine.clock.now()``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from engine import clock
+from engine.models import (
+    CRITICAL_SCORE,
+    UNRESOLVED_RISK,
+    Municipality,
+    Organization,
+    Project,
+    Risk,
+    TransitionRequest,
+)
+from engine.workflow import Workflow, WorkflowRegistry
+
+APPROVAL_WAIT_ALERT_DAYS = 3
+
+
+def whole_days(later: datetime, earlier: datetime) -> int:
+    return max(0, (clock.as_utc(later) - clock.as_utc(earlier)).days)
+
+
+# --- the stall rule -----------------------------------------------------------------
+
+def _final_states(workflows: WorkflowRegistry) -> list[tuple[str, int, str]]:
+    return [(w.id, w.version, s.id) for w in workflows.all() for s in w.states if s.final]
+
+
+def active_filter(workflows: WorkflowRegistry) -> ColumnElement[bool]:
+    """Projects in a non-final state of their workflow."""
+    finals = {s for _, _, s in _final_states(workflows)}
+    return Project.state.not_in(finals) if finals else Project.id.is_not(None)  # type: ignore[attr-defined,union-attr]
+
+
+def _sla_clauses(workflows: WorkflowRegistry, now: datetime) -> list[ColumnElement[bool]]:
+    out = []
+    for w in workflows.all():
+        for s in w.active_states():
+            if s.sla_days:
+                out.append(and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
+                                Project.state == s.id,
+                                Project.state_entered_at < now - timedelta(days=s.sla_days)))
+    return out
+
+
+def _idle_clauses(workflows: WorkflowRegistry, now: datetime) -> list[ColumnElement[bool]]:
+    out = []
+    for w in workflows.all():
+        if w.idle_days:
+            out.append(and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
+                            Project.state.in_([s.id for s in w.active_states()]),  # type: ignore[attr-defined]
+                            Project.last_activity_at < now - timedelta(days=w.idle_days)))
+    return out
+
+
+def stalled_filter(workflows: WorkflowRegistry, now: datetime | None = None) -> ColumnElement[bool]:
+    """SQL condition: the project is stalled now (over its state's SLA, or idle)."""
+    now = now or clock.now()
+    clauses = _sla_clauses(workflows, now) + _idle_clauses(workflows, now)
+    return or_(*clauses) if clauses else false()
+
+
+def sla_days_expr(workflows: WorkflowRegistry) -> Any:
+    """SQL expression: the SLA (days) of each project's current state, or NULL."""
+    whens = [(and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
+                   Project.state == s.id), s.sla_days)
+             for w in workflows.all() for s in w.active_states() if s.sla_days]
+    return case(*whens, else_=None) if whens else None
+
+
+@dataclass(frozen=True)
+class StallReason:
+    kind: str  # "sla" | "idle"
+    days: int
+    limit: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "days": self.days, "limit": self.limit}
+
+
+def stall_reasons(workflow: Workflow, state: str, state_entered_at: datetime,
+                  last_activity_at: datetime, now: datetime | None = None) -> list[StallReason]:
+    """Why one project is stalled (empty when it is not); same rule as stalled_filter."""
+    now = now or clock.now()
+    if not workflow.has_state(state) or workflow.is_final(state):
+        return []
+    reasons = []
+    sla = workflow.state(state).sla_days
+    if sla and clock.as_utc(state_entered_at) < now - timedelta(days=sla):
+        reasons.append(StallReason("sla", whole_days(now, state_entered_at), sla))
+    idle = workflow.idle_days
+    if idle and clock.as_utc(last_activity_at) < now - timedelta(days=idle):
+        reasons.append(StallReason("idle", whole_days(now, last_activity_at), idle))
+    return reasons
+
+
+# --- figures ----------------------------------------------------------------------------
+
+def _scope(stmt: Any, region_id: int | None = None, org_id: int | None = None,
+           municipality_id: int | None = None) -> Any:
+    if region_id is not None:
+        stmt = stmt.where(Project.region_id == region_id)
+    if org_id is not None:
+        stmt = stmt.where(Project.org_id == org_id)
+    if municipality_id is not None:
+        stmt = stmt.where(Project.org_id.in_(  # type: ignore[attr-defined]
+            select(Organization.id).where(Organization.municipality_id == municipality_id)))
+    return stmt
+
+
+def counts_by_state(session: Session, region_id: int | None = None,
+                    org_id: int | None = None) -> dict[str, int]:
+    stmt = _scope(select(Project.state, func.count()).group_by(Project.state), region_id, org_id)
+    return {state: n for state, n in session.execute(stmt).all()}
+
+
+def stalled_projects(session: Session, workflows: WorkflowRegistry, region_id: int | None = None,
+                     org_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Stalled projects, worst first (longest over their limit), with reasons."""
+    now = clock.now()
+    stmt = _scope(select(Project.id, Project.title, Project.org_id, Project.state,
+                         Project.state_entered_at, Project.last_activity_at,
+                         Project.workflow_id, Project.workflow_version)
+                  .where(active_filter(workflows), stalled_filter(workflows, now)),
+                  region_id, org_id)
+    out = []
+    for row in session.execute(stmt).all():
+        wf = workflows.get(row.workflow_id, row.workflow_version)
+        if wf is None:
+            continue
+        reasons = stall_reasons(wf, row.state, row.state_entered_at, row.last_activity_at, now)
+        worst = max((r.days - r.limit for r in reasons), default=0)
+        out.append({"project_id": row.id, "title": row.title, "org_id": row.org_id,
+                    "state": row.state, "days_in_state": whole_days(now, row.state_entered_at),
+                    "sla_days": wf.state(row.state).sla_days,
+                    "reasons": [r.as_dict() for r in reasons], "_worst": worst})
+    out.sort(key=lambda r: (-r["_worst"], r["project_id"]))
+    for r in out:
+        del r["_worst"]
+    return out[:limit] if limit else out
+
+
+def unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: int | None = None,
+                     org_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Open or mitigating risks of active projects: highest score first, then oldest."""
+    now = clock.now()
+    stmt = _scope(select(Risk.id, Risk.project_id, Risk.title, Risk.score, Risk.status,
+                         Risk.created_at)
+                  .join(Project, Project.id == Risk.project_id)
+                  .where(Risk.status.in_(UNRESOLVED_RISK), active_filter(workflows))  # type: ignore[attr-defined]
+                  .order_by(Risk.score.desc(), Risk.created_at.asc(), Risk.id),  # type: ignore[attr-defined]
+                  region_id, org_id)
+    if limit:
+        stmt = stmt.limit(limit)
+    return [{"risk_id": r.id, "project_id": r.project_id, "title": r.title, "score": r.score,
+             "status": r.status, "age_days": whole_days(now, r.created_at)}
+            for r in session.execute(stmt).all()]
+
+
+def pending_approvals(session: Session, region_id: int | None = None, org_id: int | None = None,
+                      limit: int | None = None) -> list[dict[str, Any]]:
+    """Requests waiting for a decision, longest waiting first."""
+    now = clock.now()
+    stmt = _scope(select(TransitionRequest.id, TransitionRequest.project_id,
+                         TransitionRequest.trigger, TransitionRequest.requested_at, Project.org_id)
+                  .join(Project, Project.id == TransitionRequest.project_id)
+                  .where(TransitionRequest.status == "pending")
+                  .order_by(TransitionRequest.requested_at, TransitionRequest.id),
+                  region_id, org_id)
+    if limit:
+        stmt = stmt.limit(limit)
+    return [{"request_id": r.id, "project_id": r.project_id, "trigger": r.trigger,
+             "org_id": r.org_id, "waiting_days": whole_days(now, r.requested_at)}
+            for r in session.execute(stmt).all()]
+
+
+def by_municipality(session: Session, workflows: WorkflowRegistry,
+                    region_id: int) -> list[dict[str, Any]]:
+    """Per municipality: counts by state and stalled count; most stalled first."""
+    now = clock.now()
+    stalled = case((and_(active_filter(workflows), stalled_filter(workflows, now)), 1), else_=0)
+    stmt = (select(Municipality.id, Municipality.name, Project.state, func.count(Project.id),
+                   func.sum(stalled))
+            .select_from(Municipality)
+            .join(Organization, Organization.municipality_id == Municipality.id, isouter=True)
+            .join(Project, Project.org_id == Organization.id, isouter=True)
+            .where(Municipality.region_id == region_id)
+            .group_by(Municipality.id, Municipality.name, Project.state))
+    rows: dict[int, dict[str, Any]] = {}
+    for mid, name, state, n, n_stalled in session.execute(stmt).all():
+        entry = rows.setdefault(mid, {"municipality_id": mid, "name": name, "by_state": {},
+                                      "stalled": 0})
+        if state is not None:
+            entry["by_state"][state] = n
+            entry["stalled"] += int(n_stalled or 0)
+    return sorted(rows.values(), key=lambda e: (-e["stalled"], e["name"]))
+
+
+def tower(session: Session, workflows: WorkflowRegistry, region_id: int) -> dict[str, Any]:
+    """The control tower of one region (API.md), each list worst first."""
+    return {
+        "region_id": region_id,
+        "by_state": counts_by_state(session, region_id=region_id),
+        "stalled": stalled_projects(session, workflows, region_id=region_id),
+        "unresolved_risks": unresolved_risks(session, workflows, region_id=region_id),
+        "pending_approvals": pending_approvals(session, region_id=region_id),
+        "by_municipality": by_municipality(session, workflows, region_id),
+    }
+
+
+def critical_risk_filter() -> ColumnElement[bool]:
+    """SQL condition: the project has an unresolved critical risk."""
+    return Project.id.in_(select(Risk.project_id).where(  # type: ignore[union-attr]
+        Risk.status.in_(UNRESOLVED_RISK), Risk.score >= CRITICAL_SCORE))  # type: ignore[attr-defined]

@@ -1,0 +1,220 @@
+"""Use cases of administration: regions, municipalities, organisations, users,
+role grants and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine import clock
+from engine.db import UnitOfWork
+from engine.errors import NotFound, ValidationFailed
+from engine.models import ApiToken, Municipality, Organization, Region, RoleGrant, User
+from engine.policy import SYSTEM, Actor, require_admin
+from engine.schemas import MunicipalityIn, OrganizationIn, RegionIn, UserIn, parse
+from engine.services.common import load_actor, record
+from engine.text import Text
+
+# --- passwords and tokens (stdlib only: the engine imports no web framework) -----------
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, salt_hex, digest_hex = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), **_SCRYPT)
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- regions, municipalities, organisations ---------------------------------------------
+
+def create_region(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Region:
+    require_admin(actor)
+    body: RegionIn = parse(RegionIn, data)
+    exists = uow.session.exec(select(Region).where(Region.name == body.name)).scalars().first()  # type: ignore[call-overload]
+    if exists:
+        raise ValidationFailed({"name": Text("Регион с таким названием уже есть",
+                                             "A region with this name exists")})
+    region = Region(name=body.name, code=body.code)
+    uow.session.add(region)
+    uow.session.flush()
+    record(uow.session, actor, "region_created", None, {"region_id": region.id, "name": region.name})
+    uow.commit()
+    return region
+
+
+def create_municipality(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Municipality:
+    require_admin(actor)
+    body: MunicipalityIn = parse(MunicipalityIn, data)
+    if uow.session.get(Region, body.region_id) is None:
+        raise ValidationFailed({"region_id": Text("Нет такого региона", "No such region")})
+    mun = Municipality(region_id=body.region_id, name=body.name, kind=body.kind)
+    uow.session.add(mun)
+    uow.session.flush()
+    record(uow.session, actor, "municipality_created", None,
+           {"municipality_id": mun.id, "name": mun.name})
+    uow.commit()
+    return mun
+
+
+def create_organization(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Organization:
+    require_admin(actor)
+    body: OrganizationIn = parse(OrganizationIn, data)
+    mun = uow.session.get(Municipality, body.municipality_id)
+    if mun is None:
+        raise ValidationFailed({"municipality_id": Text("Нет такого муниципалитета",
+                                                        "No such municipality")})
+    org = Organization(municipality_id=mun.id, region_id=mun.region_id, name=body.name,  # type: ignore[arg-type]
+                       kind=body.kind)
+    uow.session.add(org)
+    uow.session.flush()
+    record(uow.session, actor, "organization_created", None,
+           {"org_id": org.id, "name": org.name, "kind": org.kind})
+    uow.commit()
+    return org
+
+
+# --- users, grants, tokens ----------------------------------------------------------------
+
+def _check_grant_scope(uow: UnitOfWork, role: str, org_id: int | None, region_id: int | None) -> None:
+    if role in ("member", "head"):
+        if org_id is None:
+            raise ValidationFailed({"org_id": Text("Для роли участника или руководителя нужна организация (--org)",
+                                                   "A member or head needs an organisation (--org)")})
+        if uow.session.get(Organization, org_id) is None:
+            raise ValidationFailed({"org_id": Text("Нет такой организации", "No such organisation")})
+        if region_id is not None:
+            raise ValidationFailed({"region_id": Text("Для этой роли регион не указывается",
+                                                      "This role takes no region")})
+    elif role == "curator":
+        if region_id is None:
+            raise ValidationFailed({"region_id": Text("Для куратора нужен регион (--region)",
+                                                      "A curator needs a region (--region)")})
+        if uow.session.get(Region, region_id) is None:
+            raise ValidationFailed({"region_id": Text("Нет такого региона", "No such region")})
+        if org_id is not None:
+            raise ValidationFailed({"org_id": Text("Для куратора организация не указывается",
+                                                   "A curator takes no organisation")})
+    elif org_id is not None or region_id is not None:
+        raise ValidationFailed({"role": Text("Администратору не указываются организация и регион",
+                                             "An admin takes neither organisation nor region")})
+
+
+def create_user(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> User:
+    """Create a user with one role grant. The CLI calls it as the system."""
+    require_admin(actor)
+    body: UserIn = parse(UserIn, data)
+    if uow.session.exec(select(User).where(User.email == body.email)).scalars().first():  # type: ignore[call-overload]
+        raise ValidationFailed({"email": Text("Пользователь с таким адресом уже есть",
+                                              "A user with this e-mail exists")})
+    _check_grant_scope(uow, body.role, body.org_id, body.region_id)
+    user = User(email=body.email, name=body.name, password_hash=hash_password(body.password),
+                created_at=clock.now())
+    uow.session.add(user)
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        uow.rollback()
+        raise ValidationFailed({"email": Text("Пользователь с таким адресом уже есть",
+                                              "A user with this e-mail exists")}) from None
+    uow.session.add(RoleGrant(user_id=user.id, role=body.role, org_id=body.org_id,  # type: ignore[arg-type]
+                              region_id=body.region_id))
+    record(uow.session, actor, "user_created", None,
+           {"user_id": user.id, "email": user.email, "role": body.role,
+            "org_id": body.org_id, "region_id": body.region_id})
+    uow.commit()
+    return user
+
+
+def grant_role(uow: UnitOfWork, actor: Actor, user_id: int, role: str,
+               org_id: int | None = None, region_id: int | None = None) -> RoleGrant:
+    require_admin(actor)
+    if uow.session.get(User, user_id) is None:
+        raise NotFound("user")
+    if role not in ("member", "head", "curator", "admin"):
+        raise ValidationFailed({"role": Text("Неизвестная роль", "Unknown role")})
+    _check_grant_scope(uow, role, org_id, region_id)
+    grant = RoleGrant(user_id=user_id, role=role, org_id=org_id, region_id=region_id)
+    uow.session.add(grant)
+    uow.session.flush()
+    record(uow.session, actor, "role_granted", None,
+           {"user_id": user_id, "role": role, "org_id": org_id, "region_id": region_id})
+    uow.commit()
+    return grant
+
+
+def user_by_email(uow: UnitOfWork, email: str) -> User:
+    user = uow.session.exec(select(User).where(User.email == email.strip().lower())).scalars().first()  # type: ignore[call-overload]
+    if user is None:
+        raise NotFound("user")
+    return user
+
+
+def create_token(uow: UnitOfWork, actor: Actor, email: str) -> str:
+    """A new API token for the user; only its hash is stored. Returns the token."""
+    require_admin(actor)
+    user = user_by_email(uow, email)
+    token = "ls_" + secrets.token_urlsafe(32)
+    uow.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=clock.now()))  # type: ignore[arg-type]
+    record(uow.session, actor, "token_created", None, {"user_id": user.id})
+    uow.commit()
+    return token
+
+
+def revoke_tokens(uow: UnitOfWork, actor: Actor, email: str) -> int:
+    require_admin(actor)
+    user = user_by_email(uow, email)
+    now = clock.now()
+    result = uow.session.execute(update(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now))  # type: ignore[union-attr,arg-type]
+    count = result.rowcount  # type: ignore[attr-defined]
+    record(uow.session, actor, "token_revoked", None, {"user_id": user.id, "count": count})
+    uow.commit()
+    return count
+
+
+def actor_for_token(uow: UnitOfWork, token: str) -> Actor | None:
+    """The actor a bearer token belongs to (recording its last use), or None."""
+    if not token:
+        return None
+    row = uow.session.exec(select(ApiToken).where(  # type: ignore[call-overload]
+        ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))).scalars().first()  # type: ignore[union-attr]
+    if row is None:
+        return None
+    user = uow.session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    now = clock.now()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now  # at most once a minute, to keep reads cheap
+        uow.commit()
+    return load_actor(uow.session, user.id)  # type: ignore[arg-type]
+
+
+def authenticate(uow: UnitOfWork, email: str, password: str) -> User | None:
+    user = uow.session.exec(select(User).where(User.email == (email or "").strip().lower())).scalars().first()  # type: ignore[call-overload]
+    if user is None or not user.is_active or not verify_password(password or "", user.password_hash):
+        return None
+    return user
+
+
+__all__ = ["SYSTEM"]

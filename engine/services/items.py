@@ -1,0 +1,216 @@
+"""Use cases on a project's evidence: metrics, measurements, problems, actions,
+artefacts, risks and team. Each writes its event in the same transaction."""
+from __future__ import annotations
+
+from typing import Any
+
+from engine import clock
+from engine.db import UnitOfWork
+from engine.errors import ValidationFailed
+from engine.models import (
+    Action,
+    Artefact,
+    Measurement,
+    Metric,
+    Problem,
+    Project,
+    Risk,
+    TeamMember,
+    User,
+)
+from engine.policy import Actor, require
+from engine.schemas import (
+    ActionIn,
+    ActionPatch,
+    ArtefactIn,
+    MeasurementIn,
+    MetricIn,
+    MetricPatch,
+    ProblemIn,
+    RiskIn,
+    RiskPatch,
+    TeamMemberIn,
+    parse,
+)
+from engine.services.common import get_or_404, record
+from engine.services.projects import get_project
+from engine.text import Text
+
+
+def _editable_project(uow: UnitOfWork, actor: Actor, project_id: int) -> Project:
+    project = get_project(uow, actor, project_id)
+    require(actor, "project.log", project.org_id, project.region_id)
+    return project
+
+
+def _owned(uow: UnitOfWork, actor: Actor, model: type, obj_id: int, what: str) -> tuple[Any, Project]:
+    obj = get_or_404(uow.session, model, obj_id, what)
+    project_id = obj.project_id if hasattr(obj, "project_id") else None
+    if project_id is None:  # a measurement hangs off a metric
+        project_id = uow.session.get(Metric, obj.metric_id).project_id
+    return obj, _editable_project(uow, actor, project_id)
+
+
+def _user_exists(uow: UnitOfWork, user_id: int | None, field: str) -> None:
+    if user_id is not None and uow.session.get(User, user_id) is None:
+        raise ValidationFailed({field: Text("Нет такого пользователя", "No such user")})
+
+
+def _changed(obj: Any, body: Any) -> dict[str, Any]:
+    """Apply the fields the caller sent; returns {field: {from, to}} for the event."""
+    diff: dict[str, Any] = {}
+    for name in body.model_fields_set:
+        new, old = getattr(body, name), getattr(obj, name)
+        if new != old:
+            diff[name] = {"from": _plain(old), "to": _plain(new)}
+            setattr(obj, name, new)
+    return diff
+
+
+def _plain(v: Any) -> Any:
+    return v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+
+
+# --- metrics and measurements -------------------------------------------------------
+
+def add_metric(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Metric:
+    project = _editable_project(uow, actor, project_id)
+    body: MetricIn = parse(MetricIn, data)
+    m = Metric(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
+    uow.session.add(m)
+    uow.session.flush()
+    record(uow.session, actor, "metric_added", project, {"metric_id": m.id, **body.model_dump()})
+    uow.commit()
+    return m
+
+
+def update_metric(uow: UnitOfWork, actor: Actor, metric_id: int, data: dict[str, Any]) -> Metric:
+    metric, project = _owned(uow, actor, Metric, metric_id, "metric")
+    body: MetricPatch = parse(MetricPatch, data)
+    for name in ("name", "direction"):
+        if name in body.model_fields_set and getattr(body, name) is None:
+            raise ValidationFailed({name: Text("Обязательное поле", "This field is required")})
+    diff = _changed(metric, body)
+    record(uow.session, actor, "metric_updated", project, {"metric_id": metric.id, "fields": diff})
+    uow.commit()
+    return metric
+
+
+def record_measurement(uow: UnitOfWork, actor: Actor, metric_id: int,
+                       data: dict[str, Any]) -> Measurement:
+    metric, project = _owned(uow, actor, Metric, metric_id, "metric")
+    body: MeasurementIn = parse(MeasurementIn, data)
+    if body.measured_on > clock.today():
+        raise ValidationFailed({"measured_on": Text("Дата замера не может быть в будущем",
+                                                    "A measurement cannot be dated in the future")})
+    meas = Measurement(metric_id=metric.id, value=body.value, measured_on=body.measured_on,
+                       recorded_at=clock.now(), recorded_by=actor.user_id)
+    uow.session.add(meas)
+    uow.session.flush()
+    record(uow.session, actor, "measurement_recorded", project,
+           {"metric_id": metric.id, "measurement_id": meas.id, "value": body.value,
+            "measured_on": body.measured_on.isoformat()})
+    uow.commit()
+    return meas
+
+
+# --- problems, actions, artefacts -----------------------------------------------------
+
+def add_problem(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Problem:
+    project = _editable_project(uow, actor, project_id)
+    body: ProblemIn = parse(ProblemIn, data)
+    p = Problem(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
+    uow.session.add(p)
+    uow.session.flush()
+    record(uow.session, actor, "problem_added", project, {"problem_id": p.id, "waste": p.waste})
+    uow.commit()
+    return p
+
+
+def add_action(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Action:
+    project = _editable_project(uow, actor, project_id)
+    body: ActionIn = parse(ActionIn, data)
+    _user_exists(uow, body.owner_id, "owner_id")
+    a = Action(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
+    uow.session.add(a)
+    uow.session.flush()
+    record(uow.session, actor, "action_added", project,
+           {"action_id": a.id, "title": a.title, "due_on": a.due_on.isoformat() if a.due_on else None})
+    uow.commit()
+    return a
+
+
+def update_action(uow: UnitOfWork, actor: Actor, action_id: int, data: dict[str, Any]) -> Action:
+    action, project = _owned(uow, actor, Action, action_id, "action")
+    body: ActionPatch = parse(ActionPatch, data)
+    if "status" in body.model_fields_set and body.status is None:
+        raise ValidationFailed({"status": Text("Обязательное поле", "This field is required")})
+    if "title" in body.model_fields_set and body.title is None:
+        raise ValidationFailed({"title": Text("Обязательное поле", "This field is required")})
+    _user_exists(uow, body.owner_id, "owner_id")
+    diff = _changed(action, body)
+    record(uow.session, actor, "action_updated", project, {"action_id": action.id, "fields": diff})
+    uow.commit()
+    return action
+
+
+def add_artefact(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Artefact:
+    project = _editable_project(uow, actor, project_id)
+    body: ArtefactIn = parse(ArtefactIn, data)
+    art = Artefact(project_id=project.id, created_at=clock.now(), created_by=actor.user_id,  # type: ignore[arg-type]
+                   **body.model_dump())
+    uow.session.add(art)
+    uow.session.flush()
+    record(uow.session, actor, "artefact_added", project,
+           {"artefact_id": art.id, "kind": art.kind, "title": art.title})
+    uow.commit()
+    return art
+
+
+# --- risks ------------------------------------------------------------------------------
+
+def log_risk(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Risk:
+    project = _editable_project(uow, actor, project_id)
+    body: RiskIn = parse(RiskIn, data)
+    _user_exists(uow, body.owner_id, "owner_id")
+    now = clock.now()
+    risk = Risk(project_id=project.id, score=body.probability * body.impact, status="open",  # type: ignore[arg-type]
+                created_at=now, updated_at=now, **body.model_dump())
+    uow.session.add(risk)
+    uow.session.flush()
+    record(uow.session, actor, "risk_logged", project,
+           {"risk_id": risk.id, "title": risk.title, "score": risk.score})
+    uow.commit()
+    return risk
+
+
+def update_risk(uow: UnitOfWork, actor: Actor, risk_id: int, data: dict[str, Any]) -> Risk:
+    """Any status may follow any other; every change is an event."""
+    risk, project = _owned(uow, actor, Risk, risk_id, "risk")
+    body: RiskPatch = parse(RiskPatch, data)
+    for name in ("status", "title", "probability", "impact"):
+        if name in body.model_fields_set and getattr(body, name) is None:
+            raise ValidationFailed({name: Text("Обязательное поле", "This field is required")})
+    _user_exists(uow, body.owner_id, "owner_id")
+    diff = _changed(risk, body)
+    risk.score = risk.probability * risk.impact
+    risk.updated_at = clock.now()
+    record(uow.session, actor, "risk_updated", project,
+           {"risk_id": risk.id, "fields": diff, "score": risk.score, "status": risk.status})
+    uow.commit()
+    return risk
+
+
+# --- team ---------------------------------------------------------------------------------
+
+def add_team_member(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> TeamMember:
+    project = _editable_project(uow, actor, project_id)
+    body: TeamMemberIn = parse(TeamMemberIn, data)
+    _user_exists(uow, body.user_id, "user_id")
+    tm = TeamMember(project_id=project.id, user_id=body.user_id, role_text=body.role_text)  # type: ignore[arg-type]
+    uow.session.add(tm)
+    uow.session.flush()
+    record(uow.session, actor, "team_changed", project,
+           {"team_member_id": tm.id, "user_id": body.user_id, "role_text": body.role_text})
+    uow.commit()
+    return tm

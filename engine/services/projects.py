@@ -1,0 +1,307 @@
+"""Use cases of a project: create, edit, move through the workflow, approve, comment."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine import clock
+from engine.checks import evaluate
+from engine.db import UnitOfWork
+from engine.errors import Conflict, Forbidden, GateFailed, NotFound, ValidationFailed
+from engine.models import Comment, Organization, Project, Region, TransitionRequest, User
+from engine.policy import Actor, require, require_visible
+from engine.schemas import (
+    CARD_FIELDS,
+    ApproveIn,
+    CommentIn,
+    ProjectCreate,
+    ProjectPatch,
+    RejectIn,
+    TransitionIn,
+    parse,
+)
+from engine.services.common import cas_update_project, get_or_404, record
+from engine.text import Text
+from engine.workflow import Transition, Workflow
+
+REQUIRED = Text("Обязательное поле", "This field is required")
+
+
+def workflow_of(uow: UnitOfWork, project: Project) -> Workflow:
+    wf = uow.workflows.get(project.workflow_id, project.workflow_version)
+    if wf is None:  # a project on a workflow version no file defines any more
+        raise Conflict(Text(f"Маршрут {project.workflow_id} v{project.workflow_version} не загружен",
+                            f"Workflow {project.workflow_id} v{project.workflow_version} is not loaded"))
+    return wf
+
+
+def get_project(uow: UnitOfWork, actor: Actor, project_id: int) -> Project:
+    """The project if the actor may see it; NotFound otherwise."""
+    project = get_or_404(uow.session, Project, project_id, "project")
+    require_visible(actor, project.org_id, project.region_id)
+    return project
+
+
+def _check_user_in_org(uow: UnitOfWork, user_id: int | None, field: str) -> None:
+    if user_id is not None and uow.session.get(User, user_id) is None:
+        raise ValidationFailed({field: Text("Нет такого пользователя", "No such user")})
+
+
+def _next_reg_number(uow: UnitOfWork, region: Region) -> str:
+    count = uow.session.exec(select(func.count()).select_from(Project)  # type: ignore[call-overload]
+                             .where(Project.region_id == region.id)).one()[0]
+    prefix = region.code or str(region.id)
+    return f"{prefix}-{clock.now().year}-{count + 1:04d}"
+
+
+def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Project:
+    """Create a project in the workflow's initial state; writes a ``created`` event."""
+    org_id = data.get("org_id") if isinstance(data, dict) else None
+    org = uow.session.get(Organization, org_id) if isinstance(org_id, int) and not isinstance(org_id, bool) else None
+    if org is not None:
+        require(actor, "project.create", org.id, org.region_id, "organization")  # type: ignore[arg-type]
+    body: ProjectCreate = parse(ProjectCreate, data)
+    if org is None:
+        raise ValidationFailed({"org_id": Text("Нет такой организации", "No such organisation")})
+    wf = uow.workflows.latest(body.workflow or "psr")
+    if wf is None:
+        raise ValidationFailed({"workflow": Text("Нет такого маршрута", "No such workflow")})
+    _check_user_in_org(uow, body.leader_id, "leader_id")
+    _check_milestones(wf, body.milestones)
+    region = uow.session.get(Region, org.region_id)
+    now = clock.now()
+    card = body.model_dump(include=set(CARD_FIELDS), exclude_none=True)
+    if "milestones" in card:
+        card["milestones"] = {k: v.isoformat() for k, v in card["milestones"].items()}
+    project = Project(
+        org_id=org.id, region_id=org.region_id, workflow_id=wf.id, workflow_version=wf.version,
+        reg_number=_next_reg_number(uow, region),  # type: ignore[arg-type]
+        state=wf.initial, state_entered_at=now, last_activity_at=now, version=1,
+        created_at=now, created_by=actor.user_id, **card,
+    )
+    uow.session.add(project)
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        uow.rollback()
+        raise Conflict(Text("Не удалось присвоить номер проекта; повторите",
+                            "Could not number the project; try again")) from None
+    record(uow.session, actor, "created", project,
+           {"title": project.title, "reg_number": project.reg_number})
+    uow.commit()
+    return project
+
+
+def _check_milestones(wf: Workflow, milestones: dict | None) -> None:
+    for state_id in milestones or {}:
+        if not wf.has_state(state_id):
+            raise ValidationFailed({f"milestones.{state_id}": Text("Нет такого этапа", "No such stage")})
+
+
+def update_project(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Project:
+    """Edit card fields; refused with StaleVersion when ``version`` is not current."""
+    project = get_project(uow, actor, project_id)
+    require(actor, "project.edit", project.org_id, project.region_id)
+    body: ProjectPatch = parse(ProjectPatch, data)
+    changes = {k: v for k, v in body.model_dump(include=set(CARD_FIELDS)).items()
+               if k in body.model_fields_set}
+    for name in ("title", "problem", "goal"):
+        if name in changes and changes[name] is None:
+            raise ValidationFailed({name: REQUIRED})
+    _check_user_in_org(uow, changes.get("leader_id"), "leader_id")
+    if "milestones" in changes:
+        _check_milestones(workflow_of(uow, project), changes["milestones"])
+        changes["milestones"] = {k: v.isoformat() for k, v in (changes["milestones"] or {}).items()}
+    before = {k: getattr(project, k) for k in changes}
+    cas_update_project(uow.session, project, body.version, **changes)
+    diff = {k: {"from": _plain(before[k]), "to": _plain(v)} for k, v in changes.items()
+            if before[k] != v}
+    record(uow.session, actor, "updated", project, {"fields": diff})
+    uow.commit()
+    return project
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool, dict, list, type(None))) else str(value)
+
+
+@dataclass
+class TransitionResult:
+    project: Project
+    request: TransitionRequest | None  # pending request, when approval is needed
+
+    @property
+    def moved(self) -> bool:
+        return self.request is None
+
+
+def pending_request_of(uow: UnitOfWork, project_id: int) -> TransitionRequest | None:
+    return uow.session.exec(select(TransitionRequest).where(  # type: ignore[call-overload]
+        TransitionRequest.project_id == project_id, TransitionRequest.status == "pending")
+    ).scalars().first()
+
+
+def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
+                       data: dict[str, Any]) -> TransitionResult:
+    """Fire a workflow trigger: moves at once, or opens a request for approval.
+
+    Errors in API order: NotFound, Forbidden, ValidationFailed, Conflict (unknown or
+    unavailable trigger, stale version, a request already pending), GateFailed.
+    """
+    project = get_project(uow, actor, project_id)
+    roles = actor.roles_for(project.org_id, project.region_id)
+    if not roles & {"member", "head", "curator"}:
+        raise Forbidden()
+    body: TransitionIn = parse(TransitionIn, data)
+    wf = workflow_of(uow, project)
+    t = wf.find(body.trigger, project.state)
+    if t is None:
+        if wf.knows_trigger(body.trigger):
+            raise Conflict(Text(f"Переход «{body.trigger}» недоступен из этапа «{wf.state(project.state).title.ru}»",
+                                f"Transition '{body.trigger}' is not available from '{project.state}'"),
+                           {"trigger": body.trigger, "state": project.state})
+        raise Conflict(Text(f"Неизвестный переход «{body.trigger}»", f"Unknown transition '{body.trigger}'"),
+                       {"trigger": body.trigger})
+    if not roles & set(t.roles):
+        raise Forbidden(Text("Этот переход могут выполнить: " + ", ".join(t.roles),
+                             "This transition may be fired by: " + ", ".join(t.roles)))
+    comment = (body.comment or "").strip() or None
+    if t.comment_required and not comment:
+        raise ValidationFailed({"comment": Text("Укажите комментарий (причину)",
+                                                "A comment (the reason) is required")})
+    if body.version != project.version:
+        from engine.errors import StaleVersion
+        raise StaleVersion(project.version)
+    if pending_request_of(uow, project.id) is not None:  # type: ignore[arg-type]
+        raise _pending_conflict()
+    unmet = evaluate(uow.session, project, t.requires)
+    if unmet:
+        raise GateFailed(unmet)
+
+    now = clock.now()
+    immediate = t.approval is None or t.approval in roles
+    req = TransitionRequest(project_id=project.id, trigger=t.trigger, dest=t.dest,  # type: ignore[arg-type]
+                            approval=t.approval or "", requested_by=actor.user_id,  # type: ignore[arg-type]
+                            requested_at=now, comment=comment,
+                            status="approved" if immediate else "pending",
+                            decided_by=actor.user_id if immediate else None,
+                            decided_at=now if immediate else None)
+    uow.session.add(req)
+    try:
+        uow.session.flush()
+    except IntegrityError:  # another request became pending meanwhile
+        uow.rollback()
+        raise _pending_conflict() from None
+    record(uow.session, actor, "transition_requested", project,
+           {"request_id": req.id, "trigger": t.trigger, "dest": t.dest, "comment": comment,
+            "immediate": immediate})
+    if immediate:
+        _move(uow, actor, project, wf, t, body.version, req)
+        uow.commit()
+        return TransitionResult(project, None)
+    uow.commit()
+    return TransitionResult(project, req)
+
+
+def _pending_conflict() -> Conflict:
+    return Conflict(Text("По проекту уже есть запрос, ожидающий согласования",
+                         "A request for this project is already waiting for approval"))
+
+
+def _move(uow: UnitOfWork, actor: Actor, project: Project, wf: Workflow, t: Transition,
+          expected_version: int, req: TransitionRequest) -> None:
+    source = project.state
+    dest = wf.fire(t.trigger, source)  # the shared machine enforces the graph
+    now = clock.now()
+    cas_update_project(uow.session, project, expected_version, state=dest,
+                       state_entered_at=now, stalled_since=None)
+    record(uow.session, actor, "state_changed", project,
+           {"request_id": req.id, "trigger": t.trigger}, from_state=source, to_state=dest)
+
+
+def _load_request(uow: UnitOfWork, actor: Actor, request_id: int) -> tuple[TransitionRequest, Project]:
+    req = get_or_404(uow.session, TransitionRequest, request_id, "request")
+    project = get_project(uow, actor, req.project_id)
+    return req, project
+
+
+def approve_request(uow: UnitOfWork, actor: Actor, request_id: int,
+                    data: dict[str, Any] | None = None) -> Project:
+    """Approve a pending request; the gate's checks are evaluated again first."""
+    req, project = _load_request(uow, actor, request_id)
+    roles = actor.roles_for(project.org_id, project.region_id)
+    if not req.approval or req.approval not in roles:
+        raise Forbidden(Text("Согласовать может только роль: " + (req.approval or "—"),
+                             "Only this role may approve: " + (req.approval or "—")))
+    body: ApproveIn = parse(ApproveIn, data or {})
+    if req.status != "pending":
+        raise Conflict(Text("Запрос уже рассмотрен", "The request has already been decided"))
+    wf = workflow_of(uow, project)
+    t = wf.find(req.trigger, project.state)
+    if t is None:
+        raise Conflict(Text("Проект уже на другом этапе; запрос устарел",
+                            "The project has moved meanwhile; the request is out of date"))
+    unmet = evaluate(uow.session, project, t.requires)
+    if unmet:
+        raise GateFailed(unmet)
+    _decide(uow, actor, req, "approved", (body.comment or "").strip() or None)
+    record(uow.session, actor, "transition_approved", project,
+           {"request_id": req.id, "trigger": req.trigger, "dest": req.dest,
+            "comment": req.decision_comment})
+    _move(uow, actor, project, wf, t, project.version, req)
+    uow.commit()
+    return project
+
+
+def reject_request(uow: UnitOfWork, actor: Actor, request_id: int,
+                   data: dict[str, Any]) -> TransitionRequest:
+    """Reject a pending request; a comment is required."""
+    req, project = _load_request(uow, actor, request_id)
+    roles = actor.roles_for(project.org_id, project.region_id)
+    if not req.approval or req.approval not in roles:
+        raise Forbidden()
+    body: RejectIn = parse(RejectIn, data)
+    if req.status != "pending":
+        raise Conflict(Text("Запрос уже рассмотрен", "The request has already been decided"))
+    _decide(uow, actor, req, "rejected", body.comment)
+    record(uow.session, actor, "transition_rejected", project,
+           {"request_id": req.id, "trigger": req.trigger, "dest": req.dest, "comment": body.comment})
+    uow.commit()
+    return req
+
+
+def _decide(uow: UnitOfWork, actor: Actor, req: TransitionRequest, status: str,
+            comment: str | None) -> None:
+    now = clock.now()
+    result = uow.session.execute(
+        update(TransitionRequest)
+        .where(TransitionRequest.id == req.id, TransitionRequest.status == "pending")  # type: ignore[arg-type]
+        .values(status=status, decided_by=actor.user_id, decided_at=now, decision_comment=comment)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        uow.rollback()
+        raise Conflict(Text("Запрос уже рассмотрен", "The request has already been decided"))
+    req.status, req.decided_by, req.decided_at, req.decision_comment = status, actor.user_id, now, comment
+
+
+def add_comment(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Comment:
+    """A comment by anyone who can see the project (admins read only)."""
+    project = get_project(uow, actor, project_id)
+    require(actor, "project.comment", project.org_id, project.region_id)
+    body: CommentIn = parse(CommentIn, data)
+    c = Comment(project_id=project.id, author_id=actor.user_id, at=clock.now(), text=body.text)  # type: ignore[arg-type]
+    uow.session.add(c)
+    uow.session.flush()
+    record(uow.session, actor, "commented", project, {"comment_id": c.id, "text": body.text})
+    uow.commit()
+    return c
+
+
+def find_request(uow: UnitOfWork, request_id: int) -> TransitionRequest:
+    req = uow.session.get(TransitionRequest, request_id)
+    if req is None:
+        raise NotFound("request")
+    return req

@@ -1,0 +1,365 @@
+"""Workflow files: load, validate (every rule of WORKFLOWS.md), and build one
+``transitions`` machine per workflow version, reused for every project."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+from transitions import Machine, MachineError
+
+from engine.models import ROLES
+from engine.text import Text
+
+DEFAULT_ROLES = ("member", "head")
+
+
+class WorkflowError(Exception):
+    """A broken workflow file. ``str()`` is ``file: field: message`` lines."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        self.problems = problems  # (file, field, message)
+        super().__init__("\n".join(f"{f}: {fld}: {msg}" for f, fld, msg in problems))
+
+
+# --- the file format (structure only; meaning is checked below) -------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class TitleSpec(_Strict):
+    ru: str | None = None
+    en: str | None = None
+
+
+class StateSpec(_Strict):
+    id: str
+    title: TitleSpec | None = None
+    sla_days: int | None = None
+    wip_limit: int | None = None
+    final: bool = False
+
+
+class TransitionSpec(_Strict):
+    trigger: str
+    source: str | list[str]
+    dest: str
+    title: TitleSpec | None = None
+    requires: list[str] = []
+    approval: str | None = None
+    roles: list[str] | None = None
+    comment_required: bool = False
+
+
+class WorkflowSpec(_Strict):
+    id: str
+    version: int = 1
+    title: TitleSpec | None = None
+    initial: str
+    idle_days: int | None = None
+    states: list[StateSpec]
+    transitions: list[TransitionSpec] = []
+
+
+# --- the loaded workflow ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class State:
+    id: str
+    title: Text
+    sla_days: int | None
+    wip_limit: int | None
+    final: bool
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    title: Text | None
+    requires: tuple[str, ...]
+    approval: str | None
+    roles: tuple[str, ...]
+    comment_required: bool
+
+    def title_or_dest(self, workflow: Workflow) -> Text:
+        return self.title or workflow.state(self.dest).title
+
+
+class _Holder:
+    """What the shared machine reads and writes; never a SQLModel row (STACK.md)."""
+
+    def __init__(self, state: str):
+        self.state = state
+
+
+@dataclass
+class Workflow:
+    id: str
+    version: int
+    title: Text
+    initial: str
+    idle_days: int | None
+    states: list[State]
+    transitions: list[Transition]
+    source_file: str = ""
+    machine: Machine = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.machine = Machine(
+            model=None,
+            states=[s.id for s in self.states],
+            transitions=[{"trigger": t.trigger, "source": list(t.sources), "dest": t.dest}
+                         for t in self.transitions],
+            initial=self.initial,
+            auto_transitions=False,
+            send_event=False,
+        )
+        self._states = {s.id: s for s in self.states}
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.id, self.version)
+
+    def state(self, state_id: str) -> State:
+        return self._states[state_id]
+
+    def has_state(self, state_id: str) -> bool:
+        return state_id in self._states
+
+    def is_final(self, state_id: str) -> bool:
+        st = self._states.get(state_id)
+        return bool(st and st.final)
+
+    def state_index(self, state_id: str) -> int:
+        return [s.id for s in self.states].index(state_id)
+
+    def transitions_from(self, state_id: str) -> list[Transition]:
+        return [t for t in self.transitions if state_id in t.sources]
+
+    def find(self, trigger: str, state_id: str) -> Transition | None:
+        for t in self.transitions_from(state_id):
+            if t.trigger == trigger:
+                return t
+        return None
+
+    def knows_trigger(self, trigger: str) -> bool:
+        return any(t.trigger == trigger for t in self.transitions)
+
+    def is_back_move(self, t: Transition, source: str) -> bool:
+        return (not self.is_final(t.dest)
+                and self.state_index(t.dest) < self.state_index(source))
+
+    def fire(self, trigger: str, state_id: str) -> str:
+        """Run the trigger on the shared machine; returns the new state.
+
+        Raises MachineError when the graph does not allow it.
+        """
+        holder = _Holder(state_id)
+        self.machine.events[trigger].trigger(holder)
+        return holder.state
+
+    def active_states(self) -> list[State]:
+        return [s for s in self.states if not s.final]
+
+
+class WorkflowRegistry:
+    """All loaded workflows of one app, by (id, version)."""
+
+    def __init__(self, workflows: list[Workflow]):
+        self._by_key = {w.key: w for w in workflows}
+
+    def get(self, workflow_id: str, version: int | None = None) -> Workflow | None:
+        if version is None:
+            return self.latest(workflow_id)
+        return self._by_key.get((workflow_id, version))
+
+    def latest(self, workflow_id: str) -> Workflow | None:
+        versions = [w for (wid, _), w in self._by_key.items() if wid == workflow_id]
+        return max(versions, key=lambda w: w.version) if versions else None
+
+    def all(self) -> list[Workflow]:
+        return sorted(self._by_key.values(), key=lambda w: (w.id, w.version))
+
+    def latest_all(self) -> list[Workflow]:
+        ids = sorted({wid for wid, _ in self._by_key})
+        return [self.latest(i) for i in ids]  # type: ignore[misc]
+
+
+# --- loading and the rules ----------------------------------------------------------
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(file)"
+
+
+def _title(spec: TitleSpec | None) -> Text | None:
+    if spec is None or not spec.ru:
+        return None
+    return Text(spec.ru, spec.en or spec.ru)
+
+
+def validate_spec(raw: Any, filename: str, known_checks: set[str]) -> Workflow:
+    """Validate one parsed YAML document; raises WorkflowError listing every problem."""
+    problems: list[tuple[str, str, str]] = []
+
+    def bad(fld: str, msg: str) -> None:
+        problems.append((filename, fld, msg))
+
+    if not isinstance(raw, dict):
+        raise WorkflowError([(filename, "(file)", "the file must be a YAML mapping")])
+    try:
+        spec = WorkflowSpec.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            fld = _loc(err["loc"])
+            if err["type"] == "extra_forbidden":
+                bad(fld, f"unknown key {err['loc'][-1]!r}")
+            elif err["type"] == "missing":
+                bad(fld, "required key is missing")
+            else:
+                bad(fld, f"{err['msg']} (value: {err.get('input')!r})")
+        raise WorkflowError(problems) from None
+
+    if spec.title is None or not spec.title.ru:
+        bad("title.ru", "the workflow needs a Russian title ('ru')")
+    state_ids: list[str] = []
+    for i, st in enumerate(spec.states):
+        if st.id in state_ids:
+            bad(f"states[{i}].id", f"duplicate state id {st.id!r}")
+        state_ids.append(st.id)
+        if st.title is None or not st.title.ru:
+            bad(f"states[{i}].title.ru", f"state {st.id!r} needs a Russian title ('ru')")
+        for name in ("sla_days", "wip_limit"):
+            value = getattr(st, name)
+            if value is not None and value <= 0:
+                bad(f"states[{i}].{name}", f"must be a positive number (value: {value!r})")
+    if not spec.states:
+        bad("states", "at least one state is required")
+    known = set(state_ids)
+    if spec.initial not in known:
+        bad("initial", f"names a state that does not exist: {spec.initial!r}")
+    if spec.idle_days is not None and spec.idle_days <= 0:
+        bad("idle_days", f"must be a positive number (value: {spec.idle_days!r})")
+
+    seen: set[tuple[str, str]] = set()
+    for i, tr in enumerate(spec.transitions):
+        sources = [tr.source] if isinstance(tr.source, str) else list(tr.source)
+        for src in sources:
+            if src not in known:
+                bad(f"transitions[{i}].source", f"names a state that does not exist: {src!r}")
+            if (tr.trigger, src) in seen:
+                bad(f"transitions[{i}].trigger",
+                    f"duplicate trigger {tr.trigger!r} from state {src!r}")
+            seen.add((tr.trigger, src))
+        if tr.dest not in known:
+            bad(f"transitions[{i}].dest", f"names a state that does not exist: {tr.dest!r}")
+        for check in tr.requires:
+            if check not in known_checks:
+                bad(f"transitions[{i}].requires", f"unknown check {check!r}")
+        if tr.approval is not None and tr.approval not in ROLES:
+            bad(f"transitions[{i}].approval", f"unknown role {tr.approval!r}")
+        for role in tr.roles or []:
+            if role not in ROLES:
+                bad(f"transitions[{i}].roles", f"unknown role {role!r}")
+        if tr.title is not None and not tr.title.ru:
+            bad(f"transitions[{i}].title.ru", "a transition title needs 'ru'")
+
+    if not problems:
+        finals = {s.id for s in spec.states if s.final}
+        edges: dict[str, set[str]] = {s: set() for s in known}
+        for tr in spec.transitions:
+            for src in [tr.source] if isinstance(tr.source, str) else tr.source:
+                edges[src].add(tr.dest)
+        for i, st in enumerate(spec.states):
+            if st.final:
+                continue
+            seen_states, todo = {st.id}, [st.id]
+            while todo:
+                for nxt in edges[todo.pop()]:
+                    if nxt not in seen_states:
+                        seen_states.add(nxt)
+                        todo.append(nxt)
+            if not seen_states & finals:
+                bad(f"states[{i}].id", f"no final state can be reached from {st.id!r}")
+    if problems:
+        raise WorkflowError(problems)
+
+    return Workflow(
+        id=spec.id,
+        version=spec.version,
+        title=_title(spec.title),  # type: ignore[arg-type]
+        initial=spec.initial,
+        idle_days=spec.idle_days,
+        states=[State(s.id, _title(s.title), s.sla_days, s.wip_limit, s.final)  # type: ignore[arg-type]
+                for s in spec.states],
+        transitions=[
+            Transition(
+                trigger=t.trigger,
+                sources=tuple([t.source] if isinstance(t.source, str) else t.source),
+                dest=t.dest,
+                title=_title(t.title),
+                requires=tuple(t.requires),
+                approval=t.approval,
+                roles=tuple(t.roles) if t.roles is not None else DEFAULT_ROLES,
+                comment_required=t.comment_required,
+            )
+            for t in spec.transitions
+        ],
+        source_file=filename,
+    )
+
+
+def load_file(path: Path, known_checks: set[str] | None = None) -> Workflow:
+    if known_checks is None:
+        from engine.checks import CHECKS
+        known_checks = set(CHECKS)
+    name = path.name
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        raise WorkflowError([(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkflowError([(name, "(file)", f"cannot be read: {exc}")]) from None
+    return validate_spec(raw, name, known_checks)
+
+
+def load_dir(directory: str | Path) -> WorkflowRegistry:
+    """Load every ``*.yaml``/``*.yml`` in a folder; raises WorkflowError listing all problems."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise WorkflowError([(str(folder), "(folder)", "workflow folder does not exist")])
+    problems: list[tuple[str, str, str]] = []
+    loaded: list[Workflow] = []
+    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if not files:
+        problems.append((str(folder), "(folder)", "no workflow files (*.yaml) found"))
+    for path in files:
+        try:
+            wf = load_file(path)
+        except WorkflowError as exc:
+            problems.extend(exc.problems)
+            continue
+        clash = next((w for w in loaded if w.key == wf.key), None)
+        if clash:
+            problems.append((path.name, "version",
+                             f"workflow {wf.id!r} version {wf.version} is also in {clash.source_file}"))
+        loaded.append(wf)
+    if problems:
+        raise WorkflowError(problems)
+    return WorkflowRegistry(loaded)
+
+
+__all__ = ["MachineError", "Transition", "Workflow", "WorkflowError", "WorkflowRegistry",
+           "load_dir", "load_file", "validate_spec"]

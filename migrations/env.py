@@ -1,0 +1,43 @@
+"""Alembic environment. The URL comes from the caller (engine.db.migrate) or DATABASE_URL."""
+from __future__ import annotations
+
+import os
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import engine.models  # noqa: F401  (registers the tables)
+from engine.db import make_engine
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _url() -> str:
+    return (config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
+            or "sqlite:///instance/leanschool.db")
+
+
+def run_migrations_offline() -> None:
+    url = _url()
+    context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
+                      render_as_batch=url.startswith("sqlite"), compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connectable = make_engine(_url())
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite",
+                          compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    connectable.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
