@@ -34,6 +34,14 @@ class Forbidden(DomainError):
                                          "You may not do this"))
 
 
+class BadRequest(DomainError):
+    code = "bad_request"
+
+    def __init__(self) -> None:
+        super().__init__(Text("Тело запроса должно быть объектом JSON",
+                              "The request body must be a JSON object"))
+
+
 class Conflict(DomainError):
     code = "conflict"
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from engine.errors import ValidationFailed
+from engine.errors import BadRequest, ValidationFailed
 from engine.text import Text
 
 OrgKind = Literal["school", "kindergarten", "college", "other"]
@@ -219,7 +219,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def parse(schema: type[BaseModel], data: Any) -> Any:
     """Validate ``data`` against ``schema``; ValidationFailed names each bad field."""
     if not isinstance(data, dict):
-        raise ValidationFailed({"body": Text("Ожидался объект JSON", "Expected a JSON object")})
+        raise BadRequest()
     try:
         return schema.model_validate(data)
     except ValidationError as exc:

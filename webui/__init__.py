@@ -1,0 +1,103 @@
+"""The Flask app: ``create_app(config=None)`` (API.md)."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+from engine import config as engine_config
+from engine.db import Store, migrate
+from engine.workflow import WorkflowError, load_dir
+
+log = logging.getLogger("leanschool.web")
+
+CONFIG_KEYS = ("DATABASE_URL", "SECRET_KEY", "WORKFLOWS_DIR", "TESTING", "AUTO_MIGRATE")
+
+
+class StartupError(SystemExit):
+    """Stops start-up with a message and exit code 1, without a traceback."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build an app. A key in ``config`` wins over the environment; nothing is shared
+    between apps (each has its own database engine and workflow registry)."""
+    config = dict(config or {})
+    settings = {key: config.pop(key) if key in config else os.environ.get(key) for key in CONFIG_KEYS}
+
+    app = Flask(__name__, instance_path=str(engine_config.instance_dir()))
+    app.config.update(
+        DATABASE_URL=engine_config.database_url(settings["DATABASE_URL"]),
+        SECRET_KEY=engine_config.secret_key(settings["SECRET_KEY"]),
+        WORKFLOWS_DIR=str(engine_config.workflows_dir(settings["WORKFLOWS_DIR"])),
+        TESTING=_flag(settings["TESTING"]) if settings["TESTING"] is not None else False,
+        AUTO_MIGRATE=_flag(settings["AUTO_MIGRATE"]) if settings["AUTO_MIGRATE"] is not None else True,
+        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+    )
+    app.config.update(config)  # any other keys the caller gives
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    try:
+        registry = load_dir(app.config["WORKFLOWS_DIR"])
+    except WorkflowError as exc:
+        raise StartupError(f"Lean School cannot start: a workflow file is broken:\n{exc}") from None
+    if app.config["AUTO_MIGRATE"]:
+        try:
+            migrate(app.config["DATABASE_URL"])
+        except Exception as exc:  # noqa: BLE001 - a message, not a traceback
+            raise StartupError(f"Lean School cannot start: the database could not be migrated: "
+                               f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    app.extensions["leanschool"] = Store(app.config["DATABASE_URL"], registry)
+
+    from webui.api import bp as api_bp
+    app.register_blueprint(api_bp)
+    _register_error_handlers(app)
+    from webui import web
+    web.init_app(app)
+    return app
+
+
+def store() -> Store:
+    from flask import current_app
+    return current_app.extensions["leanschool"]
+
+
+def _register_error_handlers(app: Flask) -> None:
+    """Under /api/ every error is the JSON envelope (Flask's own 404/405/500 too);
+    elsewhere a short page, never a traceback."""
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    from webui.api import http_error, internal_error
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        if request.path.startswith("/api/"):
+            return http_error(exc)
+        return exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        if request.path.startswith("/api/"):
+            return internal_error(exc)
+        import uuid
+        ref = uuid.uuid4().hex[:12]
+        log.exception("internal error ref=%s", ref)
+        return (f"<!doctype html><html lang=\"ru\"><meta charset=\"utf-8\"><title>Ошибка</title>"
+                f"<h1>Внутренняя ошибка</h1><p>Код для обращения в поддержку: {ref}</p></html>", 500)

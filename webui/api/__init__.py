@@ -1,0 +1,153 @@
+"""JSON API v1 (API.md): thin adapters over engine services.
+
+Every route is declared with ``@route``, which registers it with Flask and records its
+body schema and answers for the OpenAPI description (webui/api/openapi.py).
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from pydantic import BaseModel
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import DomainError, GateFailed, ValidationFailed
+from engine.services import actor_for_token, load_actor
+
+log = logging.getLogger("leanschool.api")
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+STATUS = {"bad_request": 400, "unauthenticated": 401, "forbidden": 403, "not_found": 404,
+          "method_not_allowed": 405, "conflict": 409, "validation_failed": 422,
+          "gate_failed": 422, "not_publishable": 422, "internal_error": 500}
+
+
+@dataclass
+class RouteSpec:
+    path: str
+    method: str
+    endpoint: str
+    summary: str
+    ok: int
+    body: type[BaseModel] | None
+    response: str | None
+    errors: tuple[int, ...]
+    query: dict[str, dict[str, Any]] = field(default_factory=dict)
+    public: bool = False
+
+
+ROUTES: list[RouteSpec] = []
+
+
+def route(path: str, method: str = "GET", *, summary: str, ok: int = 200,
+          body: type[BaseModel] | None = None, response: str | None = None,
+          errors: tuple[int, ...] = (401, 404), query: dict[str, dict[str, Any]] | None = None,
+          public: bool = False) -> Callable:
+    def register(fn: Callable) -> Callable:
+        endpoint = fn.__name__
+        ROUTES.append(RouteSpec(path, method, endpoint, summary, ok, body, response, errors,
+                                query or {}, public))
+        flask_path = path.replace("{", "<int:").replace("}", ">") if "{" in path else path
+        flask_path = flask_path.replace("<int:workflow_id>", "<workflow_id>")
+        bp.add_url_rule(flask_path, endpoint, fn, methods=[method])
+        return fn
+    return register
+
+
+def error_body(code: str, message: str, details: dict | None = None, status: int | None = None):
+    resp = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    resp.status_code = status or STATUS[code]
+    return resp
+
+
+def locale() -> str:
+    return getattr(g, "locale", None) or "ru"
+
+
+def body_json() -> Any:
+    """The JSON body; ``None`` when it is not valid JSON (services answer 400 then).
+    An empty body counts as ``{}``."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    data = request.get_json(silent=True, force=True)
+    return data
+
+
+@bp.before_request
+def authenticate() -> Any:
+    from webui import store
+
+    g.locale = "ru"
+    spec = next((r for r in ROUTES if r.endpoint == (request.endpoint or "").split(".")[-1]), None)
+    header = request.headers.get("Authorization", "")
+    g.actor = None
+    if header.startswith("Bearer "):
+        with store().uow() as uow:
+            g.actor = actor_for_token(uow, header[7:].strip())
+            if g.actor is not None:
+                from engine.models import User
+                user = uow.session.get(User, g.actor.user_id)
+                g.locale = user.locale if user else "ru"
+    elif "user_id" in _session():
+        with store().uow() as uow:
+            g.actor = load_actor(uow.session, _session()["user_id"])
+        g.locale = _session().get("locale", "ru")
+        from webui.csrf import check_csrf
+        check_csrf()
+    if g.actor is None and not (spec and spec.public):
+        return error_body("unauthenticated", _t("Требуется вход: передайте токен (Authorization: Bearer)",
+                                                "Sign in required: send a token (Authorization: Bearer)"))
+    return None
+
+
+def _session() -> Any:
+    from flask import session
+    return session
+
+
+def _t(ru: str, en: str) -> str:
+    return en if locale().startswith("en") else ru
+
+
+@bp.after_request
+def no_store(resp: Any) -> Any:
+    resp.headers.setdefault("Cache-Control", "no-store")
+    return resp
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError) -> Any:
+    details = dict(exc.details)
+    if isinstance(exc, ValidationFailed):
+        details = {"fields": exc.field_messages(locale())}
+    elif isinstance(exc, GateFailed):
+        details = {"unmet": [u.as_dict(locale()) for u in exc.unmet]}
+    return error_body(exc.code, exc.message(locale()), details)
+
+
+def http_error(exc: HTTPException) -> Any:
+    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict"}
+    code = exc.code or 500
+    if code == 413:
+        return error_body("bad_request", _t("Слишком большой запрос", "Request too large"), status=413)
+    if code in codes:
+        return error_body(codes[code], exc.description or codes[code], status=code)
+    return error_body("internal_error", exc.description or "error", status=code)
+
+
+def internal_error(exc: Exception) -> Any:
+    if isinstance(exc, HTTPException):
+        return http_error(exc)
+    ref = uuid.uuid4().hex[:12]
+    log.exception("internal error ref=%s", ref)
+    return error_body("internal_error", _t(f"Внутренняя ошибка; код для обращения: {ref}",
+                                           f"Internal error; reference: {ref}"), {"reference": ref})
+
+
+from webui.api import openapi, routes  # noqa: E402,F401,I001  (registers the routes)

@@ -1,0 +1,332 @@
+"""The resources of API.md, each a thin adapter: parse, resolve the actor, call the
+service, map the result."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify, request
+
+from engine import monitoring
+from engine import schemas as S
+from engine import services as svc
+from engine.db import UnitOfWork
+from engine.errors import Forbidden, NotFound, ValidationFailed
+from engine.models import Municipality, Organization, Project, User
+from engine.services import queries as Q
+from engine.text import Text
+from webui.api import body_json, locale, route
+
+P = {"in": "path", "required": True, "schema": {"type": "integer"}}
+PAGE = {"limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+        "offset": {"schema": {"type": "integer", "minimum": 0, "default": 0}}}
+
+
+def _uow() -> UnitOfWork:
+    from webui import store
+    return store().uow()
+
+
+def _int_arg(name: str, default: int | None = None, lo: int | None = None,
+             hi: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed({name: Text("Нужно целое число", "Must be a whole number")}) from None
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValidationFailed({name: Text(f"Допустимо от {lo} до {hi}", f"Allowed: {lo} to {hi}")})
+    return value
+
+
+def _bool_arg(name: str) -> bool | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise ValidationFailed({name: Text("Нужно true или false", "Must be true or false")})
+
+
+def _page() -> tuple[int, int]:
+    return _int_arg("limit", 50, 1, 500), _int_arg("offset", 0, 0, None)  # type: ignore[return-value]
+
+
+def created(body: Any) -> Any:
+    resp = jsonify(body)
+    resp.status_code = 201
+    return resp
+
+
+# --- me, regions, municipalities, organisations ----------------------------------------
+
+@route("/me", summary="The signed-in user and their roles", response="Me", errors=(401,))
+def me() -> Any:
+    with _uow() as uow:
+        user = uow.session.get(User, g.actor.user_id)
+        return {"id": user.id, "email": user.email, "name": user.name,
+                "roles": [{"role": gr.role, "org_id": gr.org_id, "region_id": gr.region_id}
+                          for gr in g.actor.grants]}
+
+
+def _region(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "name": r.name}
+
+
+def _org(o: Organization) -> dict[str, Any]:
+    return {"id": o.id, "municipality_id": o.municipality_id, "region_id": o.region_id,
+            "name": o.name, "kind": o.kind}
+
+
+@route("/regions", summary="Regions the user may see", response="RegionList", errors=(401,))
+def list_regions() -> Any:
+    with _uow() as uow:
+        items = [_region(r) for r in Q.regions_for(uow, g.actor)]
+        return {"items": items, "total": len(items)}
+
+
+@route("/regions", "POST", summary="Create a region (admin)", ok=201, body=S.RegionIn,
+       response="Region", errors=(400, 401, 403, 422))
+def create_region() -> Any:
+    with _uow() as uow:
+        return created(_region(svc.create_region(uow, g.actor, body_json())))
+
+
+@route("/municipalities", "POST", summary="Create a municipality (admin)", ok=201,
+       body=S.MunicipalityIn, response="Municipality", errors=(400, 401, 403, 422))
+def create_municipality() -> Any:
+    with _uow() as uow:
+        m: Municipality = svc.create_municipality(uow, g.actor, body_json())
+        return created({"id": m.id, "region_id": m.region_id, "name": m.name, "kind": m.kind})
+
+
+@route("/organizations", "POST", summary="Create an organisation (admin)", ok=201,
+       body=S.OrganizationIn, response="Organization", errors=(400, 401, 403, 422))
+def create_organization() -> Any:
+    with _uow() as uow:
+        return created(_org(svc.create_organization(uow, g.actor, body_json())))
+
+
+@route("/organizations", summary="Organisations the user may see", response="OrganizationList",
+       errors=(401, 422), query={"region_id": {"schema": {"type": "integer"}}, **PAGE})
+def list_organizations() -> Any:
+    region_id = _int_arg("region_id")
+    limit, offset = _page()
+    with _uow() as uow:
+        rows, total = Q.organizations_for(uow, g.actor, region_id, limit, offset)
+        return {"items": [_org(o) for o in rows], "total": total}
+
+
+# --- workflows ------------------------------------------------------------------------------
+
+def _workflow(wf: Any) -> dict[str, Any]:
+    loc = locale()
+    return {"id": wf.id, "version": wf.version, "title": wf.title.get(loc), "initial": wf.initial,
+            "idle_days": wf.idle_days,
+            "states": [{"id": s.id, "title": s.title.get(loc), "sla_days": s.sla_days,
+                        "wip_limit": s.wip_limit, "final": s.final} for s in wf.states],
+            "transitions": [{"trigger": t.trigger, "source": list(t.sources), "dest": t.dest,
+                             "title": t.title.get(loc) if t.title else None,
+                             "requires": list(t.requires), "approval": t.approval,
+                             "roles": list(t.roles), "comment_required": t.comment_required}
+                            for t in wf.transitions]}
+
+
+@route("/workflows", summary="Workflows (latest version of each)", response="WorkflowList", errors=(401,))
+def list_workflows() -> Any:
+    from webui import store
+    items = [_workflow(w) for w in store().workflows.latest_all()]
+    return {"items": items, "total": len(items)}
+
+
+@route("/workflows/{workflow_id}", summary="One workflow", response="Workflow", errors=(401, 404))
+def get_workflow(workflow_id: str) -> Any:
+    from webui import store
+    wf = store().workflows.latest(workflow_id)
+    if wf is None:
+        raise NotFound("workflow")
+    return _workflow(wf)
+
+
+# --- projects ---------------------------------------------------------------------------------
+
+def _project(uow: UnitOfWork, project: Project) -> dict[str, Any]:
+    return Q.project_dict(uow, g.actor, project, locale())
+
+
+@route("/projects", summary="Projects in the user's scope", response="ProjectList", errors=(401, 422),
+       query={"org_id": {"schema": {"type": "integer"}}, "region_id": {"schema": {"type": "integer"}},
+              "state": {"schema": {"type": "string"}}, "stalled": {"schema": {"type": "boolean"}},
+              "q": {"schema": {"type": "string"}}, **PAGE})
+def list_projects() -> Any:
+    limit, offset = _page()
+    filters = {"org_id": _int_arg("org_id"), "region_id": _int_arg("region_id"),
+               "state": request.args.get("state") or None, "stalled": _bool_arg("stalled"),
+               "q": request.args.get("q") or None}
+    with _uow() as uow:
+        rows, total = Q.list_projects(uow, g.actor, limit=limit, offset=offset, **filters)
+        return {"items": [_project(uow, p) for p in rows], "total": total}
+
+
+@route("/projects", "POST", summary="Create a project", ok=201, body=S.ProjectCreate,
+       response="Project", errors=(400, 401, 403, 422))
+def create_project() -> Any:
+    with _uow() as uow:
+        return created(_project(uow, svc.create_project(uow, g.actor, body_json())))
+
+
+@route("/projects/{project_id}", summary="One project", response="Project", errors=(401, 404))
+def get_project(project_id: int) -> Any:
+    with _uow() as uow:
+        return _project(uow, svc.get_project(uow, g.actor, project_id))
+
+
+@route("/projects/{project_id}", "PATCH", summary="Edit card fields (optimistic version)",
+       body=S.ProjectPatch, response="Project", errors=(400, 401, 403, 404, 409, 422))
+def patch_project(project_id: int) -> Any:
+    with _uow() as uow:
+        return _project(uow, svc.update_project(uow, g.actor, project_id, body_json()))
+
+
+@route("/projects/{project_id}/transitions", "POST",
+       summary="Fire a transition: 200 moved, 202 waiting for approval", body=S.TransitionIn,
+       response="Project", errors=(400, 401, 403, 404, 409, 422))
+def post_transition(project_id: int) -> Any:
+    with _uow() as uow:
+        result = svc.request_transition(uow, g.actor, project_id, body_json())
+        if result.request is not None:
+            resp = jsonify({"request": Q.request_dict(result.request)})
+            resp.status_code = 202
+            return resp
+        return {"project": _project(uow, result.project)}
+
+
+@route("/projects/{project_id}/events", summary="The project's event log, oldest first",
+       response="EventList", errors=(401, 404))
+def list_events(project_id: int) -> Any:
+    with _uow() as uow:
+        items = Q.list_events(uow, g.actor, project_id)
+        return {"items": items, "total": len(items)}
+
+
+@route("/projects/{project_id}/comments", "POST", summary="Comment on a project", ok=201,
+       body=S.CommentIn, response="Comment", errors=(400, 401, 403, 404, 422))
+def post_comment(project_id: int) -> Any:
+    with _uow() as uow:
+        c = svc.add_comment(uow, g.actor, project_id, body_json())
+        return created(Q.row_dict(c, ("id", "author_id", "at", "text")))
+
+
+# --- evidence -------------------------------------------------------------------------------------
+
+@route("/projects/{project_id}/metrics", "POST", summary="Add a metric", ok=201, body=S.MetricIn,
+       response="Metric", errors=(400, 401, 403, 404, 422))
+def post_metric(project_id: int) -> Any:
+    with _uow() as uow:
+        return created(Q.row_dict(svc.add_metric(uow, g.actor, project_id, body_json()), Q.METRIC_FIELDS))
+
+
+@route("/metrics/{metric_id}", "PATCH", summary="Edit a metric", body=S.MetricPatch,
+       response="Metric", errors=(400, 401, 403, 404, 422))
+def patch_metric(metric_id: int) -> Any:
+    with _uow() as uow:
+        return Q.row_dict(svc.update_metric(uow, g.actor, metric_id, body_json()), Q.METRIC_FIELDS)
+
+
+@route("/metrics/{metric_id}/measurements", "POST", summary="Record a measurement", ok=201,
+       body=S.MeasurementIn, response="Measurement", errors=(400, 401, 403, 404, 422))
+def post_measurement(metric_id: int) -> Any:
+    with _uow() as uow:
+        m = svc.record_measurement(uow, g.actor, metric_id, body_json())
+        return created(Q.row_dict(m, Q.MEASUREMENT_FIELDS))
+
+
+@route("/projects/{project_id}/problems", "POST", summary="Register a problem (one of the 8 wastes)",
+       ok=201, body=S.ProblemIn, response="Problem", errors=(400, 401, 403, 404, 422))
+def post_problem(project_id: int) -> Any:
+    with _uow() as uow:
+        return created(Q.row_dict(svc.add_problem(uow, g.actor, project_id, body_json()), Q.PROBLEM_FIELDS))
+
+
+@route("/projects/{project_id}/actions", "POST", summary="Add an action to the plan", ok=201,
+       body=S.ActionIn, response="Action", errors=(400, 401, 403, 404, 422))
+def post_action(project_id: int) -> Any:
+    with _uow() as uow:
+        return created(Q.row_dict(svc.add_action(uow, g.actor, project_id, body_json()), Q.ACTION_FIELDS))
+
+
+@route("/actions/{action_id}", "PATCH", summary="Update an action", body=S.ActionPatch,
+       response="Action", errors=(400, 401, 403, 404, 422))
+def patch_action(action_id: int) -> Any:
+    with _uow() as uow:
+        return Q.row_dict(svc.update_action(uow, g.actor, action_id, body_json()), Q.ACTION_FIELDS)
+
+
+@route("/projects/{project_id}/artefacts", "POST", summary="Attach an artefact", ok=201,
+       body=S.ArtefactIn, response="Artefact", errors=(400, 401, 403, 404, 422))
+def post_artefact(project_id: int) -> Any:
+    with _uow() as uow:
+        return created(Q.row_dict(svc.add_artefact(uow, g.actor, project_id, body_json()), Q.ARTEFACT_FIELDS))
+
+
+@route("/projects/{project_id}/risks", "POST", summary="Log a risk", ok=201, body=S.RiskIn,
+       response="Risk", errors=(400, 401, 403, 404, 422))
+def post_risk(project_id: int) -> Any:
+    with _uow() as uow:
+        return created(Q.risk_dict(svc.log_risk(uow, g.actor, project_id, body_json())))
+
+
+@route("/risks/{risk_id}", "PATCH", summary="Update a risk (status, score ...)", body=S.RiskPatch,
+       response="Risk", errors=(400, 401, 403, 404, 422))
+def patch_risk(risk_id: int) -> Any:
+    with _uow() as uow:
+        return Q.risk_dict(svc.update_risk(uow, g.actor, risk_id, body_json()))
+
+
+# --- approvals ---------------------------------------------------------------------------------------
+
+@route("/approvals", summary="Transition requests the user may decide or see, oldest first",
+       response="RequestList", errors=(401, 422),
+       query={"status": {"schema": {"type": "string", "enum": ["pending", "approved", "rejected", "all"]}},
+              **PAGE})
+def list_approvals() -> Any:
+    status = request.args.get("status") or "pending"
+    if status not in ("pending", "approved", "rejected", "all"):
+        raise ValidationFailed({"status": Text("Допустимо: pending, approved, rejected, all",
+                                               "Allowed: pending, approved, rejected, all")})
+    limit, offset = _page()
+    with _uow() as uow:
+        rows, total = Q.list_requests(uow, g.actor, None if status == "all" else status,
+                                      limit=limit, offset=offset)
+        return {"items": [Q.request_dict(r) for r in rows], "total": total}
+
+
+@route("/approvals/{request_id}/approve", "POST", summary="Approve (checks are evaluated again)",
+       body=S.ApproveIn, response="Project", errors=(400, 401, 403, 404, 409, 422))
+def approve(request_id: int) -> Any:
+    with _uow() as uow:
+        project = svc.approve_request(uow, g.actor, request_id, body_json())
+        return {"project": _project(uow, project)}
+
+
+@route("/approvals/{request_id}/reject", "POST", summary="Reject with a comment", body=S.RejectIn,
+       response="Request", errors=(400, 401, 403, 404, 409, 422))
+def reject(request_id: int) -> Any:
+    with _uow() as uow:
+        return {"request": Q.request_dict(svc.reject_request(uow, g.actor, request_id, body_json()))}
+
+
+# --- the control tower ------------------------------------------------------------------------------
+
+@route("/regions/{region_id}/tower", summary="Control tower figures of a region", response="Tower",
+       errors=(401, 403, 404))
+def region_tower(region_id: int) -> Any:
+    with _uow() as uow:
+        Q.require_region_visible(uow, g.actor, region_id)
+        if not (g.actor.is_admin or any(gr.role == "curator" and gr.region_id == region_id
+                                        for gr in g.actor.grants)):
+            raise Forbidden()
+        return monitoring.tower(uow.session, uow.workflows, region_id)
