@@ -1,0 +1,35 @@
+# Two commands for a fresh machine (README): `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+DB     ?= sqlite
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
+
+.PHONY: install demo serve test test-all lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+## make demo: install, load the Oryol demo region (once), print the accounts, serve on :5000
+demo: install
+	$(VENV)/bin/leanschool demo
+	$(VENV)/bin/leanschool serve --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
+
+## make test: install, then the whole suite (DB=postgresql for PostgreSQL)
+test: install
+	bash scripts/ensure-chromium.sh
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LEANSCHOOL_TEST_DB=$(DB) LEANSCHOOL_TEST_PG=$(PG_URL) $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,252 @@
+"""Shared fixtures: a real, migrated database per test (SQLite file by default,
+PostgreSQL when LEANSCHOOL_TEST_DB=postgresql), the workflows, factories and the
+people of the domain (head_of_school, curator_orel ...).
+
+    LEANSCHOOL_TEST_DB=postgresql  LEANSCHOOL_TEST_PG=postgresql+psycopg://postgres@127.0.0.1:5432
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from engine import clock
+from engine.db import REPO_ROOT, Store, migrate
+from engine.models import metadata
+from engine.policy import SYSTEM, Actor
+from engine.services import admin as admin_svc
+from engine.services import projects as project_svc
+from engine.services.common import load_actor
+from engine.workflow import WorkflowRegistry, load_dir
+
+BACKEND = os.environ.get("LEANSCHOOL_TEST_DB", "sqlite").lower()
+PG_BASE = os.environ.get("LEANSCHOOL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PASSWORD = "Parol-2026!"
+
+
+def pytest_report_header(config: Any) -> str:
+    return f"leanschool test database: {BACKEND}"
+
+
+def pg_admin_engine():
+    return create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
+
+
+def create_pg_database(name: str) -> str:
+    eng = pg_admin_engine()
+    with eng.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    return f"{PG_BASE}/{name}"
+
+
+def drop_pg_database(name: str) -> None:
+    eng = pg_admin_engine()
+    with eng.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def workflows() -> WorkflowRegistry:
+    return load_dir(REPO_ROOT / "workflows")
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrated once per run: a SQLite file to copy, or a PostgreSQL database to truncate."""
+    if BACKEND.startswith("postgres"):
+        name = f"ls_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        url = create_pg_database(name)
+        migrate(url)
+        yield url
+        drop_pg_database(name)
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        url = f"sqlite:///{path}"
+        migrate(url)
+        yield str(path)
+
+
+TABLES_IN_DELETE_ORDER = [t.name for t in reversed(metadata.sorted_tables)]
+
+
+@pytest.fixture
+def db_url(_template_db: str, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database for one test."""
+    if BACKEND.startswith("postgres"):
+        eng = create_engine(_template_db)
+        with eng.begin() as conn:
+            names = ", ".join(f'"{t}"' for t in TABLES_IN_DELETE_ORDER)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        eng.dispose()
+        yield _template_db
+    else:
+        path = tmp_path / "leanschool.db"
+        shutil.copyfile(_template_db, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def store(db_url: str, workflows: WorkflowRegistry) -> Iterator[Store]:
+    s = Store(db_url, workflows)
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[FrozenClock]:
+    """A controlled clock for the engine: ``frozen_clock.advance(days=3)``."""
+    fc = FrozenClock(datetime(2026, 9, 1, 9, 0, tzinfo=UTC))
+    clock.set_clock(fc)
+    yield fc
+    clock.set_clock(None)
+
+
+class FrozenClock:
+    def __init__(self, start: datetime):
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        from datetime import timedelta
+        self.current += timedelta(**delta)
+        return self.current
+
+    def set(self, when: datetime) -> None:
+        self.current = when
+
+
+# --- factories ---------------------------------------------------------------------------
+
+@dataclass
+class Person:
+    id: int
+    email: str
+    actor: Actor
+
+
+class Factory:
+    """Builds the world through the engine's own services (never raw inserts)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._n = 0
+
+    def _seq(self) -> int:
+        self._n += 1
+        return self._n
+
+    def region(self, name: str | None = None, code: str = "") -> Any:
+        with self.store.uow() as uow:
+            return admin_svc.create_region(uow, SYSTEM, {"name": name or f"Регион {self._seq()}", "code": code})
+
+    def municipality(self, region: Any, name: str | None = None) -> Any:
+        with self.store.uow() as uow:
+            return admin_svc.create_municipality(uow, SYSTEM, {"region_id": region.id,
+                                                               "name": name or f"Район {self._seq()}"})
+
+    def org(self, municipality: Any, name: str | None = None, kind: str = "school") -> Any:
+        with self.store.uow() as uow:
+            return admin_svc.create_organization(uow, SYSTEM, {
+                "municipality_id": municipality.id, "name": name or f"МБОУ СОШ №{self._seq()}",
+                "kind": kind})
+
+    def person(self, role: str, org: Any = None, region: Any = None, email: str | None = None,
+               name: str | None = None) -> Person:
+        email = email or f"{role}{self._seq()}@test.ru"
+        with self.store.uow() as uow:
+            user = admin_svc.create_user(uow, SYSTEM, {
+                "email": email, "name": name or email.split("@")[0], "password": PASSWORD, "role": role,
+                "org_id": org.id if org is not None else None,
+                "region_id": region.id if region is not None else None})
+            return Person(user.id, user.email, load_actor(uow.session, user.id))  # type: ignore[arg-type]
+
+    def token(self, person: Person) -> str:
+        with self.store.uow() as uow:
+            return admin_svc.create_token(uow, SYSTEM, person.email)
+
+    def project(self, org: Any, actor: Actor, title: str = "Оптимизация процесса питания", **fields: Any) -> Any:
+        with self.store.uow() as uow:
+            return project_svc.create_project(uow, actor, {
+                "org_id": org.id, "title": title, "problem": "Очереди в столовой",
+                "goal": "Сократить время ожидания", **fields})
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        """Run one engine service in its own unit of work."""
+        with self.store.uow() as uow:
+            return fn(uow, *args)
+
+
+@pytest.fixture
+def make(store: Store) -> Factory:
+    return Factory(store)
+
+
+# --- the people and places of a small Oryol world -----------------------------------------
+
+@dataclass
+class World:
+    region: Any
+    municipality: Any
+    school: Any
+    other_school: Any
+    other_region: Any
+    other_region_school: Any
+
+
+@pytest.fixture
+def world(make: Factory) -> World:
+    region = make.region("Орловская область", code="57")
+    mun = make.municipality(region, "г. Орёл")
+    school = make.org(mun, "МБОУ «Лицей №1 им. М.В. Ломоносова»")
+    other_school = make.org(mun, "МБОУ СОШ №3")
+    other_region = make.region("Курская область", code="46")
+    other_mun = make.municipality(other_region, "г. Курск")
+    return World(region, mun, school, other_school, other_region, make.org(other_mun, "МБОУ СОШ №5 г. Курска"))
+
+
+@pytest.fixture
+def member_of_school(make: Factory, world: World) -> Person:
+    return make.person("member", org=world.school, email="teacher@lyceum1.ru", name="Иванова Анна")
+
+
+@pytest.fixture
+def head_of_school(make: Factory, world: World) -> Person:
+    return make.person("head", org=world.school, email="head@lyceum1.ru", name="Петров Сергей")
+
+
+@pytest.fixture
+def member_of_other_school(make: Factory, world: World) -> Person:
+    return make.person("member", org=world.other_school, email="teacher@school3.ru")
+
+
+@pytest.fixture
+def head_of_other_school(make: Factory, world: World) -> Person:
+    return make.person("head", org=world.other_school, email="head@school3.ru")
+
+
+@pytest.fixture
+def curator_orel(make: Factory, world: World) -> Person:
+    return make.person("curator", region=world.region, email="curator@orel-edu.ru", name="Смирнова Ольга")
+
+
+@pytest.fixture
+def curator_kursk(make: Factory, world: World) -> Person:
+    return make.person("curator", region=world.other_region, email="curator@kursk-edu.ru")
+
+
+@pytest.fixture
+def admin(make: Factory) -> Person:
+    return make.person("admin", email="admin@leanschool.ru")
