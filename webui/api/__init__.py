@@ -41,6 +41,7 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+INT_MAX = 2**31 - 1  # ids and other integers the database columns hold (PostgreSQL integer)
 
 
 def route(path: str, method: str = "GET", *, summary: str, ok: int = 200,
@@ -51,8 +52,10 @@ def route(path: str, method: str = "GET", *, summary: str, ok: int = 200,
         endpoint = fn.__name__
         ROUTES.append(RouteSpec(path, method, endpoint, summary, ok, body, response, errors,
                                 query or {}, public))
-        flask_path = path.replace("{", "<int:").replace("}", ">") if "{" in path else path
-        flask_path = flask_path.replace("<int:workflow_id>", "<workflow_id>")
+        # ids are 32-bit integers in the database: a larger number in the path is simply
+        # not found (by the router), never an overflow in the driver
+        flask_path = path.replace("{", f"<int(max={INT_MAX}):").replace("}", ">") if "{" in path else path
+        flask_path = flask_path.replace(f"<int(max={INT_MAX}):workflow_id>", "<workflow_id>")
         bp.add_url_rule(flask_path, endpoint, fn, methods=[method])
         return fn
     return register
@@ -68,14 +71,30 @@ def locale() -> str:
     return getattr(g, "locale", None) or "ru"
 
 
+class NotAnObject:
+    """Stands for a body that is not a JSON object (invalid JSON, a list, a number, null).
+
+    It is truthy and not a dict, so every service's ``parse`` answers 400 at its place in
+    the error order (after 404/403), even where a service writes ``data or {}``."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "<not a JSON object>"
+
+
+NOT_AN_OBJECT = NotAnObject()
+
+
 def body_json() -> Any:
-    """The JSON body; ``None`` when it is not valid JSON (services answer 400 then).
-    An empty body counts as ``{}``."""
+    """The JSON body as a dict; ``NOT_AN_OBJECT`` when it is not a JSON object (services
+    answer 400 then). An empty body counts as ``{}``."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
     data = request.get_json(silent=True, force=True)
-    return data
+    return data if isinstance(data, dict) else NOT_AN_OBJECT
 
 
 @bp.before_request
@@ -84,11 +103,11 @@ def authenticate() -> Any:
 
     g.locale = "ru"
     spec = next((r for r in ROUTES if r.endpoint == (request.endpoint or "").split(".")[-1]), None)
-    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
     g.actor = None
-    if header.startswith("Bearer "):
+    if scheme.lower() == "bearer":  # the scheme is case-insensitive (RFC 9110)
         with store().uow() as uow:
-            g.actor = actor_for_token(uow, header[7:].strip())
+            g.actor = actor_for_token(uow, credentials.strip())
             if g.actor is not None:
                 from engine.models import User
                 user = uow.session.get(User, g.actor.user_id)
@@ -137,7 +156,11 @@ def http_error(exc: HTTPException) -> Any:
     if code == 413:
         return error_body("bad_request", _t("Слишком большой запрос", "Request too large"), status=413)
     if code in codes:
-        return error_body(codes[code], exc.description or codes[code], status=code)
+        resp = error_body(codes[code], exc.description or codes[code], status=code)
+        valid = getattr(exc, "valid_methods", None)
+        if code == 405 and valid:
+            resp.headers["Allow"] = ", ".join(valid)
+        return resp
     return error_body("internal_error", exc.description or "error", status=code)
 
 

@@ -14,7 +14,7 @@ from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.models import Municipality, Organization, Project, User
 from engine.services import queries as Q
 from engine.text import Text
-from webui.api import body_json, locale, route
+from webui.api import INT_MAX, body_json, locale, route
 
 P = {"in": "path", "required": True, "schema": {"type": "integer"}}
 PAGE = {"limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
@@ -28,6 +28,8 @@ def _uow() -> UnitOfWork:
 
 def _int_arg(name: str, default: int | None = None, lo: int | None = None,
              hi: int | None = None) -> int | None:
+    """An integer query parameter; 422 naming it when it is not a whole number in range
+    (never larger than the database's integers, whatever the bounds given)."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
@@ -35,7 +37,9 @@ def _int_arg(name: str, default: int | None = None, lo: int | None = None,
         value = int(raw)
     except ValueError:
         raise ValidationFailed({name: Text("Нужно целое число", "Must be a whole number")}) from None
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
+    lo = -INT_MAX - 1 if lo is None else lo
+    hi = INT_MAX if hi is None else hi
+    if not lo <= value <= hi:
         raise ValidationFailed({name: Text(f"Допустимо от {lo} до {hi}", f"Allowed: {lo} to {hi}")})
     return value
 
