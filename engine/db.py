@@ -86,7 +86,8 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.session.rollback()
+        # close() rolls back whatever was not committed; unlike rollback() it does not
+        # expire the loaded objects, so results stay readable after the block.
         self.session.close()
 
     def commit(self) -> None:

@@ -1,0 +1,187 @@
+"""The kanban board's read model: every card of a scope in a handful of set-based
+queries (no per-card queries), ready for a template."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from engine import clock
+from engine.db import UnitOfWork
+from engine.models import (
+    CRITICAL_SCORE,
+    UNRESOLVED_RISK,
+    Measurement,
+    Metric,
+    Municipality,
+    Organization,
+    Project,
+    Risk,
+    TransitionRequest,
+    User,
+)
+from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
+from engine.policy import Actor
+from engine.services.queries import visible_projects_filter
+
+
+@dataclass
+class BoardFilters:
+    region_id: int | None = None
+    org_id: int | None = None
+    municipality_id: int | None = None
+    kind: str | None = None
+    stalled: bool = False
+    critical: bool = False
+    waiting: bool = False
+    q: str = ""
+
+    def any_set(self) -> bool:
+        return bool(self.municipality_id or self.kind or self.stalled or self.critical
+                    or self.waiting or self.q)
+
+
+@dataclass
+class Card:
+    id: int
+    title: str
+    version: int
+    state: str
+    org_id: int
+    org_name: str
+    leader: str | None
+    days_in_state: int
+    sla_days: int | None
+    ageing: str  # fresh | ageing | overdue
+    stalled: bool
+    stall_reasons: list[dict[str, Any]]
+    waiting: bool
+    critical_risks: int
+    kpi: dict[str, Any] | None
+    reg_number: str
+
+
+@dataclass
+class Column:
+    state: str
+    title: Any
+    wip_limit: int | None
+    cards: list[Card] = field(default_factory=list)
+
+    @property
+    def over_limit(self) -> bool:
+        return self.wip_limit is not None and len(self.cards) > self.wip_limit
+
+
+def _ageing(days: int, sla: int | None) -> str:
+    if not sla:
+        return "fresh"
+    if days >= sla:
+        return "overdue"
+    return "ageing" if days >= sla * 0.6 else "fresh"
+
+
+def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
+          workflow_id: str = "psr") -> dict[str, Any]:
+    """Columns of the workflow's active states with their cards, and final-state counts."""
+    wf = uow.workflows.latest(workflow_id)
+    s = uow.session
+    now = clock.now()
+    base = select(Project.id).where(visible_projects_filter(actor), Project.workflow_id == workflow_id)
+    if filters.region_id is not None:
+        base = base.where(Project.region_id == filters.region_id)
+    if filters.org_id is not None:
+        base = base.where(Project.org_id == filters.org_id)
+    if filters.municipality_id is not None or filters.kind:
+        org_q = select(Organization.id)
+        if filters.municipality_id is not None:
+            org_q = org_q.where(Organization.municipality_id == filters.municipality_id)
+        if filters.kind:
+            org_q = org_q.where(Organization.kind == filters.kind)
+        base = base.where(Project.org_id.in_(org_q))  # type: ignore[attr-defined]
+    if filters.q:
+        like = f"%{filters.q.strip().lower()}%"
+        base = base.where(or_(func.lower(Project.title).like(like), func.lower(Project.reg_number).like(like)))
+    final_counts = dict(s.execute(select(Project.state, func.count()).where(
+        Project.id.in_(base), ~active_filter(uow.workflows)).group_by(Project.state)).all())  # type: ignore[union-attr]
+
+    active = base.where(active_filter(uow.workflows))
+    if filters.stalled:
+        active = active.where(stalled_filter(uow.workflows, now))
+    critical_q = (select(Risk.project_id, func.count()).where(
+        Risk.status.in_(UNRESOLVED_RISK), Risk.score >= CRITICAL_SCORE)  # type: ignore[attr-defined]
+        .group_by(Risk.project_id))
+    if filters.critical:
+        active = active.where(Project.id.in_(select(critical_q.subquery().c.project_id)))  # type: ignore[union-attr]
+    pending_q = select(TransitionRequest.project_id).where(TransitionRequest.status == "pending")
+    if filters.waiting:
+        active = active.where(Project.id.in_(pending_q))  # type: ignore[union-attr]
+
+    rows = s.execute(
+        select(Project.id, Project.title, Project.version, Project.state, Project.org_id,
+               Project.state_entered_at, Project.last_activity_at, Project.reg_number,
+               Project.workflow_version, Organization.name.label("org_name"),
+               User.name.label("leader"))
+        .join(Organization, Organization.id == Project.org_id)
+        .join(User, User.id == Project.leader_id, isouter=True)
+        .where(Project.id.in_(active))  # type: ignore[union-attr]
+        .order_by(Project.state_entered_at, Project.id)).all()
+    ids = [r.id for r in rows]
+    waiting = set(s.execute(pending_q.where(TransitionRequest.project_id.in_(ids))).scalars()) if ids else set()
+    critical = dict(s.execute(critical_q.where(Risk.project_id.in_(ids))).all()) if ids else {}
+    kpis = _kpis(uow, ids)
+
+    columns = {st.id: Column(st.id, st.title, st.wip_limit) for st in wf.active_states()}  # type: ignore[union-attr]
+    for r in rows:
+        pwf = uow.workflows.get(workflow_id, r.workflow_version) or wf
+        sla = pwf.state(r.state).sla_days if pwf.has_state(r.state) else None  # type: ignore[union-attr]
+        days = whole_days(now, r.state_entered_at)
+        reasons = stall_reasons(pwf, r.state, r.state_entered_at, r.last_activity_at, now)  # type: ignore[arg-type]
+        card = Card(id=r.id, title=r.title, version=r.version, state=r.state, org_id=r.org_id,
+                    org_name=r.org_name, leader=r.leader, days_in_state=days, sla_days=sla,
+                    ageing=_ageing(days, sla), stalled=bool(reasons),
+                    stall_reasons=[x.as_dict() for x in reasons], waiting=r.id in waiting,
+                    critical_risks=critical.get(r.id, 0), kpi=kpis.get(r.id), reg_number=r.reg_number)
+        if r.state in columns:
+            columns[r.state].cards.append(card)
+    finals = [(st, final_counts.get(st.id, 0)) for st in wf.states if st.final]  # type: ignore[union-attr]
+    return {"workflow": wf, "columns": list(columns.values()), "finals": finals,
+            "total": len(rows)}
+
+
+def _kpis(uow: UnitOfWork, project_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per project: its first metric, baseline -> latest measurement vs target."""
+    if not project_ids:
+        return {}
+    s = uow.session
+    first_metric = (select(func.min(Metric.id)).where(Metric.project_id.in_(project_ids))  # type: ignore[attr-defined]
+                    .group_by(Metric.project_id))
+    metrics = s.execute(select(Metric).where(Metric.id.in_(first_metric))).scalars().all()  # type: ignore[union-attr]
+    if not metrics:
+        return {}
+    mids = [m.id for m in metrics]
+    latest_day = (select(Measurement.metric_id, func.max(Measurement.measured_on).label("d"))
+                  .where(Measurement.metric_id.in_(mids)).group_by(Measurement.metric_id).subquery())  # type: ignore[union-attr]
+    latest = dict(s.execute(select(Measurement.metric_id, Measurement.value).join(
+        latest_day, and_(latest_day.c.metric_id == Measurement.metric_id,
+                         latest_day.c.d == Measurement.measured_on)).order_by(Measurement.id)).all())
+    out = {}
+    for m in metrics:
+        value = latest.get(m.id)
+        progress = None
+        if m.baseline is not None and m.target is not None and value is not None and m.target != m.baseline:
+            progress = max(0.0, min(1.0, (value - m.baseline) / (m.target - m.baseline)))
+        out[m.project_id] = {"name": m.name, "unit": m.unit, "baseline": m.baseline, "target": m.target,
+                             "latest": value, "direction": m.direction, "progress": progress}
+    return out
+
+
+def municipalities(uow: UnitOfWork, region_id: int) -> list[Municipality]:
+    return list(uow.session.execute(select(Municipality).where(Municipality.region_id == region_id)
+                                    .order_by(Municipality.kind, Municipality.name)).scalars())
+
+
+def organizations(uow: UnitOfWork, region_id: int) -> list[Organization]:
+    return list(uow.session.execute(select(Organization).where(Organization.region_id == region_id)
+                                    .order_by(Organization.name)).scalars())

@@ -1,0 +1,39 @@
+/* Lean School board: drag a card to another column to move it (Sortable.js + htmx).
+   Everything also works without JavaScript through the forms in each card's menu. */
+(function () {
+  "use strict";
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+  function initBoard(root) {
+    var lists = root.querySelectorAll ? root.querySelectorAll("ol[data-state]") : [];
+    Array.prototype.forEach.call(lists, function (list) {
+      if (list._sortable) { return; }
+      list._sortable = Sortable.create(list, {
+        group: "board",
+        animation: 120,
+        draggable: ".card",
+        filter: "details, summary, a, button, input, textarea, select",
+        preventOnFilter: false,
+        onStart: function () { document.body.classList.add("dragging"); },
+        onEnd: function (evt) {
+          document.body.classList.remove("dragging");
+          if (evt.from === evt.to) { return; }
+          var card = evt.item;
+          var url = "/projects/" + card.getAttribute("data-project-id") + "/move" + window.location.search;
+          htmx.ajax("POST", url, {
+            target: "#board", swap: "outerHTML",
+            values: { dest: evt.to.getAttribute("data-state"), version: card.getAttribute("data-version") },
+            headers: { "X-CSRFToken": csrfToken() }
+          });
+        }
+      });
+    });
+  }
+  htmx.onLoad(function (el) { initBoard(el); });
+  document.addEventListener("htmx:afterSwap", function () {
+    var msg = document.querySelector("#board-message .message");
+    if (msg) { msg.setAttribute("tabindex", "-1"); }
+  });
+})();

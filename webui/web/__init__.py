@@ -1,0 +1,134 @@
+"""The pages: login, board, project, approvals, admin. Russian first (Flask-Babel)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, g, request, session
+from flask_babel import Babel, format_date, format_datetime, format_decimal
+from flask_htmx import HTMX
+
+from engine.errors import DomainError, NotFound
+from engine.models import User
+from engine.services.common import load_actor
+from webui.csrf import check_csrf, csrf_token
+from webui.web.common import tr, uow, user_roles_summary
+
+
+def select_locale() -> str:
+    return getattr(g, "locale", None) or session.get("locale") or "ru"
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale, default_locale="ru", default_timezone="Europe/Moscow")
+    HTMX(app)
+
+    from webui.web import admin, approvals, auth, board, projects
+    for module in (auth, board, projects, approvals, admin):
+        app.register_blueprint(module.bp)
+
+    @app.before_request
+    def load_user() -> None:
+        if request.path.startswith("/api/") or request.path.startswith("/static/"):
+            return
+        g.actor, g.user, g.locale = None, None, session.get("locale") or "ru"
+        user_id = session.get("user_id")
+        if user_id:
+            with uow() as u:
+                user = u.session.get(User, user_id)
+                if user is None or not user.is_active:
+                    session.clear()
+                else:
+                    g.user = {"id": user.id, "name": user.name, "email": user.email}
+                    g.actor = load_actor(u.session, user.id)  # type: ignore[arg-type]
+                    g.locale = user.locale or "ru"
+        check_csrf()
+
+    @app.after_request
+    def vary(resp: Any) -> Any:
+        if not request.path.startswith("/api/"):
+            resp.headers.add("Vary", "HX-Request")
+            resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+            resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return resp
+
+    from webui.web import charts, labels
+    app.jinja_env.globals.update(
+        direction_label=lambda k: labels.DIRECTION.get(k, k),
+        waste_label=lambda k: labels.WASTE.get(k, k),
+        artefact_label=lambda k: labels.ARTEFACT.get(k, k),
+        action_status_label=lambda k: labels.ACTION_STATUS.get(k, k),
+        risk_status_label=lambda k: labels.RISK_STATUS.get(k, k),
+        request_status_label=lambda k: labels.REQUEST_STATUS.get(k, k),
+        role_label=lambda k: labels.ROLE.get(k, k),
+        kind_label=lambda k: labels.ORG_KIND.get(k, k),
+        risk_level=labels.risk_level, sparkline=charts.sparkline, parse_ts=_parse_ts,
+    )
+    app.jinja_env.globals["waste_options"] = lambda: [(k, labels.WASTE[k]) for k in labels.WASTE]
+    app.jinja_env.globals["artefact_options"] = lambda: [(k, labels.ARTEFACT[k]) for k in labels.ARTEFACT]
+
+    @app.context_processor
+    def page_context() -> dict[str, Any]:
+        return {"csrf_token": csrf_token, "tr": tr, "current_user": getattr(g, "user", None),
+                "roles": user_roles_summary(), "lang": select_locale(),
+                "pending_count": _pending_count(), "fmt_date": _fmt_date,
+                "fmt_dt": _fmt_dt, "fmt_num": _fmt_num}
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> Any:
+        if isinstance(exc, NotFound):
+            abort(404)
+        from flask import render_template
+        return render_template("error.html", message=exc.message(select_locale())), \
+            {"forbidden": 403, "conflict": 409}.get(exc.code, 422)
+
+    for code in (400, 403, 404, 405, 500):
+        app.register_error_handler(code, _error_page(code))
+
+
+def _error_page(code: int) -> Any:
+    def handler(exc: Any) -> Any:
+        from flask import render_template
+
+        from webui.api import http_error
+        if request.path.startswith("/api/"):
+            return http_error(exc)
+        return render_template("error.html", code=code, message=None), code
+    return handler
+
+
+def _pending_count() -> int:
+    actor = getattr(g, "actor", None)
+    if actor is None:
+        return 0
+    if "pending_count" not in g:
+        from engine.services.queries import list_requests
+        with uow() as u:
+            _rows, total = list_requests(u, actor, "pending", decidable_only=True, limit=1)
+        g.pending_count = total
+    return g.pending_count
+
+
+def _fmt_date(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        from datetime import date
+        value = date.fromisoformat(value[:10])
+    return format_date(value, "medium")
+
+
+def _fmt_dt(value: Any) -> str:
+    if value is None:
+        return "—"
+    return format_datetime(value, "short")
+
+
+def _fmt_num(value: Any) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(value, "#,##0.##")
+
+
+def _parse_ts(value: str) -> Any:
+    from datetime import datetime
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

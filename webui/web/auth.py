@@ -1,0 +1,107 @@
+"""Login, logout, password change and the language switch."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from engine.errors import DomainError
+from engine.services import authenticate
+from engine.services.accounts import change_password, set_locale
+from webui.web.common import error_messages, login_required, uow
+
+bp = Blueprint("auth", __name__)
+
+# Failed logins per (email, address): after FREE_ATTEMPTS within WINDOW seconds each
+# further try must wait, doubling up to MAX_DELAY. Kept per process (one waitress
+# process serves a school; behind several workers each counts on its own).
+FREE_ATTEMPTS, WINDOW, MAX_DELAY = 5, 15 * 60, 300
+_failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+_lock = threading.Lock()
+
+
+def _wait_seconds(key: tuple[str, str]) -> int:
+    now = time.monotonic()
+    with _lock:
+        tries = _failures[key]
+        while tries and now - tries[0] > WINDOW:
+            tries.popleft()
+        if len(tries) < FREE_ATTEMPTS:
+            return 0
+        delay = min(MAX_DELAY, 2 ** (len(tries) - FREE_ATTEMPTS + 1) * 15)
+        return max(0, int(tries[-1] + delay - now))
+
+
+def _fail(key: tuple[str, str]) -> None:
+    with _lock:
+        _failures[key].append(time.monotonic())
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("board.board")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    email = request.form.get("email", "").strip()
+    if request.method == "POST":
+        key = (email.lower(), request.remote_addr or "")
+        wait = _wait_seconds(key)
+        if wait:
+            error = _("Too many failed attempts. Try again in %(seconds)s s.", seconds=wait)
+        else:
+            with uow() as u:
+                user = authenticate(u, email, request.form.get("password", ""))
+            if user is None:
+                _fail(key)
+                error = _("Wrong e-mail or password.")
+            else:
+                with _lock:
+                    _failures.pop(key, None)
+                session.clear()
+                session["user_id"] = user.id
+                session["locale"] = user.locale
+                session.permanent = True
+                return redirect(_safe_next(request.args.get("next")))
+        return render_template("login.html", error=error, email=email), 200 if not error else 401
+    return render_template("login.html", error=None, email="")
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            with uow() as u:
+                change_password(u, g.actor, request.form.get("current", ""),
+                                request.form.get("new", ""), request.form.get("repeat", ""))
+            flash(_("Password changed."), "ok")
+            return redirect(url_for("board.board"))
+        except DomainError as exc:
+            _msg, errors = error_messages(exc)
+    return render_template("password.html", errors=errors), 422 if errors else 200
+
+
+@bp.post("/locale")
+def switch_locale():
+    value = request.form.get("locale", "ru")
+    if value not in ("ru", "en"):
+        value = "ru"
+    if g.actor is not None:
+        with uow() as u:
+            set_locale(u, g.actor, value)
+    session["locale"] = value
+    return redirect(_safe_next(request.form.get("next")))

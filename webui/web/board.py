@@ -1,0 +1,180 @@
+"""The kanban board and moving a card (drag and drop, menu, or a plain form)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import Conflict, DomainError, GateFailed, StaleVersion, ValidationFailed
+from engine.models import ORG_KINDS, Organization, Region
+from engine.services import get_project, request_transition
+from engine.services.board import BoardFilters, municipalities, organizations
+from engine.services.board import board as board_view
+from engine.text import Text
+from webui.web.common import locale, login_required, tr, uow, wants_partial
+from webui.web.labels import ORG_KIND
+
+bp = Blueprint("board", __name__)
+
+CHECK_ANCHORS = {
+    "current_state_mapped": "artefacts", "target_state_mapped": "artefacts",
+    "standard_documented": "artefacts", "report_attached": "artefacts",
+    "problems_listed": "problems", "baselines_recorded": "metrics", "targets_set": "metrics",
+    "result_measured": "metrics", "targets_reached": "metrics",
+    "action_plan_ready": "actions", "actions_closed": "actions", "no_critical_risks": "risks",
+}
+
+
+def _int(name: str) -> int | None:
+    raw = request.values.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _scope() -> tuple[BoardFilters, dict[str, Any]]:
+    """Which board: a member's or head's organisation, a curator's or admin's region."""
+    actor = g.actor
+    f = BoardFilters(q=request.args.get("q", "").strip()[:100],
+                     kind=request.args.get("kind") if request.args.get("kind") in ORG_KINDS else None,
+                     stalled=request.args.get("stalled") == "1",
+                     critical=request.args.get("critical") == "1",
+                     waiting=request.args.get("waiting") == "1",
+                     municipality_id=_int("municipality_id"))
+    ctx: dict[str, Any] = {"mode": "org"}
+    curator_regions = sorted({gr.region_id for gr in actor.grants if gr.role == "curator"})
+    orgs = sorted(actor.org_ids())
+    wanted_org = _int("org_id")
+    with uow() as u:
+        if actor.is_admin or curator_regions:
+            regions = (list(u.session.query(Region).order_by(Region.name)) if actor.is_admin
+                       else [u.session.get(Region, r) for r in curator_regions])
+            region_id = _int("region_id")
+            if region_id not in {r.id for r in regions}:
+                region_id = regions[0].id if regions else None
+            f.region_id = region_id
+            f.org_id = wanted_org
+            ctx.update(mode="region", regions=regions, region_id=region_id,
+                       municipalities=municipalities(u, region_id) if region_id else [],
+                       organizations=organizations(u, region_id) if region_id else [])
+        else:
+            if not orgs:
+                abort(404)
+            f.org_id = wanted_org if wanted_org in orgs else orgs[0]
+            ctx.update(org=u.session.get(Organization, f.org_id),
+                       my_orgs=[u.session.get(Organization, o) for o in orgs])
+    return f, ctx
+
+
+def _render_board(message: dict[str, Any] | None = None, status: int = 200) -> Any:
+    f, ctx = _scope()
+    with uow() as u:
+        data = board_view(u, g.actor, f)
+    wf = data["workflow"]
+    actor = g.actor
+    region_of = {o.id: o.region_id for o in ctx.get("organizations", [])}
+    if ctx["mode"] == "org":
+        region_of[ctx["org"].id] = ctx["org"].region_id
+
+    def moves(card: Any) -> list[dict[str, Any]]:
+        roles = actor.roles_for(card.org_id, region_of.get(card.org_id, f.region_id or -1))
+        return [{"trigger": t.trigger, "title": tr(t.title_or_dest(wf)),
+                 "comment_required": t.comment_required}
+                for t in wf.transitions_from(card.state) if roles & set(t.roles)]
+
+    scope_args = {"org_id": f.org_id} if f.org_id else {"region_id": f.region_id} if f.region_id else {}
+    template = "_board.html" if wants_partial() else "board.html"
+    return render_template(template, board=data, filters=f, ctx=ctx, message=message,
+                           query=request.args.to_dict(), moves=moves, scope_args=scope_args,
+                           org_kinds=[(k, ORG_KIND[k]) for k in ORG_KINDS]), status
+
+
+@bp.get("/")
+@login_required
+def home() -> Any:
+    return redirect(url_for("board.board"))
+
+
+@bp.get("/board", endpoint="board")
+@login_required
+def board_page() -> Any:
+    return _render_board()
+
+
+def _move_message(project_id: int, title: str, exc: DomainError | None, result: Any,
+                  dest_title: str) -> tuple[dict[str, Any], int]:
+    if exc is None:
+        if result.request is not None:
+            return {"kind": "waiting", "project_id": project_id, "title": title,
+                    "text": _("«%(title)s»: the move to «%(dest)s» is waiting for the head's approval.",
+                              title=title, dest=dest_title)}, 200
+        return {"kind": "moved", "project_id": project_id, "title": title,
+                "text": _("«%(title)s» moved to «%(dest)s».", title=title, dest=dest_title)}, 200
+    if isinstance(exc, GateFailed):
+        return {"kind": "gate", "project_id": project_id, "title": title,
+                "text": _("«%(title)s» cannot move to «%(dest)s» yet. Not done:", title=title, dest=dest_title),
+                "unmet": [{"check": x.check, "message": tr(x.text),
+                           "href": url_for("projects.page", project_id=project_id) + "#"
+                           + CHECK_ANCHORS.get(x.check, "gate")} for x in exc.unmet]}, 422
+    if isinstance(exc, StaleVersion):
+        return {"kind": "stale", "project_id": project_id, "title": title,
+                "text": _("The card was changed by another user. The board has been refreshed: "
+                          "check the card and try again.")}, 409
+    if isinstance(exc, ValidationFailed) and "comment" in exc.fields:
+        return {"kind": "comment", "project_id": project_id, "title": title,
+                "text": tr(exc.fields["comment"]), "dest": request.form.get("dest"),
+                "version": request.form.get("version")}, 422
+    return {"kind": "error", "project_id": project_id, "title": title,
+            "text": exc.message(locale())}, 409 if isinstance(exc, Conflict) else 422
+
+
+@bp.post("/projects/<int:project_id>/move")
+@login_required
+def move(project_id: int) -> Any:
+    """Move a card to ``dest`` (a state) or fire ``trigger``; answers the board (htmx) or
+    redirects back (plain form)."""
+    dest = request.form.get("dest", "")
+    trigger = request.form.get("trigger", "")
+    version_raw = request.form.get("version", "")
+    comment = request.form.get("comment", "").strip() or None
+    exc: DomainError | None = None
+    result = None
+    with uow() as u:
+        project = get_project(u, g.actor, project_id)
+        title = project.title
+        wf = u.workflows.get(project.workflow_id, project.workflow_version)
+        if not trigger:
+            roles = g.actor.roles_for(project.org_id, project.region_id)
+            candidates = [t for t in wf.transitions_from(project.state)  # type: ignore[union-attr]
+                          if t.dest == dest and roles & set(t.roles)]
+            trigger = candidates[0].trigger if candidates else ""
+        t = wf.find(trigger, project.state) if trigger else None  # type: ignore[union-attr]
+        dest_title = tr(wf.state(t.dest).title) if t else dest  # type: ignore[union-attr]
+    if not trigger:
+        exc = Conflict(_text_cannot_move(dest))
+    else:
+        try:
+            with uow() as u:
+                result = request_transition(u, g.actor, project_id, {
+                    "trigger": trigger, "comment": comment,
+                    "version": int(version_raw) if version_raw.isdigit() else version_raw or None})
+        except DomainError as e:
+            exc = e
+    message, status = _move_message(project_id, title, exc, result, dest_title)
+    back = request.form.get("back") or ""
+    if wants_partial():
+        if back == "project":
+            from webui.web.projects import render_project
+            return render_project(project_id, message=message, status=status)
+        return _render_board(message, status)
+    flash_kind = "ok" if status == 200 else "error"
+    text = message["text"]
+    if message.get("unmet"):
+        text += " " + "; ".join(x["message"] for x in message["unmet"])
+    flash(text, flash_kind)
+    if back == "project" or message["kind"] == "comment":
+        return redirect(url_for("projects.page", project_id=project_id) + "#move")
+    return redirect(url_for("board.board"))
+
+
+def _text_cannot_move(dest: str) -> Any:
+    return Text("Карточку нельзя переместить в этот столбец", "The card cannot be moved to that column")

@@ -1,0 +1,104 @@
+"""Helpers the page blueprints share: the signed-in person, their roles, translated
+engine messages, and rendering of forms with field errors."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, g, redirect, request, session, url_for
+
+from engine.db import UnitOfWork
+from engine.errors import DomainError, ValidationFailed
+from engine.policy import Actor
+from engine.text import Text
+
+
+def uow() -> UnitOfWork:
+    from webui import store
+    return store().uow()
+
+
+def current_actor() -> Actor | None:
+    return getattr(g, "actor", None)
+
+
+def locale() -> str:
+    return getattr(g, "locale", None) or "ru"
+
+
+def tr(value: Text | str | None) -> str:
+    """A Text from the engine (or workflow titles) in the current language."""
+    if value is None:
+        return ""
+    if isinstance(value, Text):
+        return value.get(locale())
+    return str(value)
+
+
+def login_required(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_actor() is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def admin_required(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(fn)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_actor().is_admin:  # type: ignore[union-attr]
+            abort(403)
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def form_data(*names: str, ints: tuple[str, ...] = (), floats: tuple[str, ...] = (),
+              optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Form fields as the services' input dict: empty optional fields are omitted,
+    numbers converted when they parse (otherwise passed on, so the service names them)."""
+    out: dict[str, Any] = {}
+    for name in names:
+        if name not in request.form:
+            continue
+        raw = request.form.get(name, "").strip()
+        if raw == "" and name in optional:
+            continue
+        if name in ints:
+            out[name] = int(raw) if raw.lstrip("-").isdigit() else (None if raw == "" else raw)
+        elif name in floats:
+            try:
+                out[name] = float(raw.replace(",", ".").replace("\u00a0", "").replace(" ", ""))
+            except ValueError:
+                out[name] = None if raw == "" else raw
+        else:
+            out[name] = raw
+    return out
+
+
+def error_messages(exc: DomainError) -> tuple[str, dict[str, str]]:
+    """(general message, {field: message}) in the current language."""
+    if isinstance(exc, ValidationFailed):
+        return exc.message(locale()), exc.field_messages(locale())
+    return exc.message(locale()), {}
+
+
+def wants_partial() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def user_roles_summary() -> dict[str, Any]:
+    actor = current_actor()
+    if actor is None:
+        return {}
+    roles = {gr.role for gr in actor.grants}
+    return {"is_admin": "admin" in roles, "is_curator": "curator" in roles,
+            "is_head": "head" in roles, "is_member": "member" in roles,
+            "org_ids": sorted(actor.org_ids()),
+            "curator_regions": sorted({gr.region_id for gr in actor.grants if gr.role == "curator"})}
+
+
+def remember_locale(value: str) -> None:
+    session["locale"] = value
