@@ -89,6 +89,9 @@ class Project(SQLModel, table=True):
         Index("ix_project_region_state", "region_id", "state"),
         Index("ix_project_org_state", "org_id", "state"),
         Index("uq_project_region_reg_number", "region_id", "reg_number", unique=True),
+        # the stall rule compares these two with per-state thresholds
+        Index("ix_project_state_entered", "state", "state_entered_at"),
+        Index("ix_project_last_activity", "last_activity_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organization.id")
@@ -190,6 +193,8 @@ class Risk(SQLModel, table=True):
     status: str = Field(default="open", max_length=12)
     created_at: datetime
     updated_at: datetime
+    # Set by the scheduler when the owner was reminded of the passed due date (once).
+    reminded_at: datetime | None = None
 
 
 class TransitionRequest(SQLModel, table=True):
@@ -213,6 +218,8 @@ class TransitionRequest(SQLModel, table=True):
     decided_by: int | None = Field(default=None, foreign_key="user.id")
     decided_at: datetime | None = None
     decision_comment: str | None = None
+    # Set by the scheduler when the deciding head has been reminded (once per request).
+    reminded_at: datetime | None = None
 
 
 class Comment(SQLModel, table=True):
@@ -235,3 +242,29 @@ class Event(SQLModel, table=True):
     from_state: str | None = Field(default=None, max_length=50)
     to_state: str | None = Field(default=None, max_length=50)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Notification(SQLModel, table=True):
+    """An in-app notification (the bell); e-mailed too when SMTP is configured."""
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    at: datetime
+    kind: str = Field(max_length=40)  # stalled | approval_reminder | risk_overdue | ...
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    text_ru: str
+    text_en: str
+    read_at: datetime | None = None
+    emailed_at: datetime | None = None
+
+
+class DailySnapshot(SQLModel, table=True):
+    """Projects per organisation and state at the end of a UTC day (cumulative flow)."""
+    __tablename__ = "daily_snapshot"
+    __table_args__ = (Index("uq_daily_snapshot_day_org_state", "day", "org_id", "state", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    org_id: int = Field(foreign_key="organization.id")
+    region_id: int = Field(foreign_key="region.id", index=True)
+    state: str = Field(max_length=50)
+    count: int
