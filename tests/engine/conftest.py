@@ -4,6 +4,10 @@
 - ``flow``: fires triggers, satisfies the psr gates with real evidence, advances a project
   to a stage, reloads it and reads its event log;
 - ``row_counts``: every table's row count, to prove that a refused call wrote nothing.
+
+Every engine test runs on the frozen clock (2026-09-01 09:00 UTC, see tests/conftest.py),
+started before any fixture writes, so event times are deterministic; take ``frozen_clock``
+to move it.
 """
 from __future__ import annotations
 
@@ -30,13 +34,10 @@ from engine.services import (
     update_metric,
 )
 
-# The psr workflow's forward path (workflows/psr.yaml).
-STAGES = ["diagnose", "target", "implement", "standardise", "sustain", "closed"]
+# The psr workflow's forward path (workflows/psr.yaml). Test modules keep their own copy:
+# importing from a conftest breaks when several conftest.py are loaded.
 FORWARD = {"diagnose": "to_target", "target": "to_implement", "implement": "to_standardise",
            "standardise": "to_sustain", "sustain": "close"}
-BACK = {"target": "back_to_diagnose", "implement": "back_to_target",
-        "standardise": "back_to_implement", "sustain": "back_to_standardise"}
-ACTIVE_STATES = STAGES[:-1]
 
 BASELINE, TARGET = 67.0, 29.0  # test paper preparation, minutes (DOMAIN.md demo content)
 
@@ -157,6 +158,12 @@ class Flow:
             assert result.moved, "the head's own move should happen at once"
             project = self.reload(project_id)
         return project
+
+
+@pytest.fixture(autouse=True)
+def _time_is_frozen(frozen_clock: Any) -> None:
+    """Autouse, so it runs before any fixture that writes (a real "now" would sort after
+    the frozen one)."""
 
 
 @pytest.fixture
