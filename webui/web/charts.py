@@ -40,3 +40,64 @@ def sparkline(metric: dict[str, Any], width: int = 320, height: int = 80) -> Mar
             parts.append(f'<circle cx="{x(d)}" cy="{y(v)}" r="3"><title>{d.isoformat()}: {v:g}</title></circle>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#edc948", "#b07aa1", "#76b7b2", "#9c755f", "#bab0ac"]
+
+
+def cumulative_flow(flow: dict[str, Any], titles: dict[str, str], width: int = 760,
+                    height: int = 260) -> Markup:
+    """Stacked areas of projects per state per day (the cumulative flow diagram)."""
+    days, states, series = flow.get("days", []), flow.get("states", []), flow.get("series", {})
+    if not days or not states:
+        return Markup("")
+    totals = [sum(series.get(s, [0] * len(days))[i] for s in states) for i in range(len(days))]
+    top = max(totals) or 1
+    left, bottom, right, topm = 40, 24, 150, 8
+    w, h = width - left - right, height - bottom - topm
+
+    def x(i: int) -> float:
+        return round(left + (i / max(1, len(days) - 1)) * w, 1)
+
+    def y(v: float) -> float:
+        return round(topm + h - v / top * h, 1)
+
+    parts = [f'<svg class="chart cfd" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="CFD">']
+    below = [0] * len(days)
+    # final states at the bottom, as in a classic CFD
+    for n, state in enumerate(reversed(states)):
+        values = series.get(state, [0] * len(days))
+        upper = [below[i] + values[i] for i in range(len(days))]
+        pts = [f"{x(i)},{y(upper[i])}" for i in range(len(days))]
+        pts += [f"{x(i)},{y(below[i])}" for i in reversed(range(len(days)))]
+        color = PALETTE[n % len(PALETTE)]
+        parts.append(f'<polygon points="{" ".join(pts)}" fill="{color}" opacity="0.85">'
+                     f'<title>{escape(titles.get(state, state))}</title></polygon>')
+        parts.append(f'<rect x="{width - right + 10}" y="{topm + n * 18}" width="12" height="12" fill="{color}"/>'
+                     f'<text x="{width - right + 28}" y="{topm + n * 18 + 10}" font-size="11">'
+                     f'{escape(titles.get(state, state))}</text>')
+        below = upper
+    parts.append(f'<text x="4" y="{topm + 10}" font-size="11">{top}</text>'
+                 f'<text x="{left}" y="{height - 6}" font-size="11">{escape(str(days[0]))}</text>'
+                 f'<text x="{left + w - 60}" y="{height - 6}" font-size="11">{escape(str(days[-1]))}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bars(items: list[tuple[str, float]], unit: str = "", width: int = 520, bar_h: int = 18) -> Markup:
+    """Horizontal bars with labels and values."""
+    if not items:
+        return Markup("")
+    top = max((v for _, v in items), default=0) or 1
+    label_w, height = 170, len(items) * (bar_h + 6) + 4
+    parts = [f'<svg class="chart bars" viewBox="0 0 {width} {height}" role="img">']
+    for i, (label, value) in enumerate(items):
+        y = 2 + i * (bar_h + 6)
+        bw = round((value / top) * (width - label_w - 60), 1)
+        parts.append(f'<text x="0" y="{y + bar_h - 5}" font-size="12">{escape(label)}</text>'
+                     f'<rect x="{label_w}" y="{y}" width="{bw}" height="{bar_h}" fill="#4e79a7"/>'
+                     f'<text x="{label_w + bw + 4}" y="{y + bar_h - 5}" font-size="12">'
+                     f'{value:g}{(" " + escape(unit)) if unit else ""}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,89 @@
+"""The control tower as an XLSX workbook (openpyxl): Russian headers, dates as dates,
+column widths set."""
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from engine import clock
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[Any]], widths: list[int]) -> Any:
+    ws = wb.create_sheet(title)
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        ws.append(row)
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, date):
+                cell.number_format = "DD.MM.YYYY"
+    ws.freeze_panes = "A2"
+    return ws
+
+
+def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
+                   counts: dict[tuple[int, str], int]) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    today = clock.today()
+    titles = {s.id: s.title.ru for s in wf.states}
+    h = t["headline"]
+    summary = [["Регион", region.name], ["Дата", today]]
+    summary += [[f"Активные проекты: {titles.get(k, k)}", v] for k, v in h["active_by_stage"].items()]
+    summary += [
+        ["Остановленные проекты", h["stalled"]],
+        ["Нерешённые критические риски", h["critical_risks"]],
+        ["Согласования ждут больше 3 дней", h["approvals_waiting_over_3_days"]],
+        ["Завершено в этом году", h["closed_this_year"]],
+        ["Доля завершённых, достигших целей, %", _percent(h["closed_reaching_targets_share"])],
+        ["Сэкономлено часов в год (факт)", h["hours_saved"]],
+        ["Экономический эффект, руб. (факт)", h["roubles_saved"]],
+    ]
+    _sheet(wb, "Сводка", ["Показатель", "Значение"], summary, [48, 22])
+    projects, org_names = t["projects"], t["orgs"]
+    _sheet(wb, "Остановленные", ["Номер", "Проект", "Организация", "Этап", "Дней на этапе", "Срок этапа, дн.",
+                                 "Причины"],
+           [[projects[x["project_id"]].reg_number if x["project_id"] in projects else "", x["title"],
+             org_names.get(x["org_id"], ""), titles.get(x["state"], x["state"]), x["days_in_state"],
+             x["sla_days"], "; ".join(_reason(r) for r in x["reasons"])] for x in t["stalled"]],
+           [14, 60, 40, 24, 12, 12, 50])
+    _sheet(wb, "Риски", ["Риск", "Проект", "Оценка", "Статус", "Дней открыт"],
+           [[x["title"], projects[x["project_id"]].title if x["project_id"] in projects else x["project_id"],
+             x["score"], x["status"], x["age_days"]] for x in t["unresolved_risks"]],
+           [50, 60, 10, 14, 12])
+    _sheet(wb, "Согласования", ["Организация", "Проект", "Переход", "Ждёт дней"],
+           [[org_names.get(x["org_id"], ""), projects[x["project_id"]].title if x["project_id"] in projects else "",
+             x["trigger"], x["waiting_days"]] for x in t["pending_approvals"]],
+           [40, 60, 20, 12])
+    states = [s for s in wf.states]
+    _sheet(wb, "По организациям", ["Организация", "Муниципалитет", *[s.title.ru for s in states], "Всего"],
+           [[o.name, t["municipality_names"].get(o.municipality_id, ""),
+             *[counts.get((o.id, s.id), 0) for s in states],
+             sum(counts.get((o.id, s.id), 0) for s in states)] for o in orgs],
+           [50, 30, *[14] * len(states), 10])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _reason(r: dict[str, Any]) -> str:
+    if r["kind"] == "sla":
+        return f"срок этапа превышен: {r['days']} из {r['limit']} дн."
+    return f"нет активности {r['days']} дн. (порог {r['limit']})"
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)

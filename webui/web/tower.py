@@ -1,0 +1,149 @@
+"""The regional control tower: what curators look at every morning, drillable down to
+one card; and its exports (XLSX, CSV)."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, render_template, request
+from sqlalchemy import func, select
+
+from engine import clock, monitoring
+from engine.models import (
+    UNRESOLVED_RISK,
+    Municipality,
+    Organization,
+    Project,
+    Region,
+    Risk,
+    TransitionRequest,
+)
+from engine.services import queries as Q
+from webui.web.common import login_required, tr, uow
+
+bp = Blueprint("tower", __name__)
+LIST_LIMIT = 50
+
+
+def _region_for_page(u: Any) -> tuple[Region, list[Region]]:
+    """A curator's own region; an admin picks one (?region_id=)."""
+    actor = g.actor
+    if actor.is_admin:
+        regions = list(u.session.execute(select(Region).order_by(Region.name)).scalars())
+    else:
+        ids = sorted({gr.region_id for gr in actor.grants if gr.role == "curator"})
+        regions = [u.session.get(Region, i) for i in ids]
+    if not regions:
+        abort(403)
+    raw = request.args.get("region_id", "")
+    wanted = int(raw) if raw.isdigit() else None
+    if wanted is not None and wanted not in {r.id for r in regions}:
+        abort(404)
+    region = next((r for r in regions if r.id == wanted), regions[0])
+    return region, regions
+
+
+def tower_data(u: Any, region_id: int) -> dict[str, Any]:
+    """Everything the page and the exports show, from engine.monitoring and engine.analytics."""
+    from engine import analytics  # noqa: PLC0415
+
+    s, wfs = u.session, u.workflows
+    today = clock.today()
+    data = monitoring.tower(s, wfs, region_id)
+    data["headline"] = analytics.headline(s, wfs, region_id)
+    data["flow"] = analytics.cumulative_flow(s, region_id, today - timedelta(days=90), today)
+    data["stage_times"] = analytics.stage_times(s, wfs, region_id, today - timedelta(days=365))
+    data["throughput"] = analytics.throughput(s, region_id, 12)
+    project_ids = ({x["project_id"] for x in data["stalled"][:LIST_LIMIT]}
+                   | {x["project_id"] for x in data["unresolved_risks"][:LIST_LIMIT]}
+                   | {x["project_id"] for x in data["pending_approvals"]})
+    data["projects"] = {row.id: row for row in s.execute(
+        select(Project.id, Project.title, Project.org_id, Project.reg_number)
+        .where(Project.id.in_(project_ids or {-1}))).all()}
+    data["orgs"] = dict(s.execute(select(Organization.id, Organization.name)
+                                  .where(Organization.region_id == region_id)).all())
+    data["org_municipality"] = dict(s.execute(select(Organization.id, Organization.municipality_id)
+                                              .where(Organization.region_id == region_id)).all())
+    data["municipality_names"] = dict(s.execute(select(Municipality.id, Municipality.name)
+                                                .where(Municipality.region_id == region_id)).all())
+    by_org: dict[int, list[dict[str, Any]]] = {}
+    for item in data["pending_approvals"]:
+        by_org.setdefault(item["org_id"], []).append(item)
+    data["approvals_by_org"] = sorted(by_org.items(), key=lambda kv: -max(x["waiting_days"] for x in kv[1]))
+    return data
+
+
+@bp.get("/tower")
+@login_required
+def page() -> Any:
+    from webui.web import charts
+    with uow() as u:
+        region, regions = _region_for_page(u)
+        data = tower_data(u, region.id)
+        wf = u.workflows.latest("psr")
+    states = [s for s in wf.states]  # type: ignore[union-attr]
+    state_titles = {s.id: tr(s.title) for s in states}
+    return render_template(
+        "tower.html", region=region, regions=regions, t=data, wf=wf, states=states,
+        active_states=[s for s in states if not s.final], state_titles=state_titles, limit=LIST_LIMIT,
+        cfd_svg=charts.cumulative_flow(data["flow"], state_titles),
+        throughput_svg=charts.bars([(m["month"], m["closed"]) for m in data["throughput"]]),
+        stage_svg=charts.bars([(state_titles.get(k, k), v["median"] or 0)
+                               for k, v in data["stage_times"]["by_stage"].items()], unit="дн."))
+
+
+@bp.get("/tower.xlsx")
+@login_required
+def export_xlsx() -> Any:
+    from webui.web.exports import tower_workbook
+    with uow() as u:
+        region, _regions = _region_for_page(u)
+        data = tower_data(u, region.id)
+        wf = u.workflows.latest("psr")
+        orgs = list(u.session.execute(select(Organization).where(Organization.region_id == region.id)
+                                      .order_by(Organization.name)).scalars())
+        counts = dict(((row.org_id, row.state), row.n) for row in u.session.execute(
+            select(Project.org_id, Project.state, func.count().label("n"))
+            .where(Project.region_id == region.id).group_by(Project.org_id, Project.state)).all())
+    body = tower_workbook(region, data, wf, orgs, counts)
+    filename = f"tower-{region.id}-{clock.today().isoformat()}.xlsx"
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/projects.csv")
+@login_required
+def export_csv() -> Any:
+    """The projects the person may see (filters as on /projects), for spreadsheets."""
+    def arg_int(name: str) -> int | None:
+        raw = request.args.get(name, "")
+        return int(raw) if raw.isdigit() else None
+
+    out = io.StringIO()
+    out.write("\ufeff")  # so that Excel opens UTF-8 Cyrillic correctly
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["Номер", "Наименование проекта", "Организация", "Этап", "Дней на этапе",
+                     "Остановлен", "Открытых рисков", "Ожидает согласования"])
+    with uow() as u:
+        rows, _total = Q.list_projects(u, g.actor, org_id=arg_int("org_id"), region_id=arg_int("region_id"),
+                                       state=request.args.get("state") or None, limit=100_000)
+        ids = [p.id for p in rows] or [-1]
+        orgs = dict(u.session.execute(select(Organization.id, Organization.name).where(
+            Organization.id.in_({p.org_id for p in rows} or {-1}))).all())
+        risks = dict(u.session.execute(select(Risk.project_id, func.count()).where(
+            Risk.project_id.in_(ids), Risk.status.in_(UNRESOLVED_RISK)).group_by(Risk.project_id)).all())
+        pending = set(u.session.execute(select(TransitionRequest.project_id).where(
+            TransitionRequest.project_id.in_(ids), TransitionRequest.status == "pending")).scalars())
+        now = clock.now()
+        for p in rows:
+            wf = u.workflows.get(p.workflow_id, p.workflow_version)
+            stalled = bool(wf and monitoring.stall_reasons(wf, p.state, p.state_entered_at,
+                                                           p.last_activity_at, now))
+            writer.writerow([p.reg_number, p.title, orgs.get(p.org_id, ""),
+                             wf.state(p.state).title.ru if wf and wf.has_state(p.state) else p.state,
+                             monitoring.whole_days(now, p.state_entered_at), "да" if stalled else "нет",
+                             risks.get(p.id, 0), "да" if p.id in pending else "нет"])
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="projects.csv"'})
