@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, MetaData, text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, text
 from sqlmodel import Field, SQLModel
 
 # Stable constraint names on both backends (must be set before any table is defined).
@@ -120,6 +120,11 @@ class Project(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="user.id")
     # Set by the scheduler when a stall episode is recorded; cleared by any move.
     stalled_since: datetime | None = None
+    # A replica started from a practice of the portfolio.
+    # (use_alter: project and practice refer to each other; the constraint is added after both)
+    practice_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("practice.id", use_alter=True, name="fk_project_practice_id_practice"),
+        nullable=True, index=True))
 
 
 class TeamMember(SQLModel, table=True):
@@ -268,3 +273,28 @@ class DailySnapshot(SQLModel, table=True):
     region_id: int = Field(foreign_key="region.id", index=True)
     state: str = Field(max_length=50)
     count: int
+
+
+class Practice(SQLModel, table=True):
+    """A proven solution in the portfolio «Бережливая школа», published from a closed project."""
+    __table_args__ = (Index("ix_practice_region_status", "region_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", unique=True)
+    region_id: int = Field(foreign_key="region.id")
+    org_id: int = Field(foreign_key="organization.id")
+    title: str = Field(max_length=300)
+    category: str = Field(max_length=50)
+    problem: str = Field(default="")
+    summary: str = Field(default="")
+    solution: str = Field(default="")
+    standard: str = Field(default="")
+    process_start: str = Field(default="", max_length=500)
+    process_end: str = Field(default="", max_length=500)
+    effect: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="published", max_length=12)  # published | withdrawn
+    published_by: int | None = Field(default=None, foreign_key="user.id")
+    published_at: datetime
+    updated_at: datetime
+    version: int = Field(default=1)
+    # Snowball-stemmed words of title, problem, summary and solution (SQLite FTS5 indexes it).
+    search_stems: str = Field(default="")
