@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, g, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal
 from flask_htmx import HTMX
 
@@ -75,8 +75,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
-        if isinstance(exc, NotFound):
-            abort(404)
+        if isinstance(exc, NotFound):  # not abort(404): raising in a handler answers 500
+            return _error_page(404)(exc)
         from flask import render_template
         return render_template("error.html", message=exc.message(select_locale())), \
             {"forbidden": 403, "conflict": 409}.get(exc.code, 422)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from engine import services as svc
 from engine.checks import CHECKS, evaluate
-from engine.errors import DomainError
+from engine.errors import DomainError, NotFound
 from engine.models import Organization, Project, User
 from engine.services import queries as Q
 from webui.web.common import error_messages, locale, login_required, tr, uow
@@ -54,6 +54,8 @@ def approve(request_id: int) -> Any:
         with uow() as u:
             project = svc.approve_request(u, g.actor, request_id, {"comment": request.form.get("comment") or None})
         flash(_("Approved: «%(title)s» moved on.", title=project.title), "ok")
+    except NotFound:
+        raise  # another organisation's request: 404
     except DomainError as exc:
         general, fields = error_messages(exc)
         if exc.code == "gate_failed":
@@ -70,6 +72,8 @@ def reject(request_id: int) -> Any:
         with uow() as u:
             svc.reject_request(u, g.actor, request_id, {"comment": request.form.get("comment", "")})
         flash(_("Request rejected; the team sees your comment."), "ok")
+    except NotFound:
+        raise
     except DomainError as exc:
         general, fields = error_messages(exc)
         return _inbox(errors={request_id: "; ".join(fields.values()) or general},

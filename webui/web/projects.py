@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine import services as svc
 from engine.checks import evaluate
-from engine.errors import DomainError
+from engine.errors import DomainError, NotFound
 from engine.models import (
     ARTEFACT_KINDS,
     ORG_KINDS,
@@ -93,6 +93,8 @@ def _run(project_id: int, form: str, section: str, fn: Any, *args: Any, ok: str 
     try:
         with uow() as u:
             fn(u, g.actor, *args)
+    except NotFound:
+        raise  # outside the person's scope: 404, never a form error on another page
     except DomainError as exc:
         general, fields = error_messages(exc)
         if not fields:
