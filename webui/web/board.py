@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from engine.errors import Conflict, DomainError, GateFailed, StaleVersion, ValidationFailed
 from engine.models import ORG_KINDS, Organization, Region
@@ -46,7 +47,7 @@ def _scope() -> tuple[BoardFilters, dict[str, Any]]:
     wanted_org = _int("org_id")
     with uow() as u:
         if actor.is_admin or curator_regions:
-            regions = (list(u.session.query(Region).order_by(Region.name)) if actor.is_admin
+            regions = (list(u.session.execute(select(Region).order_by(Region.name)).scalars()) if actor.is_admin
                        else [u.session.get(Region, r) for r in curator_regions])
             region_id = _int("region_id")
             if region_id not in {r.id for r in regions}:
