@@ -1,0 +1,254 @@
+"""Who may do what (API.md "Roles and scope", engine/policy.py), as a matrix:
+every role x (own organisation, another organisation of the region, another region)
+x every action. Outside the scope -> NotFound; in scope but not allowed -> Forbidden;
+otherwise the action succeeds. A refused action writes nothing."""
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import yaml
+
+from engine.db import REPO_ROOT, Store
+from engine.errors import Forbidden, NotFound
+from engine.policy import ACTIONS, SYSTEM, Actor, Grant, can
+from engine.services import (
+    add_action,
+    add_artefact,
+    add_comment,
+    add_metric,
+    add_problem,
+    approve_request,
+    create_project,
+    get_project,
+    log_risk,
+    record_measurement,
+    reject_request,
+    request_transition,
+    update_project,
+)
+from engine.workflow import load_dir
+
+# --- the documented table ----------------------------------------------------------------
+
+OWN_ORG, SAME_REGION, OTHER_REGION = "own org", "other org in the region", "other region"
+SCOPES = [OWN_ORG, SAME_REGION, OTHER_REGION]
+ROLES = ["member", "head", "curator", "admin"]
+
+EVIDENCE = ["log risk", "log metric", "log problem", "log action", "log artefact", "log measurement"]
+ALL_ACTIONS = ["view project", "create project", "edit project", *EVIDENCE, "comment",
+               "request forward transition", "approve", "reject", "back-move", "cancel"]
+
+# where each role sees a project of that organisation (the person's home is the school)
+SEES = {
+    "member": {OWN_ORG},
+    "head": {OWN_ORG},
+    "curator": {OWN_ORG, SAME_REGION},
+    "admin": {OWN_ORG, SAME_REGION, OTHER_REGION},
+}
+# what each role may do where it sees the project
+MAY = {
+    "member": {"view project", "create project", "edit project", *EVIDENCE, "comment",
+               "request forward transition", "cancel"},
+    "head": set(ALL_ACTIONS),
+    "curator": {"view project", "comment", "back-move"},  # approve only where approval: curator
+    "admin": {"view project"},                              # sees everything, edits nothing
+}
+
+
+def expected(role: str, scope: str, action: str) -> str:
+    if scope not in SEES[role]:
+        return "not found"
+    return "ok" if action in MAY[role] else "forbidden"
+
+
+MATRIX = [(role, scope, action, expected(role, scope, action))
+          for role, scope, action in itertools.product(ROLES, SCOPES, ALL_ACTIONS)]
+
+
+def test_the_matrix_is_complete():
+    assert len(MATRIX) == 4 * 3 * 15
+    assert {e for *_, e in MATRIX} == {"ok", "forbidden", "not found"}
+
+
+# --- a scene: an organisation of the scope, its people and a project prepared for the action --
+
+@dataclass
+class Scene:
+    org: Any
+    flow: Any  # a Flow driven by that organisation's own member and head
+    project: Any = None
+    metric: Any = None
+    request: Any = None
+
+
+@pytest.fixture
+def scene_for(request, make, world, flow, flow_for):
+    """``scene_for(scope, action)``: the organisation of that scope with a project ready."""
+    def build(scope: str, action: str) -> Scene:
+        if scope == OWN_ORG:
+            org, org_flow = world.school, flow
+        elif scope == SAME_REGION:
+            org = world.other_school
+            org_flow = flow_for(request.getfixturevalue("member_of_other_school"),
+                                request.getfixturevalue("head_of_other_school"))
+        else:
+            org = world.other_region_school
+            org_flow = flow_for(make.person("member", org=org), make.person("head", org=org))
+        scene = Scene(org, org_flow)
+        if action == "create project":
+            return scene
+        scene.project = make.project(org, org_flow.member.actor)
+        pid = scene.project.id
+        if action == "log measurement":
+            scene.metric = org_flow.add_metric(pid)
+        elif action in ("request forward transition", "approve", "reject"):
+            org_flow.satisfy(pid, "diagnose")
+            if action != "request forward transition":
+                scene.request = org_flow.fire(org_flow.member.actor, pid, "to_target").request
+        elif action == "back-move":
+            org_flow.advance(pid, "target")
+        return scene
+    return build
+
+
+def act(make: Any, actor: Actor, scene: Scene, action: str) -> Any:
+    """Do ``action`` as ``actor`` through the engine's service."""
+    pid = scene.project.id if scene.project else None
+    calls: dict[str, Callable[[], Any]] = {
+        "view project": lambda: make.call(get_project, actor, pid),
+        "create project": lambda: make.call(create_project, actor, {
+            "org_id": scene.org.id, "title": "Оптимизация приёма детей", "problem": "Очереди",
+            "goal": "Без очередей"}),
+        "edit project": lambda: make.call(update_project, actor, pid, {
+            "version": scene.project.version, "goal": "Сократить время до 30 минут"}),
+        "log risk": lambda: make.call(log_risk, actor, pid, {"title": "Сбой сети", "probability": 2,
+                                                             "impact": 3}),
+        "log metric": lambda: make.call(add_metric, actor, pid, {"name": "ВПП", "unit": "мин",
+                                                                 "direction": "decrease"}),
+        "log problem": lambda: make.call(add_problem, actor, pid, {"description": "Ожидание",
+                                                                   "waste": "waiting"}),
+        "log action": lambda: make.call(add_action, actor, pid, {"title": "Шаблон", "due_on": "2026-10-01"}),
+        "log artefact": lambda: make.call(add_artefact, actor, pid, {"kind": "other", "title": "Фото"}),
+        "log measurement": lambda: make.call(record_measurement, actor, scene.metric.id, {
+            "value": 40, "measured_on": "2026-09-01"}),
+        "comment": lambda: make.call(add_comment, actor, pid, {"text": "Хорошая работа"}),
+        "request forward transition": lambda: scene.flow.fire(actor, pid, "to_target"),
+        "approve": lambda: make.call(approve_request, actor, scene.request.id, {}),
+        "reject": lambda: make.call(reject_request, actor, scene.request.id, {"comment": "Доработать карту"}),
+        "back-move": lambda: scene.flow.fire(actor, pid, "back_to_diagnose", comment="Нет замеров"),
+        "cancel": lambda: scene.flow.fire(actor, pid, "cancel", comment="Проект не нужен"),
+    }
+    return calls[action]()
+
+
+PEOPLE = {"member": "member_of_school", "head": "head_of_school", "curator": "curator_orel", "admin": "admin"}
+
+
+@pytest.mark.parametrize(("role", "scope", "action", "outcome"), MATRIX,
+                         ids=[f"{r}-{s.replace(' ', '_')}-{a.replace(' ', '_')}-{e.replace(' ', '_')}"
+                              for r, s, a, e in MATRIX])
+def test_policy_matrix(request, make, scene_for, row_counts, role, scope, action, outcome):
+    person = request.getfixturevalue(PEOPLE[role])
+    scene = scene_for(scope, action)
+    before = row_counts()
+    if outcome == "ok":
+        act(make, person.actor, scene, action)
+        after = row_counts()
+        if action == "view project":
+            assert after == before, "viewing wrote something"
+        else:
+            assert after["event"] > before["event"], "the change left no event"
+        return
+    error = NotFound if outcome == "not found" else Forbidden
+    with pytest.raises((NotFound, Forbidden)) as info:
+        act(make, person.actor, scene, action)
+    assert type(info.value) is error, f"expected {error.__name__}, got {type(info.value).__name__}"
+    assert row_counts() == before, "a refused action wrote something"
+
+
+# --- approval by a curator, where a workflow asks for it ---------------------------------------
+
+@pytest.fixture
+def curator_approves_store(db_url, tmp_path):
+    """The psr workflow with ``to_target`` approved by the curator instead of the head."""
+    spec = yaml.safe_load((REPO_ROOT / "workflows" / "psr.yaml").read_text(encoding="utf-8"))
+    spec = copy.deepcopy(spec)
+    spec["transitions"][0]["approval"] = "curator"
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "psr.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    store = Store(db_url, load_dir(folder))
+    yield store
+    store.dispose()
+
+
+def test_a_curator_approves_where_the_workflow_asks_for_a_curator(
+        curator_approves_store, flow, project, member_of_school, head_of_school, curator_orel, curator_kursk):
+    def call(fn: Callable[..., Any], *args: Any) -> Any:
+        with curator_approves_store.uow() as uow:
+            return fn(uow, *args)
+
+    flow.satisfy(project.id, "diagnose")
+    pending = call(request_transition, member_of_school.actor, project.id, {"trigger": "to_target", "version": 1})
+    assert pending.request.approval == "curator"
+    with pytest.raises(Forbidden):
+        call(approve_request, head_of_school.actor, pending.request.id, {})
+    with pytest.raises(NotFound):
+        call(approve_request, curator_kursk.actor, pending.request.id, {})
+    assert call(approve_request, curator_orel.actor, pending.request.id, {}).state == "target"
+
+
+def test_where_a_curator_approves_the_heads_own_move_waits_too(
+        curator_approves_store, flow, project, head_of_school):
+    flow.satisfy(project.id, "diagnose")
+    with curator_approves_store.uow() as uow:
+        result = request_transition(uow, head_of_school.actor, project.id, {"trigger": "to_target", "version": 1})
+    assert not result.moved and result.request.status == "pending"
+
+
+# --- the table itself, and the scope rules behind it ---------------------------------------------
+
+def test_the_action_table_is_the_documented_one():
+    assert {name: set(roles) for name, roles in ACTIONS.items()} == {
+        "project.view": {"member", "head", "curator", "admin"},
+        "project.create": {"member", "head"},
+        "project.edit": {"member", "head"},
+        "project.log": {"member", "head"},
+        "project.comment": {"member", "head", "curator"},
+        "practice.publish": {"curator"},
+        "admin.manage": {"admin"},
+    }
+
+
+SCHOOL, OTHER_SCHOOL, FAR_SCHOOL = 1, 2, 3
+OREL, KURSK = 10, 20
+PLACES = {SCHOOL: OREL, OTHER_SCHOOL: OREL, FAR_SCHOOL: KURSK}
+
+
+@pytest.mark.parametrize(("grant", "org", "roles"), [
+    (Grant("member", org_id=SCHOOL), SCHOOL, {"member"}),
+    (Grant("member", org_id=SCHOOL), OTHER_SCHOOL, set()),
+    (Grant("head", org_id=SCHOOL), SCHOOL, {"head", "member"}),
+    (Grant("head", org_id=SCHOOL), FAR_SCHOOL, set()),
+    (Grant("curator", region_id=OREL), SCHOOL, {"curator"}),
+    (Grant("curator", region_id=OREL), OTHER_SCHOOL, {"curator"}),
+    (Grant("curator", region_id=OREL), FAR_SCHOOL, set()),
+    (Grant("admin"), FAR_SCHOOL, {"admin"}),
+])
+def test_roles_for_follow_the_scope(grant, org, roles):
+    actor = Actor(user_id=7, grants=(grant,), org_regions={SCHOOL: OREL})
+    assert actor.roles_for(org, PLACES[org]) == roles
+
+
+def test_can_reads_the_table():
+    head = Actor(user_id=1, grants=(Grant("head", org_id=SCHOOL),))
+    curator = Actor(user_id=2, grants=(Grant("curator", region_id=OREL),))
+    assert can(head, "project.edit", SCHOOL, OREL) and not can(head, "project.edit", OTHER_SCHOOL, OREL)
+    assert can(curator, "project.comment", SCHOOL, OREL) and not can(curator, "project.edit", SCHOOL, OREL)
+    assert can(curator, "practice.publish", OTHER_SCHOOL, OREL) and not can(head, "practice.publish", SCHOOL, OREL)
+    assert SYSTEM.is_system and SYSTEM.is_admin
