@@ -16,7 +16,8 @@ from webui.web.common import error_messages, locale, login_required, tr, uow
 bp = Blueprint("approvals", __name__)
 
 
-def _inbox(errors: dict[int, str] | None = None, values: dict[int, str] | None = None, status: int = 200) -> Any:
+def _inbox(errors: dict[int, str] | None = None, values: dict[int, str] | None = None, status: int = 200,
+           comment_errors: dict[int, str] | None = None) -> Any:
     actor = g.actor
     items = []
     with uow() as u:
@@ -38,7 +39,7 @@ def _inbox(errors: dict[int, str] | None = None, values: dict[int, str] | None =
                            for c in (t.requires if t else ())],
             })
     return render_template("approvals.html", items=items, total=total, errors=errors or {},
-                           values=values or {}), status
+                           values=values or {}, comment_errors=comment_errors or {}), status
 
 
 @bp.get("/approvals")
@@ -76,6 +77,9 @@ def reject(request_id: int) -> Any:
         raise
     except DomainError as exc:
         general, fields = error_messages(exc)
+        if "comment" in fields:  # shown next to the reason's textarea
+            return _inbox(comment_errors={request_id: fields["comment"]},
+                          values={request_id: request.form.get("comment", "")}, status=422)
         return _inbox(errors={request_id: "; ".join(fields.values()) or general},
                       values={request_id: request.form.get("comment", "")},
                       status={"forbidden": 403, "conflict": 409}.get(exc.code, 422))
