@@ -163,7 +163,8 @@ def add_target(api: Api, pid: int, who: Any, metric_id: int, *, target: float = 
 
 class Prepared:
     """The school's project with a metric, measurement, action, risk and a pending request
-    (to_target, asked by the member), and the people around it."""
+    (to_target, asked by the member), a fresh second project (nothing pending), and the
+    people around them."""
 
     def __init__(self, api: Api, world: Any, member: Any, head: Any, curator: Any, admin: Any):
         self.world, self.member, self.head, self.curator, self.admin = world, member, head, curator, admin
@@ -177,10 +178,13 @@ class Prepared:
                                                                   "impact": 3})
         request = api.move(pid, member, "to_target")
         assert request.status_code == 202, request.get_json()
+        fresh = api.ok("POST", "/projects", member, {"org_id": world.school.id, "title": "Оптимизация архива",
+                                                     "problem": "Папки", "goal": "Порядок"})["id"]
         self.ids: dict[str, Any] = {
             "project_id": pid, "metric_id": metric["id"], "action_id": action["id"], "risk_id": risk["id"],
             "request_id": request.get_json()["request"]["id"], "region_id": world.region.id,
-            "workflow_id": "psr"}
+            "workflow_id": "psr", "fresh_project_id": fresh, "org_id": world.school.id,
+            "municipality_id": world.municipality.id}
 
     def path(self, template: str) -> str:
         return template.format(**self.ids)
