@@ -123,7 +123,7 @@ def _move_message(project_id: int, title: str, exc: DomainError | None, result: 
     if isinstance(exc, ValidationFailed) and "comment" in exc.fields:
         return {"kind": "comment", "project_id": project_id, "title": title,
                 "text": tr(exc.fields["comment"]), "dest": request.form.get("dest"),
-                "version": request.form.get("version")}, 422
+                "trigger": request.form.get("trigger"), "version": request.form.get("version")}, 422
     return {"kind": "error", "project_id": project_id, "title": title,
             "text": exc.message(locale())}, 409 if isinstance(exc, Conflict) else 422
 
