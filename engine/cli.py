@@ -117,6 +117,31 @@ def serve(host: str, port: int, threads: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads, ident="leanschool")
 
 
+@main.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every job once and exit (for cron or systemd timers).")
+@friendly
+def scheduler_cmd(once: bool) -> None:
+    """Run the scheduler process: stall scan, reminders, snapshots, e-mail (only one at a time)."""
+    from engine import scheduler
+
+    store = open_store()
+    try:
+        if not once:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            click.echo("Lean School scheduler: Ctrl-C to stop")
+            scheduler.run_forever(store)
+            return
+        with scheduler.single_scheduler(store):
+            summary = scheduler.run_once(store)
+        for job, result in summary.items():
+            click.echo(f"{job}: " + " ".join(f"{k}={v}" for k, v in result.items()))
+        failed = [job for job, result in summary.items() if "error" in result]
+        if failed:
+            raise CliError("failed: " + ", ".join(failed))
+    finally:
+        store.dispose()
+
+
 @main.group()
 def user() -> None:
     """Users."""
