@@ -22,8 +22,8 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_locale="ru", default_timezone="Europe/Moscow")
     HTMX(app)
 
-    from webui.web import admin, approvals, auth, board, projects, tower
-    for module in (auth, board, projects, approvals, admin, tower):
+    from webui.web import admin, approvals, auth, board, notifications, projects, tower
+    for module in (auth, board, projects, approvals, admin, tower, notifications):
         app.register_blueprint(module.bp)
 
     @app.before_request
@@ -70,7 +70,7 @@ def init_app(app: Flask) -> None:
     def page_context() -> dict[str, Any]:
         return {"csrf_token": csrf_token, "tr": tr, "current_user": getattr(g, "user", None),
                 "roles": user_roles_summary(), "lang": select_locale(),
-                "pending_count": _pending_count(), "fmt_date": _fmt_date,
+                "pending_count": _pending_count(), "unread_count": _unread_count(), "fmt_date": _fmt_date,
                 "fmt_dt": _fmt_dt, "fmt_num": _fmt_num}
 
     @app.errorhandler(DomainError)
@@ -106,6 +106,17 @@ def _pending_count() -> int:
             _rows, total = list_requests(u, actor, "pending", decidable_only=True, limit=1)
         g.pending_count = total
     return g.pending_count
+
+
+def _unread_count() -> int:
+    actor = getattr(g, "actor", None)
+    if actor is None:
+        return 0
+    if "unread_count" not in g:
+        from engine.notifications import unread_count
+        with uow() as u:
+            g.unread_count = unread_count(u.session, actor.user_id)
+    return g.unread_count
 
 
 def _fmt_date(value: Any) -> str:

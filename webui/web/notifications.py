@@ -1,0 +1,29 @@
+"""The bell: a person's notifications (stalled projects, reminders), marked read here."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from engine.notifications import list_for, mark_read
+from webui.web.common import login_required, uow
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.get("/notifications")
+@login_required
+def inbox() -> Any:
+    with uow() as u:
+        items = list_for(u, g.actor, limit=100)
+    return render_template("notifications.html", items=items)
+
+
+@bp.post("/notifications/read")
+@login_required
+def read() -> Any:
+    raw = request.form.getlist("id")
+    ids = [int(x) for x in raw if x.isdigit()] or None
+    with uow() as u:
+        mark_read(u, g.actor, ids)
+    return redirect(url_for("notifications.inbox"))
