@@ -197,6 +197,39 @@ def test_empty_body_counts_as_an_empty_object(api, prepared):
     assert r.status_code == 200, r.get_json()
 
 
+@pytest.mark.parametrize("raw", ['{"value": NaN, "measured_on": "2026-01-01"}',
+                                 '{"value": Infinity, "measured_on": "2026-01-01"}',
+                                 '{"value": -Infinity, "measured_on": "2026-01-01"}'])
+def test_nan_and_infinity_are_not_json(api, prepared, raw):
+    r = api.request("POST", prepared.path("/metrics/{metric_id}/measurements"), prepared.member, data=raw.encode(),
+                    headers={"Content-Type": "application/json"})
+    error_of(r, 400, "bad_request")
+
+
+def test_a_utf8_bom_is_tolerated(api, prepared):
+    r = api.request("POST", prepared.path("/projects/{project_id}/comments"), prepared.member,
+                    data='\ufeff{"text": "Привет"}'.encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 201, r.get_json()
+
+
+@pytest.mark.parametrize("path,body,field", [
+    ("/organizations", {"municipality_id": 2**63, "name": "Школа", "kind": "school"}, "municipality_id"),
+    ("/municipalities", {"region_id": 10**30, "name": "Район"}, "region_id"),
+    ("/projects", {"org_id": 2**64, "title": "T", "problem": "P", "goal": "G"}, "org_id"),
+    ("/projects/{project_id}/actions", {"title": "Шаг", "owner_id": 2**64}, "owner_id"),
+    ("/projects/{project_id}/risks", {"title": "Риск", "probability": 1, "impact": 1, "owner_id": -(2**70)},
+     "owner_id")])
+def test_integers_beyond_the_database_are_422(api, prepared, path, body, field):
+    who = prepared.admin if path in ("/organizations", "/municipalities") else prepared.member
+    assert field in error_of(api.post(prepared.path(path), who, json=body), 422, "validation_failed")["fields"]
+
+
+def test_huge_version_is_refused_not_a_500(api, prepared):
+    r = api.patch(prepared.path("/projects/{project_id}"), prepared.member, json={"version": 2**70, "title": "T"})
+    assert r.status_code in (409, 422)
+    assert r.status_code == 409 or "version" in error_of(r, 422, "validation_failed")["fields"]
+
+
 def test_unknown_fields_are_named(api, prepared):
     r = api.post(prepared.path("/projects/{project_id}/problems"), prepared.member,
                  json={"description": "d", "waste": "motion", "colour": "red"})

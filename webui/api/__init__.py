@@ -5,6 +5,7 @@ body schema and answers for the OpenAPI description (webui/api/openapi.py).
 """
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -13,10 +14,12 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import DomainError, GateFailed, ValidationFailed
 from engine.services import actor_for_token, load_actor
+from engine.text import Text
 
 log = logging.getLogger("leanschool.api")
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -93,8 +96,15 @@ def body_json() -> Any:
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
-    data = request.get_json(silent=True, force=True)
+    try:  # strict JSON (RFC 8259): no NaN or Infinity, which no JSON answer could carry back
+        data = json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        return NOT_AN_OBJECT
     return data if isinstance(data, dict) else NOT_AN_OBJECT
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 @bp.before_request
@@ -147,6 +157,21 @@ def domain_error(exc: DomainError) -> Any:
     elif isinstance(exc, GateFailed):
         details = {"unmet": [u.as_dict(locale()) for u in exc.unmet]}
     return error_body(exc.code, exc.message(locale()), details)
+
+
+@bp.errorhandler(OverflowError)
+@bp.errorhandler(DataError)
+def out_of_range(exc: Exception) -> Any:
+    """A number too large for the database's integers (SQLite raises OverflowError,
+    PostgreSQL a DataError) is the caller's mistake: 422 naming the field, where the
+    service would have looked the value up. Anything else stays an internal error."""
+    data = body_json()
+    fields = {name: Text(f"Допустимо от {-INT_MAX - 1} до {INT_MAX}", f"Allowed: {-INT_MAX - 1} to {INT_MAX}")
+              for name, value in (data.items() if isinstance(data, dict) else ())
+              if isinstance(value, int) and not isinstance(value, bool) and not -INT_MAX - 1 <= value <= INT_MAX}
+    if not fields:
+        return internal_error(exc)
+    return domain_error(ValidationFailed(fields))
 
 
 def http_error(exc: HTTPException) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app
 
-from webui.api import ROUTES, bp, route
+from webui.api import INT_MAX, ROUTES, bp, route
 
 _S = {"type": "string"}
 _I = {"type": "integer"}
@@ -117,7 +117,7 @@ def build_spec() -> dict[str, Any]:
         if params:
             op["parameters"] = params
         if spec.body is not None:
-            body_schema = spec.body.model_json_schema(ref_template="#/components/schemas/{model}")
+            body_schema = _bounded(spec.body.model_json_schema(ref_template="#/components/schemas/{model}"))
             for name, sub in body_schema.pop("$defs", {}).items():
                 schemas[name] = sub
             schemas[spec.body.__name__] = body_schema
@@ -147,6 +147,20 @@ def build_spec() -> dict[str, Any]:
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+def _bounded(node: Any) -> Any:
+    """Integers in request bodies are bounded by what the database holds (the API answers
+    422 beyond that); say so wherever a schema gives no narrower bounds."""
+    if isinstance(node, dict):
+        node = {k: _bounded(v) for k, v in node.items()}
+        if node.get("type") == "integer":
+            node.setdefault("minimum", -INT_MAX - 1)
+            node.setdefault("maximum", INT_MAX)
+        return node
+    if isinstance(node, list):
+        return [_bounded(v) for v in node]
+    return node
 
 
 def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,115 @@
+"""Schemathesis over /api/v1/openapi.json against the WSGI app: generated requests (valid
+and invalid by the schema) with a real token, at real ids and at generated ones. No
+answer may be a 500, and every answer must conform to the description (documented
+status, JSON content type, body fitting the documented schema); invalid data must be
+rejected with a 4xx.
+
+Bounded: EXAMPLES per operation and mode, no example database, derandomized (the same
+cases every run), so the whole module stays well under a minute.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+EXAMPLES = int(os.environ.get("LEANSCHOOL_FUZZ_EXAMPLES", "12"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          negative_data_rejection]
+# who calls what: the role that may do it, so the requests reach the services' validation
+ADMIN_OPS = {"create_region", "create_municipality", "create_organization"}
+HEAD_OPS = {"approve", "reject", "list_approvals", "post_transition"}
+CURATOR_OPS = {"region_tower"}
+
+
+@pytest.fixture
+def schema(app):
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+
+def _operations(schema):
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def _who(prepared, operation_id):
+    if operation_id in ADMIN_OPS:
+        return prepared.admin
+    if operation_id in HEAD_OPS:
+        return prepared.head
+    if operation_id in CURATOR_OPS:
+        return prepared.curator
+    return prepared.member
+
+
+# Known engine bugs (see the strict xfail tests named here), kept out of the fuzz run so
+# that it keeps finding new ones; each xfail turns into a failure once the engine is fixed.
+NOT_NULL_TEXT = {"PATCH /projects/{project_id}": {"sponsor", "process_owner", "process_start", "process_end"},
+                 "PATCH /metrics/{metric_id}": {"unit"}}  # test_null_for_a_not_null_text_field_is_not_a_500
+
+
+def _known_engine_bug(case) -> bool:
+    fields = NOT_NULL_TEXT.get(f"{case.method.upper()} {case.operation.path}")
+    return bool(fields and isinstance(case.body, dict) and any(case.body.get(f, "") is None for f in fields))
+
+
+def _fuzz(operation, headers, mode, path_parameters=None):
+    # the token is fixed (not generated, not negated): the run is about what follows authentication
+    strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters or None,
+                                     headers=headers or None)
+
+    @given(case=strategy)
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True, print_blob=False,
+              phases=[Phase.explicit, Phase.generate, Phase.shrink],
+              suppress_health_check=list(HealthCheck))
+    def run(case):
+        if _known_engine_bug(case):
+            return
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+        if response.status_code >= 400:
+            error = response.json()["error"]
+            assert set(error) == {"code", "message", "details"}, error
+
+    run()
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
+def test_fuzz_at_real_ids(api, schema, prepared, mode):
+    """Path ids are the prepared world's, so generated bodies and queries reach the services."""
+    unsatisfiable: list[str] = []
+    ran = 0
+    for operation in _operations(schema):
+        op_id = operation.definition.raw["operationId"]
+        headers = api.headers(_who(prepared, op_id)) if op_id != "openapi_json" else {}
+        params = {p.name: prepared.ids[p.name] for p in operation.path_parameters}
+        if mode == GenerationMode.NEGATIVE:
+            if not (len(operation.query) or len(operation.body) or (params and op_id != "get_workflow")):
+                continue  # nothing but the fixed token, or a string in the path: nothing to make invalid
+            params = None  # let the negative mode break path parameters as well
+        ran += 1
+        try:
+            _fuzz(operation, headers, mode, params)
+        except Unsatisfiable:
+            # no request can break this schema (a string path parameter, say)
+            assert mode == GenerationMode.NEGATIVE, operation.label
+            unsatisfiable.append(operation.label)
+    assert unsatisfiable == [], unsatisfiable
+    assert ran >= 20, ran
+
+
+def test_fuzz_at_generated_ids_as_admin(api, schema, prepared):
+    """Everything generated, as the admin who sees everything."""
+    headers = api.headers(prepared.admin)
+    for operation in _operations(schema):
+        _fuzz(operation, headers, GenerationMode.POSITIVE)
