@@ -11,7 +11,7 @@ from engine import clock
 from engine.checks import evaluate
 from engine.db import UnitOfWork
 from engine.errors import Conflict, Forbidden, GateFailed, NotFound, ValidationFailed
-from engine.models import Comment, Organization, Project, Region, TransitionRequest, User
+from engine.models import Comment, Organization, Project, Region, RoleGrant, TransitionRequest, User
 from engine.policy import Actor, require, require_visible
 from engine.schemas import (
     CARD_FIELDS,
@@ -45,9 +45,19 @@ def get_project(uow: UnitOfWork, actor: Actor, project_id: int) -> Project:
     return project
 
 
-def _check_user_in_org(uow: UnitOfWork, user_id: int | None, field: str) -> None:
-    if user_id is not None and uow.session.get(User, user_id) is None:
+def _check_user_in_org(uow: UnitOfWork, user_id: int | None, field: str, org_id: int) -> None:
+    """The leader is a member or head of the project's organisation (DOMAIN.md): anyone
+    else would be notified about a project they may not see."""
+    if user_id is None:
+        return
+    if uow.session.get(User, user_id) is None:
         raise ValidationFailed({field: Text("Нет такого пользователя", "No such user")})
+    in_org = uow.session.exec(select(RoleGrant.id).where(  # type: ignore[call-overload]
+        RoleGrant.user_id == user_id, RoleGrant.org_id == org_id,
+        RoleGrant.role.in_(("member", "head")))).first()  # type: ignore[attr-defined]
+    if in_org is None:
+        raise ValidationFailed({field: Text("Пользователь не работает в этой организации",
+                                            "This user is not in the project's organisation")})
 
 
 def _next_reg_number(uow: UnitOfWork, region: Region) -> str:
@@ -69,7 +79,7 @@ def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Proje
     wf = uow.workflows.latest(body.workflow or "psr")
     if wf is None:
         raise ValidationFailed({"workflow": Text("Нет такого маршрута", "No such workflow")})
-    _check_user_in_org(uow, body.leader_id, "leader_id")
+    _check_user_in_org(uow, body.leader_id, "leader_id", org.id)  # type: ignore[arg-type]
     _check_milestones(wf, body.milestones)
     region = uow.session.get(Region, org.region_id)
     now = clock.now()
@@ -111,7 +121,7 @@ def update_project(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[st
     for name in ("title", "problem", "goal"):
         if name in changes and changes[name] is None:
             raise ValidationFailed({name: REQUIRED})
-    _check_user_in_org(uow, changes.get("leader_id"), "leader_id")
+    _check_user_in_org(uow, changes.get("leader_id"), "leader_id", project.org_id)
     if "milestones" in changes:
         _check_milestones(workflow_of(uow, project), changes["milestones"])
         changes["milestones"] = {k: v.isoformat() for k, v in (changes["milestones"] or {}).items()}

@@ -143,3 +143,17 @@ def test_every_bad_field_is_named_at_once(make, refused, project, member_of_scho
     error = refused(lambda: make.call(log_risk, member_of_school.actor, project.id,
                                       {"title": "", "probability": 9, "impact": 0}))
     assert set(messages(error)) == {"title", "probability", "impact"}
+
+
+@pytest.mark.parametrize("leader", ["member_of_other_school", "curator_orel", "admin"])
+def test_a_leader_from_outside_the_organisation_is_named(request, make, refused, project, member_of_school,
+                                                         leader):
+    outsider = request.getfixturevalue(leader)
+    error = refused(lambda: make.call(update_project, member_of_school.actor, project.id,
+                                      {"version": project.version, "leader_id": outsider.id}))
+    assert list(messages(error)) == ["leader_id"]
+
+
+def test_a_leader_of_the_organisation_is_accepted(make, world, member_of_school, head_of_school):
+    created = make.project(world.school, member_of_school.actor, leader_id=head_of_school.id)
+    assert created.leader_id == head_of_school.id
