@@ -12,14 +12,14 @@ import logging
 import os
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlmodel import Session
 
 from engine import clock
@@ -57,6 +57,18 @@ def notify(session: Session, user_id: int, kind: str, project_id: int | None, te
                      text_ru=text.ru, text_en=text.en)
     session.add(n)
     return n
+
+
+def notify_many(session: Session, notes: Iterable[tuple[int, str, int | None, Text]]) -> int:
+    """Add many notifications ``(user_id, kind, project_id, text)`` with one multi-row
+    INSERT, in the caller's transaction (no commit); for the scheduler's batches.
+    Returns how many were added."""
+    at = clock.now()
+    rows = [{"user_id": user_id, "at": at, "kind": kind, "project_id": project_id,
+             "text_ru": text.ru, "text_en": text.en} for user_id, kind, project_id, text in notes]
+    if rows:
+        session.execute(insert(Notification.__table__), rows)  # type: ignore[attr-defined]
+    return len(rows)
 
 
 def unread_count(session: Session, user_id: int) -> int:

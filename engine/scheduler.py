@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, not_, select, text, update
+from sqlalchemy import and_, insert, not_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -40,7 +40,7 @@ from engine.db import Store
 from engine.errors import Conflict
 from engine.models import UNRESOLVED_RISK, Event, Project, Risk, RoleGrant, TransitionRequest, User
 from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
-from engine.notifications import SmtpConfig, notify, send_pending_emails
+from engine.notifications import SmtpConfig, notify_many, send_pending_emails
 from engine.text import Text
 from engine.workflow import Workflow
 
@@ -95,10 +95,17 @@ def _granted(session: Session, role: str, column: Any, scope_ids: Iterable[int])
     return out
 
 
-def _system_event(session: Session, kind: str, project_id: int, payload: dict[str, Any]) -> None:
-    # Written directly (not through common.record) because we hold ids, not loaded rows;
-    # a system event never counts as activity, so there is nothing else to update.
-    session.add(Event(project_id=project_id, at=clock.now(), actor_id=None, kind=kind, payload=payload))
+def _system_events(session: Session, kind: str, events: list[tuple[int, dict[str, Any]]]) -> None:
+    """Events by the system, ``(project_id, payload)``, with one multi-row INSERT.
+
+    Not through common.record: we hold ids, not loaded rows, and a system event never
+    counts as activity, so there is nothing else to update.
+    """
+    at = clock.now()
+    if events:
+        rows = [{"project_id": pid, "at": at, "actor_id": None, "kind": kind, "from_state": None,
+                 "to_state": None, "payload": payload} for pid, payload in events]
+        session.execute(insert(Event.__table__), rows)  # type: ignore[attr-defined]
 
 
 # --- stall scan ----------------------------------------------------------------------------------
@@ -145,7 +152,6 @@ def stall_scan(store: Store) -> dict[str, int]:
     now = clock.now()
     wfs = store.workflows
     cleared = _clear_resumed(store, now)
-    notified = 0
     with store.uow() as uow:
         s = uow.session
         won = s.execute(
@@ -159,17 +165,19 @@ def stall_scan(store: Store) -> dict[str, int]:
             .execution_options(synchronize_session=False)).all()
         heads = _granted(s, "head", RoleGrant.org_id, {r.org_id for r in won})
         leaders = _active_users(s, (r.leader_id for r in won))
+        events: list[tuple[int, dict[str, Any]]] = []
+        notes: list[tuple[int, str, int | None, Text]] = []
         for r in sorted(won, key=lambda r: r.id):
             wf = wfs.get(r.workflow_id, r.workflow_version)
             reasons = ([x.as_dict() for x in stall_reasons(wf, r.state, r.state_entered_at,
                                                            r.last_activity_at, now)]
                        if wf is not None else [])
-            _system_event(s, "stalled", r.id, {"state": r.state, "reasons": reasons})
+            events.append((r.id, {"state": r.state, "reasons": reasons}))
             message = _stalled_text(r.title, wf, r.state, reasons)
             recipients = ([r.leader_id] if r.leader_id in leaders else []) + heads.get(r.org_id, [])
-            for user_id in dict.fromkeys(recipients):
-                notify(s, user_id, "stalled", r.id, message)
-                notified += 1
+            notes += [(user_id, "stalled", r.id, message) for user_id in dict.fromkeys(recipients)]
+        _system_events(s, "stalled", events)
+        notified = notify_many(s, notes)
         uow.commit()
     return {"stalled": len(won), "cleared": cleared, "notified": notified}
 
@@ -222,7 +230,7 @@ def _remind_requests(store: Store, now: datetime) -> tuple[int, int]:
                 projects[p.id] = p
         deciders = _deciders(s, sorted({(r.approval, projects[r.project_id].org_id,
                                          projects[r.project_id].region_id) for r in won}))
-        notified = 0
+        notes: list[tuple[int, str, int | None, Text]] = []
         for r in sorted(won, key=lambda r: r.id):
             p = projects[r.project_id]
             wf = store.workflows.get(p.workflow_id, p.workflow_version)
@@ -232,9 +240,9 @@ def _remind_requests(store: Store, now: datetime) -> tuple[int, int]:
                            f"ждёт вашего согласования {days} дн.",
                            f"The request to move “{p.title}” to “{dest.en or dest.ru}” "
                            f"has been waiting for your approval for {days} days.")
-            for user_id in deciders[(r.approval, p.org_id, p.region_id)]:
-                notify(s, user_id, "approval_reminder", p.id, message)
-                notified += 1
+            notes += [(user_id, "approval_reminder", p.id, message)
+                      for user_id in deciders[(r.approval, p.org_id, p.region_id)]]
+        notified = notify_many(s, notes)
         uow.commit()
     return len(won), notified
 
@@ -256,17 +264,17 @@ def _remind_risks(store: Store, now: datetime) -> tuple[int, int]:
             titles.update((pid, title) for pid, title in s.execute(
                 select(Project.id, Project.title).where(Project.id.in_(chunk))))  # type: ignore[union-attr]
         owners = _active_users(s, (r.owner_id for r in won))
-        notified = 0
+        notes: list[tuple[int, str, int | None, Text]] = []
         for r in sorted(won, key=lambda r: r.id):
             if r.owner_id not in owners:
                 continue
             due = r.due_on.strftime("%d.%m.%Y")
-            notify(s, r.owner_id, "risk_overdue", r.project_id,
-                   Text(f"Срок по риску «{r.title}» проекта «{titles[r.project_id]}» прошёл ({due}); "
-                        f"риск не закрыт.",
-                        f"The risk “{r.title}” of “{titles[r.project_id]}” was due on "
-                        f"{r.due_on.isoformat()} and is still unresolved."))
-            notified += 1
+            title = titles[r.project_id]
+            notes.append((r.owner_id, "risk_overdue", r.project_id,
+                          Text(f"Срок по риску «{r.title}» проекта «{title}» прошёл ({due}); риск не закрыт.",
+                               f"The risk “{r.title}” of “{title}” was due on {r.due_on.isoformat()} "
+                               f"and is still unresolved.")))
+        notified = notify_many(s, notes)
         uow.commit()
     return len(won), notified
 
@@ -422,6 +430,30 @@ def _log_result(event: Any) -> None:
         log.info("job %s: %s", event.job_id, event.retval)
 
 
+def _stop_on_signals(sched: Any) -> None:
+    """Ctrl-C (SIGINT) and SIGTERM stop the scheduler, exit status 0.
+
+    Not by raising KeyboardInterrupt: APScheduler catches every exception while it hands
+    jobs to the executor, so one raised there would be swallowed. The handler only starts
+    a thread that shuts the scheduler down (taking its locks like any other caller).
+    """
+    stopping = threading.Event()
+
+    def shutdown() -> None:
+        while not sched.running:  # a signal just before start()
+            time.sleep(0.05)
+        log.info("scheduler stopping")
+        sched.shutdown(wait=False)
+
+    def handler(signum: int, frame: Any) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=shutdown, name="scheduler-stop", daemon=True).start()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
 def run_forever(store: Store) -> None:
     """The scheduler process: holds the lock, runs the jobs until Ctrl-C or SIGTERM."""
     from apscheduler.events import EVENT_JOB_EXECUTED
@@ -433,13 +465,13 @@ def run_forever(store: Store) -> None:
         if store.dialect == "postgresql":
             sched.add_job(_watch_lock, "interval", minutes=1, args=[lock, sched, lost], id="lock_watch")
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
+            _stop_on_signals(sched)
         log.info("scheduler started (%s)", store.dialect)
         try:
             sched.start()
-        except KeyboardInterrupt:
-            log.info("scheduler stopping")
+        except KeyboardInterrupt:  # Ctrl-C before our handler was in place
             if sched.running:
                 sched.shutdown(wait=False)
+        log.info("scheduler stopped")
         if lost.is_set():
             raise SchedulerLockLost()
