@@ -193,6 +193,8 @@ def update_risk(uow: UnitOfWork, actor: Actor, risk_id: int, data: dict[str, Any
             raise ValidationFailed({name: Text("Обязательное поле", "This field is required")})
     _user_exists(uow, body.owner_id, "owner_id")
     diff = _changed(risk, body)
+    if "due_on" in diff:
+        risk.reminded_at = None  # a new due date earns a new reminder when it passes
     risk.score = risk.probability * risk.impact
     risk.updated_at = clock.now()
     record(uow.session, actor, "risk_updated", project,
