@@ -3,6 +3,7 @@
 no cookies for bearer requests, revoked tokens, last_used_at."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -245,11 +246,18 @@ def test_too_large_body_is_refused_as_json(api, app, prepared):
 # --- Flask's own errors under /api/ ----------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/api/v1/nowhere", "/api/v1/projects/abc", "/api/v1/projects/-1",
-                                  f"/api/v1/projects/{2**31}", "/api/v1/projects/99999999999999999999999",
-                                  "/api/v2/projects", "/api/"])
+                                  "/api/v1/projects/1.5", "/api/v2/projects", "/api/"])
 def test_unknown_paths_answer_json_404(api, member_of_school, path):
     error_of(api.get(path, as_=member_of_school), 404, "not_found")
     error_of(api.get(path), 404, "not_found")  # the router answers before authentication
+
+
+@pytest.mark.parametrize("spec", [r for r in PROTECTED if "{" in r.path and "workflow_id" not in r.path], ids=_id)
+@pytest.mark.parametrize("huge", [2**31, 2**63, 10**30])
+def test_ids_beyond_the_database_are_404_not_405_or_500(api, admin, spec, huge):
+    path = re.sub(r"{\w+}", str(huge), spec.path)
+    error_of(api.request(spec.method, path, admin, json={}), 404, "not_found")
+    error_of(api.request(spec.method, path, None, json={}), 401, "unauthenticated")  # 401 first
 
 
 @pytest.mark.parametrize("method,path", [("DELETE", "/projects/1"), ("PUT", "/projects/1"),

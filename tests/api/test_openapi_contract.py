@@ -4,6 +4,7 @@ it is valid OpenAPI 3.1, documents every route, every documented operation answe
 that fits the documented schema, and every error answer is described."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -175,16 +176,19 @@ def test_every_operation_answers_as_documented(api, spec, prepared, method, path
     if endpoint == "post_transition":
         ids["project_id"] = ids["fresh_project_id"]  # the other one has a request pending
     people = {"member": prepared.member, "head": prepared.head, "curator": prepared.curator, "admin": prepared.admin}
-    who_name, body = EXAMPLES[endpoint]
+    op = spec["paths"][path][method.lower()]
+    # an operation without an example here (added by another issue) is still exercised:
+    # whatever it answers to an empty object must be documented
+    who_name, body = EXAMPLES.get(endpoint, ("member", {} if "requestBody" in op else None))
     who = people.get(who_name) if who_name else None
+    ids.update({name: 1 for name in re.findall(r"{(\w+)}", path) if name not in ids})
     url = path.format(**ids)
     kw = {"json": _fill(body, ids)} if body is not None else {}
 
-    # the example succeeds with the documented success status and shape
     r = api.request(method, url, who, **kw)
-    op = spec["paths"][path][method.lower()]
-    success = sorted(c for c in op["responses"] if c.startswith("2"))
-    assert str(r.status_code) in success, (r.status_code, r.get_json())
+    if endpoint in EXAMPLES:  # the example succeeds with the documented success status and shape
+        success = sorted(c for c in op["responses"] if c.startswith("2"))
+        assert str(r.status_code) in success, (r.status_code, r.get_json())
     _check_against_spec(spec, path, method, r)
 
     if not op.get("security"):
@@ -195,7 +199,7 @@ def test_every_operation_answers_as_documented(api, spec, prepared, method, path
     if "{" in path:
         unknown = {k: (999999 if isinstance(v, int) else "nope") for k, v in ids.items()}
         attempts.append(api.request(method, path.format(**unknown), who, **kw))
-        attempts.append(api.request(method, path.format(**prepared.ids), api.make.person(
+        attempts.append(api.request(method, url, api.make.person(
             "member", org=prepared.world.other_region_school), **kw))  # out of scope
     if body is not None:
         attempts.append(api.request(method, url, who, data=b"[1]", headers={"Content-Type": "application/json"}))

@@ -257,7 +257,9 @@ def test_list_projects_pagination(api, make, world, member_of_school):
                                          ({"limit": "ten"}, "limit"), ({"offset": -1}, "offset"),
                                          ({"offset": 2**31}, "offset"), ({"org_id": "x"}, "org_id"),
                                          ({"region_id": "1.5"}, "region_id"), ({"org_id": 10**30}, "org_id"),
-                                         ({"stalled": "maybe"}, "stalled")])
+                                         ({"stalled": "maybe"}, "stalled"), ({"offset": ""}, "offset"),
+                                         ({"limit": ""}, "limit"), ({"stalled": ""}, "stalled"),
+                                         ({"org_id": ""}, "org_id")])
 def test_list_projects_bad_query_is_422(api, member_of_school, query, field):
     assert field in fields_of(api.get("/projects", member_of_school, query=query))
 

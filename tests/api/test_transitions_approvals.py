@@ -186,7 +186,8 @@ def test_approvals_status_filter(api, pending, head_of_school):
     assert _req_ids(api.ok("GET", "/approvals", head_of_school, query={"status": "all"})) == pending["school"]
 
 
-@pytest.mark.parametrize("query,field", [({"status": "done"}, "status"), ({"limit": 501}, "limit"),
+@pytest.mark.parametrize("query,field", [({"status": "done"}, "status"), ({"status": ""}, "status"),
+                                         ({"limit": 501}, "limit"),
                                          ({"offset": "x"}, "offset")])
 def test_approvals_bad_query(api, head_of_school, query, field):
     assert field in fields_of(api.get("/approvals", head_of_school, query=query))

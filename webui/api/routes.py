@@ -31,7 +31,7 @@ def _int_arg(name: str, default: int | None = None, lo: int | None = None,
     """An integer query parameter; 422 naming it when it is not a whole number in range
     (never larger than the database's integers, whatever the bounds given)."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:  # absent; present but empty is not a number (422)
         return default
     try:
         value = int(raw)
@@ -46,7 +46,7 @@ def _int_arg(name: str, default: int | None = None, lo: int | None = None,
 
 def _bool_arg(name: str) -> bool | None:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     if raw.lower() in ("true", "1", "yes"):
         return True
@@ -297,7 +297,7 @@ def patch_risk(risk_id: int) -> Any:
        query={"status": {"schema": {"type": "string", "enum": ["pending", "approved", "rejected", "all"]}},
               **PAGE})
 def list_approvals() -> Any:
-    status = request.args.get("status") or "pending"
+    status = request.args.get("status", "pending")
     if status not in ("pending", "approved", "rejected", "all"):
         raise ValidationFailed({"status": Text("Допустимо: pending, approved, rejected, all",
                                                "Allowed: pending, approved, rejected, all")})
