@@ -1,0 +1,470 @@
+"""Flow analytics for the control tower: daily snapshots for the cumulative flow diagram,
+lead time and time in each stage, throughput per month, and the headline figures.
+
+Everything is read from the append-only event log (``created`` and ``state_changed``
+events) and the project rows with set-based SQL that runs unchanged on SQLite and
+PostgreSQL; the few expressions the two spell differently (the UTC day or month of a
+timestamp, the days between two timestamps) are small SQL constructs compiled per
+dialect below. Python only computes percentiles of the durations SQL selected and
+shapes the results. All time comes from ``engine.clock``; "the day" of a timestamp is
+its UTC date (API.md).
+
+A *stay* is one visit of a project to a state: it starts when the project is created
+(in its workflow's initial state) or enters the state by a ``state_changed`` event, and
+ends with the project's next ``state_changed`` event (open while the project is still
+there). Snapshots, the cumulative flow and the time in stage are all made of stays.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+from sqlmodel import Session
+
+from engine import clock
+from engine.models import (
+    CRITICAL_SCORE,
+    UNRESOLVED_RISK,
+    DailySnapshot,
+    Event,
+    Measurement,
+    Metric,
+    Organization,
+    Project,
+    Risk,
+    TransitionRequest,
+)
+from engine.monitoring import APPROVAL_WAIT_ALERT_DAYS, active_filter, stalled_filter
+from engine.workflow import WorkflowRegistry
+
+CLOSED = "closed"  # the state of a finished project (DOMAIN.md); cancelled ones are not "closed"
+SNAPSHOT_CHUNK_DAYS = 31  # days rebuilt per transaction
+
+
+# --- the expressions SQLite and PostgreSQL spell differently ----------------------------------
+
+class utc_date(FunctionElement[date]):  # lower case: it reads like the SQL function it is
+    """The UTC date of a timestamp column."""
+    type = Date()
+    inherit_cache = True
+
+
+class utc_month(FunctionElement[str]):
+    """``'YYYY-MM'`` of a timestamp column, in UTC."""
+    type = String()
+    inherit_cache = True
+
+
+class days_between(FunctionElement[float]):
+    """Fractional days from the first timestamp to the second."""
+    type = Float()
+    inherit_cache = True
+
+
+def _args(element: FunctionElement[Any], compiler: Any, **kw: Any) -> list[str]:
+    return [compiler.process(arg, **kw) for arg in element.clauses]
+
+
+# SQLite keeps timestamps as UTC text ('2026-11-26 09:30:00.000000'), PostgreSQL as timestamptz.
+@compiles(utc_date, "sqlite")
+def _utc_date_sqlite(element: utc_date, compiler: Any, **kw: Any) -> str:
+    return "date({})".format(*_args(element, compiler, **kw))
+
+
+@compiles(utc_date, "postgresql")
+def _utc_date_postgresql(element: utc_date, compiler: Any, **kw: Any) -> str:
+    return "CAST(({}) AT TIME ZONE 'UTC' AS DATE)".format(*_args(element, compiler, **kw))
+
+
+@compiles(utc_month, "sqlite")
+def _utc_month_sqlite(element: utc_month, compiler: Any, **kw: Any) -> str:
+    return "strftime('%Y-%m', {})".format(*_args(element, compiler, **kw))
+
+
+@compiles(utc_month, "postgresql")
+def _utc_month_postgresql(element: utc_month, compiler: Any, **kw: Any) -> str:
+    return "to_char(({}) AT TIME ZONE 'UTC', 'YYYY-MM')".format(*_args(element, compiler, **kw))
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    return "(julianday({1}) - julianday({0}))".format(*_args(element, compiler, **kw))
+
+
+@compiles(days_between, "postgresql")
+def _days_between_postgresql(element: days_between, compiler: Any, **kw: Any) -> str:
+    return "(CAST(EXTRACT(EPOCH FROM ({1}) - ({0})) AS DOUBLE PRECISION) / 86400.0)".format(
+        *_args(element, compiler, **kw))
+
+
+def day_start(day: date) -> datetime:
+    """00:00 UTC of a day: a timestamp is on ``day`` when day_start(day) <= ts < day_start(day + 1)."""
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+# --- stays: the event log as visits to states ----------------------------------------------
+
+def _initial_state(workflows: WorkflowRegistry) -> Any:
+    """SQL: the initial state of each project's workflow (its current state if unknown)."""
+    whens = [(and_(Project.workflow_id == w.id, Project.workflow_version == w.version), w.initial)
+             for w in workflows.all()]
+    return case(*whens, else_=Project.state) if whens else Project.state
+
+
+def _stays(workflows: WorkflowRegistry, region_id: int | None = None,
+           before: datetime | None = None, with_days: bool = False) -> Any:
+    """Subquery, one row per stay: project_id, org_id, region_id, state, entered_at, left_at
+    (NULL while the project is still there), and with ``with_days`` their UTC days
+    entered_on, left_on.
+
+    Only the log before ``before`` is read, so a stay that ended later is still open.
+    """
+    born = select(Project.id.label("project_id"), Project.org_id, Project.region_id,  # type: ignore[union-attr]
+                  _initial_state(workflows).label("state"), Project.created_at.label("at"),  # type: ignore[attr-defined]
+                  literal(0, Integer).label("seq"))
+    moves = (select(Event.project_id, Project.org_id, Project.region_id, Event.to_state.label("state"),  # type: ignore[union-attr]
+                    Event.at, Event.id.label("seq"))  # type: ignore[union-attr]
+             .join(Project, Project.id == Event.project_id)
+             .where(Event.kind == "state_changed"))
+    if region_id is not None:
+        born = born.where(Project.region_id == region_id)
+        moves = moves.where(Project.region_id == region_id)
+    if before is not None:
+        born = born.where(Project.created_at < before)
+        moves = moves.where(Event.at < before)
+    entries = union_all(born, moves).subquery("entries")
+    left_at = func.lead(entries.c.at).over(partition_by=entries.c.project_id,
+                                           order_by=(entries.c.at, entries.c.seq))
+    days = [utc_date(entries.c.at).label("entered_on"), utc_date(left_at).label("left_on")] if with_days else []
+    return select(entries.c.project_id, entries.c.org_id, entries.c.region_id, entries.c.state,
+                  entries.c.at.label("entered_at"), left_at.label("left_at"), *days).subquery("stays")
+
+
+# --- daily snapshots ------------------------------------------------------------------------------
+
+def _upsert(session: Session, counts: Any) -> int:
+    """INSERT the (day, org_id, region_id, state, count) rows ``counts`` selects; returns how many."""
+    insert_ = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert_(DailySnapshot).from_select(["day", "org_id", "region_id", "state", "count"], counts)
+    # A concurrent writer of the same day may have committed meanwhile: its rows are replaced.
+    stmt = stmt.on_conflict_do_update(index_elements=["day", "org_id", "state"],
+                                      set_={"region_id": stmt.excluded.region_id, "count": stmt.excluded["count"]})
+    result = session.execute(stmt.execution_options(preserve_rowcount=True))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _record_from_log(session: Session, workflows: WorkflowRegistry, day: date) -> int:
+    """Write the day's snapshot from the whole log: a stay counts on the day when it was
+    entered on that day or before and not left by the end of it."""
+    stays = _stays(workflows, before=day_start(day + timedelta(days=1)), with_days=True)
+    on_day = literal(day, Date)
+    counts = (select(on_day, stays.c.org_id, stays.c.region_id, stays.c.state, func.count())
+              .where(stays.c.entered_on <= on_day,
+                     or_(stays.c.left_on.is_(None), stays.c.left_on > on_day))
+              .group_by(stays.c.org_id, stays.c.region_id, stays.c.state))
+    return _upsert(session, counts)
+
+
+def _record_from_day_before(session: Session, workflows: WorkflowRegistry, day: date) -> int:
+    """Write the day's snapshot as the day before's plus the day's own changes: +1 in the
+    initial state for each project created, -1 / +1 for the two ends of each move (so a
+    state entered and left on the same day nets 0). Reads only that day's part of the log."""
+    begin, end = day_start(day), day_start(day + timedelta(days=1))
+    before = (select(DailySnapshot.org_id, DailySnapshot.region_id, DailySnapshot.state,
+                     DailySnapshot.count.label("n"))
+              .where(DailySnapshot.day == day - timedelta(days=1)))
+    born = (select(Project.org_id, Project.region_id, _initial_state(workflows), literal(1, Integer))
+            .where(Project.created_at >= begin, Project.created_at < end))
+
+    def moves(state: Any, n: int) -> Any:
+        return (select(Project.org_id, Project.region_id, state, literal(n, Integer))
+                .select_from(Event).join(Project, Project.id == Event.project_id)
+                .where(Event.kind == "state_changed", Event.at >= begin, Event.at < end))
+
+    changes = union_all(before, born, moves(Event.to_state, 1), moves(Event.from_state, -1)).subquery("changes")
+    counts = (select(literal(day, Date), changes.c.org_id, changes.c.region_id, changes.c.state,
+                     func.sum(changes.c.n))
+              .where(true())  # SQLite: an INSERT ... SELECT ... ON CONFLICT needs a WHERE
+              .group_by(changes.c.org_id, changes.c.region_id, changes.c.state)
+              .having(func.sum(changes.c.n) > 0))
+    return _upsert(session, counts)
+
+
+def _clear(session: Session, days: Sequence[date]) -> None:
+    session.execute(delete(DailySnapshot).where(DailySnapshot.day.in_(days)))  # type: ignore[attr-defined]
+
+
+def record_snapshots(session: Session, workflows: WorkflowRegistry, day: date) -> int:
+    """Record how many projects each organisation had in each state at the end of ``day``
+    (UTC), from the event log; returns the rows written.
+
+    Idempotent: the day's rows are deleted and written again in the caller's transaction
+    (commit to keep them), so today's snapshot may be recorded again during the day.
+    """
+    _clear(session, [day])
+    return _record_from_log(session, workflows, day)
+
+
+def _runs(days: list[date], longest: int) -> list[list[date]]:
+    """Consecutive days grouped into runs of at most ``longest`` days."""
+    runs: list[list[date]] = []
+    for d in days:
+        if runs and d - runs[-1][-1] == timedelta(days=1) and len(runs[-1]) < longest:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return runs
+
+
+def rebuild_missing_snapshots(session: Session, workflows: WorkflowRegistry, until: date) -> list[date]:
+    """Record every day from the first project's creation day to ``until`` that has no
+    snapshot (after downtime the cumulative flow diagram has no holes); commits.
+
+    The latest recorded day (up to ``until``) is recorded again too: it may have been taken
+    before that day ended. Returns the days written, oldest first.
+
+    Fast for a year on 10,000 projects: the first day of each run of consecutive days is
+    computed from the whole log, each following day from the day before plus that day's
+    own events (one INSERT ... SELECT a day); committed every SNAPSHOT_CHUNK_DAYS days.
+    """
+    first = session.execute(select(func.min(Project.created_at))).scalar_one()
+    if first is None:
+        return []
+    start = clock.as_utc(first).date()
+    recorded = set(session.execute(select(DailySnapshot.day).where(DailySnapshot.day >= start)
+                                   .group_by(DailySnapshot.day)).scalars())
+    latest = max(recorded, default=None)
+    todo = [d for d in (start + timedelta(days=i) for i in range((until - start).days + 1))
+            if d not in recorded or d == latest]
+    previous: date | None = None
+    for chunk in _runs(todo, SNAPSHOT_CHUNK_DAYS):
+        _clear(session, chunk)
+        for day in chunk:
+            if previous == day - timedelta(days=1):
+                _record_from_day_before(session, workflows, day)
+            else:
+                _record_from_log(session, workflows, day)
+            previous = day
+        session.commit()
+    return todo
+
+
+def _state_order(workflows: WorkflowRegistry | None, seen: Sequence[str] = ()) -> list[str]:
+    """States in workflow order (the latest version of each workflow), then any others seen."""
+    order: list[str] = []
+    for w in workflows.latest_all() if workflows is not None else []:
+        order += [s.id for s in w.states if s.id not in order]
+    return order + sorted(set(seen) - set(order))
+
+
+def cumulative_flow(session: Session, region_id: int, start: date, end: date,
+                    org_id: int | None = None, municipality_id: int | None = None,
+                    workflows: WorkflowRegistry | None = None) -> dict[str, Any]:
+    """Projects per state for each day from ``start`` to ``end`` (inclusive), from the
+    daily snapshots of the region (or one organisation, or one municipality).
+
+    ``{"days": ["YYYY-MM-DD", ...], "states": [...], "series": {state: [count per day]}}``;
+    a day without a snapshot counts 0 (rebuild_missing_snapshots leaves none). States come
+    in workflow order when ``workflows`` is given (every state of them, even at 0).
+    """
+    stmt = (select(DailySnapshot.day, DailySnapshot.state, func.sum(DailySnapshot.count))
+            .where(DailySnapshot.region_id == region_id, DailySnapshot.day >= start,
+                   DailySnapshot.day <= end)
+            .group_by(DailySnapshot.day, DailySnapshot.state))
+    if org_id is not None:
+        stmt = stmt.where(DailySnapshot.org_id == org_id)
+    if municipality_id is not None:
+        stmt = stmt.where(DailySnapshot.org_id.in_(  # type: ignore[attr-defined]
+            select(Organization.id).where(Organization.municipality_id == municipality_id)))
+    counts = {(day, state): int(n) for day, state, n in session.execute(stmt).all()}
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    states = _state_order(workflows, [state for _, state in counts])
+    return {"days": [d.isoformat() for d in days], "states": states,
+            "series": {s: [counts.get((d, s), 0) for d in days] for s in states}}
+
+
+# --- lead time and time in stage -------------------------------------------------------------
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """The ``p``-quantile (0..1) by linear interpolation between closest ranks (numpy's
+    default, Excel's PERCENTILE.INC): over the sorted values x[0..n-1], h = (n - 1) * p and
+    the result is x[floor h] + (h - floor h) * (x[floor h + 1] - x[floor h]). None if empty."""
+    if not values:
+        return None
+    xs = sorted(values)
+    h = (len(xs) - 1) * p
+    lo = int(h)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (h - lo) * (xs[hi] - xs[lo])
+
+
+def _summary(durations: Sequence[float]) -> dict[str, Any]:
+    """Median and 85th percentile in days, one decimal (None when there are none), and n."""
+    def r(x: float | None) -> float | None:
+        return None if x is None else round(x, 1)
+    return {"median": r(percentile(durations, 0.5)), "p85": r(percentile(durations, 0.85)),
+            "n": len(durations)}
+
+
+def stage_times(session: Session, workflows: WorkflowRegistry, region_id: int,
+                since: date | None = None) -> dict[str, Any]:
+    """Lead time and time in each stage of the region's projects, in days.
+
+    - lead time: from creation (the ``created`` event) to entering ``closed``, for the
+      projects closed on ``since`` or later (all closed projects when None);
+    - by stage: every completed stay (creation or a move into the state, to the next move
+      out of it) that ended on ``since`` or later; a state visited twice counts twice.
+
+    ``{"lead_time": {"median", "p85", "n"}, "by_stage": {state: {...}}}``, the states of
+    the workflows in order (final states have no completed stays and are left out).
+    """
+    since_at = day_start(since) if since is not None else None
+    lead = (select(days_between(Project.created_at, Event.at))
+            .select_from(Event)
+            .join(Project, Project.id == Event.project_id)
+            .where(Project.region_id == region_id, Event.kind == "state_changed", Event.to_state == CLOSED))
+    if since_at is not None:
+        lead = lead.where(Event.at >= since_at)
+    lead_times = [float(x) for x in session.execute(lead).scalars()]
+
+    stays = _stays(workflows, region_id=region_id)
+    done = (select(stays.c.state, days_between(stays.c.entered_at, stays.c.left_at))
+            .where(stays.c.left_at.is_not(None)))
+    if since_at is not None:
+        done = done.where(stays.c.left_at >= since_at)
+    by_state: dict[str, list[float]] = {}
+    for state, days in session.execute(done).all():
+        by_state.setdefault(state, []).append(float(days))
+    finals = {s.id for w in workflows.all() for s in w.states if s.final}
+    states = [s for s in _state_order(workflows, list(by_state)) if s not in finals or s in by_state]
+    return {"lead_time": _summary(lead_times),
+            "by_stage": {s: _summary(by_state.get(s, [])) for s in states}}
+
+
+# --- throughput -----------------------------------------------------------------------------------
+
+def _month_starts(today: date, months: int) -> list[date]:
+    """The first days of the last ``months`` calendar months up to today's, oldest first."""
+    out, y, m = [], today.year, today.month
+    for _ in range(months):
+        out.append(date(y, m, 1))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
+def throughput(session: Session, region_id: int, months: int = 12) -> list[dict[str, Any]]:
+    """Projects closed and started (created) per calendar month (UTC) in the region, for the
+    last ``months`` months up to the current one, oldest first, months with none included:
+    ``[{"month": "YYYY-MM", "closed": n, "started": n}]``."""
+    starts = _month_starts(clock.today(), months)
+    since = day_start(starts[0])
+    closed_month = utc_month(Event.at)
+    closed = (select(closed_month, func.count())
+              .select_from(Event)
+              .join(Project, Project.id == Event.project_id)
+              .where(Project.region_id == region_id, Event.kind == "state_changed",
+                     Event.to_state == CLOSED, Event.at >= since)
+              .group_by(closed_month))
+    started_month = utc_month(Project.created_at)
+    started = (select(started_month, func.count())
+               .where(Project.region_id == region_id, Project.created_at >= since)
+               .group_by(started_month))
+    n_closed = dict(session.execute(closed).all())
+    n_started = dict(session.execute(started).all())
+    keys = [f"{d.year:04d}-{d.month:02d}" for d in starts]
+    return [{"month": k, "closed": int(n_closed.get(k, 0)), "started": int(n_started.get(k, 0))}
+            for k in keys]
+
+
+# --- the headline -----------------------------------------------------------------------------------
+
+def _targets_reached(session: Session, region_id: int) -> tuple[int, int]:
+    """(closed projects of the region, those whose every metric's latest measurement meets
+    its target). The latest measurement is the last by date, then by record order (as
+    checks.latest_values); a project without metrics has not reached its targets."""
+    latest = (select(Measurement.value).where(Measurement.metric_id == Metric.id)
+              .order_by(Measurement.measured_on.desc(), Measurement.id.desc())  # type: ignore[attr-defined,union-attr]
+              .limit(1).correlate(Metric).scalar_subquery())
+    met = case((and_(Metric.direction == "decrease", latest <= Metric.target), 1),
+               (and_(Metric.direction == "increase", latest >= Metric.target), 1), else_=0)
+    per_project = (select(func.count(Metric.id).label("metrics"), func.sum(met).label("met"))
+                   .select_from(Project)
+                   .join(Metric, Metric.project_id == Project.id, isouter=True)
+                   .where(Project.region_id == region_id, Project.state == CLOSED)
+                   .group_by(Project.id)
+                   .subquery("per_project"))
+    reached = case((and_(per_project.c.metrics > 0, per_project.c.met == per_project.c.metrics), 1), else_=0)
+    n, n_reached = session.execute(select(func.count(), func.sum(reached)).select_from(per_project)).one()
+    return int(n), int(n_reached or 0)
+
+
+def headline(session: Session, workflows: WorkflowRegistry, region_id: int) -> dict[str, Any]:
+    """The region's figures at a glance, computed now (the keys the tower page reads):
+
+    - ``active_by_stage``: active (non-final) projects per state; ``active``: their sum;
+    - ``stalled``: active projects over their state's SLA or idle (monitoring's rule);
+    - ``critical_risks``: unresolved (open, mitigating) risks scoring 15 or more, of active projects;
+    - ``approvals_waiting_over_3_days``: pending requests waiting more than 3 whole days
+      (as the tower flags them: waiting_days > 3);
+    - ``closed_this_year``: projects closed since 1 January (UTC); ``closed``: ever;
+    - ``closed_reaching_targets_share``: the share (0..1) of closed projects whose every
+      metric's latest measurement meets its target; None when none is closed;
+    - ``hours_saved``, ``roubles_saved``: the effect recorded on closed projects (sums of
+      actual_hours_saved and actual_roubles).
+    """
+    now = clock.now()
+    region = Project.region_id == region_id
+    active = active_filter(workflows)
+    by_stage = dict(session.execute(select(Project.state, func.count()).where(region, active)
+                                    .group_by(Project.state)).all())
+    stalled = session.execute(select(func.count()).select_from(Project)
+                              .where(region, active, stalled_filter(workflows, now))).scalar_one()
+    risks = session.execute(select(func.count()).select_from(Risk)
+                            .join(Project, Project.id == Risk.project_id)
+                            .where(region, active, Risk.status.in_(UNRESOLVED_RISK),  # type: ignore[attr-defined]
+                                   Risk.score >= CRITICAL_SCORE)).scalar_one()
+    overdue = session.execute(select(func.count()).select_from(TransitionRequest)
+                              .join(Project, Project.id == TransitionRequest.project_id)
+                              .where(region, TransitionRequest.status == "pending",
+                                     TransitionRequest.requested_at
+                                     <= now - timedelta(days=APPROVAL_WAIT_ALERT_DAYS + 1))).scalar_one()
+    year_start = day_start(date(now.year, 1, 1))
+    closed_this_year, hours, roubles = session.execute(
+        select(func.count(case((Project.state_entered_at >= year_start, 1))),
+               func.sum(Project.actual_hours_saved), func.sum(Project.actual_roubles))
+        .where(region, Project.state == CLOSED)).one()
+    n_closed, n_reached = _targets_reached(session, region_id)
+    order = _state_order(workflows, list(by_stage))
+    return {
+        "region_id": region_id,
+        "active_by_stage": {s: int(by_stage[s]) for s in order if s in by_stage},
+        "active": int(sum(by_stage.values())),
+        "stalled": int(stalled),
+        "critical_risks": int(risks),
+        "approvals_waiting_over_3_days": int(overdue),
+        "closed_this_year": int(closed_this_year or 0),
+        "closed": n_closed,
+        "closed_reaching_targets_share": n_reached / n_closed if n_closed else None,
+        "hours_saved": float(hours or 0),
+        "roubles_saved": float(roubles or 0),
+    }
