@@ -281,10 +281,15 @@ def test_stalled_filter_in_sql_agrees_with_stall_reasons_in_python(store, assort
         assert assorted_projects["system_only"] in in_sql
 
 
-def test_the_sql_and_python_rules_agree_at_the_exact_limits(store, project, frozen_clock):
+@pytest.mark.parametrize(("kind", "limit"), [("idle", IDLE), ("sla", DIAGNOSE_SLA)])
+def test_the_sql_and_python_rules_agree_at_the_exact_limits(store, comment, project, frozen_clock, kind, limit):
     entered = frozen_clock.current
-    for offset in [timedelta(days=IDLE), timedelta(days=IDLE, seconds=1),
-                   timedelta(days=DIAGNOSE_SLA), timedelta(days=DIAGNOSE_SLA, microseconds=1)]:
+    if kind == "sla":  # active every 10 days, so only the SLA can be at its limit
+        for _ in range(limit // 10):
+            frozen_clock.advance(days=10)
+            comment(project.id)
+    for offset, stalled in [(timedelta(days=limit), False), (timedelta(days=limit, microseconds=1), True),
+                            (timedelta(days=limit, seconds=1), True)]:
         now = entered + offset
         with store.uow() as uow:
             p = uow.session.get(Project, project.id)
@@ -293,7 +298,7 @@ def test_the_sql_and_python_rules_agree_at_the_exact_limits(store, project, froz
             reasons = monitoring.stall_reasons(store.workflows.get("psr", 1), p.state, p.state_entered_at,
                                                p.last_activity_at, now)
         assert in_sql == bool(reasons), f"SQL and Python disagree {offset} after creation"
-        assert in_sql == (offset > timedelta(days=IDLE)), offset
+        assert (in_sql, [r.kind for r in reasons]) == (stalled, [kind] if stalled else []), offset
 
 
 def test_list_projects_filters_stalled_with_the_same_rule(store, member_of_school, assorted_projects, frozen_clock):

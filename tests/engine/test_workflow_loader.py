@@ -308,6 +308,20 @@ def test_create_app_with_a_broken_workflow_stops_and_writes_nothing(spec, write,
             eng.dispose()
 
 
+def test_create_app_with_a_broken_workflow_leaves_an_existing_database_as_it_was(spec, write, db_url, row_counts,
+                                                                                  project):
+    import webui
+
+    spec["transitions"][0]["requires"] = ["moon_is_full"]
+    before = row_counts()
+    with pytest.raises(webui.StartupError) as info:
+        webui.create_app({"DATABASE_URL": db_url, "WORKFLOWS_DIR": str(write(spec).parent),
+                          "SECRET_KEY": "test", "TESTING": True})
+    assert f"{FILE}: transitions[0].requires: unknown check 'moon_is_full'" in str(info.value.code)
+    assert "Traceback" not in str(info.value.code)
+    assert row_counts() == before
+
+
 # --- one machine per workflow version -------------------------------------------------------
 
 def test_one_machine_per_workflow_version_is_built_once_and_reused(store, flow, project, head_of_school,
