@@ -53,7 +53,7 @@ def tower_data(u: Any, region_id: int) -> dict[str, Any]:
     today = clock.today()
     data = monitoring.tower(s, wfs, region_id)
     data["headline"] = analytics.headline(s, wfs, region_id)
-    data["flow"] = analytics.cumulative_flow(s, region_id, today - timedelta(days=90), today)
+    data["flow"] = analytics.cumulative_flow(s, region_id, today - timedelta(days=90), today, workflows=wfs)
     data["stage_times"] = analytics.stage_times(s, wfs, region_id, today - timedelta(days=365))
     data["throughput"] = analytics.throughput(s, region_id, 12)
     project_ids = ({x["project_id"] for x in data["stalled"][:LIST_LIMIT]}

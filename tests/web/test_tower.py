@@ -1,0 +1,78 @@
+"""The control tower page and its exports: who may open it, what it shows, the XLSX."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from engine import services as svc
+from tests.web.conftest import dom
+
+
+@pytest.fixture
+def region_with_a_stalled_project(make, world, member_of_school, head_of_school, frozen_clock):
+    """Two projects of the school; one is left in diagnose past its SLA (45 days)."""
+    stalled = make.project(world.school, member_of_school.actor, title="Оптимизация выдачи справок")
+    fresh_at = frozen_clock.advance(days=50)
+    fresh = make.project(world.school, member_of_school.actor, title="Оптимизация приёма документов")
+    risk = make.call(svc.log_risk, member_of_school.actor, fresh.id,
+                     {"title": "Сопротивление педагогов", "probability": 4, "impact": 4})
+    return {"stalled": stalled, "fresh": fresh, "risk": risk, "now": fresh_at}
+
+
+def test_curator_sees_stalled_projects_risks_and_municipalities(web, curator_orel, region_with_a_stalled_project):
+    page = dom(web(curator_orel).get("/tower"))
+    rows = page.find_all("tr", **{"data-stalled-project": str(region_with_a_stalled_project["stalled"].id)})
+    assert len(rows) == 1
+    link = rows[0].find_all("a")[0]
+    assert link["href"] == f"/projects/{region_with_a_stalled_project['stalled'].id}"
+    assert "Оптимизация выдачи справок" in link.text
+    assert page.find("tr", **{"data-stalled-project": str(region_with_a_stalled_project["fresh"].id)}) is None
+    risks = page.by_id("risks")
+    assert "Сопротивление педагогов" in risks.text and "16" in risks.text
+    assert "г. Орёл" in page.by_id("municipalities").text
+
+
+def test_tower_is_for_curators_and_admins(web, member_of_school, head_of_school, curator_kursk, admin, world,
+                                          region_with_a_stalled_project):
+    assert web(member_of_school).get("/tower").status_code == 403
+    assert web(head_of_school).get("/tower").status_code == 403
+    # a curator of another region sees their own region, and not Orel's on request
+    kursk = web(curator_kursk)
+    assert kursk.get("/tower").status_code == 200
+    assert kursk.get(f"/tower?region_id={world.region.id}").status_code == 404
+    # an admin picks a region
+    r = web(admin).get(f"/tower?region_id={world.region.id}")
+    assert r.status_code == 200 and "Оптимизация выдачи справок" in r.get_data(as_text=True)
+
+
+def test_xlsx_export_opens_and_holds_the_rows(web, curator_orel, world, region_with_a_stalled_project):
+    r = web(curator_orel).get("/tower.xlsx")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    wb = load_workbook(io.BytesIO(r.data))
+    assert wb.sheetnames == ["Сводка", "Остановленные", "Риски", "Согласования", "По организациям"]
+    stalled = list(wb["Остановленные"].iter_rows(values_only=True))
+    assert stalled[0][:2] == ("Номер", "Проект")
+    assert [row[1] for row in stalled[1:]] == ["Оптимизация выдачи справок"]
+    risks = list(wb["Риски"].iter_rows(values_only=True))
+    assert risks[1][0] == "Сопротивление педагогов" and risks[1][2] == 16
+    summary = {row[0]: row[1] for row in wb["Сводка"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Остановленные проекты"] == 1
+    assert summary["Дата"].date() == region_with_a_stalled_project["now"].date()  # a real date cell
+    per_org = list(wb["По организациям"].iter_rows(values_only=True))
+    school_row = next(row for row in per_org if row[0] == world.school.name)
+    assert school_row[-1] == 2
+    assert wb["Остановленные"].column_dimensions["B"].width == 60
+
+
+def test_projects_csv_lists_what_the_person_may_see(web, member_of_other_school, curator_orel,
+                                                   region_with_a_stalled_project):
+    text = web(curator_orel).get("/projects.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][0] == "Номер" and len(rows) == 3
+    stalled_row = next(r for r in rows if r[1] == "Оптимизация выдачи справок")
+    assert stalled_row[5] == "да" and stalled_row[3] == "Диагностика"
+    other = web(member_of_other_school).get("/projects.csv").get_data(as_text=True)
+    assert "Оптимизация выдачи справок" not in other
