@@ -123,6 +123,19 @@ def test_session_cookie_is_ignored_when_a_bad_token_is_sent(api, app, member_of_
         error_of(r, 401, "unauthenticated")
 
 
+def test_session_of_a_deactivated_user_is_401(api, app, store, member_of_school):
+    from engine.models import User
+    with app.test_client() as c:
+        with c.session_transaction() as s:
+            s["user_id"] = member_of_school.id
+        assert c.get(f"{API}/me").status_code == 200
+        with store.uow() as uow:
+            uow.session.get(User, member_of_school.id).is_active = False
+            uow.commit()
+        error_of(c.get(f"{API}/me"), 401, "unauthenticated")
+        error_of(c.post(f"{API}/projects", json={}), 401, "unauthenticated")  # not a CSRF 400
+
+
 def test_session_requests_need_csrf_for_writes(api, app, world, member_of_school):
     with app.test_client() as c:
         with c.session_transaction() as s:

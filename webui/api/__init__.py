@@ -14,10 +14,12 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import DomainError, GateFailed, ValidationFailed
+from engine.models import User
 from engine.services import actor_for_token, load_actor
 from engine.text import Text
 
@@ -118,16 +120,20 @@ def authenticate() -> Any:
     if scheme.lower() == "bearer":  # the scheme is case-insensitive (RFC 9110)
         with store().uow() as uow:
             g.actor = actor_for_token(uow, credentials.strip())
-            if g.actor is not None:
-                from engine.models import User
-                user = uow.session.get(User, g.actor.user_id)
-                g.locale = user.locale if user else "ru"
+            if g.actor is not None:  # one column, not the row again (the token's user row is gone)
+                g.locale = uow.session.execute(select(User.locale).where(User.id == g.actor.user_id)
+                                               ).scalar() or "ru"
     elif "user_id" in _session():
         with store().uow() as uow:
-            g.actor = load_actor(uow.session, _session()["user_id"])
-        g.locale = _session().get("locale", "ru")
-        from webui.csrf import check_csrf
-        check_csrf()
+            # a browser session of a user since deactivated (or deleted) signs nobody in
+            row = uow.session.execute(select(User.locale).where(User.id == _session()["user_id"],
+                                                                User.is_active.is_(True))).first()  # type: ignore[attr-defined]
+            if row is not None:
+                g.actor = load_actor(uow.session, _session()["user_id"])
+                g.locale = row.locale or _session().get("locale") or "ru"
+        if g.actor is not None:
+            from webui.csrf import check_csrf
+            check_csrf()
     if g.actor is None and not (spec and spec.public):
         return error_body("unauthenticated", _t("Требуется вход: передайте токен (Authorization: Bearer)",
                                                 "Sign in required: send a token (Authorization: Bearer)"))
