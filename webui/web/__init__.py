@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, abort, g, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal
 from flask_htmx import HTMX
 
@@ -11,7 +11,7 @@ from engine.errors import DomainError, NotFound
 from engine.models import User
 from engine.services.common import load_actor
 from webui.csrf import check_csrf, csrf_token
-from webui.web.common import tr, uow, user_roles_summary
+from webui.web.common import INT_MAX, tr, uow, user_roles_summary
 
 
 def select_locale() -> str:
@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/") or request.path.startswith("/static/"):
             return
         g.actor, g.user, g.locale = None, None, session.get("locale") or "ru"
+        if any(isinstance(v, int) and v > INT_MAX for v in (request.view_args or {}).values()):
+            abort(404)  # an id beyond the database's integers: no such object (was a 500 on SQLite)
         user_id = session.get("user_id")
         if user_id:
             with uow() as u:

@@ -13,7 +13,7 @@ from engine.services import get_project, request_transition
 from engine.services.board import BoardFilters, municipalities, organizations
 from engine.services.board import board as board_view
 from engine.text import Text
-from webui.web.common import locale, login_required, tr, uow, wants_partial
+from webui.web.common import INT_MAX, locale, login_required, query_int, tr, uow, wants_partial
 from webui.web.labels import ORG_KIND
 
 bp = Blueprint("board", __name__)
@@ -27,9 +27,11 @@ CHECK_ANCHORS = {
 }
 
 
-def _int(name: str) -> int | None:
-    raw = request.values.get(name, "")
-    return int(raw) if raw.isdigit() else None
+_int = query_int
+
+# the board's own query parameters: only these are passed on to url_for (others, such as
+# project_id or _method, would clash with its arguments and answer 500)
+BOARD_ARGS = ("q", "kind", "stalled", "critical", "waiting", "municipality_id", "org_id", "region_id")
 
 
 def _scope() -> tuple[BoardFilters, dict[str, Any]]:
@@ -84,8 +86,9 @@ def _render_board(message: dict[str, Any] | None = None, status: int = 200) -> A
 
     scope_args = {"org_id": f.org_id} if f.org_id else {"region_id": f.region_id} if f.region_id else {}
     template = "_board.html" if wants_partial() else "board.html"
+    query = {k: v for k, v in request.args.items() if k in BOARD_ARGS}
     return render_template(template, board=data, filters=f, ctx=ctx, message=message,
-                           query=request.args.to_dict(), moves=moves, scope_args=scope_args,
+                           query=query, moves=moves, scope_args=scope_args,
                            org_kinds=[(k, ORG_KIND[k]) for k in ORG_KINDS]), status
 
 
@@ -157,7 +160,7 @@ def move(project_id: int) -> Any:
             with uow() as u:
                 result = request_transition(u, g.actor, project_id, {
                     "trigger": trigger, "comment": comment,
-                    "version": int(version_raw) if version_raw.isdigit() else version_raw or None})
+                    "version": min(int(version_raw), INT_MAX) if version_raw.isdecimal() else version_raw or None})
         except DomainError as e:
             exc = e
     message, status = _move_message(project_id, title, exc, result, dest_title)

@@ -17,10 +17,11 @@ def sparkline(metric: dict[str, Any], width: int = 320, height: int = 80) -> Mar
     lo, hi = min(values), max(values)
     if hi == lo:
         hi, lo = hi + 1, lo - 1
+    span = (hi - lo) or 1.0  # equal values so large that ±1 does not part them (1e20)
     pad = 6
 
     def y(v: float) -> float:
-        return round(pad + (hi - v) / (hi - lo) * (height - 2 * pad), 1)
+        return round(pad + (hi - v) / span * (height - 2 * pad), 1)
 
     parts = [f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
              f'role="img" aria-label="{escape(metric["name"])}">']

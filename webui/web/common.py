@@ -2,6 +2,7 @@
 engine messages, and rendering of forms with field errors."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -12,6 +13,15 @@ from engine.db import UnitOfWork
 from engine.errors import DomainError, ValidationFailed
 from engine.policy import Actor
 from engine.text import Text
+
+NOT_A_NUMBER = object()  # the services' schemas answer "must be a number" for it
+INT_MAX = 2**31 - 1  # the database's integers (PostgreSQL integer); larger ids exist nowhere
+
+
+def query_int(name: str) -> int | None:
+    """A non-negative integer query (or form) value; None when absent, malformed or too large."""
+    raw = request.values.get(name, "")
+    return int(raw) if raw.isdecimal() and int(raw) <= INT_MAX else None
 
 
 def uow() -> UnitOfWork:
@@ -67,12 +77,17 @@ def form_data(*names: str, ints: tuple[str, ...] = (), floats: tuple[str, ...] =
         if raw == "" and name in optional:
             continue
         if name in ints:
-            out[name] = int(raw) if raw.lstrip("-").isdigit() else (None if raw == "" else raw)
+            try:  # clamped to the database's integers: a larger id names no object, a larger version is stale
+                out[name] = max(-INT_MAX - 1, min(INT_MAX, int(raw)))
+            except ValueError:  # "", "--5", "²": the service names the field
+                out[name] = None if raw == "" else raw
         elif name in floats:
             try:
-                out[name] = float(raw.replace(",", ".").replace("\u00a0", "").replace(" ", ""))
+                number = float(raw.replace(",", ".").replace("\u00a0", "").replace(" ", ""))
             except ValueError:
                 out[name] = None if raw == "" else raw
+            else:  # "inf", "nan" parse as floats, but no chart, sum or JSON answer can carry them
+                out[name] = number if math.isfinite(number) else NOT_A_NUMBER
         else:
             out[name] = raw
     return out

@@ -22,7 +22,7 @@ from engine.models import (
 )
 from engine.services import queries as Q
 from webui.web.board import CHECK_ANCHORS
-from webui.web.common import error_messages, form_data, locale, login_required, tr, uow
+from webui.web.common import INT_MAX, error_messages, form_data, locale, login_required, query_int, tr, uow
 from webui.web.labels import event_label
 
 bp = Blueprint("projects", __name__)
@@ -129,7 +129,7 @@ def add_metric(project_id: int) -> Any:
 @bp.post("/metrics/<int:metric_id>/edit")
 @login_required
 def edit_metric(metric_id: int) -> Any:
-    project_id = int(request.form.get("project_id", "0") or 0)
+    project_id = query_int("project_id") or 0
     data = form_data("baseline", "target", floats=("baseline", "target"), optional=("baseline", "target"))
     for name in ("baseline", "target"):
         if request.form.get(name, "").strip() == "":
@@ -140,7 +140,7 @@ def edit_metric(metric_id: int) -> Any:
 @bp.post("/metrics/<int:metric_id>/measurements")
 @login_required
 def add_measurement(metric_id: int) -> Any:
-    project_id = int(request.form.get("project_id", "0") or 0)
+    project_id = query_int("project_id") or 0
     data = form_data("value", "measured_on", floats=("value",))
     return _run(project_id, f"measure-{metric_id}", "metrics", svc.record_measurement, metric_id, data)
 
@@ -162,7 +162,7 @@ def add_action(project_id: int) -> Any:
 @bp.post("/actions/<int:action_id>/status")
 @login_required
 def action_status(action_id: int) -> Any:
-    project_id = int(request.form.get("project_id", "0") or 0)
+    project_id = query_int("project_id") or 0
     return _run(project_id, f"action-{action_id}", "actions", svc.update_action, action_id,
                 form_data("status"))
 
@@ -186,7 +186,7 @@ def add_risk(project_id: int) -> Any:
 @bp.post("/risks/<int:risk_id>/status")
 @login_required
 def risk_status(risk_id: int) -> Any:
-    project_id = int(request.form.get("project_id", "0") or 0)
+    project_id = query_int("project_id") or 0
     return _run(project_id, f"risk-{risk_id}", "risks", svc.update_risk, risk_id, form_data("status"))
 
 
@@ -231,7 +231,7 @@ def listing() -> Any:
     """A plain list of projects (final states, search results), paged."""
     def arg_int(name: str) -> int | None:
         raw = request.args.get(name, "")
-        return int(raw) if raw.isdigit() else None
+        return int(raw) if raw.isdecimal() and int(raw) <= INT_MAX else None
 
     page_no = max(1, arg_int("page") or 1)
     per_page = 50
@@ -245,4 +245,5 @@ def listing() -> Any:
         wf = u.workflows.latest("psr")
     pages = max(1, (total + per_page - 1) // per_page)
     return render_template("projects.html", rows=rows, total=total, orgs=orgs, wf=wf, state=state,
-                           page_no=page_no, pages=pages, args=request.args.to_dict())
+                           page_no=page_no, pages=pages, args={k: v for k, v in request.args.items()
+                                                               if k in ("q", "state", "org_id", "region_id")})
