@@ -41,7 +41,10 @@ def _fail(key: tuple[str, str]) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """A path on this site, or the board. Browsers drop tabs and newlines from a URL and
+    read a backslash as a slash, so "/<tab>/evil.example" would leave the site."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and target.isprintable() and "\\" not in target):
         return target
     return url_for("board.board")
 
