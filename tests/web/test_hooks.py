@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from engine import services as svc
 from tests.web.conftest import add_diagnosis, dom, fire, html_lang
 
 ACTIVE_STATES = ["diagnose", "target", "implement", "standardise", "sustain"]
@@ -153,3 +154,30 @@ def test_locale_form_returns_to_the_current_page(web, member_of_school, furnishe
     page = dom(w.get(f"/projects/{pid}?x=1"))
     form = page.one("form", action="/locale")
     assert form.one("input", name="next")["value"] == f"/projects/{pid}?x=1"
+
+
+def test_project_page_gate_checklist(web, make, world, member_of_school):
+    p = make.project(world.school, member_of_school.actor)
+    make.call(svc.add_problem, member_of_school.actor, p.id,
+              {"description": "Очередь", "waste": "waiting"})
+    page = dom(web(member_of_school).get(f"/projects/{p.id}"))
+    items = {li["data-check"]: li for li in page.by_id("gate").find_all("li", data_check=True)}
+    assert list(items) == ["current_state_mapped", "problems_listed", "baselines_recorded"]
+    assert "met" in items["problems_listed"].classes and items["problems_listed"].find("a") is None
+    assert items["current_state_mapped"].one("a")["href"] == "#artefacts"
+    assert items["baselines_recorded"].one("a")["href"] == "#metrics"
+
+
+def test_finished_project_page_and_list(web, make, store, world, member_of_school, head_of_school):
+    p = make.project(world.school, member_of_school.actor, title="Отменённый проект")
+    fire(make, store, p.id, head_of_school, "cancel", "Не актуально")
+    w = web(member_of_school)
+    page = dom(w.get(f"/projects/{p.id}"))
+    assert page.one("h1", cls="project-title").text == "Отменённый проект"
+    assert page.find("form", action=f"/projects/{p.id}/move") is None
+    assert page.by_id("gate") is None
+    listing = dom(w.get("/projects?state=cancelled"))
+    assert listing.find("a", href=f"/projects/{p.id}").text == "Отменённый проект"
+    board = dom(w.get("/board"))
+    assert board.find(data_project_id=p.id) is None
+    assert board.find("a", href=f"/projects?state=cancelled&org_id={world.school.id}") is not None
