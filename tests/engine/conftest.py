@@ -3,11 +3,13 @@
 - ``project``: a fresh project of the school, made by its member (diagnose, version 1);
 - ``flow``: fires triggers, satisfies the psr gates with real evidence, advances a project
   to a stage, reloads it and reads its event log;
+- ``flow_for(member, head)``: the same for another organisation's people;
 - ``row_counts``: every table's row count, to prove that a refused call wrote nothing.
 
-Every engine test runs on the frozen clock (2026-09-01 09:00 UTC, see tests/conftest.py),
-started before any fixture writes, so event times are deterministic; take ``frozen_clock``
-to move it.
+Two autouse fixtures apply to every test under tests/engine/:
+- the frozen clock (2026-09-01 09:00 UTC, see tests/conftest.py), started before any
+  fixture writes, so event times are deterministic; take ``frozen_clock`` to move it;
+- cheap password hashing (scrypt n=16), since the policy matrix makes hundreds of users.
 """
 from __future__ import annotations
 
