@@ -2,7 +2,7 @@
 each holding and not holding, evaluated on a real database."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -282,7 +282,3 @@ def test_targets_reached_needs_a_target(flow, holds, project):
 
 def test_targets_reached_needs_a_metric(holds, project):
     assert not holds(project.id, "targets_reached")
-
-
-def test_the_frozen_clock_is_utc(frozen_clock):
-    assert frozen_clock.current.tzinfo is UTC

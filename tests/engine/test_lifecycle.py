@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import Conflict, Forbidden, GateFailed, StaleVersion, ValidationFailed
-from engine.services import log_risk, reject_request, update_project
+from engine.services import log_risk, reject_request, update_metric, update_project
 from engine.services.queries import available_transitions, project_dict
 
 DECISIONS = ("transition_requested", "transition_approved", "transition_rejected")
@@ -146,7 +146,6 @@ def test_approval_evaluates_the_gate_again(flow, project, member_of_school, head
     assert (flow.reload(project.id).state, flow.reload(project.id).version) == ("diagnose", 1)
     assert "transition_approved" not in flow.kinds(project.id)
 
-    from engine.services import update_metric
     flow.log(update_metric, metric.id, {"baseline": 12.0})
     assert flow.approve(head_of_school.actor, request.id).state == "target"
 
