@@ -1,0 +1,249 @@
+"""The demo loader (engine/demo.py): the Oryol region is consistent with the workflow
+(its event log replays to every project's state), has something in every corner the
+UI shows (each stage, stalled projects, waiting approvals, closed projects with their
+targets reached), is loaded once, and the scale mode generates N projects.
+
+The Oryol demo is loaded once for this module (it takes about half a minute) into a
+database of its own, at the same moment as the engine tests' frozen clock.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from engine import clock, demo
+from engine.checks import evaluate
+from engine.db import Store, migrate
+from engine.models import (
+    UNRESOLVED_RISK,
+    Event,
+    Metric,
+    Municipality,
+    Organization,
+    Project,
+    Region,
+    Risk,
+    TransitionRequest,
+    User,
+    metadata,
+)
+from engine.monitoring import pending_approvals, stalled_projects
+from engine.services import admin as admin_svc
+from engine.services import approve_request, load_actor, request_transition, update_metric
+from engine.workflow import WorkflowRegistry
+
+MOMENT = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)  # tests/conftest.py's frozen clock
+BACKEND = os.environ.get("LEANSCHOOL_TEST_DB", "sqlite").lower()
+PG_BASE = os.environ.get("LEANSCHOOL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+STATES = ["diagnose", "target", "implement", "standardise", "sustain", "closed", "cancelled"]
+
+
+@pytest.fixture(scope="module")
+def oryol(workflows: WorkflowRegistry, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The default demo, loaded once into its own database: {store, accounts, output}."""
+    if BACKEND.startswith("postgres"):
+        name = f"ls_demo_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        admin = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = f"{PG_BASE}/{name}"
+    else:
+        url = f"sqlite:///{Path(tmp_path_factory.mktemp('demo')) / 'demo.db'}"
+    migrate(url)
+    store = Store(url, workflows)
+    output: list[str] = []
+    clock.set_clock(lambda: MOMENT)
+    try:
+        with pytest.MonkeyPatch.context() as mp:  # the engine tests' cheap scrypt (conftest.py)
+            mp.setitem(admin_svc._SCRYPT, "n", 2**4)
+            accounts = demo.load(store, echo=output.append)
+    finally:
+        clock.set_clock(None)
+    yield {"store": store, "accounts": accounts, "output": output}
+    store.dispose()
+    if BACKEND.startswith("postgres"):
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def demo_store(oryol: dict[str, Any], frozen_clock: Any) -> Store:
+    frozen_clock.set(MOMENT)
+    return oryol["store"]
+
+
+def _region_id(store: Store, name: str = "Орловская область") -> int:
+    with store.uow() as uow:
+        return uow.session.execute(select(Region.id).where(Region.name == name)).scalar_one()
+
+
+def _row_counts(store: Store) -> dict[str, int]:
+    with store.uow() as uow:
+        return {t.name: uow.session.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in metadata.sorted_tables}
+
+
+def _replay_problems(store: Store, region_id: int) -> list[str]:
+    """Every way the event log of the region's projects disagrees with the projects."""
+    wf_of = store.workflows.get
+    problems = []
+    with store.uow() as uow:
+        s = uow.session
+        projects = s.execute(select(Project).where(Project.region_id == region_id)).scalars().all()
+        events: dict[int, list[Event]] = {}
+        for ev in s.execute(select(Event).join(Project, Project.id == Event.project_id)
+                            .where(Project.region_id == region_id).order_by(Event.at, Event.id)).scalars():
+            events.setdefault(ev.project_id, []).append(ev)  # type: ignore[arg-type]
+    for p in projects:
+        log = events.get(p.id, [])  # type: ignore[arg-type]
+        if not log or log[0].kind != "created":
+            problems.append(f"{p.reg_number}: the log does not start with 'created'")
+        state = wf_of(p.workflow_id, p.workflow_version).initial  # type: ignore[union-attr]
+        for before, ev in zip([None, *log], log, strict=False):
+            if ev.kind != "state_changed":
+                continue
+            if ev.from_state != state:
+                problems.append(f"{p.reg_number}: {ev.from_state} -> {ev.to_state} after {state}")
+            if before is None or before.kind not in ("transition_requested", "transition_approved") \
+                    or before.payload.get("request_id") != ev.payload.get("request_id"):
+                problems.append(f"{p.reg_number}: a state change without its request or decision before it")
+            state = ev.to_state  # type: ignore[assignment]
+        if state != p.state:
+            problems.append(f"{p.reg_number}: the log replays to {state}, the project is in {p.state}")
+    return problems
+
+
+# --- the Oryol demo -----------------------------------------------------------------------
+
+def test_the_event_log_of_every_demo_project_replays_to_its_state(demo_store: Store) -> None:
+    assert _replay_problems(demo_store, _region_id(demo_store)) == []
+
+
+def test_the_demo_region_has_every_stage_stalled_projects_waiting_approvals_and_closed_ones(
+        demo_store: Store, oryol: dict[str, Any]) -> None:
+    region_id = _region_id(demo_store)
+    with demo_store.uow() as uow:
+        s = uow.session
+        municipalities = s.execute(select(func.count()).select_from(Municipality)
+                                   .where(Municipality.region_id == region_id)).scalar_one()
+        kinds = dict(s.execute(select(Organization.kind, func.count()).where(Organization.region_id == region_id)
+                               .group_by(Organization.kind)).all())
+        by_state = dict(s.execute(select(Project.state, func.count()).where(Project.region_id == region_id)
+                                  .group_by(Project.state)).all())
+        stalled = stalled_projects(s, demo_store.workflows, region_id=region_id)
+        pending = pending_approvals(s, region_id=region_id)
+        rejected = s.execute(select(func.count()).select_from(TransitionRequest)
+                             .where(TransitionRequest.status == "rejected")).scalar_one()
+        critical = s.execute(select(func.count()).select_from(Risk).join(Project, Project.id == Risk.project_id)
+                             .where(Risk.status.in_(UNRESOLVED_RISK), Risk.score >= 15,  # type: ignore[attr-defined]
+                                    Project.state.in_(["diagnose", "target", "implement"]))).scalar_one()  # type: ignore[attr-defined]
+        closed = s.execute(select(Project).where(Project.region_id == region_id, Project.state == "closed")).scalars()
+        closed_missing = [p.reg_number for p in closed
+                          if evaluate(s, p, ["targets_reached", "report_attached"])]
+        oldest = s.execute(select(func.min(Event.at))).scalar_one()
+
+    assert municipalities == 27
+    assert set(kinds) == {"school", "kindergarten", "college", "other"} and 55 <= sum(kinds.values()) <= 65
+    assert set(by_state) == set(STATES), by_state
+    assert 140 <= sum(by_state.values()) <= 160 and by_state["cancelled"] >= 2 and by_state["closed"] >= 5
+    reasons = {r["kind"] for p in stalled for r in p["reasons"]}
+    assert len(stalled) >= 10 and reasons == {"sla", "idle"}
+    assert len(pending) >= 5 and any(p["waiting_days"] > 3 for p in pending)
+    assert rejected >= 3 and critical >= 3
+    assert closed_missing == []
+    assert (MOMENT - clock.as_utc(oldest)).days > 200  # about eight months of history
+    assert any("Готово" in line for line in oryol["output"])
+
+
+def test_the_demo_accounts_sign_in_and_the_demo_school_shows_every_kind_of_work(demo_store: Store,
+                                                                                 oryol: dict[str, Any]) -> None:
+    accounts = {a["role"]: a for a in oryol["accounts"]}
+    assert set(accounts) == {"admin", "curator", "head", "member"}
+    with demo_store.uow() as uow:
+        for acc in accounts.values():
+            assert admin_svc.authenticate(uow, acc["email"], acc["password"]) is not None, acc["email"]
+        head = uow.session.execute(select(User).where(User.email == accounts["head"]["email"])).scalar_one()
+        school = load_actor(uow.session, head.id).org_ids().pop()  # type: ignore[arg-type]
+        projects = uow.session.execute(select(Project).where(Project.org_id == school)).scalars().all()
+        waiting = uow.session.execute(select(TransitionRequest)
+                                      .join(Project, Project.id == TransitionRequest.project_id)
+                                      .where(Project.org_id == school, TransitionRequest.status == "pending")
+                                      ).scalars().all()
+        almost = [p for p in projects if p.state == "diagnose"
+                  and [u.check for u in evaluate(uow.session, p, ["current_state_mapped", "problems_listed",
+                                                                  "baselines_recorded"])] == ["baselines_recorded"]]
+    assert len({p.state for p in projects}) >= 4
+    assert len(waiting) == 1 and (MOMENT - clock.as_utc(waiting[0].requested_at)).days > 3
+    assert len(almost) == 1
+
+
+def test_a_second_load_without_reset_adds_nothing(demo_store: Store, oryol: dict[str, Any]) -> None:
+    before = _row_counts(demo_store)
+    output: list[str] = []
+    accounts = demo.load(demo_store, echo=output.append)
+    assert _row_counts(demo_store) == before
+    assert accounts == oryol["accounts"]
+    assert any("уже загружено" in line for line in output)
+
+
+def test_a_new_member_completes_the_almost_ready_diagnosis_and_the_head_moves_it(demo_store: Store,
+                                                                                oryol: dict[str, Any]) -> None:
+    """The walk-through the demo is made for (changes the module's database: keep it last)."""
+    accounts = {a["role"]: a["email"] for a in oryol["accounts"]}
+    with demo_store.uow() as uow:
+        member, head = (load_actor(uow.session, uow.session.execute(select(User.id).where(User.email == email))
+                                   .scalar_one()) for email in (accounts["member"], accounts["head"]))
+        project = uow.session.execute(select(Project).where(Project.org_id.in_(member.org_ids()),  # type: ignore[attr-defined]
+                                                            Project.state == "diagnose")).scalars().one()
+        missing = uow.session.execute(select(Metric).where(Metric.project_id == project.id,
+                                                           Metric.baseline.is_(None))).scalars().one()  # type: ignore[union-attr]
+    with demo_store.uow() as uow:
+        update_metric(uow, member, missing.id, {"baseline": 7})  # type: ignore[arg-type]
+    with demo_store.uow() as uow:
+        result = request_transition(uow, member, project.id, {"trigger": "to_target",  # type: ignore[arg-type]
+                                                              "version": project.version})
+    assert result.request is not None
+    with demo_store.uow() as uow:
+        moved = approve_request(uow, head, result.request.id)  # type: ignore[arg-type]
+    assert moved.state == "target"
+
+
+# --- scale mode ------------------------------------------------------------------------------
+
+def test_scale_mode_generates_n_projects_consistently_and_deterministically(store: Store, frozen_clock: Any) -> None:
+    output: list[str] = []
+    accounts = demo.load(store, scale=40, echo=output.append)
+    assert clock.now() == frozen_clock.current  # the caller's clock is put back
+    region_id = _region_id(store, "Демо-регион (40 проектов)")
+
+    def snapshot() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        with store.uow() as uow:
+            s = uow.session
+            projects = [tuple(r) for r in s.execute(select(Project.reg_number, Project.title, Project.state,
+                                                           Project.state_entered_at).order_by(Project.reg_number))]
+            events = [tuple(r) for r in s.execute(select(Event.kind, Event.at, Event.from_state, Event.to_state)
+                                                  .order_by(Event.at, Event.id))]
+        return projects, events
+
+    first = snapshot()
+    with store.uow() as uow:
+        s = uow.session
+        orgs = s.execute(select(func.count()).select_from(Organization)
+                         .where(Organization.region_id == region_id)).scalar_one()
+        states = {state for state, in s.execute(select(Project.state).where(Project.region_id == region_id))}
+        risks = s.execute(select(func.count()).select_from(Risk)).scalar_one()
+    assert len(first[0]) == 40 and orgs == 16 and len(states) >= 4
+    assert 60 <= risks <= 140  # about three per project
+    assert _replay_problems(store, region_id) == []
+    assert {a["role"] for a in accounts} == {"admin", "curator", "head", "member"}
+
+    demo.load(store, reset=True, scale=40, echo=output.append)
+    assert snapshot() == first
