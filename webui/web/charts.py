@@ -46,15 +46,15 @@ def sparkline(metric: dict[str, Any], width: int = 320, height: int = 80) -> Mar
 PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#edc948", "#b07aa1", "#76b7b2", "#9c755f", "#bab0ac"]
 
 
-def cumulative_flow(flow: dict[str, Any], titles: dict[str, str], width: int = 760,
-                    height: int = 260) -> Markup:
+def cumulative_flow(flow: dict[str, Any], titles: dict[str, str], width: int = 900,
+                    height: int = 300) -> Markup:
     """Stacked areas of projects per state per day (the cumulative flow diagram)."""
     days, states, series = flow.get("days", []), flow.get("states", []), flow.get("series", {})
-    if not days or not states:
+    if not days or not states or not any(any(v) for v in series.values()):
         return Markup("")
     totals = [sum(series.get(s, [0] * len(days))[i] for s in states) for i in range(len(days))]
     top = max(totals) or 1
-    left, bottom, right, topm = 40, 24, 150, 8
+    left, bottom, right, topm = 40, 24, 230, 8
     w, h = width - left - right, height - bottom - topm
 
     def x(i: int) -> float:
