@@ -11,7 +11,7 @@ from engine.checks import CHECKS, evaluate
 from engine.errors import DomainError, NotFound
 from engine.models import Organization, Project, User
 from engine.services import queries as Q
-from webui.web.common import error_messages, locale, login_required, tr, uow
+from webui.web.common import error_messages, locale, login_required, no_nul, tr, uow
 
 bp = Blueprint("approvals", __name__)
 
@@ -53,7 +53,8 @@ def inbox() -> Any:
 def approve(request_id: int) -> Any:
     try:
         with uow() as u:
-            project = svc.approve_request(u, g.actor, request_id, {"comment": request.form.get("comment") or None})
+            project = svc.approve_request(u, g.actor, request_id,
+                                          {"comment": no_nul(request.form.get("comment")) or None})
         flash(_("Approved: «%(title)s» moved on.", title=project.title), "ok")
     except NotFound:
         raise  # another organisation's request: 404
@@ -71,7 +72,7 @@ def approve(request_id: int) -> Any:
 def reject(request_id: int) -> Any:
     try:
         with uow() as u:
-            svc.reject_request(u, g.actor, request_id, {"comment": request.form.get("comment", "")})
+            svc.reject_request(u, g.actor, request_id, {"comment": no_nul(request.form.get("comment"))})
         flash(_("Request rejected; the team sees your comment."), "ok")
     except NotFound:
         raise

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from engine.errors import DomainError
 from engine.services import authenticate
 from engine.services.accounts import change_password, set_locale
-from webui.web.common import error_messages, login_required, uow
+from webui.web.common import error_messages, login_required, no_nul, uow
 
 bp = Blueprint("auth", __name__)
 
@@ -52,7 +52,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
-    email = request.form.get("email", "").strip()
+    email = no_nul(request.form.get("email")).strip()
     if request.method == "POST":
         key = (email.lower(), request.remote_addr or "")
         wait = _wait_seconds(key)

@@ -13,7 +13,7 @@ from engine.services import get_project, request_transition
 from engine.services.board import BoardFilters, municipalities, organizations
 from engine.services.board import board as board_view
 from engine.text import Text
-from webui.web.common import INT_MAX, locale, login_required, query_int, tr, uow, wants_partial
+from webui.web.common import INT_MAX, locale, login_required, no_nul, query_int, tr, uow, wants_partial
 from webui.web.labels import ORG_KIND
 
 bp = Blueprint("board", __name__)
@@ -37,7 +37,7 @@ BOARD_ARGS = ("q", "kind", "stalled", "critical", "waiting", "municipality_id", 
 def _scope() -> tuple[BoardFilters, dict[str, Any]]:
     """Which board: a member's or head's organisation, a curator's or admin's region."""
     actor = g.actor
-    f = BoardFilters(q=request.args.get("q", "").strip()[:100],
+    f = BoardFilters(q=no_nul(request.args.get("q")).strip()[:100],
                      kind=request.args.get("kind") if request.args.get("kind") in ORG_KINDS else None,
                      stalled=request.args.get("stalled") == "1",
                      critical=request.args.get("critical") == "1",
@@ -139,7 +139,7 @@ def move(project_id: int) -> Any:
     dest = request.form.get("dest", "")
     trigger = request.form.get("trigger", "")
     version_raw = request.form.get("version", "")
-    comment = request.form.get("comment", "").strip() or None
+    comment = no_nul(request.form.get("comment")).strip() or None
     exc: DomainError | None = None
     result = None
     with uow() as u:
@@ -160,7 +160,9 @@ def move(project_id: int) -> Any:
             with uow() as u:
                 result = request_transition(u, g.actor, project_id, {
                     "trigger": trigger, "comment": comment,
-                    "version": min(int(version_raw), INT_MAX) if version_raw.isdecimal() else version_raw or None})
+                    # beyond the database's integers: stale (the engine would write version + 1)
+                    "version": (int(version_raw) if int(version_raw) < INT_MAX else -1)
+                    if version_raw.isdecimal() else version_raw or None})
         except DomainError as e:
             exc = e
     message, status = _move_message(project_id, title, exc, result, dest_title)

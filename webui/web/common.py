@@ -18,6 +18,11 @@ NOT_A_NUMBER = object()  # the services' schemas answer "must be a number" for i
 INT_MAX = 2**31 - 1  # the database's integers (PostgreSQL integer); larger ids exist nowhere
 
 
+def no_nul(value: str | None) -> str:
+    """Text without NUL characters, which PostgreSQL text cannot hold (a 500 otherwise)."""
+    return (value or "").replace("\x00", "")
+
+
 def query_int(name: str) -> int | None:
     """A non-negative integer query (or form) value; None when absent, malformed or too large."""
     raw = request.values.get(name, "")
@@ -73,7 +78,7 @@ def form_data(*names: str, ints: tuple[str, ...] = (), floats: tuple[str, ...] =
     for name in names:
         if name not in request.form:
             continue
-        raw = request.form.get(name, "").strip()
+        raw = no_nul(request.form.get(name)).strip()
         if raw == "" and name in optional:
             continue
         if name in ints:

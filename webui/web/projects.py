@@ -22,7 +22,17 @@ from engine.models import (
 )
 from engine.services import queries as Q
 from webui.web.board import CHECK_ANCHORS
-from webui.web.common import INT_MAX, error_messages, form_data, locale, login_required, query_int, tr, uow
+from webui.web.common import (
+    INT_MAX,
+    error_messages,
+    form_data,
+    locale,
+    login_required,
+    no_nul,
+    query_int,
+    tr,
+    uow,
+)
 from webui.web.labels import event_label
 
 bp = Blueprint("projects", __name__)
@@ -115,6 +125,8 @@ def edit(project_id: int) -> Any:
     for name in CARD_NUM + ("leader_id",):
         if name in request.form and request.form[name].strip() == "":
             data[name] = None
+    if data.get("version") == INT_MAX:  # beyond the database's integers: stale (the engine writes version + 1)
+        data["version"] = -1
     return _run(project_id, "card", "card", svc.update_project, project_id, data, ok=_("Card saved."))
 
 
@@ -235,10 +247,10 @@ def listing() -> Any:
 
     page_no = max(1, arg_int("page") or 1)
     per_page = 50
-    state = request.args.get("state") or None
+    state = no_nul(request.args.get("state")) or None
     with uow() as u:
         rows, total = Q.list_projects(u, g.actor, org_id=arg_int("org_id"), region_id=arg_int("region_id"),
-                                      state=state, q=request.args.get("q") or None,
+                                      state=state, q=no_nul(request.args.get("q")) or None,
                                       limit=per_page, offset=(page_no - 1) * per_page)
         orgs = dict(u.session.execute(select(Organization.id, Organization.name).where(
             Organization.id.in_({p.org_id for p in rows} or {-1}))).all())
