@@ -22,7 +22,8 @@ def test_huge_ids_in_paths_are_404(web, member_of_school, furnished):
 
 @pytest.mark.parametrize("query", ["?_method=POST", "?project_id=5", "?_scheme=x", "?_external=1&_anchor=x",
                                    "?org_id=²", "?org_id=" + HUGE, "?municipality_id=" + HUGE,
-                                   "?region_id=" + HUGE, "?page=" + HUGE, "?state=nowhere&q=%00"])
+                                   "?region_id=" + HUGE, "?page=" + HUGE, "?state=nowhere&q=%00",
+                                   "?state=%00&q=a%00b"])
 def test_odd_queries_on_the_board_and_lists(web, member_of_school, curator_orel, furnished, query):
     for who in (member_of_school, curator_orel):
         w = web(who)
@@ -91,15 +92,39 @@ def test_huge_numbers_are_field_errors(web, store, furnished, member_of_school, 
     assert db_snapshot(store) == before
 
 
-def test_a_huge_version_is_stale(web, store, furnished, member_of_school):
+@pytest.mark.parametrize("version", [HUGE, str(2**31 - 1)])
+def test_a_huge_version_is_stale(web, store, furnished, member_of_school, version):
     w = web(member_of_school)
     pid = furnished["project"]
     before = db_snapshot(store)
-    r = w.post(f"/projects/{pid}/edit", {"title": "Т", "problem": "П", "goal": "Ц", "version": HUGE})
+    r = w.post(f"/projects/{pid}/edit", {"title": "Т", "problem": "П", "goal": "Ц", "version": version})
     assert r.status_code == 409
-    r = w.post(f"/projects/{pid}/move", {"trigger": "cancel", "comment": "x", "version": HUGE}, htmx=True)
+    r = w.post(f"/projects/{pid}/move", {"trigger": "cancel", "comment": "x", "version": version}, htmx=True)
     assert r.status_code == 409
     assert db_snapshot(store) == before
+
+
+def test_nul_characters_are_dropped_from_text(web, store, furnished, member_of_school, head_of_school):
+    """PostgreSQL text cannot hold NUL: typed (or forged) ones are dropped, never a 500."""
+    w = web(member_of_school)
+    pid = furnished["project"]
+    r = w.post(f"/projects/{pid}/comments", {"text": "до\x00после"})
+    assert r.status_code == 302
+    assert "допосле" in dom(w.get(f"/projects/{pid}")).by_id("history").text
+    r = w.post(f"/projects/{pid}/edit", {"title": "На\x00звание", "problem": "П", "goal": "Ц",
+                                         "version": str(project_row(store, pid).version)})
+    assert r.status_code == 302
+    assert project_row(store, pid).title == "Название"
+    r = w.post(f"/projects/{pid}/move", {"trigger": "cancel", "comment": "при\x00чина",
+                                         "version": str(project_row(store, pid).version)})
+    assert r.status_code == 302
+    h = web(head_of_school)
+    req_id = dom(h.get("/approvals")).one(data_request_id=True)["data-request-id"]
+    assert h.post(f"/approvals/{req_id}/reject", {"comment": "\x00"}).status_code == 422
+    assert h.post(f"/approvals/{req_id}/reject", {"comment": "не\x00т"}).status_code == 302
+    anon = web()
+    anon.get("/login")
+    assert anon.post("/login", {"email": "teacher@lyceum1.ru\x00", "password": "x"}).status_code == 401
 
 
 def test_chart_of_equal_huge_values(web, make, store, furnished, member_of_school):
