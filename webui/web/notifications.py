@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from engine.notifications import list_for, mark_read
-from webui.web.common import login_required, uow
+from webui.web.common import INT_MAX, login_required, uow
 
 bp = Blueprint("notifications", __name__)
 
@@ -23,7 +23,9 @@ def inbox() -> Any:
 @login_required
 def read() -> Any:
     raw = request.form.getlist("id")
-    ids = [int(x) for x in raw if x.isdigit()] or None
+    ids = [int(x) for x in raw if x.isdecimal() and int(x) <= INT_MAX]
+    if raw and not ids:  # ids that name no notification: nothing to mark (not all of them)
+        return redirect(url_for("notifications.inbox"))
     with uow() as u:
-        mark_read(u, g.actor, ids)
+        mark_read(u, g.actor, ids or None)
     return redirect(url_for("notifications.inbox"))

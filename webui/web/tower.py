@@ -21,7 +21,7 @@ from engine.models import (
     TransitionRequest,
 )
 from engine.services import queries as Q
-from webui.web.common import login_required, tr, uow
+from webui.web.common import login_required, query_int, tr, uow
 
 bp = Blueprint("tower", __name__)
 LIST_LIMIT = 50
@@ -38,7 +38,7 @@ def _region_for_page(u: Any) -> tuple[Region, list[Region]]:
     if not regions:
         abort(403)
     raw = request.args.get("region_id", "")
-    wanted = int(raw) if raw.isdigit() else None
+    wanted = int(raw) if raw.isdecimal() else None  # ("²".isdigit() is true, int("²") fails)
     if wanted is not None and wanted not in {r.id for r in regions}:
         abort(404)
     region = next((r for r in regions if r.id == wanted), regions[0])
@@ -118,8 +118,7 @@ def export_xlsx() -> Any:
 def export_csv() -> Any:
     """The projects the person may see (filters as on /projects), for spreadsheets."""
     def arg_int(name: str) -> int | None:
-        raw = request.args.get(name, "")
-        return int(raw) if raw.isdigit() else None
+        return query_int(name)
 
     out = io.StringIO()
     out.write("\ufeff")  # so that Excel opens UTF-8 Cyrillic correctly
