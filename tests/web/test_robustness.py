@@ -132,3 +132,25 @@ def test_chart_of_equal_huge_values(web, make, store, furnished, member_of_schoo
     r = web(member_of_school).get(f"/projects/{furnished['project']}")
     assert r.status_code == 200
     assert dom(r).find("svg", cls="spark") is not None
+
+
+@pytest.mark.parametrize("query", ["?region_id=²", "?region_id=" + HUGE, "?municipality_id=²",
+                                   "?org_id=" + HUGE, "?_method=POST"])
+def test_odd_queries_on_the_tower_and_the_export(web, curator_orel, member_of_school, furnished, query):
+    w = web(curator_orel)
+    assert w.get("/tower" + query).status_code in (200, 404)
+    assert web(member_of_school).get("/projects.csv" + query).status_code == 200
+
+
+@pytest.mark.parametrize("odd", ["²", HUGE, "abc"])
+def test_odd_notification_ids_mark_nothing(web, store, member_of_school, odd):
+    from engine.notifications import notify, unread_count
+    from engine.text import Text
+    with store.uow() as uow:
+        notify(uow.session, member_of_school.id, "stalled", None, Text("Проект остановился", "Project stalled"))
+        uow.commit()
+    w = web(member_of_school)
+    r = w.post("/notifications/read", {"id": odd})
+    assert r.status_code == 302
+    with store.uow() as uow:
+        assert unread_count(uow.session, member_of_school.id) == 1
