@@ -30,7 +30,7 @@ def test_member_moves_through_gate_and_head_approves(page: Page, live_server, di
     pid = diagnosing_project.id
     log_in(page, live_server, member_of_school.email, PASSWORD)
     expect(page.locator("html")).to_have_attribute("lang", "ru")
-    expect(page.locator('ol[data-state="diagnose"] [data-project-id="%d"]' % pid)).to_be_visible()
+    expect(page.locator(f'ol[data-state="diagnose"] [data-project-id="{pid}"]')).to_be_visible()
 
     # 1. the gate is unmet: the board says what is missing, each with a link
     drag_card(page, pid, "target")
@@ -38,7 +38,7 @@ def test_member_moves_through_gate_and_head_approves(page: Page, live_server, di
     expect(unmet).to_have_count(3)
     expect(page.locator('#board-message [data-check="current_state_mapped"] a')).to_have_attribute(
         "href", re.compile(rf"/projects/{pid}#artefacts"))
-    expect(page.locator('ol[data-state="diagnose"] [data-project-id="%d"]' % pid)).to_be_visible()
+    expect(page.locator(f'ol[data-state="diagnose"] [data-project-id="{pid}"]')).to_be_visible()
 
     # 2. fix the evidence on the project page, following the link
     page.locator('#board-message [data-check="current_state_mapped"] a').click()
