@@ -238,6 +238,27 @@ def test_integers_beyond_the_database_are_422(api, prepared, path, body, field):
     assert field in error_of(api.post(prepared.path(path), who, json=body), 422, "validation_failed")["fields"]
 
 
+@pytest.mark.parametrize("path,body,field", [
+    ("/projects/{project_id}/comments", {"text": "a\u0000b"}, "text"),
+    ("/metrics/{metric_id}", {"name": "ВПП\u0000"}, "name"),
+    ("/projects/{project_id}", {"version": 1, "milestones": {"tar\u0000get": "2026-10-01"}}, "milestones")])
+def test_nul_characters_are_not_a_500(api, prepared, path, body, field):
+    # SQLite stores them; PostgreSQL refuses them: 422 naming the field there, never a 500
+    method = "POST" if path.endswith("comments") else "PATCH"
+    r = api.request(method, prepared.path(path), prepared.member, json=body)
+    assert r.status_code in (200, 201, 422), r.get_json()
+    if r.status_code == 422:
+        assert any(f.startswith(field) for f in error_of(r, 422, "validation_failed")["fields"])
+
+
+@pytest.mark.parametrize("query", [{"q": "a\u0000"}, {"state": "\u0000"}])
+def test_nul_characters_in_the_query_are_not_a_500(api, prepared, query):
+    r = api.get("/projects", prepared.member, query=query)
+    assert r.status_code in (200, 422), r.get_json()
+    if r.status_code == 422:
+        assert set(error_of(r, 422, "validation_failed")["fields"]) == set(query)
+
+
 def test_huge_version_is_refused_not_a_500(api, prepared):
     r = api.patch(prepared.path("/projects/{project_id}"), prepared.member, json={"version": 2**70, "title": "T"})
     assert r.status_code in (409, 422)

@@ -170,17 +170,37 @@ def domain_error(exc: DomainError) -> Any:
 
 @bp.errorhandler(OverflowError)
 @bp.errorhandler(DataError)
-def out_of_range(exc: Exception) -> Any:
-    """A number too large for the database's integers (SQLite raises OverflowError,
-    PostgreSQL a DataError) is the caller's mistake: 422 naming the field, where the
-    service would have looked the value up. Anything else stays an internal error."""
+def refused_by_database(exc: Exception) -> Any:
+    """Values the database cannot hold are the caller's mistake, answered 422 naming the
+    field where the service would have stored or looked them up: an integer beyond the
+    database's (SQLite raises OverflowError, PostgreSQL a DataError) or a NUL character
+    in text (PostgreSQL refuses it). Anything else stays an internal error."""
     data = body_json()
-    fields = {name: Text(f"Допустимо от {-INT_MAX - 1} до {INT_MAX}", f"Allowed: {-INT_MAX - 1} to {INT_MAX}")
-              for name, value in (data.items() if isinstance(data, dict) else ())
-              if isinstance(value, int) and not isinstance(value, bool) and not -INT_MAX - 1 <= value <= INT_MAX}
+    fields: dict[str, Text] = {}
+    for name, value in (data.items() if isinstance(data, dict) else ()):
+        if isinstance(value, int) and not isinstance(value, bool) and not -INT_MAX - 1 <= value <= INT_MAX:
+            fields[name] = Text(f"Допустимо от {-INT_MAX - 1} до {INT_MAX}", f"Allowed: {-INT_MAX - 1} to {INT_MAX}")
+        elif _has_nul(value):
+            fields[name] = _NUL
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            fields[name.replace("\x00", "")] = _NUL
     if not fields:
         return internal_error(exc)
     return domain_error(ValidationFailed(fields))
+
+
+_NUL = Text("Недопустимый символ NUL (\\u0000)", "The NUL character (\\u0000) is not allowed")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def http_error(exc: HTTPException) -> Any:
