@@ -93,7 +93,22 @@ OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {
                    "pending_approvals": {"type": "array", "items": {"type": "object"}},
                    "by_municipality": {"type": "array", "items": {"type": "object"}}}),
 }
-for _name, _item in [("RegionList", "Region"), ("OrganizationList", "Organization"),
+_EFFECT = {"type": "array", "items": _ref("Effect")}
+_PRACTICE = {
+    "id": _I, "project_id": _I, "region_id": _I, "org_id": _I, "org_name": _null(_S), "org_kind": _null(_S),
+    "municipality_id": _null(_I), "municipality_name": _null(_S), "title": _S, "category": _S, "problem": _S,
+    "summary": _S, "solution": _S, "standard": _S, "process_start": _S, "process_end": _S, "effect": _EFFECT,
+    "effect_size": _null(_N), "status": {"type": "string", "enum": ["published", "withdrawn"]},
+    "published_by": _null(_I), "published_at": _TS, "updated_at": _TS, "version": _I, "replica_count": _I}
+OUTPUT_SCHEMAS.update({
+    "Effect": _obj({"metric": _S, "unit": _S, "direction": {"type": "string", "enum": ["decrease", "increase"]},
+                    "baseline": _null(_N), "result": _null(_N), "change_pct": _null(_N)}),
+    "Replica": _obj({"project_id": _I, "org_id": _I, "org_name": _S, "org_kind": _S, "region_id": _I,
+                     "state": _S, "effect": _EFFECT}),
+    "PracticeItem": _obj(_PRACTICE),
+    "Practice": _obj({**_PRACTICE, "replicas": {"type": "array", "items": _ref("Replica")}}),
+})
+for _name, _item in [("PracticeList", "PracticeItem"), ("RegionList", "Region"), ("OrganizationList", "Organization"),
                      ("WorkflowList", "Workflow"), ("ProjectList", "Project"),
                      ("RequestList", "Request"), ("EventList", "Event")]:
     OUTPUT_SCHEMAS[_name] = _list(_item)

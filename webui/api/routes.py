@@ -7,6 +7,8 @@ from typing import Any
 from flask import g, jsonify, request
 
 from engine import monitoring
+from engine import practice_schemas as PS
+from engine import practices as practice_svc
 from engine import schemas as S
 from engine import services as svc
 from engine.db import UnitOfWork
@@ -334,3 +336,80 @@ def region_tower(region_id: int) -> Any:
                                         for gr in g.actor.grants)):
             raise Forbidden()
         return monitoring.tower(uow.session, uow.workflows, region_id)
+
+
+# --- practices: the portfolio «Бережливая школа» (engine/practices.py) ----------------------------
+
+def _float_arg(name: str) -> float | None:
+    """A number in the query (a comma as the decimal mark too); 422 naming it otherwise."""
+    raw = request.args.get(name)
+    if raw is None:  # absent; present but empty is not a number (422)
+        return None
+    try:
+        value = float(raw.strip().replace(",", "."))
+    except ValueError:
+        value = float("nan")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValidationFailed({name: Text("Нужно число", "Must be a number")})
+    return value
+
+
+def _practice(uow: UnitOfWork, practice_id: int) -> dict[str, Any]:
+    return practice_svc.practice_detail(uow, g.actor, practice_id)
+
+
+@route("/projects/{project_id}/publish", "POST", summary="Publish a closed project as a practice (curator)",
+       ok=201, body=PS.PracticePublish, response="Practice", errors=(400, 401, 403, 404, 409, 422))
+def publish_practice(project_id: int) -> Any:
+    with _uow() as uow:
+        practice = practice_svc.publish(uow, g.actor, project_id, body_json())
+        return created(_practice(uow, practice.id))  # type: ignore[arg-type]
+
+
+@route("/practices", summary="The catalogue of published practices (Russian full-text search)",
+       response="PracticeList", errors=(401, 422),
+       query={"q": {"schema": {"type": "string", "maxLength": 500}},
+              "category": {"schema": {"type": "string", "enum": practice_svc.category_ids()}},
+              "kind": {"schema": {"type": "string", "enum": ["school", "kindergarten", "college", "other"]}},
+              "municipality_id": {"schema": {"type": "integer"}},
+              "min_effect": {"schema": {"type": "number"}}, **PAGE})
+def list_practices() -> Any:
+    limit, offset = _page()
+    # present but empty category/kind is not one of the allowed values: 422 naming it
+    filters = {"q": request.args.get("q") or None, "category": request.args.get("category"),
+               "kind": request.args.get("kind"), "municipality_id": _int_arg("municipality_id"),
+               "min_effect": _float_arg("min_effect")}
+    with _uow() as uow:
+        items, total = practice_svc.search(uow, g.actor, limit=limit, offset=offset, **filters)
+        return {"items": items, "total": total}
+
+
+@route("/practices/{practice_id}", summary="One practice with its measured effect and its replicas",
+       response="Practice", errors=(401, 404))
+def get_practice(practice_id: int) -> Any:
+    with _uow() as uow:
+        return _practice(uow, practice_id)
+
+
+@route("/practices/{practice_id}", "PATCH", summary="Update a practice (curator); the effect is recomputed",
+       body=PS.PracticePatch, response="Practice", errors=(400, 401, 403, 404, 409, 422))
+def patch_practice(practice_id: int) -> Any:
+    with _uow() as uow:
+        practice_svc.update_practice(uow, g.actor, practice_id, body_json())
+        return _practice(uow, practice_id)
+
+
+@route("/practices/{practice_id}/withdraw", "POST", summary="Withdraw a practice from the catalogue (curator)",
+       body=PS.PracticeWithdraw, response="Practice", errors=(400, 401, 403, 404, 409, 422))
+def withdraw_practice(practice_id: int) -> Any:
+    with _uow() as uow:
+        practice_svc.withdraw_practice(uow, g.actor, practice_id, body_json())
+        return _practice(uow, practice_id)
+
+
+@route("/practices/{practice_id}/replicate", "POST",
+       summary="Start a project in one's organisation from a practice, linked to it", ok=201,
+       body=PS.ReplicateIn, response="Project", errors=(400, 401, 403, 404, 409, 422))
+def replicate_practice(practice_id: int) -> Any:
+    with _uow() as uow:
+        return created(_project(uow, practice_svc.replicate(uow, g.actor, practice_id, body_json())))

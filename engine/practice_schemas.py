@@ -1,0 +1,81 @@
+"""Input schemas of the portfolio «Бережливая школа» (engine/practices.py): publish,
+update, withdraw, replicate. Validated with ``engine.schemas.parse``, so a bad field is
+named in ``ValidationFailed`` like everywhere else."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from engine.schemas import Input, _text
+
+
+def _category_ids() -> list[str]:
+    from engine.practices import category_ids
+    return category_ids()
+
+
+def _check_category(value: str | None) -> str | None:
+    """A category id from engine/data/practice_categories.yaml (a list in data, not code)."""
+    ids = _category_ids()
+    if value is not None and value not in ids:
+        # "literal_error": engine.schemas.parse words it as "not allowed; expected one of ..."
+        raise PydanticCustomError("literal_error", "Input should be one of {expected}",
+                                  {"expected": ", ".join(ids)})
+    return value
+
+
+def _category_enum(schema: dict[str, Any]) -> None:
+    """The OpenAPI description lists the categories the data file defines."""
+    target = schema
+    if "anyOf" in schema:  # optional: [string, null]
+        target = next((s for s in schema["anyOf"] if s.get("type") == "string"), schema)
+    target["enum"] = _category_ids()
+
+
+class PracticePublish(Input):
+    """POST /projects/<id>/publish. Only ``category`` and ``summary`` are required; the
+    rest defaults to what the project says (title, problem, its done actions as the
+    solution, its standard artefact as the standard)."""
+    category: str = Field(max_length=50, json_schema_extra=_category_enum)
+    summary: str = _text(10_000)
+    title: str | None = _text(300, default=None)
+    problem: str | None = Field(default=None, max_length=10_000)
+    solution: str | None = Field(default=None, max_length=20_000)
+    standard: str | None = Field(default=None, max_length=100_000)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str | None) -> str | None:
+        return _check_category(value)
+
+
+class PracticePatch(Input):
+    """PATCH /practices/<id>: the fields to change; ``version`` (optional) guards against
+    overwriting a colleague's edit. The measured effect is recomputed on every update."""
+    version: int | None = None
+    category: str | None = Field(default=None, max_length=50, json_schema_extra=_category_enum)
+    summary: str | None = _text(10_000, default=None)
+    title: str | None = _text(300, default=None)
+    problem: str | None = Field(default=None, max_length=10_000)
+    solution: str | None = Field(default=None, max_length=20_000)
+    standard: str | None = Field(default=None, max_length=100_000)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str | None) -> str | None:
+        return _check_category(value)
+
+
+class PracticeWithdraw(Input):
+    """POST /practices/<id>/withdraw: the practice leaves the catalogue (kept in history)."""
+    reason: str | None = Field(default=None, max_length=5000)
+
+
+class ReplicateIn(Input):
+    """POST /practices/<id>/replicate: the organisation the new project belongs to."""
+    org_id: int
+
+
+PRACTICE_TEXT_FIELDS = ("title", "category", "problem", "summary", "solution", "standard")

@@ -1,0 +1,583 @@
+"""The portfolio «Бережливая школа» (DOMAIN.md "Practices"): a curator publishes a closed
+project that reached its targets as a practice; everyone signed in finds practices by
+Russian full-text search; any organisation replicates one into a new, linked project.
+
+Service signatures (stable; engine/demo.py may call them):
+
+    publish(uow, actor, project_id, data)            -> Practice   curator of the region
+    update_practice(uow, actor, practice_id, data)   -> Practice   curator of the region
+    withdraw_practice(uow, actor, practice_id, data) -> Practice   curator of the region
+    replicate(uow, actor, practice_id, data)         -> Project    member/head of data["org_id"]
+    search(uow, actor, q=..., category=..., kind=..., municipality_id=..., min_effect=...,
+           limit=..., offset=...)                    -> (items, total)
+    practice_detail(uow, actor, practice_id)         -> dict (effect, replicas)
+
+Search: PostgreSQL matches ``to_tsvector('russian', title || ' ' || problem || ' ' ||
+summary || ' ' || solution)`` (the expression of the GIN index of migration 0003) against
+``plainto_tsquery('russian', q)``; SQLite matches the FTS5 table ``practice_fts`` over
+``practice.search_stems``, the Snowball stems this module writes, with the query's words
+stemmed the same way, so «питанием» finds «питание» on both.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import snowballstemmer
+import yaml
+from sqlalchemy import column, exists, func, literal_column, select, table, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from engine import clock
+from engine.checks import evaluate, latest_values, meets_target
+from engine.db import UnitOfWork
+from engine.errors import Conflict, Forbidden, NotFound, NotPublishable, StaleVersion, ValidationFailed
+from engine.models import (
+    ORG_KINDS,
+    Action,
+    Artefact,
+    Metric,
+    Municipality,
+    Organization,
+    Practice,
+    Project,
+)
+from engine.policy import Actor, can, require
+from engine.practice_schemas import (
+    PRACTICE_TEXT_FIELDS,
+    PracticePatch,
+    PracticePublish,
+    PracticeWithdraw,
+    ReplicateIn,
+)
+from engine.schemas import parse
+from engine.services.common import get_or_404, record
+from engine.services.items import add_artefact, add_metric
+from engine.services.projects import create_project, get_project, workflow_of
+from engine.text import Text
+
+CATEGORIES_FILE = Path(__file__).resolve().parent / "data" / "practice_categories.yaml"
+REQUIRED = Text("Обязательное поле", "This field is required")
+
+
+# --- categories (a list in data, not code) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    title: Text
+
+
+@lru_cache(maxsize=1)
+def categories() -> tuple[Category, ...]:
+    """The categories of engine/data/practice_categories.yaml, in file order."""
+    raw = yaml.safe_load(CATEGORIES_FILE.read_text(encoding="utf-8")) or {}
+    out = [Category(str(item["id"]), Text(str(item["title"]["ru"]), str(item["title"]["en"])))
+           for item in raw.get("categories") or []]
+    ids = [c.id for c in out]
+    if not ids or len(set(ids)) != len(ids):
+        raise ValueError(f"{CATEGORIES_FILE}: category ids must be present and unique")
+    return tuple(out)
+
+
+def category_ids() -> list[str]:
+    return [c.id for c in categories()]
+
+
+def category_title(category_id: str) -> Text:
+    return next((c.title for c in categories() if c.id == category_id), Text(category_id, category_id))
+
+
+# --- the measured effect -------------------------------------------------------------------------
+
+def change_pct(baseline: float | None, result: float | None) -> float | None:
+    """(result - baseline) / baseline × 100, signed, rounded half up to one decimal;
+    None without a baseline (or a zero one) or without a result."""
+    if baseline is None or result is None or baseline == 0:
+        return None
+    b, r = Decimal(repr(float(baseline))), Decimal(repr(float(result)))
+    return float(((r - b) / b * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def compute_effect(session: Session, project: Project) -> list[dict[str, Any]]:
+    """Each metric of the project: baseline -> result (its latest measurement), change in %."""
+    metrics = session.execute(select(Metric).where(Metric.project_id == project.id)
+                              .order_by(Metric.id)).scalars().all()
+    latest = latest_values(session, [m.id for m in metrics])  # type: ignore[misc]
+    return [{"metric": m.name, "unit": m.unit, "direction": m.direction, "baseline": m.baseline,
+             "result": latest.get(m.id), "change_pct": change_pct(m.baseline, latest.get(m.id))}  # type: ignore[arg-type]
+            for m in metrics]
+
+
+def improvement(row: dict[str, Any]) -> float | None:
+    """The change in the metric's good direction (a 40% shorter lead time is +40)."""
+    pct = row.get("change_pct")
+    if pct is None:
+        return None
+    return -pct if row.get("direction") == "decrease" else pct
+
+
+def best_improvement(effect: list[dict[str, Any]]) -> float | None:
+    """The effect size of a practice: its best improvement over all metrics."""
+    values = [v for v in (improvement(r) for r in effect or []) if v is not None]
+    return max(values) if values else None
+
+
+# --- Russian morphology for SQLite (PostgreSQL has its own `russian` configuration) ------------
+
+# The Snowball Russian stop list (PostgreSQL's russian.stop): both backends ignore these words.
+STOP_WORDS = frozenset("""и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по
+только ее мне было вот от меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был
+него до вас нибудь опять уж вам ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя
+их чем была сам чтоб без будто чего раз тоже себе под будет ж тогда кто этот того потому этого какой
+совсем ним здесь этом один почти мой тем чтобы нее сейчас были куда зачем всех никогда можно при наконец
+два об другой хоть после над больше тот через эти нас про всего них какая много разве три эту моя
+впрочем хорошо свою этой перед иногда лучше чуть том нельзя такой им более всегда конечно всю
+между""".split())
+# ... and the English one, for Latin words (the `russian` configuration stems them in English)
+ENGLISH_STOP_WORDS = frozenset("""i me my myself we our ours ourselves you your yours yourself yourselves he him
+his himself she her hers herself it its itself they them their theirs themselves what which who whom this that
+these those am is are was were be been being have has had having do does did doing a an the and but if or
+because as until while of at by for with about against between into through during before after above below to
+from up down in out on off over under again further then once here there when where why how all any both each
+few more most other some such no nor not only own same so than too very s t can will just don should
+now""".split())
+_WORD = re.compile(r"[^\W_]+")
+_ASCII = re.compile(r"[a-z]+")
+MAX_QUERY_WORDS = 32
+
+
+@lru_cache(maxsize=1)
+def _stemmers() -> tuple[Any, Any]:
+    return snowballstemmer.stemmer("russian"), snowballstemmer.stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """The lower-cased words of ``text`` without stop words; punctuation and anything
+    else that is not a letter or a digit separates words and is dropped."""
+    return [w for w in _WORD.findall((text or "").lower().replace("ё", "е"))
+            if w not in (ENGLISH_STOP_WORDS if _ASCII.fullmatch(w) else STOP_WORDS)]
+
+
+def stems(text: str) -> list[str]:
+    """Snowball stems of the words of ``text``: Russian words by the Russian stemmer,
+    Latin ones by the English, as PostgreSQL's `russian` configuration does."""
+    russian, english = _stemmers()
+    return [w if w.isdigit() else english.stemWord(w) if _ASCII.fullmatch(w) else russian.stemWord(w)
+            for w in words(text)]
+
+
+def search_stems_of(title: str, problem: str, summary: str, solution: str) -> str:
+    """What SQLite's FTS5 table indexes for a practice (practice.search_stems): the stems
+    of the same four texts PostgreSQL's index covers."""
+    return " ".join(stems(" ".join((title, problem, summary, solution))))
+
+
+def fts5_query(words: list[str]) -> str:
+    """An FTS5 MATCH expression that requires every stem: each one a quoted string, so that
+    nothing the user typed (quotes, *, -, NEAR, AND, parentheses) is read as syntax."""
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+# The expression of the GIN index of migration 0003, written out as a constant so that
+# the planner can use the index.
+FTS5 = table("practice_fts", column("rowid"), column("rank"))
+PG_DOCUMENT = literal_column("to_tsvector('russian', practice.title || ' ' || practice.problem || ' ' || "
+                             "practice.summary || ' ' || practice.solution)")
+
+
+# --- loading with the portfolio's visibility -------------------------------------------------
+
+def _replica_visible(session: Session, actor: Actor, practice: Practice) -> bool:
+    from engine.services.queries import visible_projects_filter
+    return bool(session.execute(select(exists(select(Project.id).where(
+        Project.practice_id == practice.id, visible_projects_filter(actor))))).scalar())
+
+
+def may_see(session: Session, actor: Actor, practice: Practice) -> bool:
+    """A published practice: everyone signed in. A withdrawn one: those who see its source
+    project (organisation, region's curators, admins) or one of its replicas."""
+    if practice.status == "published":
+        return True
+    return bool(actor.roles_for(practice.org_id, practice.region_id)) or _replica_visible(session, actor, practice)
+
+
+def get_practice(uow: UnitOfWork, actor: Actor, practice_id: int) -> Practice:
+    """The practice if the actor may see it; NotFound otherwise."""
+    practice = get_or_404(uow.session, Practice, practice_id, "practice")
+    if not may_see(uow.session, actor, practice):
+        raise NotFound("practice")
+    return practice
+
+
+def may_curate(actor: Actor, practice: Practice) -> bool:
+    """Publishing, updating and withdrawing: the curators of the practice's region."""
+    return can(actor, "practice.publish", practice.org_id, practice.region_id)
+
+
+def _curated(uow: UnitOfWork, actor: Actor, practice_id: int) -> Practice:
+    practice = get_practice(uow, actor, practice_id)
+    if not may_curate(actor, practice):
+        raise Forbidden(Text("Изменять практики может куратор региона",
+                             "Only the region's curator may change practices"))
+    return practice
+
+
+def _cas(session: Session, practice: Practice, expected_version: int, **values: Any) -> None:
+    """Compare-and-swap on the practice's version: nobody's edit is silently overwritten."""
+    values["version"] = expected_version + 1
+    result = session.execute(update(Practice).where(Practice.id == practice.id,  # type: ignore[arg-type]
+                                                    Practice.version == expected_version)  # type: ignore[arg-type]
+                             .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        current = session.get(Practice, practice.id)
+        raise StaleVersion(current.version if current else None)
+    for key, value in values.items():  # what the row now holds, without a second UPDATE
+        set_committed_value(practice, key, value)
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool, list, dict, type(None))) else str(value)
+
+
+# --- publish, update, withdraw -------------------------------------------------------------------
+
+def _require_publishable(uow: UnitOfWork, project: Project) -> None:
+    wf = workflow_of(uow, project)
+    if project.state != "closed" or not wf.is_final(project.state):
+        title = wf.state(project.state).title if wf.has_state(project.state) else Text(project.state, project.state)
+        raise NotPublishable(Text(f"Опубликовать можно только завершённый проект; проект на этапе «{title.ru}»",
+                                  f"Only a closed project can be published; this one is at '{title.en}'"),
+                             {"reason": "not_closed", "state": project.state})
+    if evaluate(uow.session, project, ["targets_reached"]):
+        metrics = uow.session.execute(select(Metric).where(Metric.project_id == project.id)).scalars().all()
+        latest = latest_values(uow.session, [m.id for m in metrics])  # type: ignore[misc]
+        missed = [m.name for m in metrics if m.target is None or m.id not in latest
+                  or not meets_target(m.direction, latest[m.id], m.target)]  # type: ignore[index]
+        raise NotPublishable(Text("Проект не достиг целевых значений показателей; опубликовать его как практику нельзя",
+                                  "The project did not reach its targets; it cannot be published as a practice"),
+                             {"reason": "targets_missed", "metrics": missed})
+
+
+def _project_standard(session: Session, project: Project) -> str:
+    art = session.execute(select(Artefact).where(Artefact.project_id == project.id, Artefact.kind == "standard")
+                          .order_by(Artefact.id.desc())).scalars().first()  # type: ignore[union-attr]
+    if art is None:
+        return ""
+    return "\n\n".join(x for x in (art.title, art.text or "", art.url or "") if x)
+
+
+def _project_solution(session: Session, project: Project) -> str:
+    done = session.execute(select(Action.title).where(Action.project_id == project.id, Action.status == "done")
+                           .order_by(Action.id)).scalars().all()
+    return "\n".join(f"— {t}" for t in done) or project.goal
+
+
+def publish(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Practice:
+    """Publish a closed project that reached its targets as a practice (curator of the
+    project's region). ``data``: category, summary (required); title, problem, solution,
+    standard default to the project's. The effect is computed from the project's metrics.
+    A withdrawn practice of the same project is published again (version + 1).
+
+    Errors: NotFound (outside scope), Forbidden (not the region's curator),
+    ValidationFailed, Conflict (already published), NotPublishable (not closed, or a
+    target missed)."""
+    s = uow.session
+    project = get_project(uow, actor, project_id)
+    require(actor, "practice.publish", project.org_id, project.region_id)
+    body: PracticePublish = parse(PracticePublish, data)
+    existing = s.execute(select(Practice).where(Practice.project_id == project.id)).scalars().first()
+    if existing is not None and existing.status == "published":
+        raise Conflict(Text("Проект уже опубликован как практика; измените её на странице практики",
+                            "The project is already published; edit the practice instead"),
+                       {"practice_id": existing.id})
+    _require_publishable(uow, project)
+    fields = {"title": body.title or project.title, "category": body.category, "summary": body.summary,
+              "problem": project.problem if body.problem is None else body.problem,
+              "solution": _project_solution(s, project) if body.solution is None else body.solution,
+              "standard": _project_standard(s, project) if body.standard is None else body.standard,
+              "process_start": project.process_start, "process_end": project.process_end,
+              "effect": compute_effect(s, project)}
+    now = clock.now()
+    if existing is None:
+        practice = Practice(project_id=project.id, region_id=project.region_id, org_id=project.org_id,  # type: ignore[arg-type]
+                            status="published", published_by=actor.user_id, published_at=now,
+                            updated_at=now, version=1, **fields)
+        practice.search_stems = search_stems_of(fields["title"], fields["problem"], body.summary,
+                                                fields["solution"])
+        s.add(practice)
+        try:
+            s.flush()
+        except IntegrityError:  # published by someone else meanwhile
+            uow.rollback()
+            raise Conflict(Text("Проект уже опубликован как практика", "The project is already published")) from None
+        payload: dict[str, Any] = {"practice_id": practice.id, "category": practice.category,
+                                   "title": practice.title, "effect": practice.effect}
+    else:
+        practice = existing
+        before = {k: _plain(getattr(practice, k)) for k in (*fields, "status")}
+        _cas(s, practice, practice.version, **fields, status="published", published_by=actor.user_id,
+             published_at=now, updated_at=now,
+             search_stems=search_stems_of(fields["title"], fields["problem"], body.summary, fields["solution"]))
+        payload = {"practice_id": practice.id, "category": practice.category, "title": practice.title,
+                   "effect": practice.effect, "republished": True, "before": before}
+    record(s, actor, "practice_published", project, payload)
+    uow.commit()
+    return practice
+
+
+def publish_preview(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str, Any]:
+    """What the publish form starts from (curator of the project's region): the texts
+    ``publish`` would default to, the effect it would compute, why it would refuse (a
+    Text, or None) and the project's practice if there is one. Writes nothing."""
+    s = uow.session
+    project = get_project(uow, actor, project_id)
+    require(actor, "practice.publish", project.org_id, project.region_id)
+    existing = s.execute(select(Practice).where(Practice.project_id == project.id)).scalars().first()
+    try:
+        _require_publishable(uow, project)
+        refusal = None
+    except NotPublishable as exc:
+        refusal = exc.text
+    return {"project": project, "title": project.title, "problem": project.problem,
+            "solution": _project_solution(s, project), "standard": _project_standard(s, project),
+            "effect": compute_effect(s, project), "refusal": refusal, "practice": existing}
+
+
+def update_practice(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, Any]) -> Practice:
+    """Change a practice's texts or category (curator of its region); the effect is
+    computed again from the project's metrics. The event keeps every old value.
+    ``version`` in ``data`` (optional) refuses a stale edit with StaleVersion."""
+    s = uow.session
+    practice = _curated(uow, actor, practice_id)
+    body: PracticePatch = parse(PracticePatch, data)
+    for name in ("category", "summary", "title"):
+        if name in body.model_fields_set and getattr(body, name) is None:
+            raise ValidationFailed({name: REQUIRED})
+    expected = practice.version if body.version is None else body.version
+    if expected != practice.version:
+        raise StaleVersion(practice.version)
+    changes = {k: getattr(body, k) if getattr(body, k) is not None else "" for k in PRACTICE_TEXT_FIELDS
+               if k in body.model_fields_set}
+    project = s.get(Project, practice.project_id)
+    changes["effect"] = compute_effect(s, project)  # type: ignore[arg-type]
+    diff = {k: {"from": _plain(getattr(practice, k)), "to": _plain(v)} for k, v in changes.items()
+            if getattr(practice, k) != v}
+    texts = [changes.get(f, getattr(practice, f)) for f in ("title", "problem", "summary", "solution")]
+    _cas(s, practice, expected, **changes, updated_at=clock.now(), search_stems=search_stems_of(*texts))
+    record(s, actor, "practice_updated", project, {"practice_id": practice.id, "fields": diff,
+                                                   "version": practice.version})
+    uow.commit()
+    return practice
+
+
+def withdraw_practice(uow: UnitOfWork, actor: Actor, practice_id: int,
+                      data: dict[str, Any] | None = None) -> Practice:
+    """Take a practice out of the catalogue (curator of its region). It is kept: its page
+    stays reachable for those who see its project or a replica, and replicas keep their
+    link. ``data``: optional ``reason``."""
+    s = uow.session
+    practice = _curated(uow, actor, practice_id)
+    body: PracticeWithdraw = parse(PracticeWithdraw, data or {})
+    if practice.status == "withdrawn":
+        raise Conflict(Text("Практика уже снята с публикации", "The practice is already withdrawn"))
+    _cas(s, practice, practice.version, status="withdrawn", updated_at=clock.now())
+    record(s, actor, "practice_withdrawn", s.get(Project, practice.project_id),
+           {"practice_id": practice.id, "reason": body.reason, "from_status": "published",
+            "version": practice.version})
+    uow.commit()
+    return practice
+
+
+# --- replicate ----------------------------------------------------------------------------------
+
+class _OneTransaction(UnitOfWork):
+    """The caller's unit of work with ``commit()`` deferred, so that several services
+    (each of which commits) run as ONE transaction that the caller commits."""
+
+    def __init__(self, uow: UnitOfWork):  # noqa: D107 - shares the caller's session
+        self.store, self.workflows, self.session = uow.store, uow.workflows, uow.session
+
+    def commit(self) -> None:
+        self.session.flush()
+
+
+def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, Any]) -> Project:
+    """Start a new project in ``data["org_id"]`` (where the actor is a member or head) from
+    a practice: its title, process boundaries, problem and goal; the metrics of the original
+    without baselines (name, unit, direction, target); the standard attached as a reference
+    (artefact of kind ``other``); linked by ``project.practice_id``. One transaction; every
+    step writes its event, and ``replicated`` closes it.
+
+    Errors: NotFound (no such practice, or an organisation outside scope), Forbidden (in
+    scope without member/head), ValidationFailed, Conflict (the practice is withdrawn)."""
+    s = uow.session
+    practice = get_practice(uow, actor, practice_id)
+    org_id = data.get("org_id") if isinstance(data, dict) else None
+    org = (s.get(Organization, org_id) if isinstance(org_id, int) and not isinstance(org_id, bool)
+           and 0 < org_id < 2**31 else None)  # beyond the database's integers: no such organisation
+    if org is not None:
+        require(actor, "project.create", org.id, org.region_id, "organization")  # type: ignore[arg-type]
+    parse(ReplicateIn, data)
+    if org is None:
+        raise ValidationFailed({"org_id": Text("Нет такой организации", "No such organisation")})
+    if practice.status != "published":
+        raise Conflict(Text("Практика снята с публикации; тиражировать её нельзя",
+                            "The practice is withdrawn; it cannot be replicated"))
+    source = s.get(Project, practice.project_id)
+    one = _OneTransaction(uow)
+    project = create_project(one, actor, {
+        "org_id": org.id, "title": practice.title,
+        "problem": practice.problem or practice.summary or practice.title,
+        "goal": (source.goal if source else "") or practice.summary or practice.title,
+        "process_start": practice.process_start, "process_end": practice.process_end})
+    for m in s.execute(select(Metric).where(Metric.project_id == practice.project_id).order_by(Metric.id)).scalars():
+        add_metric(one, actor, project.id, {"name": m.name, "unit": m.unit, "direction": m.direction,  # type: ignore[arg-type]
+                                            "target": m.target})
+    if practice.standard.strip():
+        add_artefact(one, actor, project.id, {  # type: ignore[arg-type]
+            "kind": "other", "title": f"Образец: стандарт практики «{practice.title}»"[:300],
+            "text": practice.standard[:100_000]})
+    project.practice_id = practice.id
+    record(s, actor, "replicated", project, {"practice_id": practice.id, "source_project_id": practice.project_id,
+                                             "practice_version": practice.version})
+    uow.commit()
+    return project
+
+
+# --- reading: catalogue, detail, counts ------------------------------------------------------
+
+def practice_dict(practice: Practice, org: Organization | None = None,
+                  municipality: Municipality | None = None, replica_count: int = 0) -> dict[str, Any]:
+    """A practice as the API shows it (API.md), without the replicas."""
+    return {
+        "id": practice.id, "project_id": practice.project_id, "region_id": practice.region_id,
+        "org_id": practice.org_id, "org_name": org.name if org else None, "org_kind": org.kind if org else None,
+        "municipality_id": org.municipality_id if org else None,
+        "municipality_name": municipality.name if municipality else None,
+        "title": practice.title, "category": practice.category, "problem": practice.problem,
+        "summary": practice.summary, "solution": practice.solution, "standard": practice.standard,
+        "process_start": practice.process_start, "process_end": practice.process_end,
+        "effect": practice.effect, "effect_size": best_improvement(practice.effect),
+        "status": practice.status, "published_by": practice.published_by,
+        "published_at": clock.iso(practice.published_at), "updated_at": clock.iso(practice.updated_at),
+        "version": practice.version, "replica_count": replica_count,
+    }
+
+
+def _replica_counts(session: Session, practice_ids: list[int]) -> dict[int, int]:
+    if not practice_ids:
+        return {}
+    rows = session.execute(select(Project.practice_id, func.count(Project.id))
+                           .where(Project.practice_id.in_(practice_ids))  # type: ignore[union-attr]
+                           .group_by(Project.practice_id)).all()
+    return {pid: n for pid, n in rows}
+
+
+def search(uow: UnitOfWork, actor: Actor, q: str | None = None, category: str | None = None,
+           kind: str | None = None, municipality_id: int | None = None, min_effect: float | None = None,
+           limit: int = 20, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """The catalogue: published practices (of every region; any signed-in user), newest
+    first or, with ``q``, best match first. ``q`` matches title, problem, summary and
+    solution with Russian morphology; ``min_effect`` keeps practices whose best metric
+    improved by at least that many percent. Returns (page, total)."""
+    s = uow.session
+    bad: dict[str, Text] = {}
+    if category is not None and category not in category_ids():
+        bad["category"] = Text("Нет такой категории; допустимо: " + ", ".join(category_ids()),
+                               "No such category; allowed: " + ", ".join(category_ids()))
+    if kind is not None and kind not in ORG_KINDS:
+        bad["kind"] = Text("Допустимо: " + ", ".join(ORG_KINDS), "Allowed: " + ", ".join(ORG_KINDS))
+    if q is not None and len(q) > 500:
+        bad["q"] = Text("Слишком длинный запрос (не более 500 символов)", "Too long (at most 500 characters)")
+    if bad:
+        raise ValidationFailed(bad)
+    stmt = (select(Practice, Organization, Municipality)
+            .join(Organization, Organization.id == Practice.org_id)
+            .join(Municipality, Municipality.id == Organization.municipality_id)
+            .where(Practice.status == "published"))
+    if category is not None:
+        stmt = stmt.where(Practice.category == category)
+    if kind is not None:
+        stmt = stmt.where(Organization.kind == kind)
+    if municipality_id is not None:
+        stmt = stmt.where(Organization.municipality_id == municipality_id)
+    terms = words(q or "")[:MAX_QUERY_WORDS]
+    order: list[Any] = []
+    if terms:
+        if uow.store.dialect == "postgresql":  # PostgreSQL stems the words itself
+            query = func.plainto_tsquery(literal_column("'russian'"), " ".join(terms))
+            stmt = stmt.where(PG_DOCUMENT.op("@@", is_comparison=True)(query))
+            order.append(func.ts_rank(PG_DOCUMENT, query).desc())
+        else:
+            stmt = (stmt.join(FTS5, FTS5.c.rowid == Practice.id)
+                    .where(literal_column("practice_fts").op("MATCH", is_comparison=True)(
+                        fts5_query(stems(" ".join(terms))))))
+            order.append(FTS5.c.rank)
+    stmt = stmt.order_by(*order, Practice.published_at.desc(), Practice.id.desc())  # type: ignore[attr-defined]
+    if min_effect is None:
+        ids = stmt.with_only_columns(Practice.id).order_by(None).subquery()
+        total = s.execute(select(func.count()).select_from(ids)).scalar_one()
+        rows = s.execute(stmt.limit(limit).offset(offset)).all()
+    else:
+        matching = [r for r in s.execute(stmt).all()
+                    if (best_improvement(r[0].effect) or float("-inf")) >= min_effect]
+        total, rows = len(matching), matching[offset:offset + limit]
+    counts = _replica_counts(s, [r[0].id for r in rows])
+    return [practice_dict(p, o, m, counts.get(p.id, 0)) for p, o, m in rows], total
+
+
+def practice_detail(uow: UnitOfWork, actor: Actor, practice_id: int) -> dict[str, Any]:
+    """A practice with its effect and every replica: project, organisation, stage and
+    the replica's own measured effect (computed now), to compare with the original."""
+    s = uow.session
+    practice = get_practice(uow, actor, practice_id)
+    org = s.get(Organization, practice.org_id)
+    mun = s.get(Municipality, org.municipality_id) if org else None
+    rows = s.execute(select(Project, Organization).join(Organization, Organization.id == Project.org_id)
+                     .where(Project.practice_id == practice.id).order_by(Project.id)).all()
+    body = practice_dict(practice, org, mun, len(rows))
+    body["replicas"] = [{"project_id": p.id, "org_id": p.org_id, "org_name": o.name, "org_kind": o.kind,
+                         "region_id": p.region_id, "state": p.state, "effect": compute_effect(s, p)}
+                        for p, o in rows]
+    return body
+
+
+def replications_per_practice(session: Session, region_id: int) -> dict[int, int]:
+    """For the control tower: practice id -> number of projects started from it, for every
+    practice published in the region (withdrawn ones too; 0 when none)."""
+    rows = session.execute(select(Practice.id, func.count(Project.id))
+                           .outerjoin(Project, Project.practice_id == Practice.id)
+                           .where(Practice.region_id == region_id)
+                           .group_by(Practice.id).order_by(Practice.id)).all()
+    return {pid: n for pid, n in rows}
+
+
+def publishable_projects(uow: UnitOfWork, actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
+    """Closed projects in the curator's regions that are not (or no longer) published,
+    each with whether its targets were reached (for the publish links of the catalogue)."""
+    regions = {g.region_id for g in actor.grants if g.role == "curator" and g.region_id is not None}
+    if not regions:
+        return []
+    s = uow.session
+    published = select(Practice.project_id).where(Practice.status == "published")
+    rows = s.execute(select(Project, Organization.name).join(Organization, Organization.id == Project.org_id)
+                     .where(Project.region_id.in_(regions), Project.state == "closed",  # type: ignore[attr-defined]
+                            Project.id.not_in(published))  # type: ignore[union-attr]
+                     .order_by(Project.state_entered_at.desc(), Project.id.desc()).limit(limit)).all()  # type: ignore[attr-defined]
+    return [{"project_id": p.id, "title": p.title, "reg_number": p.reg_number, "org_name": name,
+             "targets_reached": not evaluate(s, p, ["targets_reached"])} for p, name in rows]
+
+
+__all__ = ["Category", "best_improvement", "categories", "category_ids", "category_title", "change_pct",
+           "compute_effect", "fts5_query", "get_practice", "may_curate", "may_see", "practice_detail",
+           "practice_dict", "publish", "publish_preview", "publishable_projects", "replicate",
+           "replications_per_practice", "search", "search_stems_of", "stems", "update_practice",
+           "withdraw_practice", "words"]
