@@ -1146,7 +1146,8 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
     plan_world(plan, world)
     n = plan_oryol(plan, rng, wf, world) if scale is None else plan_scale(plan, rng, wf, world, scale)
     echo(f"Загрузка «{world.region_name}»: {_count(len(world.orgs), 'организация', 'организации', 'организаций')}, "
-         f"{_count(n, 'проект', 'проекта', 'проектов')}, {len(plan.steps)} вызовов сервисов…")
+         f"{_count(n, 'проект', 'проекта', 'проектов')}, "
+         f"{_count(len(plan.steps), 'вызов', 'вызова', 'вызовов')} сервисов…")
     every = 25 if scale is None else max(25, n // 10)
     created = [0]
 
