@@ -22,10 +22,12 @@ def today() -> date:
     return now().date()
 
 
-def set_clock(fn: Callable[[], datetime] | None) -> None:
-    """Replace the clock (None restores the real one). For tests and the demo loader."""
+def set_clock(fn: Callable[[], datetime] | None) -> Callable[[], datetime] | None:
+    """Replace the clock (None restores the real one); returns the clock it replaced, so
+    a caller can put it back. For tests and the demo loader."""
     global _override
-    _override = fn
+    previous, _override = _override, fn
+    return previous
 
 
 def as_utc(value: datetime) -> datetime:

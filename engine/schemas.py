@@ -20,8 +20,12 @@ Direction = Literal["decrease", "increase"]
 Role = Literal["member", "head", "curator", "admin"]
 
 
+MAX_INT = 2_147_483_646  # ids and versions fit the database's integer (version is written + 1)
+
+
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # inf/nan are not numbers anyone measures; NUL cannot be stored in PostgreSQL text
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 def _text(max_length: int, min_length: int = 1, **kw: Any) -> Any:
@@ -90,7 +94,7 @@ class ProjectCreate(CardFields):
 
 
 class ProjectPatch(CardFields):
-    version: int
+    version: int = Field(ge=1, le=MAX_INT)
     title: str | None = _text(300, default=None)
     problem: str | None = _text(10_000, default=None)
     goal: str | None = _text(10_000, default=None)
@@ -163,7 +167,7 @@ class RiskPatch(Input):
 
 class TransitionIn(Input):
     trigger: str = _text(50)
-    version: int
+    version: int = Field(ge=1, le=MAX_INT)
     comment: str | None = Field(default=None, max_length=5000)
 
 
@@ -196,6 +200,7 @@ _MESSAGES: dict[str, Text] = {
     "int_from_float": Text("Нужно целое число", "Must be a whole number"),
     "float_parsing": Text("Нужно число", "Must be a number"),
     "float_type": Text("Нужно число", "Must be a number"),
+    "finite_number": Text("Нужно конечное число", "Must be a finite number"),
     "greater_than_equal": Text("Значение должно быть не меньше {ge}", "Must be at least {ge}"),
     "less_than_equal": Text("Значение должно быть не больше {le}", "Must be at most {le}"),
     "literal_error": Text("Недопустимое значение; допустимо: {expected}",
@@ -210,6 +215,7 @@ _MESSAGES: dict[str, Text] = {
     "value_error": Text("Неверный адрес электронной почты", "Not a valid e-mail address"),
 }
 _FALLBACK = Text("Неверное значение", "Invalid value")
+_NUL = Text("Недопустимый символ в тексте", "The text holds a character that is not allowed")
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -220,6 +226,9 @@ def parse(schema: type[BaseModel], data: Any) -> Any:
     """Validate ``data`` against ``schema``; ValidationFailed names each bad field."""
     if not isinstance(data, dict):
         raise BadRequest()
+    nul = {str(k): _NUL for k, v in data.items() if isinstance(v, str) and "\x00" in v}
+    if nul:
+        raise ValidationFailed(nul)
     try:
         return schema.model_validate(data)
     except ValidationError as exc:

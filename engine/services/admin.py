@@ -25,19 +25,28 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
 
 
 def hash_password(password: str) -> str:
+    """``scrypt$n$r$p$salt$digest``: the cost settings travel with the hash, so they can
+    be raised later without locking anyone out."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
+    parts = stored.split("$")
     try:
-        scheme, salt_hex, digest_hex = stored.split("$")
-    except ValueError:
+        if len(parts) == 6 and parts[0] == "scrypt":
+            n, r, p = (int(x) for x in parts[1:4])
+            salt_hex, digest_hex = parts[4], parts[5]
+        elif len(parts) == 3 and parts[0] == "scrypt":  # the first format: default settings
+            n, r, p = _SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"]
+            salt_hex, digest_hex = parts[1], parts[2]
+        else:
+            return False
+        digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), n=n, r=r, p=p,
+                                maxmem=_SCRYPT["maxmem"], dklen=len(digest_hex) // 2)
+    except (ValueError, TypeError):
         return False
-    if scheme != "scrypt":
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), **_SCRYPT)
     return hmac.compare_digest(digest.hex(), digest_hex)
 
 

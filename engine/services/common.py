@@ -46,7 +46,7 @@ def record(session: Session, actor: Actor, kind: str, project: Project | None = 
     session.add(ev)
     if project is not None and actor.user_id is not None:
         session.execute(update(Project).where(Project.id == project.id)  # type: ignore[arg-type]
-                        .values(last_activity_at=at))
+                        .values(last_activity_at=at).execution_options(synchronize_session=False))
         project.last_activity_at = at
     return ev
 
