@@ -1158,8 +1158,8 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
                 echo(f"  проекты: {created[0]}/{n} ({time.monotonic() - started:.0f} с)")
 
     moment = [plan.steps[0].at]
-    previous = clock._override  # restored afterwards: a test may have frozen the clock
-    clock.set_clock(lambda: moment[0])
+    # restored afterwards: a test may have frozen the clock
+    previous = clock.set_clock(lambda: moment[0])
     try:
         with _one_hash_per_password():
             if scale is None:
@@ -1168,8 +1168,18 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
                 _run(store, plan.by_project(), moment, 500, True, progress)
     finally:
         clock.set_clock(previous)
+    _record_snapshots(store, echo)
     summary(store, world.region_id, echo, time.monotonic() - started)  # type: ignore[arg-type]
     return world.accounts
+
+
+def _record_snapshots(store: Store, echo: Callable[[str], Any]) -> None:
+    """The daily snapshots of the loaded history, so the tower's cumulative flow diagram
+    has data at once (afterwards the scheduler records one a day)."""
+    from engine.analytics import rebuild_missing_snapshots
+    with store.uow() as uow:
+        days = rebuild_missing_snapshots(uow.session, store.workflows, clock.today())
+    echo(f"  снимки для диаграммы потока: {len(days)} дн.")
 
 
 def summary(store: Store, region_id: int, echo: Callable[[str], Any], seconds: float | None = None) -> dict[str, Any]:
