@@ -1168,6 +1168,9 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
                 _run(store, plan.by_project(), moment, 500, True, progress)
     finally:
         clock.set_clock(previous)
+    if scale is None:
+        from engine.demo_practices import load_practices
+        load_practices(store, world.region_id, echo)  # type: ignore[arg-type]
     _record_snapshots(store, echo)
     summary(store, world.region_id, echo, time.monotonic() - started)  # type: ignore[arg-type]
     return world.accounts
