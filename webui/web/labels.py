@@ -35,6 +35,10 @@ EVENT = {
     "action_updated": _l("updated an action"), "artefact_added": _l("attached an artefact"),
     "commented": _l("commented"), "stalled": _l("the project stalled"),
     "team_changed": _l("changed the team"),
+    "practice_published": _l("published the project as a practice"),
+    "practice_updated": _l("updated the practice"),
+    "practice_withdrawn": _l("withdrew the practice"),
+    "replicated": _l("started the project from a practice"),
 }
 
 

@@ -68,6 +68,12 @@ def tower_data(u: Any, region_id: int) -> dict[str, Any]:
                                               .where(Organization.region_id == region_id)).all())
     data["municipality_names"] = dict(s.execute(select(Municipality.id, Municipality.name)
                                                 .where(Municipality.region_id == region_id)).all())
+    from engine.models import Practice
+    from engine.practices import replications_per_practice
+    counts = replications_per_practice(s, region_id)
+    titles = dict(s.execute(select(Practice.id, Practice.title).where(Practice.region_id == region_id)).all())
+    data["replications"] = sorted(((pid, titles.get(pid, ""), n) for pid, n in counts.items() if pid in titles),
+                                  key=lambda row: (-row[2], row[1]))
     by_org: dict[int, list[dict[str, Any]]] = {}
     for item in data["pending_approvals"]:
         by_org.setdefault(item["org_id"], []).append(item)
