@@ -178,7 +178,7 @@ def list_projects() -> Any:
 
 
 @route("/projects", "POST", summary="Create a project", ok=201, body=S.ProjectCreate,
-       response="Project", errors=(400, 401, 403, 422))
+       response="Project", errors=(400, 401, 403, 404, 422))
 def create_project() -> Any:
     with _uow() as uow:
         return created(_project(uow, svc.create_project(uow, g.actor, body_json())))
