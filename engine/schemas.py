@@ -218,6 +218,12 @@ _FALLBACK = Text("Неверное значение", "Invalid value")
 _NUL = Text("Недопустимый символ в тексте", "The text holds a character that is not allowed")
 
 
+def _types(annotation: Any) -> set[Any]:
+    import typing
+    args = typing.get_args(annotation)
+    return set(args) if args else {annotation}
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) or "body"
 
@@ -229,6 +235,12 @@ def parse(schema: type[BaseModel], data: Any) -> Any:
     nul = {str(k): _NUL for k, v in data.items() if isinstance(v, str) and "\x00" in v}
     if nul:
         raise ValidationFailed(nul)
+    # JSON true/false are not numbers (pydantic's lax mode would take true as 1)
+    booleans = {str(k): _MESSAGES["float_type"] for k, v in data.items()
+                if isinstance(v, bool) and k in schema.model_fields
+                and bool not in _types(schema.model_fields[k].annotation)}
+    if booleans:
+        raise ValidationFailed(booleans)
     try:
         return schema.model_validate(data)
     except ValidationError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from engine import clock
@@ -47,7 +48,7 @@ def record(session: Session, actor: Actor, kind: str, project: Project | None = 
     if project is not None and actor.user_id is not None:
         session.execute(update(Project).where(Project.id == project.id)  # type: ignore[arg-type]
                         .values(last_activity_at=at).execution_options(synchronize_session=False))
-        project.last_activity_at = at
+        set_committed_value(project, "last_activity_at", at)  # written above; no second UPDATE
     return ev
 
 
@@ -66,4 +67,4 @@ def cas_update_project(session: Session, project: Project, expected_version: int
         current = session.get(Project, project.id)
         raise StaleVersion(current.version if current else None)
     for key, value in values.items():
-        setattr(project, key, value)
+        set_committed_value(project, key, value)  # written above; no second UPDATE at flush

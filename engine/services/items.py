@@ -90,6 +90,8 @@ def update_metric(uow: UnitOfWork, actor: Actor, metric_id: int, data: dict[str,
     for name in ("name", "direction"):
         if name in body.model_fields_set and getattr(body, name) is None:
             raise ValidationFailed({name: Text("Обязательное поле", "This field is required")})
+    if "unit" in body.model_fields_set and body.unit is None:
+        body.unit = ""  # null clears the unit
     diff = _changed(metric, body)
     record(uow.session, actor, "metric_updated", project, {"metric_id": metric.id, "fields": diff})
     uow.commit()

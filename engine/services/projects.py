@@ -73,6 +73,8 @@ def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Proje
     org = uow.session.get(Organization, org_id) if isinstance(org_id, int) and not isinstance(org_id, bool) else None
     if org is not None:
         require(actor, "project.create", org.id, org.region_id, "organization")  # type: ignore[arg-type]
+    elif not any(g.role in ("member", "head") for g in actor.grants):
+        raise Forbidden()  # curators and admins start no projects, whatever the body says
     body: ProjectCreate = parse(ProjectCreate, data)
     if org is None:
         raise ValidationFailed({"org_id": Text("Нет такой организации", "No such organisation")})
@@ -121,6 +123,9 @@ def update_project(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[st
     for name in ("title", "problem", "goal"):
         if name in changes and changes[name] is None:
             raise ValidationFailed({name: REQUIRED})
+    for name in ("sponsor", "process_owner", "process_start", "process_end"):
+        if name in changes and changes[name] is None:
+            changes[name] = ""  # null clears an optional text field
     _check_user_in_org(uow, changes.get("leader_id"), "leader_id", project.org_id)
     if "milestones" in changes:
         _check_milestones(workflow_of(uow, project), changes["milestones"])

@@ -203,11 +203,8 @@ def test_nothing_is_written_on_error(api, project, member_of_school):
     assert api.project(project.id, member_of_school)["open_risks"] == 0
 
 
-# --- known engine bugs (strict: these turn into failures once engine/ is fixed) ----------------
+# --- null clears optional text; booleans are not numbers ---------------------------------------
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="engine bug: update_project / update_metric write null into NOT NULL text columns "
-                          "(IntegrityError -> 500) instead of refusing it (422) or clearing the field")
 @pytest.mark.parametrize("path,field", [("/projects/{pid}", "sponsor"), ("/projects/{pid}", "process_owner"),
                                         ("/projects/{pid}", "process_start"), ("/projects/{pid}", "process_end"),
                                         ("/metrics/{mid}", "unit")])
@@ -217,9 +214,6 @@ def test_null_for_a_not_null_text_field_is_not_a_500(api, objects, member_of_sch
     assert r.status_code in (200, 422), r.status_code
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="engine bug: engine/schemas.py validates in pydantic's lax mode, so JSON true/false "
-                          "pass as numbers (true -> 1) instead of 422")
 @pytest.mark.parametrize("path,body,field", [
     ("/projects/{pid}/risks", {"title": "Риск", "probability": True, "impact": 2}, "probability"),
     ("/metrics/{mid}/measurements", {"value": True, "measured_on": "2026-01-01"}, "value"),

@@ -55,17 +55,6 @@ def _who(prepared, operation_id):
     return prepared.member
 
 
-# Known engine bugs (see the strict xfail tests named here), kept out of the fuzz run so
-# that it keeps finding new ones; each xfail turns into a failure once the engine is fixed.
-NOT_NULL_TEXT = {"PATCH /projects/{project_id}": {"sponsor", "process_owner", "process_start", "process_end"},
-                 "PATCH /metrics/{metric_id}": {"unit"}}  # test_null_for_a_not_null_text_field_is_not_a_500
-
-
-def _known_engine_bug(case) -> bool:
-    fields = NOT_NULL_TEXT.get(f"{case.method.upper()} {case.operation.path}")
-    return bool(fields and isinstance(case.body, dict) and any(case.body.get(f, "") is None for f in fields))
-
-
 BODIES = {r.endpoint: r.body for r in ROUTES if r.body is not None}
 
 
@@ -77,7 +66,7 @@ def _lenient(case) -> bool:
     """Where the services accept what the JSON Schema refuses, a negative case is not held
     against the API: strings are trimmed before their length is checked (a 21-character
     code with a leading space is fine), and engine/schemas.py validates in pydantic's lax
-    mode, so `true`, "12" and 2.0 pass as numbers (a bug: test_booleans_are_not_numbers)."""
+    mode, so "12" and 2.0 pass as numbers (JSON true/false are refused: test_booleans_are_not_numbers)."""
     model = BODIES.get(case.operation.definition.raw.get("operationId"))
     if model is None or not isinstance(case.body, dict):
         return False
@@ -102,8 +91,6 @@ def _fuzz(operation, headers, mode, path_parameters=None):
               phases=[Phase.explicit, Phase.generate, Phase.shrink],
               suppress_health_check=list(HealthCheck))
     def run(case):
-        if _known_engine_bug(case):
-            return
         response = case.call(headers=headers)
         lax = mode == GenerationMode.NEGATIVE and _lenient(case)
         case.validate_response(response, checks=[c for c in CHECKS if not (lax and c is negative_data_rejection)],

@@ -271,9 +271,6 @@ def test_list_projects_search(api, many, member_of_school):
 
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="engine bug: create_project checks the role only once the body names an existing "
-                          "organisation, so a curator or admin gets 400/422 where API.md's order says 403")
 @pytest.mark.parametrize("body", [{}, {"org_id": 999999}, {"title": "Без организации"}])
 def test_curators_and_admins_may_not_create_whatever_the_body(api, curator_orel, admin, body):
     for who in (curator_orel, admin):
