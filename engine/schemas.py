@@ -20,7 +20,6 @@ Direction = Literal["decrease", "increase"]
 Role = Literal["member", "head", "curator", "admin"]
 
 
-MAX_INT = 2_147_483_646  # ids and versions fit the database's integer (version is written + 1)
 
 
 class Input(BaseModel):
@@ -94,7 +93,7 @@ class ProjectCreate(CardFields):
 
 
 class ProjectPatch(CardFields):
-    version: int = Field(ge=1, le=MAX_INT)
+    version: int
     title: str | None = _text(300, default=None)
     problem: str | None = _text(10_000, default=None)
     goal: str | None = _text(10_000, default=None)
@@ -167,7 +166,7 @@ class RiskPatch(Input):
 
 class TransitionIn(Input):
     trigger: str = _text(50)
-    version: int = Field(ge=1, le=MAX_INT)
+    version: int
     comment: str | None = Field(default=None, max_length=5000)
 
 

@@ -55,6 +55,8 @@ def record(session: Session, actor: Actor, kind: str, project: Project | None = 
 def cas_update_project(session: Session, project: Project, expected_version: int,
                        **values: Any) -> None:
     """Compare-and-swap on ``version``: the write happens only if nobody wrote first."""
+    if not 0 < expected_version < 2**31 - 1:  # no row has it; version + 1 must fit the column
+        raise StaleVersion(project.version)
     values["version"] = expected_version + 1
     result = session.execute(
         update(Project)
