@@ -34,38 +34,33 @@ def _category_enum(schema: dict[str, Any]) -> None:
     target["enum"] = _category_ids()
 
 
-class PracticePublish(Input):
+class _PracticeText(Input):
+    """The texts a publish and an edit share, and the category check."""
+    title: str | None = _text(300, default=None)
+    problem: str | None = Field(default=None, max_length=10_000)
+    solution: str | None = Field(default=None, max_length=20_000)
+    standard: str | None = Field(default=None, max_length=100_000)
+
+    @field_validator("category", check_fields=False)
+    @classmethod
+    def _known_category(cls, value: str | None) -> str | None:
+        return _check_category(value)
+
+
+class PracticePublish(_PracticeText):
     """POST /projects/<id>/publish. Only ``category`` and ``summary`` are required; the
     rest defaults to what the project says (title, problem, its done actions as the
     solution, its standard artefact as the standard)."""
     category: str = Field(max_length=50, json_schema_extra=_category_enum)
     summary: str = _text(10_000)
-    title: str | None = _text(300, default=None)
-    problem: str | None = Field(default=None, max_length=10_000)
-    solution: str | None = Field(default=None, max_length=20_000)
-    standard: str | None = Field(default=None, max_length=100_000)
-
-    @field_validator("category")
-    @classmethod
-    def _known_category(cls, value: str | None) -> str | None:
-        return _check_category(value)
 
 
-class PracticePatch(Input):
+class PracticePatch(_PracticeText):
     """PATCH /practices/<id>: the fields to change; ``version`` (optional) guards against
     overwriting a colleague's edit. The measured effect is recomputed on every update."""
     version: int | None = None
     category: str | None = Field(default=None, max_length=50, json_schema_extra=_category_enum)
     summary: str | None = _text(10_000, default=None)
-    title: str | None = _text(300, default=None)
-    problem: str | None = Field(default=None, max_length=10_000)
-    solution: str | None = Field(default=None, max_length=20_000)
-    standard: str | None = Field(default=None, max_length=100_000)
-
-    @field_validator("category")
-    @classmethod
-    def _known_category(cls, value: str | None) -> str | None:
-        return _check_category(value)
 
 
 class PracticeWithdraw(Input):
