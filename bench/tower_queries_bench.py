@@ -95,9 +95,9 @@ def generate(n_projects: int, seed: int = 57) -> Data:
         return ids[kind]
 
     def event(pid: int, at: datetime, actor: int | None, kind: str, src: str | None = None,
-              dest: str | None = None) -> None:
+              dest: str | None = None, stay_days: float | None = None) -> None:
         d.add("event", {"id": next_id("event"), "project_id": pid, "at": at, "actor_id": actor, "kind": kind,
-                        "from_state": src, "to_state": dest, "payload": {}})
+                        "from_state": src, "to_state": dest, "stay_days": stay_days, "payload": {}})
 
     for pid in range(1, n_projects + 1):
         org = rng.randint(1, n_org)
@@ -129,7 +129,7 @@ def generate(n_projects: int, seed: int = 57) -> Data:
                                          "requested_at": asked, "decided_by": head, "decided_at": leave})
             event(pid, asked, member, "transition_requested")
             event(pid, leave, head, "transition_approved")
-            event(pid, leave, head, "state_changed", state, dest)
+            event(pid, leave, head, "state_changed", state, dest, (leave - entered).total_seconds() / 86400)
             state, entered, last_activity = dest, leave, leave
             if dest in ("closed", "cancelled"):
                 break

@@ -51,6 +51,7 @@ from engine.models import (
     Metric,
     Organization,
     Project,
+    RegionSnapshot,
     Risk,
     TransitionRequest,
 )
@@ -212,6 +213,19 @@ def _record_from_day_before(session: Session, workflows: WorkflowRegistry, day: 
 
 def _clear(session: Session, days: Sequence[date]) -> None:
     session.execute(delete(DailySnapshot).where(DailySnapshot.day.in_(days)))  # type: ignore[attr-defined]
+    session.execute(delete(RegionSnapshot).where(RegionSnapshot.day.in_(days)))  # type: ignore[attr-defined]
+
+
+def _roll_up(session: Session, days: Sequence[date]) -> None:
+    """Sum the days' organisation snapshots per region and state into region_snapshot."""
+    insert_ = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    sums = (select(DailySnapshot.region_id, DailySnapshot.day, DailySnapshot.state, func.sum(DailySnapshot.count))
+            .where(DailySnapshot.day.in_(days))  # type: ignore[attr-defined]
+            .group_by(DailySnapshot.region_id, DailySnapshot.day, DailySnapshot.state))
+    stmt = insert_(RegionSnapshot).from_select(["region_id", "day", "state", "count"], sums)
+    stmt = stmt.on_conflict_do_update(index_elements=["region_id", "day", "state"],
+                                      set_={"count": stmt.excluded["count"]})
+    session.execute(stmt)
 
 
 def record_snapshots(session: Session, workflows: WorkflowRegistry, day: date) -> int:
@@ -222,7 +236,9 @@ def record_snapshots(session: Session, workflows: WorkflowRegistry, day: date) -
     (commit to keep them), so today's snapshot may be recorded again during the day.
     """
     _clear(session, [day])
-    return _record_from_log(session, workflows, day)
+    written = _record_from_log(session, workflows, day)
+    _roll_up(session, [day])
+    return written
 
 
 def _runs(days: list[date], longest: int) -> list[list[date]]:
@@ -265,6 +281,7 @@ def rebuild_missing_snapshots(session: Session, workflows: WorkflowRegistry, unt
             else:
                 _record_from_log(session, workflows, day)
             previous = day
+        _roll_up(session, chunk)
         session.commit()
     return todo
 
@@ -287,10 +304,15 @@ def cumulative_flow(session: Session, region_id: int, start: date, end: date,
     a day without a snapshot counts 0 (rebuild_missing_snapshots leaves none). States come
     in workflow order when ``workflows`` is given (every state of them, even at 0).
     """
-    stmt = (select(DailySnapshot.day, DailySnapshot.state, func.sum(DailySnapshot.count))
-            .where(DailySnapshot.region_id == region_id, DailySnapshot.day >= start,
-                   DailySnapshot.day <= end)
-            .group_by(DailySnapshot.day, DailySnapshot.state))
+    if org_id is None and municipality_id is None:  # the whole region: its own sums
+        stmt = (select(RegionSnapshot.day, RegionSnapshot.state, RegionSnapshot.count)
+                .where(RegionSnapshot.region_id == region_id, RegionSnapshot.day >= start,
+                       RegionSnapshot.day <= end))
+    else:
+        stmt = (select(DailySnapshot.day, DailySnapshot.state, func.sum(DailySnapshot.count))
+                .where(DailySnapshot.region_id == region_id, DailySnapshot.day >= start,
+                       DailySnapshot.day <= end)
+                .group_by(DailySnapshot.day, DailySnapshot.state))
     if org_id is not None:
         stmt = stmt.where(DailySnapshot.org_id == org_id)
     if municipality_id is not None:
@@ -338,23 +360,20 @@ def stage_times(session: Session, workflows: WorkflowRegistry, region_id: int,
     ``{"lead_time": {"median", "p85", "n"}, "by_stage": {state: {...}}}``, the states of
     the workflows in order (final states have no completed stays and are left out).
     """
-    since_at = day_start(since) if since is not None else None
-    lead = (select(days_between(Project.created_at, Event.at))
-            .select_from(Event)
-            .join(Project, Project.id == Event.project_id)
-            .where(Project.region_id == region_id, Event.kind == "state_changed", Event.to_state == CLOSED))
-    if since_at is not None:
-        lead = lead.where(Event.at >= since_at)
-    lead_times = [float(x) for x in session.execute(lead).scalars()]
-
-    stays = _stays(workflows, region_id=region_id)
-    done = (select(stays.c.state, days_between(stays.c.entered_at, stays.c.left_at))
-            .where(stays.c.left_at.is_not(None)))
-    if since_at is not None:
-        done = done.where(stays.c.left_at >= since_at)
+    moves = (select(Event.from_state, Event.to_state, Event.stay_days,
+                    days_between(Project.created_at, Event.at))
+             .select_from(Event)
+             .join(Project, Project.id == Event.project_id)
+             .where(Project.region_id == region_id, Event.kind == "state_changed"))
+    if since is not None:
+        moves = moves.where(Event.at >= day_start(since))
+    lead_times: list[float] = []
     by_state: dict[str, list[float]] = {}
-    for state, days in session.execute(done).all():
-        by_state.setdefault(state, []).append(float(days))
+    for source, dest, stay, since_creation in session.execute(moves).all():
+        if stay is not None:  # written with every move (migration 0004 filled the older ones)
+            by_state.setdefault(source, []).append(float(stay))
+        if dest == CLOSED:
+            lead_times.append(float(since_creation))
     finals = {s.id for w in workflows.all() for s in w.states if s.final}
     states = [s for s in _state_order(workflows, list(by_state)) if s not in finals or s in by_state]
     return {"lead_time": _summary(lead_times),
@@ -378,12 +397,11 @@ def throughput(session: Session, region_id: int, months: int = 12) -> list[dict[
     ``[{"month": "YYYY-MM", "closed": n, "started": n}]``."""
     starts = _month_starts(clock.today(), months)
     since = day_start(starts[0])
-    closed_month = utc_month(Event.at)
+    # ``closed`` is final (nothing leaves it), so a closed project entered it when it closed
+    closed_month = utc_month(Project.state_entered_at)
     closed = (select(closed_month, func.count())
-              .select_from(Event)
-              .join(Project, Project.id == Event.project_id)
-              .where(Project.region_id == region_id, Event.kind == "state_changed",
-                     Event.to_state == CLOSED, Event.at >= since)
+              .where(Project.region_id == region_id, Project.state == CLOSED,
+                     Project.state_entered_at >= since)
               .group_by(closed_month))
     started_month = utc_month(Project.created_at)
     started = (select(started_month, func.count())

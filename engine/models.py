@@ -246,6 +246,9 @@ class Event(SQLModel, table=True):
     kind: str = Field(max_length=40)
     from_state: str | None = Field(default=None, max_length=50)
     to_state: str | None = Field(default=None, max_length=50)
+    # state_changed only: fractional days the project spent in from_state (the tower's
+    # time in stage reads it instead of pairing every move with the one before)
+    stay_days: float | None = None
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -271,6 +274,18 @@ class DailySnapshot(SQLModel, table=True):
     day: date
     org_id: int = Field(foreign_key="organization.id")
     region_id: int = Field(foreign_key="region.id", index=True)
+    state: str = Field(max_length=50)
+    count: int
+
+
+class RegionSnapshot(SQLModel, table=True):
+    """The daily snapshots summed per region, day and state: the region's cumulative flow
+    reads a few hundred rows instead of one per organisation. Written with them."""
+    __tablename__ = "region_snapshot"
+    __table_args__ = (Index("uq_region_snapshot_region_day_state", "region_id", "day", "state", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id")
+    day: date
     state: str = Field(max_length=50)
     count: int
 

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import Integer, and_, case, false, func, literal, null, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session
 
 from engine import clock
@@ -128,30 +130,64 @@ def counts_by_state(session: Session, region_id: int | None = None,
     return {state: n for state, n in session.execute(stmt).all()}
 
 
+class whole_days_between(FunctionElement[int]):  # lower case: it reads like the SQL function it is
+    """Whole days (rounded down) from the first timestamp to the second; as ``whole_days``."""
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(whole_days_between, "sqlite")
+def _whole_days_sqlite(element: whole_days_between, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(julianday({b}) - julianday({a}) AS INTEGER)"
+
+
+@compiles(whole_days_between, "postgresql")
+def _whole_days_postgresql(element: whole_days_between, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({b}) - ({a})) / 86400) AS INTEGER)"
+
+
+def _days_over_limit(workflows: WorkflowRegistry, now: datetime) -> Any:
+    """SQL: how many whole days the project is past the furthest of its limits (its state's
+    SLA, its workflow's idle days); the tower's "worst first" order. NULL without limits."""
+    at_now = literal(now, Project.__table__.c.state_entered_at.type)  # type: ignore[attr-defined]
+    in_state = whole_days_between(Project.state_entered_at, at_now)
+    idle = whole_days_between(Project.last_activity_at, at_now)
+    sla_over = [(and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
+                      Project.state == s.id), in_state - s.sla_days)
+                for w in workflows.all() for s in w.active_states() if s.sla_days]
+    idle_over = [(and_(Project.workflow_id == w.id, Project.workflow_version == w.version), idle - w.idle_days)
+                 for w in workflows.all() if w.idle_days]
+    a = case(*sla_over, else_=None) if sla_over else null()
+    b = case(*idle_over, else_=None) if idle_over else null()
+    return case((a.is_(None), b), (b.is_(None), a), (a > b, a), else_=b)
+
+
 def stalled_projects(session: Session, workflows: WorkflowRegistry, region_id: int | None = None,
                      org_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    """Stalled projects, worst first (longest over their limit), with reasons."""
+    """Stalled projects, worst first (longest over their limit, then by id), with reasons;
+    the first ``limit`` of them when given (ordered and cut in SQL)."""
     now = clock.now()
     stmt = _scope(select(Project.id, Project.title, Project.org_id, Project.state,
                          Project.state_entered_at, Project.last_activity_at,
                          Project.workflow_id, Project.workflow_version)
-                  .where(active_filter(workflows), stalled_filter(workflows, now)),
+                  .where(active_filter(workflows), stalled_filter(workflows, now))
+                  .order_by(_days_over_limit(workflows, now).desc(), Project.id),
                   region_id, org_id)
+    if limit:
+        stmt = stmt.limit(limit)
     out = []
     for row in session.execute(stmt).all():
         wf = workflows.get(row.workflow_id, row.workflow_version)
         if wf is None:
             continue
-        reasons = stall_reasons(wf, row.state, row.state_entered_at, row.last_activity_at, now)
-        worst = max((r.days - r.limit for r in reasons), default=0)
         out.append({"project_id": row.id, "title": row.title, "org_id": row.org_id,
                     "state": row.state, "days_in_state": whole_days(now, row.state_entered_at),
                     "sla_days": wf.state(row.state).sla_days,
-                    "reasons": [r.as_dict() for r in reasons], "_worst": worst})
-    out.sort(key=lambda r: (-r["_worst"], r["project_id"]))
-    for r in out:
-        del r["_worst"]
-    return out[:limit] if limit else out
+                    "reasons": [r.as_dict() for r in stall_reasons(wf, row.state, row.state_entered_at,
+                                                                   row.last_activity_at, now)]})
+    return out
 
 
 def unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: int | None = None,
@@ -169,6 +205,14 @@ def unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: i
     return [{"risk_id": r.id, "project_id": r.project_id, "title": r.title, "score": r.score,
              "status": r.status, "age_days": whole_days(now, r.created_at)}
             for r in session.execute(stmt).all()]
+
+
+def count_unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: int) -> int:
+    """How many risks unresolved_risks lists for the region."""
+    return int(session.execute(
+        select(func.count()).select_from(Risk).join(Project, Project.id == Risk.project_id)
+        .where(Project.region_id == region_id, Risk.status.in_(UNRESOLVED_RISK),  # type: ignore[attr-defined]
+               active_filter(workflows))).scalar_one())
 
 
 def pending_approvals(session: Session, region_id: int | None = None, org_id: int | None = None,
@@ -210,13 +254,15 @@ def by_municipality(session: Session, workflows: WorkflowRegistry,
     return sorted(rows.values(), key=lambda e: (-e["stalled"], e["name"]))
 
 
-def tower(session: Session, workflows: WorkflowRegistry, region_id: int) -> dict[str, Any]:
-    """The control tower of one region (API.md), each list worst first."""
+def tower(session: Session, workflows: WorkflowRegistry, region_id: int,
+          limit: int | None = None) -> dict[str, Any]:
+    """The control tower of one region (API.md), each list worst first; the stalled
+    projects and unresolved risks cut to the worst ``limit`` when given (the page)."""
     return {
         "region_id": region_id,
         "by_state": counts_by_state(session, region_id=region_id),
-        "stalled": stalled_projects(session, workflows, region_id=region_id),
-        "unresolved_risks": unresolved_risks(session, workflows, region_id=region_id),
+        "stalled": stalled_projects(session, workflows, region_id=region_id, limit=limit),
+        "unresolved_risks": unresolved_risks(session, workflows, region_id=region_id, limit=limit),
         "pending_approvals": pending_approvals(session, region_id=region_id),
         "by_municipality": by_municipality(session, workflows, region_id),
     }

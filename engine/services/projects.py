@@ -228,13 +228,14 @@ def _pending_conflict() -> Conflict:
 
 def _move(uow: UnitOfWork, actor: Actor, project: Project, wf: Workflow, t: Transition,
           expected_version: int, req: TransitionRequest) -> None:
-    source = project.state
+    source, entered = project.state, project.state_entered_at
     dest = wf.fire(t.trigger, source)  # the shared machine enforces the graph
     now = clock.now()
     cas_update_project(uow.session, project, expected_version, state=dest,
                        state_entered_at=now, stalled_since=None)
-    record(uow.session, actor, "state_changed", project,
-           {"request_id": req.id, "trigger": t.trigger}, from_state=source, to_state=dest)
+    ev = record(uow.session, actor, "state_changed", project,
+                {"request_id": req.id, "trigger": t.trigger}, from_state=source, to_state=dest)
+    ev.stay_days = (now - clock.as_utc(entered)).total_seconds() / 86400
 
 
 def _load_request(uow: UnitOfWork, actor: Actor, request_id: int) -> tuple[TransitionRequest, Project]:

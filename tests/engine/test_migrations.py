@@ -134,3 +134,55 @@ def test_migrating_twice_is_a_no_op(empty_database):
             assert conn.execute(text("SELECT name FROM region")).scalars().all() == ["Орловская область"]
     finally:
         eng.dispose()
+
+
+def test_0004_fills_stay_days_and_region_snapshots_from_what_is_there(empty_database):
+    """A database at 0003 with history: the upgrade writes each move's days in the state it
+    left (from creation or the move before, hand-computed) and sums the organisation
+    snapshots per region, day and state."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import insert
+
+    from engine.models import DailySnapshot, Municipality, Organization, Project, Region
+
+    migrate(empty_database, "0003")
+    eng = make_engine(empty_database)
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    try:
+        with eng.begin() as conn:
+            conn.execute(insert(Region.__table__), [{"id": 1, "name": "Орловская область"}])
+            conn.execute(insert(Municipality.__table__), [{"id": 1, "region_id": 1, "name": "Орёл"}])
+            conn.execute(insert(Organization.__table__),
+                         [{"id": o, "municipality_id": 1, "region_id": 1, "name": f"Школа {o}", "kind": "school"}
+                          for o in (1, 2)])
+            conn.execute(insert(Project.__table__), [
+                {"id": p, "org_id": p, "region_id": 1, "workflow_id": "psr", "workflow_version": 1,
+                 "reg_number": f"57-{p}", "title": f"Проект {p}", "state": "implement", "milestones": {},
+                 "state_entered_at": created, "last_activity_at": created, "created_at": created}
+                for p in (1, 2)])
+            moves = [  # (id, project, at, from, to): project 1 stays 10.5 then 10 days; project 2 two moves at once
+                (1, 1, "2026-01-11 12:00:00.000000", "diagnose", "target"),
+                (2, 1, "2026-01-21 12:00:00.000000", "target", "implement"),
+                (3, 2, "2026-01-04 00:00:00.000000", "diagnose", "target"),
+                (4, 2, "2026-01-04 00:00:00.000000", "target", "implement"),
+            ]
+            for eid, pid, at, src, dest in moves:
+                conn.execute(text("INSERT INTO event (id, project_id, at, kind, from_state, to_state, payload) "
+                                  "VALUES (:id, :p, :at, 'state_changed', :src, :dest, '{}')"),
+                             {"id": eid, "p": pid, "at": datetime.fromisoformat(at).replace(tzinfo=UTC)
+                              if eng.dialect.name == "postgresql" else at, "src": src, "dest": dest})
+            conn.execute(insert(DailySnapshot.__table__), [
+                {"day": date(2026, 1, 5), "org_id": 1, "region_id": 1, "state": "target", "count": 1},
+                {"day": date(2026, 1, 5), "org_id": 2, "region_id": 1, "state": "target", "count": 2},
+                {"day": date(2026, 1, 5), "org_id": 2, "region_id": 1, "state": "implement", "count": 1},
+            ])
+        migrate(empty_database)
+        with eng.connect() as conn:
+            stays = dict(conn.execute(text("SELECT id, stay_days FROM event ORDER BY id")).all())
+            sums = set(conn.execute(text("SELECT region_id, day, state, count FROM region_snapshot")).all())
+    finally:
+        eng.dispose()
+    assert {k: round(v, 6) for k, v in stays.items()} == {1: 10.5, 2: 10.0, 3: 3.0, 4: 0.0}
+    assert {(r, str(d)[:10], s, n) for r, d, s, n in sums} == {
+        (1, "2026-01-05", "target", 3), (1, "2026-01-05", "implement", 1)}

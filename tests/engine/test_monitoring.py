@@ -310,3 +310,23 @@ def test_list_projects_filters_stalled_with_the_same_rule(store, member_of_schoo
     assert total == len(stalled) > 0
     assert {p.id for p in stalled} == {pid for pid, is_stalled in shown.items() if is_stalled}
     assert len(stalled) + len(active) == len(assorted_projects)
+
+
+@pytest.mark.parametrize("days_later", [17, 31, 47, 90, 200])
+def test_the_worst_first_order_made_in_sql_is_the_order_of_the_reasons(store, assorted_projects, make, world,
+                                                                         member_of_school, frozen_clock,
+                                                                         days_later):
+    """Ordered (and cut by ``limit``) in SQL: longest past any limit first, by whole days as
+    the reasons count them, then by id; the first N with a limit are the first N of all."""
+    for i in range(4):  # a few more, born at odd moments
+        frozen_clock.advance(days=i * 3, hours=5 + i)
+        make.project(world.school, member_of_school.actor, title=f"Ещё проект {i}")
+    frozen_clock.advance(days=days_later)
+    with store.uow() as uow:
+        listed = monitoring.stalled_projects(uow.session, store.workflows, region_id=world.region.id)
+        first_two = monitoring.stalled_projects(uow.session, store.workflows, region_id=world.region.id, limit=2)
+    worst = [max(r["days"] - r["limit"] for r in p["reasons"]) for p in listed]
+    keys = [(-w, p["project_id"]) for w, p in zip(worst, listed, strict=True)]
+    assert len(listed) >= 3
+    assert keys == sorted(keys)
+    assert first_two == listed[:2]

@@ -45,14 +45,18 @@ def _region_for_page(u: Any) -> tuple[Region, list[Region]]:
     return region, regions
 
 
-def tower_data(u: Any, region_id: int) -> dict[str, Any]:
-    """Everything the page and the exports show, from engine.monitoring and engine.analytics."""
+def tower_data(u: Any, region_id: int, limit: int | None = None) -> dict[str, Any]:
+    """Everything the page (the worst ``limit`` of each long list) and the exports (all)
+    show, from engine.monitoring and engine.analytics."""
     from engine import analytics  # noqa: PLC0415
 
     s, wfs = u.session, u.workflows
     today = clock.today()
-    data = monitoring.tower(s, wfs, region_id)
+    data = monitoring.tower(s, wfs, region_id, limit=limit)
     data["headline"] = analytics.headline(s, wfs, region_id)
+    data["stalled_count"] = data["headline"]["stalled"]
+    data["risk_count"] = (monitoring.count_unresolved_risks(s, wfs, region_id)
+                          if limit and len(data["unresolved_risks"]) >= limit else len(data["unresolved_risks"]))
     data["flow"] = analytics.cumulative_flow(s, region_id, today - timedelta(days=90), today, workflows=wfs)
     data["stage_times"] = analytics.stage_times(s, wfs, region_id, today - timedelta(days=365))
     data["throughput"] = analytics.throughput(s, region_id, 12)
@@ -87,7 +91,7 @@ def page() -> Any:
     from webui.web import charts
     with uow() as u:
         region, regions = _region_for_page(u)
-        data = tower_data(u, region.id)
+        data = tower_data(u, region.id, limit=LIST_LIMIT)
         wf = u.workflows.latest("psr")
     states = [s for s in wf.states]  # type: ignore[union-attr]
     state_titles = {s.id: tr(s.title) for s in states}
