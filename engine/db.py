@@ -8,6 +8,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from engine.cache import FigureCache
+
 if TYPE_CHECKING:
     from engine.workflow import WorkflowRegistry
 
@@ -57,6 +59,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self.workflows = workflows
+        self.figures = FigureCache()  # figures of the whole log, valid until the next move
 
     @property
     def dialect(self) -> str:

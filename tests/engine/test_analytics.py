@@ -437,3 +437,28 @@ def test_headline_of_a_region_with_nothing_closed_has_no_share(run, world, proje
     assert (figures["closed"], figures["closed_this_year"]) == (0, 0)
     assert (figures["hours_saved"], figures["roubles_saved"]) == (0.0, 0.0)
     assert figures["active_by_stage"] == {"diagnose": 1}
+
+
+def test_the_towers_kept_stage_times_are_computed_again_after_any_move(store, run, flow, world, frozen_clock):
+    """stage_times_cached gives what stage_times gives, keeps it while nothing moves, and
+    computes afresh after a move (the key holds the latest move's id)."""
+    from engine.cache import FigureCache
+
+    cache = FigureCache()
+
+    def kept() -> dict:
+        with store.uow() as uow:
+            return analytics.stage_times_cached(uow.session, uow.workflows, world.region.id, None, cache)
+
+    frozen_clock.set(at(date(2026, 9, 1), 9))
+    live(flow, frozen_clock, world.school, [(10, "to_target")])
+    first = kept()
+    assert first == run(analytics.stage_times, world.region.id)
+    assert first["by_stage"]["diagnose"] == {"median": 10.0, "p85": 10.0, "n": 1}
+    first["by_stage"]["diagnose"]["n"] = 99  # a caller changing its copy changes nothing kept
+    assert kept()["by_stage"]["diagnose"]["n"] == 1 and (cache.hits, cache.misses) == (1, 1)
+    live(flow, frozen_clock, world.school, [(20, "to_target")])
+    after = kept()
+    assert after == run(analytics.stage_times, world.region.id)
+    assert after["by_stage"]["diagnose"] == {"median": 15.0, "p85": 18.5, "n": 2}
+    assert cache.misses == 2

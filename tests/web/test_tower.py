@@ -52,7 +52,18 @@ def test_xlsx_export_opens_and_holds_the_rows(web, curator_orel, world, region_w
     r = web(curator_orel).get("/tower.xlsx")
     assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
     wb = load_workbook(io.BytesIO(r.data))
-    assert wb.sheetnames == ["Сводка", "Остановленные", "Риски", "Согласования", "По организациям"]
+    # then one sheet per organisation with projects (the other school of the region has none)
+    assert wb.sheetnames[:5] == ["Сводка", "Остановленные", "Риски", "Согласования", "По организациям"]
+    school_sheet = wb.sheetnames[5]
+    assert wb.sheetnames[5:] == [school_sheet] and world.school.name.startswith(school_sheet.rstrip())
+    projects = list(wb[school_sheet].iter_rows(values_only=True))
+    assert projects[0][:3] == ("Номер", "Проект", "Этап")
+    by_title = {row[1]: row for row in projects[1:]}
+    assert set(by_title) == {"Оптимизация выдачи справок", "Оптимизация приёма документов"}
+    assert by_title["Оптимизация выдачи справок"][5] == "да" and by_title["Оптимизация приёма документов"][5] == "нет"
+    assert by_title["Оптимизация выдачи справок"][4] == 50 and by_title["Оптимизация приёма документов"][7] == 1
+    assert by_title["Оптимизация приёма документов"][3] == region_with_a_stalled_project["now"].replace(
+        tzinfo=None, hour=0, minute=0, second=0, microsecond=0)  # a real date cell
     stalled = list(wb["Остановленные"].iter_rows(values_only=True))
     assert stalled[0][:2] == ("Номер", "Проект")
     assert [row[1] for row in stalled[1:]] == ["Оптимизация выдачи справок"]
@@ -63,8 +74,23 @@ def test_xlsx_export_opens_and_holds_the_rows(web, curator_orel, world, region_w
     assert summary["Дата"].date() == region_with_a_stalled_project["now"].date()  # a real date cell
     per_org = list(wb["По организациям"].iter_rows(values_only=True))
     school_row = next(row for row in per_org if row[0] == world.school.name)
-    assert school_row[-1] == 2
+    assert school_row[-2] == 2 and school_row[-1] == school_sheet
+    name_cell = next(c for c in wb["По организациям"]["A"] if c.value == world.school.name)
+    link = name_cell.offset(column=len(school_row) - 1)
+    assert link.hyperlink.location == f"'{school_sheet}'!A1" or link.hyperlink.target == f"#'{school_sheet}'!A1"
     assert wb["Остановленные"].column_dimensions["B"].width == 60
+
+
+@pytest.mark.parametrize(("name", "taken", "expected"), [
+    ("МБОУ «Лицей № 1 имени М. В. Ломоносова» г. Орла", set(), "МБОУ «Лицей № 1 имени М. В. Лом"),
+    ("Школа [а/б]: что?*", set(), "Школа а б что"),
+    ("Школа № 5", {"школа № 5"}, "Школа № 5 (2)"),
+    ("", set(), "Организация"),
+])
+def test_sheet_names_follow_excels_rules(name, taken, expected):
+    from webui.web.exports import _sheet_name
+    got = _sheet_name(name, set(taken))
+    assert got == expected and len(got) <= 31
 
 
 def test_projects_csv_lists_what_the_person_may_see(web, member_of_other_school, curator_orel,

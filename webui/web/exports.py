@@ -35,7 +35,9 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[Any]], 
 
 
 def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
-                   counts: dict[tuple[int, str], int]) -> bytes:
+                   counts: dict[tuple[int, str], int], org_projects: dict[int, list[dict[str, Any]]]) -> bytes:
+    """Сводка, Остановленные, Риски, Согласования, По организациям (with a link to each
+    organisation's sheet), then one sheet per organisation with projects: its projects."""
     wb = Workbook()
     wb.remove(wb.active)
     today = clock.today()
@@ -69,14 +71,46 @@ def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
              x["trigger"], x["waiting_days"]] for x in t["pending_approvals"]],
            [40, 60, 20, 12])
     states = [s for s in wf.states]
-    _sheet(wb, "По организациям", ["Организация", "Муниципалитет", *[s.title.ru for s in states], "Всего"],
-           [[o.name, t["municipality_names"].get(o.municipality_id, ""),
-             *[counts.get((o.id, s.id), 0) for s in states],
-             sum(counts.get((o.id, s.id), 0) for s in states)] for o in orgs],
-           [50, 30, *[14] * len(states), 10])
+    overview = _sheet(wb, "По организациям", ["Организация", "Муниципалитет", *[s.title.ru for s in states],
+                                              "Всего", "Лист"],
+                      [[o.name, t["municipality_names"].get(o.municipality_id, ""),
+                        *[counts.get((o.id, s.id), 0) for s in states],
+                        sum(counts.get((o.id, s.id), 0) for s in states)] for o in orgs],
+                      [50, 30, *[14] * len(states), 10, 34])
+    names = set(wb.sheetnames)
+    for row, org in enumerate(orgs, start=2):
+        rows = org_projects.get(org.id)
+        if not rows:
+            continue
+        name = _sheet_name(org.name, names)
+        _sheet(wb, name, ["Номер", "Проект", "Этап", "На этапе с", "Дней на этапе", "Остановлен",
+                          "Руководитель проекта", "Нерешённых рисков", "Ждёт согласования", "Создан"],
+               [[p["reg_number"], p["title"], titles.get(p["state"], p["state"]), p["state_entered_on"],
+                 p["days_in_state"], "да" if p["stalled"] else "нет", p["leader"], p["risks"],
+                 "да" if p["pending"] else "нет", p["created_on"]] for p in rows],
+               [14, 60, 24, 12, 12, 12, 32, 12, 14, 12])
+        link = overview.cell(row=row, column=len(states) + 4, value=name)
+        link.hyperlink = f"#'{name}'!A1"
+        link.style = "Hyperlink"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+_NOT_IN_SHEET_NAMES = str.maketrans({c: " " for c in "[]:*?/\\'"})
+
+
+def _sheet_name(org_name: str, taken: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\ (and no quote, for links),
+    unique regardless of case."""
+    base = " ".join(org_name.translate(_NOT_IN_SHEET_NAMES).split())[:31] or "Организация"
+    name, n = base, 1
+    while name.lower() in {x.lower() for x in taken}:
+        n += 1
+        suffix = f" ({n})"
+        name = base[:31 - len(suffix)] + suffix
+    taken.add(name)
+    return name
 
 
 def _reason(r: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
 from engine import clock, monitoring
 from engine.models import (
@@ -19,6 +19,7 @@ from engine.models import (
     Region,
     Risk,
     TransitionRequest,
+    User,
 )
 from engine.services import queries as Q
 from webui.web.common import login_required, query_int, tr, uow
@@ -58,11 +59,13 @@ def tower_data(u: Any, region_id: int, limit: int | None = None) -> dict[str, An
     data["risk_count"] = (monitoring.count_unresolved_risks(s, wfs, region_id)
                           if limit and len(data["unresolved_risks"]) >= limit else len(data["unresolved_risks"]))
     data["flow"] = analytics.cumulative_flow(s, region_id, today - timedelta(days=90), today, workflows=wfs)
-    data["stage_times"] = analytics.stage_times(s, wfs, region_id, today - timedelta(days=365))
+    data["stage_times"] = analytics.stage_times_cached(s, wfs, region_id, today - timedelta(days=365),
+                                                       u.store.figures)
     data["throughput"] = analytics.throughput(s, region_id, 12)
+    waiting = data["pending_approvals"][:limit] if limit else data["pending_approvals"]  # longest first
     project_ids = ({x["project_id"] for x in data["stalled"][:LIST_LIMIT]}
                    | {x["project_id"] for x in data["unresolved_risks"][:LIST_LIMIT]}
-                   | {x["project_id"] for x in data["pending_approvals"]})
+                   | {x["project_id"] for x in waiting})
     data["projects"] = {row.id: row for row in s.execute(
         select(Project.id, Project.title, Project.org_id, Project.reg_number)
         .where(Project.id.in_(project_ids or {-1}))).all()}
@@ -79,7 +82,7 @@ def tower_data(u: Any, region_id: int, limit: int | None = None) -> dict[str, An
     data["replications"] = sorted(((pid, titles.get(pid, ""), n) for pid, n in counts.items() if pid in titles),
                                   key=lambda row: (-row[2], row[1]))
     by_org: dict[int, list[dict[str, Any]]] = {}
-    for item in data["pending_approvals"]:
+    for item in waiting:
         by_org.setdefault(item["org_id"], []).append(item)
     data["approvals_by_org"] = sorted(by_org.items(), key=lambda kv: -max(x["waiting_days"] for x in kv[1]))
     return data
@@ -117,10 +120,38 @@ def export_xlsx() -> Any:
         counts = dict(((row.org_id, row.state), row.n) for row in u.session.execute(
             select(Project.org_id, Project.state, func.count().label("n"))
             .where(Project.region_id == region.id).group_by(Project.org_id, Project.state)).all())
-    body = tower_workbook(region, data, wf, orgs, counts)
+        org_projects = _projects_by_org(u, region.id)
+    body = tower_workbook(region, data, wf, orgs, counts, org_projects)
     filename = f"tower-{region.id}-{clock.today().isoformat()}.xlsx"
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _projects_by_org(u: Any, region_id: int) -> dict[int, list[dict[str, Any]]]:
+    """Every project of the region for the per-organisation sheets, by organisation and number."""
+    now = clock.now()
+    s, wfs = u.session, u.workflows
+    risks = dict(s.execute(select(Risk.project_id, func.count()).join(Project, Project.id == Risk.project_id)
+                           .where(Project.region_id == region_id, Risk.status.in_(UNRESOLVED_RISK))
+                           .group_by(Risk.project_id)).all())
+    pending = set(s.execute(select(TransitionRequest.project_id)
+                            .join(Project, Project.id == TransitionRequest.project_id)
+                            .where(Project.region_id == region_id, TransitionRequest.status == "pending")).scalars())
+    stalled = case((and_(monitoring.active_filter(wfs), monitoring.stalled_filter(wfs, now)), True), else_=False)
+    rows = s.execute(select(Project.id, Project.org_id, Project.reg_number, Project.title, Project.state,
+                            Project.state_entered_at, Project.created_at, stalled.label("stalled"),
+                            User.name.label("leader"))
+                     .join(User, User.id == Project.leader_id, isouter=True)
+                     .where(Project.region_id == region_id).order_by(Project.org_id, Project.reg_number)).all()
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r.org_id, []).append({
+            "reg_number": r.reg_number, "title": r.title, "state": r.state,
+            "state_entered_on": clock.as_utc(r.state_entered_at).date(),
+            "days_in_state": monitoring.whole_days(now, r.state_entered_at), "stalled": bool(r.stalled),
+            "leader": r.leader or "", "risks": risks.get(r.id, 0), "pending": r.id in pending,
+            "created_on": clock.as_utc(r.created_at).date()})
+    return out
 
 
 @bp.get("/projects.csv")

@@ -1,0 +1,165 @@
+"""Benchmark of the control tower PAGE on a region of 10,000 projects, and the web
+process's memory.
+
+A script, not a test. It builds the region of bench/tower_queries_bench.py (bulk
+INSERTs: ~10,000 projects, ~200,000 events, ~30,000 risks, a year of daily snapshots)
+in a fresh SQLite file and a fresh PostgreSQL database, adds a curator, then starts a
+NEW Python process that only does what the web process does: ``create_app``, sign in,
+GET /tower (and the tower API, the XLSX export) through the Flask test client. That
+process prints the server time of each (median and p95) and its resident memory
+(VmRSS now, VmHWM the peak) read from /proc, so the figures are the web process's own,
+not the generator's.
+
+    .venv/bin/python bench/tower_page_bench.py                     # both backends
+    .venv/bin/python bench/tower_page_bench.py --backend sqlite --runs 30
+
+Targets (issue 5): /tower median < 150 ms on SQLite, < 100 ms on PostgreSQL; the web
+process under 200 MB resident. Prints figures; asserts nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+CURATOR = "curator@bench.ru"
+PASSWORD = "bench-2026"
+
+
+def build(url: str, n_projects: int) -> None:
+    """The benchmark region at ``url`` (migrated), its snapshots, and a curator of it."""
+    import tower_queries_bench as tq
+    from sqlalchemy import insert, text
+    from sqlmodel import Session
+
+    from engine import analytics, clock
+    from engine.db import REPO_ROOT, make_engine, migrate
+    from engine.models import RoleGrant, User
+    from engine.services.admin import hash_password
+    from engine.workflow import load_dir
+
+    clock.set_clock(lambda: tq.NOW)
+    migrate(url)
+    engine = make_engine(url)
+    t = time.perf_counter()
+    data = tq.generate(n_projects)
+    tq.load(engine, data)
+    with engine.begin() as conn:
+        uid = len(data.rows["user"]) + 1
+        conn.execute(insert(User.__table__), [{"id": uid, "email": CURATOR, "name": "Куратор",  # type: ignore[attr-defined]
+                                               "password_hash": hash_password(PASSWORD), "locale": "ru",
+                                               "is_active": True, "created_at": tq.NOW - timedelta(days=400)}])
+        conn.execute(insert(RoleGrant.__table__), [{"user_id": uid, "role": "curator", "region_id": 1}])  # type: ignore[attr-defined]
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('\"user\"', 'id'), "
+                              "(SELECT max(id) FROM \"user\"))"))
+    with Session(engine) as session:
+        analytics.rebuild_missing_snapshots(session, load_dir(REPO_ROOT / "workflows"), tq.NOW.date())
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    print(f"  built {n_projects} projects, {len(data.rows['event'])} events, {len(data.rows['risk'])} risks "
+          f"in {time.perf_counter() - t:.1f} s", flush=True)
+
+
+def memory() -> dict[str, float]:
+    """This process's resident memory in MB, from /proc/self/status."""
+    out = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def serve_and_time(url: str, runs: int) -> None:
+    """The web process: what it costs to answer the tower (run in a fresh interpreter)."""
+    import tower_queries_bench as tq
+
+    from engine import clock
+    from webui import create_app
+
+    clock.set_clock(lambda: tq.NOW)
+    before = memory()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False, "AUTO_MIGRATE": False})
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    r = client.post("/login", data={"email": CURATOR, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302, r.status_code
+    store = app.extensions["leanschool"]
+    from engine.policy import SYSTEM
+    from engine.services.admin import create_token
+    with store.uow() as uow:
+        api_token = create_token(uow, SYSTEM, CURATOR)
+        uow.commit()
+    api = {"Authorization": f"Bearer {api_token}"}
+    print(f"  {'request':34} {'median ms':>10} {'p95 ms':>8} {'bytes':>9}")
+    for label, path, headers, n in [("GET /tower (page)", "/tower", {}, runs),
+                                    ("GET /api/v1/regions/1/tower", "/api/v1/regions/1/tower", api, runs),
+                                    ("GET /tower.xlsx (export)", "/tower.xlsx", {}, max(3, runs // 10))]:
+        samples, size = [], 0
+        for i in range(n + 2):
+            t = time.perf_counter()
+            r = client.get(path, headers=headers)
+            if i >= 2:  # two warm-up requests
+                samples.append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 200, (path, r.status_code)
+            size = len(r.get_data())
+        samples.sort()
+        print(f"  {label:34} {statistics.median(samples):10.1f} {samples[max(0, int(len(samples) * 0.95) - 1)]:8.1f} "
+              f"{size:9d}", flush=True)
+    after = memory()
+    print(f"  web process memory: {before['VmRSS']:.0f} MB before create_app, {after['VmRSS']:.0f} MB resident "
+          f"after the requests, peak {after['VmHWM']:.0f} MB (target < 200 MB)", flush=True)
+
+
+def run_backend(name: str, url: str, n_projects: int, runs: int) -> None:
+    print(f"\n[{name}]", flush=True)
+    build(url, n_projects)
+    subprocess.run([sys.executable, __file__, "--serve", url, "--runs", str(runs)], check=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    ap.add_argument("--projects", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)  # the child process
+    args = ap.parse_args()
+    if args.serve:
+        serve_and_time(args.serve, args.runs)
+        return 0
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(prefix="ls_page_bench_") as tmp:
+            run_backend("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.projects, args.runs)
+    if args.backend in ("postgresql", "both"):
+        from sqlalchemy import create_engine, text
+        from tower_queries_bench import PG_BASE
+        db = f"ls_page_bench_{os.getpid()}"
+        admin = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{db}"'))
+        try:
+            run_backend("postgresql", f"{PG_BASE}/{db}", args.projects, args.runs)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+            admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
