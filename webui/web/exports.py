@@ -3,10 +3,12 @@ column widths set."""
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -14,32 +16,56 @@ from engine import clock
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+LINK_FONT = Font(color="0563C1", underline="single")
 
 
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[Any]], widths: list[int]) -> Any:
+    """A sheet of a write-only workbook (rows go straight to the file: a region's 600
+    organisation sheets fit in little memory): bold header row frozen, widths set,
+    dates as dates."""
     ws = wb.create_sheet(title)
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        ws.append(row)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, date):
-                cell.number_format = "DD.MM.YYYY"
     ws.freeze_panes = "A2"
+    ws.append([_styled(ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=HEADER_ALIGNMENT) for h in headers])
+    for row in rows:
+        ws.append([_cell(ws, v) for v in row])
     return ws
+
+
+@dataclass(frozen=True)
+class SheetLink:
+    """A cell value: a link to another sheet of the workbook."""
+    sheet: str
+
+
+def _cell(ws: Any, value: Any) -> Any:
+    if isinstance(value, date):
+        return _styled(ws, value, number_format="DD.MM.YYYY")
+    if isinstance(value, SheetLink):
+        return _link_to_sheet(ws, value.sheet)
+    return value
+
+
+def _styled(ws: Any, value: Any, **style: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    for name, v in style.items():
+        setattr(cell, name, v)
+    return cell
+
+
+def _link_to_sheet(ws: Any, name: str) -> WriteOnlyCell:
+    """A cell that opens the sheet ``name`` (a HYPERLINK formula: write-only sheets keep no
+    hyperlink objects); Excel and LibreOffice follow it."""
+    return _styled(ws, f'=HYPERLINK("#\'{name}\'!A1","{name}")', font=LINK_FONT)
 
 
 def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
                    counts: dict[tuple[int, str], int], org_projects: dict[int, list[dict[str, Any]]]) -> bytes:
     """Сводка, Остановленные, Риски, Согласования, По организациям (with a link to each
     organisation's sheet), then one sheet per organisation with projects: its projects."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     today = clock.today()
     titles = {s.id: s.title.ru for s in wf.states}
     h = t["headline"]
@@ -71,33 +97,29 @@ def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
              x["trigger"], x["waiting_days"]] for x in t["pending_approvals"]],
            [40, 60, 20, 12])
     states = [s for s in wf.states]
-    overview = _sheet(wb, "По организациям", ["Организация", "Муниципалитет", *[s.title.ru for s in states],
-                                              "Всего", "Лист"],
-                      [[o.name, t["municipality_names"].get(o.municipality_id, ""),
-                        *[counts.get((o.id, s.id), 0) for s in states],
-                        sum(counts.get((o.id, s.id), 0) for s in states)] for o in orgs],
-                      [50, 30, *[14] * len(states), 10, 34])
-    names = set(wb.sheetnames)
-    for row, org in enumerate(orgs, start=2):
-        rows = org_projects.get(org.id)
-        if not rows:
+    names = set(wb.sheetnames) | {"По организациям"}
+    sheet_of = {o.id: _sheet_name(o.name, names) for o in orgs if org_projects.get(o.id)}
+    _sheet(wb, "По организациям", ["Организация", "Муниципалитет", *[s.title.ru for s in states], "Всего", "Лист"],
+           [[o.name, t["municipality_names"].get(o.municipality_id, ""),
+             *[counts.get((o.id, s.id), 0) for s in states],
+             sum(counts.get((o.id, s.id), 0) for s in states),
+             SheetLink(sheet_of[o.id]) if o.id in sheet_of else None] for o in orgs],
+           [50, 30, *[14] * len(states), 10, 34])
+    for org in orgs:
+        if org.id not in sheet_of:
             continue
-        name = _sheet_name(org.name, names)
-        _sheet(wb, name, ["Номер", "Проект", "Этап", "На этапе с", "Дней на этапе", "Остановлен",
-                          "Руководитель проекта", "Нерешённых рисков", "Ждёт согласования", "Создан"],
+        _sheet(wb, sheet_of[org.id], ["Номер", "Проект", "Этап", "На этапе с", "Дней на этапе", "Остановлен",
+                                      "Руководитель проекта", "Нерешённых рисков", "Ждёт согласования", "Создан"],
                [[p["reg_number"], p["title"], titles.get(p["state"], p["state"]), p["state_entered_on"],
                  p["days_in_state"], "да" if p["stalled"] else "нет", p["leader"], p["risks"],
-                 "да" if p["pending"] else "нет", p["created_on"]] for p in rows],
+                 "да" if p["pending"] else "нет", p["created_on"]] for p in org_projects[org.id]],
                [14, 60, 24, 12, 12, 12, 32, 12, 14, 12])
-        link = overview.cell(row=row, column=len(states) + 4, value=name)
-        link.hyperlink = f"#'{name}'!A1"
-        link.style = "Hyperlink"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-_NOT_IN_SHEET_NAMES = str.maketrans({c: " " for c in "[]:*?/\\'"})
+_NOT_IN_SHEET_NAMES = str.maketrans({c: " " for c in "[]:*?/\\'\""})
 
 
 def _sheet_name(org_name: str, taken: set[str]) -> str:
