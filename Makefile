@@ -28,8 +28,13 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 
+## make bench: every benchmark in bench/ (prints figures; builds its own databases; ~10 min)
 bench: install
-	$(PY) bench/run_all.py
+	$(PY) bench/api_bench.py
+	$(PY) bench/web_bench.py
+	$(PY) bench/tower_queries_bench.py
+	$(PY) bench/tower_page_bench.py
+	$(PY) bench/stall_scan_bench.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

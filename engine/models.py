@@ -147,6 +147,8 @@ class Metric(SQLModel, table=True):
 
 
 class Measurement(SQLModel, table=True):
+    # a metric's latest value (by date, then record order) read from the index alone
+    __table_args__ = (Index("ix_measurement_latest", "metric_id", "measured_on", "id", "value"),)
     id: int | None = Field(default=None, primary_key=True)
     metric_id: int = Field(foreign_key="metric.id", index=True)
     value: float
