@@ -139,7 +139,8 @@ class whole_days_between(FunctionElement[int]):  # lower case: it reads like the
 @compiles(whole_days_between, "sqlite")
 def _whole_days_sqlite(element: whole_days_between, compiler: Any, **kw: Any) -> str:
     a, b = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"CAST(julianday({b}) - julianday({a}) AS INTEGER)"
+    # julianday keeps milliseconds: count whole milliseconds first, so that exactly N days is N
+    return f"(CAST(ROUND((julianday({b}) - julianday({a})) * 86400000) AS INTEGER) / 86400000)"
 
 
 @compiles(whole_days_between, "postgresql")
@@ -148,45 +149,54 @@ def _whole_days_postgresql(element: whole_days_between, compiler: Any, **kw: Any
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({b}) - ({a})) / 86400) AS INTEGER)"
 
 
+def _at(now: datetime) -> Any:
+    """``now`` as a bound timestamp, stored as the columns are."""
+    return literal(now, Project.__table__.c.state_entered_at.type)  # type: ignore[attr-defined]
+
+
+def _idle_limit_expr(workflows: WorkflowRegistry) -> Any:
+    """SQL: the idle days of each project's workflow, or NULL."""
+    whens = [(and_(Project.workflow_id == w.id, Project.workflow_version == w.version), w.idle_days)
+             for w in workflows.all() if w.idle_days]
+    return case(*whens, else_=None) if whens else null()
+
+
 def _days_over_limit(workflows: WorkflowRegistry, now: datetime) -> Any:
     """SQL: how many whole days the project is past the furthest of its limits (its state's
     SLA, its workflow's idle days); the tower's "worst first" order. NULL without limits."""
-    at_now = literal(now, Project.__table__.c.state_entered_at.type)  # type: ignore[attr-defined]
-    in_state = whole_days_between(Project.state_entered_at, at_now)
-    idle = whole_days_between(Project.last_activity_at, at_now)
-    sla_over = [(and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
-                      Project.state == s.id), in_state - s.sla_days)
-                for w in workflows.all() for s in w.active_states() if s.sla_days]
-    idle_over = [(and_(Project.workflow_id == w.id, Project.workflow_version == w.version), idle - w.idle_days)
-                 for w in workflows.all() if w.idle_days]
-    a = case(*sla_over, else_=None) if sla_over else null()
-    b = case(*idle_over, else_=None) if idle_over else null()
+    sla, idle = sla_days_expr(workflows), _idle_limit_expr(workflows)
+    a = whole_days_between(Project.state_entered_at, _at(now)) - sla if sla is not None else null()
+    b = whole_days_between(Project.last_activity_at, _at(now)) - idle
     return case((a.is_(None), b), (b.is_(None), a), (a > b, a), else_=b)
 
 
 def stalled_projects(session: Session, workflows: WorkflowRegistry, region_id: int | None = None,
                      org_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Stalled projects, worst first (longest over their limit, then by id), with reasons;
-    the first ``limit`` of them when given (ordered and cut in SQL)."""
+    the first ``limit`` of them when given. Ordered, cut and counted in SQL (the reasons
+    are the SQL rule's own clauses, so they agree with stall_reasons)."""
     now = clock.now()
+    sla, idle = sla_days_expr(workflows), _idle_limit_expr(workflows)
+    sla_hit, idle_hit = _sla_clauses(workflows, now), _idle_clauses(workflows, now)
     stmt = _scope(select(Project.id, Project.title, Project.org_id, Project.state,
-                         Project.state_entered_at, Project.last_activity_at,
-                         Project.workflow_id, Project.workflow_version)
+                         whole_days_between(Project.state_entered_at, _at(now)),
+                         whole_days_between(Project.last_activity_at, _at(now)),
+                         sla if sla is not None else null(), idle,
+                         case((or_(*sla_hit), True), else_=False) if sla_hit else false(),
+                         case((or_(*idle_hit), True), else_=False) if idle_hit else false())
                   .where(active_filter(workflows), stalled_filter(workflows, now))
                   .order_by(_days_over_limit(workflows, now).desc(), Project.id),
                   region_id, org_id)
     if limit:
         stmt = stmt.limit(limit)
     out = []
-    for row in session.execute(stmt).all():
-        wf = workflows.get(row.workflow_id, row.workflow_version)
-        if wf is None:
-            continue
-        out.append({"project_id": row.id, "title": row.title, "org_id": row.org_id,
-                    "state": row.state, "days_in_state": whole_days(now, row.state_entered_at),
-                    "sla_days": wf.state(row.state).sla_days,
-                    "reasons": [r.as_dict() for r in stall_reasons(wf, row.state, row.state_entered_at,
-                                                                   row.last_activity_at, now)]})
+    for pid, title, org, state, in_state, quiet, sla_days, idle_days, over_sla, idle_too_long in \
+            session.execute(stmt):
+        in_state, quiet = max(0, in_state), max(0, quiet)
+        reasons = ([{"kind": "sla", "days": in_state, "limit": sla_days}] if over_sla else []) + \
+                  ([{"kind": "idle", "days": quiet, "limit": idle_days}] if idle_too_long else [])
+        out.append({"project_id": pid, "title": title, "org_id": org, "state": state,
+                    "days_in_state": in_state, "sla_days": sla_days, "reasons": reasons})
     return out
 
 
@@ -195,16 +205,15 @@ def unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: i
     """Open or mitigating risks of active projects: highest score first, then oldest."""
     now = clock.now()
     stmt = _scope(select(Risk.id, Risk.project_id, Risk.title, Risk.score, Risk.status,
-                         Risk.created_at)
+                         whole_days_between(Risk.created_at, _at(now)))
                   .join(Project, Project.id == Risk.project_id)
                   .where(Risk.status.in_(UNRESOLVED_RISK), active_filter(workflows))  # type: ignore[attr-defined]
                   .order_by(Risk.score.desc(), Risk.created_at.asc(), Risk.id),  # type: ignore[attr-defined]
                   region_id, org_id)
     if limit:
         stmt = stmt.limit(limit)
-    return [{"risk_id": r.id, "project_id": r.project_id, "title": r.title, "score": r.score,
-             "status": r.status, "age_days": whole_days(now, r.created_at)}
-            for r in session.execute(stmt).all()]
+    return [{"risk_id": rid, "project_id": pid, "title": title, "score": score, "status": status,
+             "age_days": max(0, age)} for rid, pid, title, score, status, age in session.execute(stmt)]
 
 
 def count_unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: int) -> int:
@@ -219,17 +228,16 @@ def pending_approvals(session: Session, region_id: int | None = None, org_id: in
                       limit: int | None = None) -> list[dict[str, Any]]:
     """Requests waiting for a decision, longest waiting first."""
     now = clock.now()
-    stmt = _scope(select(TransitionRequest.id, TransitionRequest.project_id,
-                         TransitionRequest.trigger, TransitionRequest.requested_at, Project.org_id)
+    stmt = _scope(select(TransitionRequest.id, TransitionRequest.project_id, TransitionRequest.trigger,
+                         whole_days_between(TransitionRequest.requested_at, _at(now)), Project.org_id)
                   .join(Project, Project.id == TransitionRequest.project_id)
                   .where(TransitionRequest.status == "pending")
                   .order_by(TransitionRequest.requested_at, TransitionRequest.id),
                   region_id, org_id)
     if limit:
         stmt = stmt.limit(limit)
-    return [{"request_id": r.id, "project_id": r.project_id, "trigger": r.trigger,
-             "org_id": r.org_id, "waiting_days": whole_days(now, r.requested_at)}
-            for r in session.execute(stmt).all()]
+    return [{"request_id": rid, "project_id": pid, "trigger": trigger, "org_id": org,
+             "waiting_days": max(0, waiting)} for rid, pid, trigger, waiting, org in session.execute(stmt)]
 
 
 def by_municipality(session: Session, workflows: WorkflowRegistry,

@@ -325,6 +325,14 @@ def test_the_worst_first_order_made_in_sql_is_the_order_of_the_reasons(store, as
     with store.uow() as uow:
         listed = monitoring.stalled_projects(uow.session, store.workflows, region_id=world.region.id)
         first_two = monitoring.stalled_projects(uow.session, store.workflows, region_id=world.region.id, limit=2)
+        rows = {p.id: p for p in uow.session.execute(select(Project)).scalars()}
+    now = frozen_clock.current
+    for item in listed:  # the days and reasons counted in SQL are the Python rule's
+        p = rows[item["project_id"]]
+        wf = store.workflows.get(p.workflow_id, p.workflow_version)
+        assert item["reasons"] == [r.as_dict() for r in monitoring.stall_reasons(
+            wf, p.state, p.state_entered_at, p.last_activity_at, now)]
+        assert item["days_in_state"] == monitoring.whole_days(now, p.state_entered_at)
     worst = [max(r["days"] - r["limit"] for r in p["reasons"]) for p in listed]
     keys = [(-w, p["project_id"]) for w, p in zip(worst, listed, strict=True)]
     assert len(listed) >= 3
