@@ -146,7 +146,26 @@ def _whole_days_sqlite(element: whole_days_between, compiler: Any, **kw: Any) ->
 @compiles(whole_days_between, "postgresql")
 def _whole_days_postgresql(element: whole_days_between, compiler: Any, **kw: Any) -> str:
     a, b = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({b}) - ({a})) / 86400) AS INTEGER)"
+    # date_part gives double precision (EXTRACT gives numeric since PostgreSQL 14: slower)
+    return f"CAST(FLOOR(date_part('epoch', ({b}) - ({a})) / 86400) AS INTEGER)"
+
+
+class greatest(FunctionElement[int]):  # lower case: it reads like the SQL function it is
+    """The larger of two values, NULL only when both are (PostgreSQL's GREATEST)."""
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(greatest, "postgresql")
+def _greatest_postgresql(element: greatest, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"GREATEST({a}, {b})"
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element: greatest, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"max(coalesce({a}, {b}), coalesce({b}, {a}))"  # SQLite's max(x, y) is NULL if either is
 
 
 def _at(now: datetime) -> Any:
@@ -167,7 +186,7 @@ def _days_over_limit(workflows: WorkflowRegistry, now: datetime) -> Any:
     sla, idle = sla_days_expr(workflows), _idle_limit_expr(workflows)
     a = whole_days_between(Project.state_entered_at, _at(now)) - sla if sla is not None else null()
     b = whole_days_between(Project.last_activity_at, _at(now)) - idle
-    return case((a.is_(None), b), (b.is_(None), a), (a > b, a), else_=b)
+    return greatest(a, b)
 
 
 def stalled_projects(session: Session, workflows: WorkflowRegistry, region_id: int | None = None,
