@@ -1,3 +1,9 @@
+/* The reports' "Print" button (no inline script): any [data-print] opens the print dialog. */
+document.addEventListener("click", function (evt) {
+  "use strict";
+  var button = evt.target && evt.target.closest ? evt.target.closest("[data-print]") : null;
+  if (button) { evt.preventDefault(); window.print(); }
+});
 /* Lean School board: drag a card to another column to move it (Sortable.js + htmx).
    Everything also works without JavaScript through the forms in each card's menu. */
 (function () {

@@ -22,8 +22,8 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_locale="ru", default_timezone="Europe/Moscow")
     HTMX(app)
 
-    from webui.web import admin, approvals, auth, board, notifications, practices, projects, tower
-    for module in (auth, board, projects, approvals, admin, tower, notifications, practices):
+    from webui.web import admin, approvals, auth, board, notifications, practices, projects, reports, tower
+    for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports):
         app.register_blueprint(module.bp)
 
     @app.before_request

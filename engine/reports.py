@@ -1,0 +1,275 @@
+"""Reports: one project's plan against its history (stages, KPI before/after, effect)
+for the passport and the analytic report, and a region's summary for the XLSX export.
+
+Stages: the rows are the workflow's active (non-final) states in declared order. A
+stage's planned date is the project's milestone for it (the card's «Ключевые события»:
+the day the stage should be done); without one, the stage's SLA counted from the day it
+was entered ("norm"). Its actual dates come from the event log: started on the first
+entry (the creation day for the initial state), done on the last move out of it to its
+next stage, unless the project came back into it afterwards. The next stage of a state
+is the destination of its first forward (not back) transition in the workflow file (how
+the project page picks its next gate), so a cancellation completes nothing. Days are UTC
+dates, as everywhere in the engine.
+
+The regional summary is set-based SQL: one GROUP BY over the region's projects by kind
+of organisation and municipality, with a per-project "targets reached" flag computed
+as engine.analytics does (the latest measurement of every metric meets its target; a
+project without metrics has not reached its targets).
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlmodel import Session
+
+from engine import clock
+from engine.checks import latest_values, meets_target
+from engine.models import (
+    ORG_KINDS,
+    Event,
+    Measurement,
+    Metric,
+    Municipality,
+    Organization,
+    Practice,
+    Project,
+)
+from engine.monitoring import active_filter
+from engine.practices import change_pct, improvement
+from engine.workflow import Workflow, WorkflowRegistry
+
+CLOSED = "closed"  # the state of a finished project (DOMAIN.md), as engine.analytics.CLOSED
+
+
+# --- one project: stages, planned against actual ------------------------------------------
+
+def next_stage(wf: Workflow, state: str) -> str | None:
+    """The destination of the first forward (not back) transition out of ``state``."""
+    for t in wf.transitions_from(state):
+        if not wf.is_back_move(t, state):
+            return t.dest
+    return None
+
+
+def _planned(milestones: dict[str, Any], state: str) -> date | None:
+    raw = (milestones or {}).get(state)
+    try:
+        return date.fromisoformat(str(raw)[:10]) if raw else None
+    except ValueError:
+        return None
+
+
+def stage_dates(session: Session, wf: Workflow, project: Project, today: date | None = None
+                ) -> list[dict[str, Any]]:
+    """Planned against actual dates of each active stage of the project, in workflow order.
+
+    Each row: ``state``; ``planned_on`` (date or None) and ``planned_source`` ("plan": the
+    milestone; "norm": entered on + the stage's SLA; None); ``started_on``, ``finished_on``
+    (UTC dates or None); ``status``: "done", "current", "not_started", "returned" (started,
+    then sent back to an earlier stage before finishing it) or "stopped" (the project
+    ended, by cancellation, before finishing it); ``deviation_days``: finished on
+    minus planned on (positive = late), for done stages; ``overdue_days``: today minus
+    planned on when the current stage is past its planned date (else None).
+    """
+    today = today or clock.today()
+    events = session.execute(select(Event.from_state, Event.to_state, Event.at)
+                             .where(Event.project_id == project.id, Event.kind == "state_changed")
+                             .order_by(Event.at, Event.id)).all()
+    created_on = clock.as_utc(project.created_at).date()
+    project_ended = wf.is_final(project.state)
+    rows = []
+    for st in wf.active_states():
+        entries = [clock.as_utc(at).date() for _, to, at in events if to == st.id]
+        last_entry_at = max((clock.as_utc(at) for _, to, at in events if to == st.id), default=None)
+        if st.id == wf.initial:
+            entries.insert(0, created_on)
+            last_entry_at = last_entry_at or clock.as_utc(project.created_at)
+        nxt = next_stage(wf, st.id)
+        exits = [clock.as_utc(at) for frm, to, at in events if frm == st.id and to == nxt]
+        done_at = exits[-1] if exits and last_entry_at is not None and exits[-1] >= last_entry_at else None
+        started_on = entries[0] if entries else None
+        finished_on = done_at.date() if done_at else None
+        planned_on, source = _planned(project.milestones, st.id), "plan"
+        if planned_on is None:
+            source = "norm" if (started_on is not None and st.sla_days) else None
+            planned_on = date.fromordinal(started_on.toordinal() + st.sla_days) if source else None
+        if finished_on is not None:
+            status = "done"
+        elif project.state == st.id:
+            status = "current"
+        elif started_on is not None:
+            status = "stopped" if project_ended else "returned"  # cancelled, or sent back before finishing
+        else:
+            status = "not_started"
+        deviation = (finished_on - planned_on).days if finished_on and planned_on else None
+        overdue = ((today - planned_on).days if status == "current" and planned_on and today > planned_on
+                   else None)
+        rows.append({"state": st.id, "planned_on": planned_on, "planned_source": source,
+                     "started_on": started_on, "finished_on": finished_on, "status": status,
+                     "deviation_days": deviation, "overdue_days": overdue})
+    return rows
+
+
+# --- one project: KPI before and after, effect --------------------------------------------
+
+def kpi(session: Session, project: Project) -> list[dict[str, Any]]:
+    """Each metric of the project, before and after: ``name``, ``unit``, ``direction``,
+    ``baseline``, ``target``, ``result`` (the latest measurement, by date then record
+    order) and ``measured_on``; ``planned_change_pct`` (target against baseline) and
+    ``change_pct`` (result against baseline; engine.practices.change_pct); ``improvement``
+    (the change in the good direction); ``target_reached`` (None when target or result is
+    missing)."""
+    metrics = session.execute(select(Metric).where(Metric.project_id == project.id)
+                              .order_by(Metric.id)).scalars().all()
+    ids = [m.id for m in metrics]
+    latest = latest_values(session, ids)  # type: ignore[arg-type]
+    last_day = dict(session.execute(select(Measurement.metric_id, func.max(Measurement.measured_on))
+                                    .where(Measurement.metric_id.in_(ids or [-1]))  # type: ignore[union-attr]
+                                    .group_by(Measurement.metric_id)).all())
+    rows = []
+    for m in metrics:
+        result = latest.get(m.id)  # type: ignore[arg-type]
+        row = {"metric_id": m.id, "name": m.name, "unit": m.unit, "direction": m.direction,
+               "baseline": m.baseline, "target": m.target, "result": result,
+               "measured_on": last_day.get(m.id),
+               "planned_change_pct": change_pct(m.baseline, m.target),
+               "change_pct": change_pct(m.baseline, result),
+               "target_reached": (meets_target(m.direction, result, m.target)
+                                  if result is not None and m.target is not None else None)}
+        row["improvement"] = improvement(row)
+        rows.append(row)
+    return rows
+
+
+def effect(project: Project) -> dict[str, Any]:
+    """The economic effect on the card (hours saved a year, roubles), planned and actual,
+    and actual minus planned where both are known."""
+    def diff(actual: float | None, planned: float | None) -> float | None:
+        return None if actual is None or planned is None else actual - planned
+    return {"planned_hours_saved": project.planned_hours_saved, "actual_hours_saved": project.actual_hours_saved,
+            "hours_difference": diff(project.actual_hours_saved, project.planned_hours_saved),
+            "planned_roubles": project.planned_roubles, "actual_roubles": project.actual_roubles,
+            "roubles_difference": diff(project.actual_roubles, project.planned_roubles)}
+
+
+def project_report(session: Session, workflows: WorkflowRegistry, project: Project) -> dict[str, Any]:
+    """The analytic report of one project: ``stages``, ``kpi``, ``effect``, and
+    ``targets_reached`` (every metric reached its target; False without metrics)."""
+    wf = workflows.get(project.workflow_id, project.workflow_version)
+    rows = kpi(session, project)
+    return {"stages": stage_dates(session, wf, project) if wf else [],  # type: ignore[arg-type]
+            "kpi": rows, "effect": effect(project),
+            "targets_reached": bool(rows) and all(r["target_reached"] for r in rows)}
+
+
+# --- a region ------------------------------------------------------------------------------
+
+def _reached_per_project(region_id: int) -> Any:
+    """Subquery: project_id, reached (1/0) for the closed projects of the region that have
+    metrics."""
+    latest = (select(Measurement.value).where(Measurement.metric_id == Metric.id)
+              .order_by(Measurement.measured_on.desc(), Measurement.id.desc())  # type: ignore[attr-defined,union-attr]
+              .limit(1).correlate(Metric).scalar_subquery())
+    met = case((and_(Metric.direction == "decrease", latest <= Metric.target), 1),
+               (and_(Metric.direction == "increase", latest >= Metric.target), 1), else_=0)
+    return (select(Metric.project_id.label("project_id"),
+                   case((func.sum(met) == func.count(Metric.id), 1), else_=0).label("reached"))
+            .join(Project, Project.id == Metric.project_id)
+            .where(Project.region_id == region_id, Project.state == CLOSED)
+            .group_by(Metric.project_id).subquery("reached"))
+
+
+FIGURES = ("launched", "in_progress", "closed", "cancelled", "reached", "hours_saved", "roubles_saved")
+
+
+def _empty() -> dict[str, Any]:
+    return {"launched": 0, "in_progress": 0, "closed": 0, "cancelled": 0, "reached": 0,
+            "hours_saved": 0.0, "roubles_saved": 0.0, "reached_share": None}
+
+
+def _add(into: dict[str, Any], row: dict[str, Any]) -> None:
+    for key in FIGURES:
+        into[key] += row[key]
+
+
+def _share(entry: dict[str, Any]) -> dict[str, Any]:
+    entry["reached_share"] = entry["reached"] / entry["closed"] if entry["closed"] else None
+    return entry
+
+
+def regional_summary(session: Session, workflows: WorkflowRegistry, region_id: int) -> dict[str, Any]:
+    """The region's projects as the region reports them (DOMAIN.md), as of now.
+
+    Figures (each for the whole region, ``by_kind`` of organisation in ORG_KINDS order and
+    ``by_municipality`` in name order (case-insensitive), every kind and municipality even at 0):
+    ``launched`` (every project created), ``in_progress`` (in a non-final state),
+    ``closed``, ``cancelled`` (any other final state), ``reached`` (closed projects whose
+    every metric's latest measurement meets its target), ``reached_share`` (reached /
+    closed, None without closed projects), ``hours_saved`` and ``roubles_saved`` (sums of
+    the actual effect of closed projects, as the tower's headline).
+
+    ``practices``: ``published`` (published now), ``withdrawn``, ``replicated`` (practices
+    of the region with at least one replica), ``replicas`` (projects started from the
+    region's practices, in any region, withdrawn practices included) and ``items`` (each
+    practice: id, title, org_name, municipality_name, category, status, published_at,
+    replicas; most replicated first).
+    """
+    reached = _reached_per_project(region_id)
+    is_closed = Project.state == CLOSED
+    active = active_filter(workflows)
+    stmt = (select(Organization.kind, Organization.municipality_id,
+                   func.count(Project.id),
+                   func.sum(case((active, 1), else_=0)),
+                   func.sum(case((is_closed, 1), else_=0)),
+                   func.sum(case((and_(~active, ~is_closed), 1), else_=0)),
+                   func.sum(func.coalesce(reached.c.reached, 0)),
+                   func.sum(case((is_closed, Project.actual_hours_saved))),
+                   func.sum(case((is_closed, Project.actual_roubles))))
+            .select_from(Project)
+            .join(Organization, Organization.id == Project.org_id)
+            .join(reached, reached.c.project_id == Project.id, isouter=True)
+            .where(Project.region_id == region_id)
+            .group_by(Organization.kind, Organization.municipality_id))
+    municipalities = session.execute(select(Municipality.id, Municipality.name)
+                                     .where(Municipality.region_id == region_id)
+                                     .order_by(Municipality.id)).all()
+    municipalities.sort(key=lambda m: (m[1].casefold(), m[0]))  # the same order on both backends
+    by_kind = {k: _empty() for k in ORG_KINDS}
+    by_mun = {mid: {"municipality_id": mid, "name": name, **_empty()} for mid, name in municipalities}
+    total = _empty()
+    for kind, mid, n, n_active, n_closed, n_cancelled, n_reached, hours, roubles in session.execute(stmt).all():
+        row = {"launched": int(n), "in_progress": int(n_active or 0), "closed": int(n_closed or 0),
+               "cancelled": int(n_cancelled or 0), "reached": int(n_reached or 0),
+               "hours_saved": float(hours or 0), "roubles_saved": float(roubles or 0)}
+        _add(by_kind.setdefault(kind, _empty()), row)
+        if mid in by_mun:
+            _add(by_mun[mid], row)
+        _add(total, row)
+    return {"region_id": region_id, "as_of": clock.today(), "total": _share(total),
+            "by_kind": {k: _share(v) for k, v in by_kind.items()},
+            "by_municipality": [_share(v) for v in by_mun.values()],
+            "practices": practices_summary(session, region_id)}
+
+
+def practices_summary(session: Session, region_id: int) -> dict[str, Any]:
+    """The region's practices and how often they were replicated (see regional_summary)."""
+    replicas = (select(Project.practice_id.label("practice_id"), func.count(Project.id).label("n"))
+                .where(Project.practice_id.is_not(None))  # type: ignore[union-attr]
+                .group_by(Project.practice_id).subquery("replicas"))
+    rows = session.execute(
+        select(Practice.id, Practice.title, Organization.name, Municipality.name, Practice.category,
+               Practice.status, Practice.published_at, func.coalesce(replicas.c.n, 0))
+        .join(Organization, Organization.id == Practice.org_id)
+        .join(Municipality, Municipality.id == Organization.municipality_id)
+        .join(replicas, replicas.c.practice_id == Practice.id, isouter=True)
+        .where(Practice.region_id == region_id)).all()
+    items = [{"id": pid, "title": title, "org_name": org, "municipality_name": mun, "category": cat,
+              "status": status, "published_at": clock.as_utc(at).date(), "replicas": int(n)}
+             for pid, title, org, mun, cat, status, at, n in rows]
+    items.sort(key=lambda x: (-x["replicas"], x["title"], x["id"]))
+    return {"published": sum(1 for x in items if x["status"] == "published"),
+            "withdrawn": sum(1 for x in items if x["status"] != "published"),
+            "replicated": sum(1 for x in items if x["replicas"]),
+            "replicas": sum(x["replicas"] for x in items), "items": items}
