@@ -5,7 +5,7 @@ A script, not a test. It builds the region of bench/tower_queries_bench.py (bulk
 INSERTs: ~10,000 projects, ~200,000 events, ~30,000 risks, a year of daily snapshots)
 in a fresh SQLite file and a fresh PostgreSQL database, adds a curator, then starts a
 NEW Python process that only does what the web process does: ``create_app``, sign in,
-GET /tower (and the tower API, the XLSX export) through the Flask test client. That
+GET /tower (and the tower API, the regional summary, the XLSX export) through the Flask test client. That
 process prints the server time of each (median and p95) and its resident memory
 (VmRSS now, VmHWM the peak) read from /proc, so the figures are the web process's own,
 not the generator's.
@@ -108,6 +108,7 @@ def serve_and_time(url: str, runs: int) -> None:
     print(f"  {'request':34} {'median ms':>10} {'p95 ms':>8} {'bytes':>9}")
     for label, path, headers, n in [("GET /tower (page)", "/tower", {}, runs),
                                     ("GET /api/v1/regions/1/tower", "/api/v1/regions/1/tower", api, runs),
+                                    ("GET /tower/summary.xlsx (report)", "/tower/summary.xlsx", {}, max(3, runs // 5)),
                                     ("GET /tower.xlsx (export)", "/tower.xlsx", {}, max(3, runs // 10))]:
         samples, size = [], 0
         for i in range(n + 2):
