@@ -252,6 +252,7 @@ _T = {  # CLI wording (ru, en)
     "skipped": ("пропущено строк с ошибками", "rows skipped with errors"),
     "dry": ("Пробный запуск: ничего не записано. Было бы", "Dry run: nothing was written. It would be"),
     "muns": ("Муниципалитеты региона", "Municipalities of the region"),
+    "ignored": ("Эти столбцы не используются", "These columns are not used"),
     "writing": ("Запись", "Writing"), "checking": ("Проверка (пробный запуск)", "Checking (dry run)"),
     "passwords": ("Пароли новых пользователей (больше нигде не показываются, сохраните их):",
                   "Passwords of the new users (shown only here; keep them):"),
@@ -311,6 +312,8 @@ def _import(kind: str, file: str, region: str | None, dry_run: bool, skip_bad: b
 
 
 def _report(plan: Any, show_outcomes: bool) -> None:
+    if plan.ignored_columns:
+        click.echo(f"{_t('ignored')}: " + ", ".join(f"«{h}»" for h in plan.ignored_columns), err=True)
     if show_outcomes:
         for o in plan.outcomes:
             details = f": {o.details.get(LOCALE)}" if o.details else ""

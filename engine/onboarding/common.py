@@ -121,6 +121,7 @@ class Plan:
     errors: list[RowError] = field(default_factory=list)
     unknown_municipalities: list[str] = field(default_factory=list)
     known_municipalities: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)  # headers no column means (a typo?)
     passwords: list[tuple[str, str]] = field(default_factory=list)  # filled by apply_plan
 
     @property
@@ -158,6 +159,11 @@ class Row:
             self.error(key, Text(f"слишком длинное значение ({len(value)} символов, не более {max_length})",
                                  f"too long ({len(value)} characters, at most {max_length})"))
         return value
+
+
+def ignored_columns(table: Table, index: dict[str, int]) -> list[str]:
+    used = set(index.values())
+    return [h for i, h in enumerate(table.headers) if h and i not in used]
 
 
 def find_region(uow: UnitOfWork, ref: str | None) -> Region | None:

@@ -18,6 +18,7 @@ from engine.onboarding.common import (
     Plan,
     Row,
     find_region,
+    ignored_columns,
     norm,
     resolve_columns,
     unknown_municipality,
@@ -34,6 +35,7 @@ def plan_organizations(uow: UnitOfWork, table: Table, region_ref: str | None = N
     index, written = resolve_columns(table, ORG_COLUMNS)
     region = find_region(uow, region_ref)
     plan = Plan("orgs", region)
+    plan.ignored_columns = ignored_columns(table, index)
     if region is None:
         raise BadFile(Text("укажите регион: --region НАЗВАНИЕ (в базе нет регионов или их несколько)",
                            "give the region: --region NAME (the database has none or several)"))

@@ -27,6 +27,7 @@ from engine.onboarding.common import (
     Plan,
     Row,
     find_region,
+    ignored_columns,
     no_region,
     norm,
     resolve_columns,
@@ -67,6 +68,7 @@ def plan_users(uow: UnitOfWork, table: Table, region_ref: str | None = None) -> 
     index, written = resolve_columns(table, USER_COLUMNS)
     default_region = find_region(uow, region_ref)
     plan = Plan("users", default_region)
+    plan.ignored_columns = ignored_columns(table, index)
     world = _World(uow)
     seen_email: dict[str, tuple[int, str]] = {}
     seen_grant: dict[tuple[str, str, int | None, int | None], int] = {}

@@ -452,3 +452,13 @@ def test_a_column_the_file_lacks_is_named_by_its_title(oryol, make, leanschool, 
     result = leanschool("import", "users", str(path))
     assert result.exit_code == 1
     assert "строка 2, столбец «Регион»: не понятно, какой регион" in result.stderr
+
+
+def test_a_windows_1251_csv_reads_and_unknown_columns_are_named(oryol, leanschool, store, tmp_path):
+    path = tmp_path / "orgs.csv"
+    path.write_bytes(("ИНН организаций;Наименование;Тип;Муниципалитет;Директор\n"
+                      "5753012340;МБОУ СОШ №12;школа;г. Орёл;Соколова Е.И.\n").encode("cp1251"))
+    result = leanschool("import", "orgs", str(path))
+    assert result.exit_code == 0, result.output
+    assert "Эти столбцы не используются: «ИНН организаций», «Директор»" in result.stderr  # a typo shows
+    assert [(o.name, o.inn) for o in read(store, select(Organization))] == [("МБОУ СОШ №12", None)]
