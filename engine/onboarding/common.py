@@ -156,8 +156,9 @@ class Row:
         if not value:
             self.error(key, REQUIRED)
         elif max_length and len(value) > max_length:
-            self.error(key, Text(f"слишком длинное значение ({len(value)} символов, не более {max_length})",
-                                 f"too long ({len(value)} characters, at most {max_length})"))
+            self.error(key, Text(f"слишком длинное значение: допустимо символов не более {max_length}, "
+                                 f"а здесь {len(value)}",
+                                 f"too long: at most {max_length} characters, here {len(value)}"))
         return value
 
 

@@ -462,3 +462,18 @@ def test_a_windows_1251_csv_reads_and_unknown_columns_are_named(oryol, leanschoo
     assert result.exit_code == 0, result.output
     assert "Эти столбцы не используются: «ИНН организаций», «Директор»" in result.stderr  # a typo shows
     assert [(o.name, o.inn) for o in read(store, select(Organization))] == [("МБОУ СОШ №12", None)]
+
+
+def test_lengths_are_the_models_limits(oryol, leanschool, tmp_path):
+    path = write_csv(tmp_path / "orgs.csv", ORG_HEADER + "\n"
+                     f";{'Ш' * 300};школа;г. Орёл\n;{'Ш' * 301};школа;г. Орёл\n")
+    result = leanschool("import", "orgs", str(path))
+    assert result.stderr.splitlines()[0] == ("строка 3, столбец «Наименование»: слишком длинное значение: "
+                                             "допустимо символов не более 300, а здесь 301")
+    users = write_csv(tmp_path / "users.csv", "email,name,role\n"
+                      f"{'a' * 245}@mail.example.org,Иванова,admin\nb@mail.example.org,{'И' * 201},admin\n")
+    result = leanschool("import", "users", str(users))
+    assert "строка 2, столбец «email»: слишком длинное значение: допустимо символов не более 254, а здесь 262" \
+        in result.stderr
+    assert "строка 3, столбец «name»: слишком длинное значение: допустимо символов не более 200, а здесь 201" \
+        in result.stderr
