@@ -207,6 +207,140 @@ def token_revoke(email: str) -> None:
         store.dispose()
 
 
+# --- onboarding a region from files ------------------------------------------------------------
+
+@main.group("import")
+def import_group() -> None:
+    """Onboarding a region: organisations, then users, from CSV or XLSX files."""
+
+
+def _import_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--skip-bad", is_flag=True,
+                      help="Write the good rows and report the bad ones (default: refuse the whole file).")(fn)
+    fn = click.option("--dry-run", is_flag=True, help="Check everything and show what would change; write nothing.")(fn)
+    fn = click.option("--region", default=None,
+                      help="Region name or id (needed only when the database has several).")(fn)
+    return click.argument("file")(fn)
+
+
+@import_group.command("orgs")
+@_import_options
+@friendly
+def import_orgs(file: str, region: str | None, dry_run: bool, skip_bad: bool) -> None:
+    """Import organisations. Columns: ИНН (inn, optional), Наименование (name),
+    Тип (kind: школа|детский сад|колледж|другое), Муниципалитет (municipality)."""
+    _import("orgs", file, region, dry_run, skip_bad)
+
+
+@import_group.command("users")
+@_import_options
+@click.option("--passwords-out", type=click.Path(dir_okay=False), default=None,
+              help="Write the new users' passwords to this new file (default: print them).")
+@friendly
+def import_users(file: str, region: str | None, dry_run: bool, skip_bad: bool, passwords_out: str | None) -> None:
+    """Import users with their roles. Columns: E-mail (email), ФИО (name),
+    Роль (role: участник|руководитель|куратор|администратор), ИНН (inn) or Организация
+    (organisation) with Муниципалитет (municipality) for members and heads, Регион (region) for curators."""
+    _import("users", file, region, dry_run, skip_bad, passwords_out)
+
+
+_T = {  # CLI wording (ru, en)
+    "create": ("создание", "create"), "update": ("изменение", "update"), "unchanged": ("без изменений", "unchanged"),
+    "row": ("строка", "row"), "column": ("столбец", "column"),
+    "orgs": ("Организации", "Organisations"), "users": ("Пользователи", "Users"),
+    "created": ("создано", "created"), "updated": ("изменено", "updated"), "same": ("без изменений", "unchanged"),
+    "skipped": ("пропущено строк с ошибками", "rows skipped with errors"),
+    "dry": ("Пробный запуск: ничего не записано. Было бы", "Dry run: nothing was written. It would be"),
+    "muns": ("Муниципалитеты региона", "Municipalities of the region"),
+    "ignored": ("Эти столбцы не используются", "These columns are not used"),
+    "writing": ("Запись", "Writing"), "checking": ("Проверка (пробный запуск)", "Checking (dry run)"),
+    "passwords": ("Пароли новых пользователей (больше нигде не показываются, сохраните их):",
+                  "Passwords of the new users (shown only here; keep them):"),
+    "passwords_to": ("Пароли новых пользователей записаны в", "Passwords of the new users are in"),
+}
+
+
+def _t(key: str) -> str:
+    return _T[key][LOCALE == "en"]
+
+
+def _import(kind: str, file: str, region: str | None, dry_run: bool, skip_bad: bool,
+            passwords_out: str | None = None) -> None:
+    from engine import onboarding
+    from engine.tabular import read_table
+
+    table = read_table(file)
+    store = open_store()
+    try:
+        with store.uow() as uow:
+            plan = (onboarding.plan_organizations if kind == "orgs" else onboarding.plan_users)(uow, table, region)
+            if passwords_out and os.path.exists(passwords_out) and plan.count("create") and not dry_run:
+                raise CliError({"ru": f"файл {passwords_out} уже есть; укажите новый файл для паролей",
+                                "en": f"{passwords_out} exists already; give a new file for the passwords"}[LOCALE])
+            _report(plan, show_outcomes=not plan.errors or skip_bad or dry_run)
+            if plan.errors and not skip_bad:
+                rows = plan.bad_rows
+                listed = ", ".join(map(str, rows[:20])) + (" …" if len(rows) > 20 else "")
+                raise CliError({"ru": f"строк с ошибками: {len(rows)} ({listed}); ничего не записано "
+                                      "(исправьте файл или запустите с --skip-bad)",
+                                "en": f"rows with errors: {len(rows)} ({listed}); nothing was written "
+                                      "(correct the file, or run with --skip-bad)"}[LOCALE])
+            if plan.steps:
+                with click.progressbar(length=len(plan.steps), file=sys.stderr, show_pos=True,
+                                       label=_t("checking" if dry_run else "writing")) as bar:
+                    onboarding.apply_plan(uow, plan, on_step=lambda: bar.update(1))
+            if dry_run:
+                click.echo(_summary(plan, dry_run=True))
+                return
+            if plan.passwords and passwords_out:
+                _write_passwords(passwords_out, plan.passwords)
+            try:
+                uow.commit()
+            except Exception:
+                if plan.passwords and passwords_out:
+                    os.unlink(passwords_out)  # they belong to users who were not created
+                raise
+        click.echo(_summary(plan, dry_run=False))
+        if plan.passwords and passwords_out:
+            click.echo(f"{_t('passwords_to')} {passwords_out}")
+        elif plan.passwords:
+            click.echo(_t("passwords"))
+            for email, password in plan.passwords:
+                click.echo(f"  {email}  {password}")
+    finally:
+        store.dispose()
+
+
+def _report(plan: Any, show_outcomes: bool) -> None:
+    if plan.ignored_columns:
+        click.echo(f"{_t('ignored')}: " + ", ".join(f"«{h}»" for h in plan.ignored_columns), err=True)
+    if show_outcomes:
+        for o in plan.outcomes:
+            details = f": {o.details.get(LOCALE)}" if o.details else ""
+            click.echo(f"{_t('row')} {o.row}: {_t(o.action)} — {o.label}{details}")
+    for e in plan.errors:
+        click.echo(f"{_t('row')} {e.row}, {_t('column')} «{e.column}»: {e.text.get(LOCALE)}", err=True)
+    if plan.unknown_municipalities and plan.region is not None:
+        click.echo(f"{_t('muns')} «{plan.region.name}»: " + ", ".join(plan.known_municipalities), err=True)
+
+
+def _summary(plan: Any, dry_run: bool) -> str:
+    counts = (f"{_t('created')} {plan.count('create')}, {_t('updated')} {plan.count('update')}, "
+              f"{_t('same')} {plan.count('unchanged')}")
+    if plan.errors:
+        counts += f", {_t('skipped')} {len(plan.bad_rows)}"
+    return f"{_t('dry')}: {counts}." if dry_run else f"{_t(plan.kind)}: {counts}."
+
+
+def _write_passwords(path: str, passwords: list[tuple[str, str]]) -> None:
+    """A new file only its owner may read: e-mail;password, UTF-8 with a BOM for Excel."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
+        out.write("email;password\r\n")
+        for email, password in passwords:
+            out.write(f"{email};{password}\r\n")
+
+
 @main.group()
 def workflows() -> None:
     """Workflow files."""

@@ -98,3 +98,14 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+
+class OneTransaction(UnitOfWork):
+    """The caller's unit of work with ``commit()`` deferred to a flush, so that several
+    services (each of which commits) run as ONE transaction that the caller commits."""
+
+    def __init__(self, uow: UnitOfWork):  # shares the caller's session
+        self.store, self.workflows, self.session = uow.store, uow.workflows, uow.session
+
+    def commit(self) -> None:
+        self.session.flush()

@@ -53,6 +53,8 @@ class Organization(SQLModel, table=True):
     region_id: int = Field(foreign_key="region.id", index=True)
     name: str = Field(max_length=300)
     kind: str = Field(max_length=20)
+    # ИНН: the natural key for organisations imported from a file (optional; unique when set)
+    inn: str | None = Field(default=None, max_length=12, unique=True)
 
 
 class User(SQLModel, table=True):

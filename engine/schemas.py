@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from engine.errors import BadRequest, ValidationFailed
 from engine.text import Text
@@ -42,10 +43,55 @@ class MunicipalityIn(Input):
     kind: Literal["city", "district"] = "district"
 
 
+def inn_is_valid(inn: str) -> bool:
+    """ИНН: 10 digits (an organisation) or 12 (a person), with the tax service's check digits."""
+    def check(digits: str, weights: tuple[int, ...]) -> int:
+        return sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
+
+    if not inn.isascii() or not inn.isdigit():
+        return False
+    if len(inn) == 10:
+        return check(inn, (2, 4, 10, 3, 5, 9, 4, 6, 8)) == int(inn[9])
+    if len(inn) == 12:
+        return (check(inn, (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)) == int(inn[10])
+                and check(inn, (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)) == int(inn[11]))
+    return False
+
+
+def _inn(v: str | None) -> str | None:
+    if v is None or v == "":
+        return None
+    if not inn_is_valid(v):
+        raise PydanticCustomError("inn", "not a valid INN")
+    return v
+
+
 class OrganizationIn(Input):
     municipality_id: int
     name: str = _text(300)
     kind: OrgKind
+    inn: str | None = Field(default=None, max_length=12)
+
+    @field_validator("inn")
+    @classmethod
+    def _check_inn(cls, v: str | None) -> str | None:
+        return _inn(v)
+
+
+class OrganizationPatch(Input):
+    municipality_id: int | None = None
+    name: str | None = _text(300, default=None)
+    kind: OrgKind | None = None
+    inn: str | None = Field(default=None, max_length=12)
+
+    @field_validator("inn")
+    @classmethod
+    def _check_inn(cls, v: str | None) -> str | None:
+        return _inn(v)
+
+
+class UserPatch(Input):
+    name: str | None = _text(200, default=None)
 
 
 class UserIn(Input):
@@ -212,6 +258,8 @@ _MESSAGES: dict[str, Text] = {
     "dict_type": Text("Нужен объект", "Must be an object"),
     "extra_forbidden": Text("Неизвестное поле", "Unknown field"),
     "value_error": Text("Неверный адрес электронной почты", "Not a valid e-mail address"),
+    "inn": Text("Неверный ИНН: нужно 10 цифр (организация) или 12, с верными контрольными цифрами",
+                "Not a valid INN: 10 digits (an organisation) or 12, with correct check digits"),
 }
 _FALLBACK = Text("Неверное значение", "Invalid value")
 _NUL = Text("Недопустимый символ в тексте", "The text holds a character that is not allowed")

@@ -10,6 +10,8 @@ from engine.services.admin import (
     create_user,
     grant_role,
     revoke_tokens,
+    update_organization,
+    update_user,
 )
 from engine.services.common import load_actor
 from engine.services.items import (
@@ -41,5 +43,6 @@ __all__ = [
     "create_municipality", "create_organization", "create_project", "create_region",
     "create_token", "create_user", "get_project", "grant_role", "load_actor", "log_risk",
     "record_measurement", "reject_request", "request_transition", "revoke_tokens",
-    "update_action", "update_metric", "update_project", "update_risk",
+    "update_action", "update_metric", "update_organization", "update_project", "update_risk",
+    "update_user",
 ]

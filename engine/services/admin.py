@@ -15,7 +15,15 @@ from engine.db import UnitOfWork
 from engine.errors import NotFound, ValidationFailed
 from engine.models import ApiToken, Municipality, Organization, Region, RoleGrant, User
 from engine.policy import SYSTEM, Actor, require_admin
-from engine.schemas import MunicipalityIn, OrganizationIn, RegionIn, UserIn, parse
+from engine.schemas import (
+    MunicipalityIn,
+    OrganizationIn,
+    OrganizationPatch,
+    RegionIn,
+    UserIn,
+    UserPatch,
+    parse,
+)
 from engine.services.common import load_actor, record
 from engine.text import Text
 
@@ -92,12 +100,53 @@ def create_organization(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> 
     if mun is None:
         raise ValidationFailed({"municipality_id": Text("Нет такого муниципалитета",
                                                         "No such municipality")})
+    _check_inn_free(uow, body.inn, None)
     org = Organization(municipality_id=mun.id, region_id=mun.region_id, name=body.name,  # type: ignore[arg-type]
-                       kind=body.kind)
+                       kind=body.kind, inn=body.inn)
     uow.session.add(org)
-    uow.session.flush()
+    try:
+        uow.session.flush()
+    except IntegrityError:  # the same ИНН, written by someone else since the check
+        uow.rollback()
+        raise ValidationFailed({"inn": Text(f"ИНН {body.inn} уже у другой организации",
+                                            f"INN {body.inn} belongs to another organisation")}) from None
     record(uow.session, actor, "organization_created", None,
-           {"org_id": org.id, "name": org.name, "kind": org.kind})
+           {"org_id": org.id, "name": org.name, "kind": org.kind, "inn": org.inn})
+    uow.commit()
+    return org
+
+
+def _check_inn_free(uow: UnitOfWork, inn: str | None, org_id: int | None) -> None:
+    if inn is None:
+        return
+    other = uow.session.exec(select(Organization).where(Organization.inn == inn)).scalars().first()  # type: ignore[call-overload]
+    if other is not None and other.id != org_id:
+        raise ValidationFailed({"inn": Text(f"ИНН {inn} уже у организации «{other.name}»",
+                                            f"INN {inn} belongs to «{other.name}» already")})
+
+
+def update_organization(uow: UnitOfWork, actor: Actor, org_id: int, data: dict[str, Any]) -> Organization:
+    """Change an organisation's name, kind, municipality (within its region) or ИНН.
+    The ``organization_updated`` event lists each changed field as ``[old, new]``."""
+    require_admin(actor)
+    org = uow.session.get(Organization, org_id)
+    if org is None:
+        raise NotFound("organization")
+    body: OrganizationPatch = parse(OrganizationPatch, data)
+    given = {k: getattr(body, k) for k in body.model_fields_set if getattr(body, k) is not None}
+    if "municipality_id" in given:
+        mun = uow.session.get(Municipality, given["municipality_id"])
+        if mun is None or mun.region_id != org.region_id:
+            raise ValidationFailed({"municipality_id": Text("Нет такого муниципалитета в регионе организации",
+                                                            "No such municipality in the organisation's region")})
+    if "inn" in given:
+        _check_inn_free(uow, given["inn"], org.id)
+    changes = {k: [getattr(org, k), v] for k, v in given.items() if getattr(org, k) != v}
+    if changes:
+        for key, (_old, new) in changes.items():
+            setattr(org, key, new)
+        uow.session.flush()
+        record(uow.session, actor, "organization_updated", None, {"org_id": org.id, "changes": changes})
     uow.commit()
     return org
 
@@ -150,6 +199,22 @@ def create_user(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> User:
     record(uow.session, actor, "user_created", None,
            {"user_id": user.id, "email": user.email, "role": body.role,
             "org_id": body.org_id, "region_id": body.region_id})
+    uow.commit()
+    return user
+
+
+def update_user(uow: UnitOfWork, actor: Actor, user_id: int, data: dict[str, Any]) -> User:
+    """Change a user's full name; the ``user_updated`` event lists the change as ``[old, new]``."""
+    require_admin(actor)
+    user = uow.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    body: UserPatch = parse(UserPatch, data)
+    if body.name is not None and body.name != user.name:
+        changes = {"name": [user.name, body.name]}
+        user.name = body.name
+        uow.session.flush()
+        record(uow.session, actor, "user_updated", None, {"user_id": user.id, "changes": changes})
     uow.commit()
     return user
 
