@@ -48,13 +48,15 @@ class Municipality(SQLModel, table=True):
 
 
 class Organization(SQLModel, table=True):
+    # a unique index, not a constraint: SQLite adds it without rebuilding a table others point to
+    __table_args__ = (Index("uq_organization_inn", "inn", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     municipality_id: int = Field(foreign_key="municipality.id", index=True)
     region_id: int = Field(foreign_key="region.id", index=True)
     name: str = Field(max_length=300)
     kind: str = Field(max_length=20)
     # ИНН: the natural key for organisations imported from a file (optional; unique when set)
-    inn: str | None = Field(default=None, max_length=12, unique=True)
+    inn: str | None = Field(default=None, max_length=12)
 
 
 class User(SQLModel, table=True):

@@ -144,7 +144,7 @@ def test_0004_fills_stay_days_and_region_snapshots_from_what_is_there(empty_data
 
     from sqlalchemy import insert
 
-    from engine.models import DailySnapshot, Municipality, Organization, Project, Region
+    from engine.models import DailySnapshot, Municipality, Project, Region
 
     migrate(empty_database, "0003")
     eng = make_engine(empty_database)
@@ -153,9 +153,9 @@ def test_0004_fills_stay_days_and_region_snapshots_from_what_is_there(empty_data
         with eng.begin() as conn:
             conn.execute(insert(Region.__table__), [{"id": 1, "name": "Орловская область"}])
             conn.execute(insert(Municipality.__table__), [{"id": 1, "region_id": 1, "name": "Орёл"}])
-            conn.execute(insert(Organization.__table__),
-                         [{"id": o, "municipality_id": 1, "region_id": 1, "name": f"Школа {o}", "kind": "school"}
-                          for o in (1, 2)])
+            conn.execute(text("INSERT INTO organization (id, municipality_id, region_id, name, kind) "  # 0003's columns
+                              "VALUES (:id, 1, 1, :name, 'school')"),
+                         [{"id": o, "name": f"Школа {o}"} for o in (1, 2)])
             conn.execute(insert(Project.__table__), [
                 {"id": p, "org_id": p, "region_id": 1, "workflow_id": "psr", "workflow_version": 1,
                  "reg_number": f"57-{p}", "title": f"Проект {p}", "state": "implement", "milestones": {},
