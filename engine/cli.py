@@ -225,11 +225,14 @@ def _import_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @import_group.command("orgs")
 @_import_options
+@click.option("--create-missing", is_flag=True,
+              help="Create the region given by --region and the municipalities the file names when they "
+                   "do not exist yet (a fresh installation); they are listed.")
 @friendly
-def import_orgs(file: str, region: str | None, dry_run: bool, skip_bad: bool) -> None:
+def import_orgs(file: str, region: str | None, dry_run: bool, skip_bad: bool, create_missing: bool) -> None:
     """Import organisations. Columns: ИНН (inn, optional), Наименование (name),
     Тип (kind: школа|детский сад|колледж|другое), Муниципалитет (municipality)."""
-    _import("orgs", file, region, dry_run, skip_bad)
+    _import("orgs", file, region, dry_run, skip_bad, create_missing=create_missing)
 
 
 @import_group.command("users")
@@ -253,6 +256,8 @@ _T = {  # CLI wording (ru, en)
     "dry": ("Пробный запуск: ничего не записано. Было бы", "Dry run: nothing was written. It would be"),
     "muns": ("Муниципалитеты региона", "Municipalities of the region"),
     "ignored": ("Эти столбцы не используются", "These columns are not used"),
+    "new_region": ("Новый регион", "New region"),
+    "new_muns": ("Новые муниципалитеты", "New municipalities"),
     "writing": ("Запись", "Writing"), "checking": ("Проверка (пробный запуск)", "Checking (dry run)"),
     "passwords": ("Пароли новых пользователей (больше нигде не показываются, сохраните их):",
                   "Passwords of the new users (shown only here; keep them):"),
@@ -265,7 +270,7 @@ def _t(key: str) -> str:
 
 
 def _import(kind: str, file: str, region: str | None, dry_run: bool, skip_bad: bool,
-            passwords_out: str | None = None) -> None:
+            passwords_out: str | None = None, create_missing: bool = False) -> None:
     from engine import onboarding
     from engine.tabular import read_table
 
@@ -273,7 +278,8 @@ def _import(kind: str, file: str, region: str | None, dry_run: bool, skip_bad: b
     store = open_store()
     try:
         with store.uow() as uow:
-            plan = (onboarding.plan_organizations if kind == "orgs" else onboarding.plan_users)(uow, table, region)
+            plan = (onboarding.plan_organizations(uow, table, region, create_missing=create_missing)
+                    if kind == "orgs" else onboarding.plan_users(uow, table, region))
             if passwords_out and os.path.exists(passwords_out) and plan.count("create") and not dry_run:
                 raise CliError({"ru": f"файл {passwords_out} уже есть; укажите новый файл для паролей",
                                 "en": f"{passwords_out} exists already; give a new file for the passwords"}[LOCALE])
@@ -312,6 +318,10 @@ def _import(kind: str, file: str, region: str | None, dry_run: bool, skip_bad: b
 
 
 def _report(plan: Any, show_outcomes: bool) -> None:
+    if getattr(plan, "created_region", False):
+        click.echo(f"{_t('new_region')}: {plan.region.name}")
+    if getattr(plan, "created_municipalities", None):
+        click.echo(f"{_t('new_muns')}: " + ", ".join(plan.created_municipalities))
     if plan.ignored_columns:
         click.echo(f"{_t('ignored')}: " + ", ".join(f"«{h}»" for h in plan.ignored_columns), err=True)
     if show_outcomes:

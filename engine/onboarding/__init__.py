@@ -16,7 +16,9 @@ adds grants, it never takes one away, and never touches an existing user's passw
 
 A municipality must exist in the region already (the API's ``POST /municipalities``, or
 the demo, creates them): an unknown name is the row's error, and the report lists the
-region's municipalities. Names match ignoring case, spaces, quotes and ё/е, and without
+region's municipalities; with ``create_missing`` (``--create-missing``) the organisations'
+import creates the region it is given and the municipalities the file names instead.
+Names match ignoring case, spaces, quotes and ё/е, and without
 «г.» / «район» when that is still unambiguous («Орёл» finds «г. Орёл»).
 
 Modules: ``common`` (columns, matching, the plan, applying it), ``orgs``, ``users``;

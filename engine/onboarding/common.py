@@ -54,7 +54,7 @@ ROLES = {"member": "member", "head": "head", "curator": "curator", "admin": "adm
          "участник": "member", "руководитель": "head", "куратор": "curator", "администратор": "admin"}
 ROLE_RU = {"member": "участник", "head": "руководитель", "curator": "куратор", "admin": "администратор"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-MAX = {"org_name": 300, "user_name": 200, "email": 254}  # engine.models
+MAX = {"org_name": 300, "user_name": 200, "email": 254, "municipality": 200}  # engine.models
 REQUIRED = Text("обязательное поле не заполнено", "a required field is empty")
 
 
@@ -122,6 +122,8 @@ class Plan:
     unknown_municipalities: list[str] = field(default_factory=list)
     known_municipalities: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)  # headers no column means (a typo?)
+    created_region: bool = False  # --create-missing: the region was created (in the import's transaction)
+    created_municipalities: list[str] = field(default_factory=list)  # --create-missing
     passwords: list[tuple[str, str]] = field(default_factory=list)  # filled by apply_plan
 
     @property

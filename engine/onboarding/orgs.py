@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.db import UnitOfWork
-from engine.models import Municipality, Organization
+from engine.db import OneTransaction, UnitOfWork
+from engine.models import Municipality, Organization, Region
 from engine.onboarding.common import (
     KIND_RU,
     KINDS,
@@ -25,16 +25,24 @@ from engine.onboarding.common import (
 )
 from engine.policy import SYSTEM
 from engine.schemas import inn_is_valid
-from engine.services.admin import create_organization, update_organization
+from engine.services.admin import create_municipality, create_organization, create_region, update_organization
 from engine.tabular import BadFile, Table
 from engine.text import Text
 
 
-def plan_organizations(uow: UnitOfWork, table: Table, region_ref: str | None = None) -> Plan:
-    """What importing ``table`` as organisations would do; writes nothing."""
+def plan_organizations(uow: UnitOfWork, table: Table, region_ref: str | None = None,
+                       create_missing: bool = False) -> Plan:
+    """What importing ``table`` as organisations would do; writes nothing, except with
+    ``create_missing``: then a region ``region_ref`` that does not exist yet and the
+    municipalities the file names that the region lacks are created first, through the
+    admin services, in ``uow``'s transaction (kept only when the caller commits)."""
     index, written = resolve_columns(table, ORG_COLUMNS)
+    created_region = False
+    if create_missing and region_ref and _region_is_new(uow, region_ref):
+        create_region(OneTransaction(uow), SYSTEM, {"name": region_ref.strip()})
+        created_region = True
     region = find_region(uow, region_ref)
-    plan = Plan("orgs", region)
+    plan = Plan("orgs", region, created_region=created_region)
     plan.ignored_columns = ignored_columns(table, index)
     if region is None:
         raise BadFile(Text("укажите регион: --region НАЗВАНИЕ (в базе нет регионов или их несколько)",
@@ -55,6 +63,9 @@ def plan_organizations(uow: UnitOfWork, table: Table, region_ref: str | None = N
         mun = None
         if row.required("municipality"):
             mun = muns.find(region, row["municipality"])
+            if mun is None and create_missing and len(row["municipality"]) <= MAX["municipality"]:
+                mun = _create_municipality(uow, muns, region, row["municipality"])
+                plan.created_municipalities.append(mun.name)
             if mun is None:
                 unknown_municipality(row, plan, muns, region, row["municipality"])
         if not row.ok or mun is None:
@@ -114,6 +125,20 @@ def _kind(row: Row) -> str | None:
                                f"unknown kind «{raw}»; expected one of: school, kindergarten, college, other "
                                "(школа, детский сад, колледж, другое)"))
     return kind
+
+
+def _region_is_new(uow: UnitOfWork, ref: str) -> bool:
+    return not any(str(r.id) == ref.strip() or norm(r.name) == norm(ref)
+                   for r in uow.session.execute(select(Region)).scalars())
+
+
+def _create_municipality(uow: UnitOfWork, muns: Municipalities, region: Region, name: str) -> Municipality:
+    """A municipality the file names and the region lacks: «г. …» is a city, else a district."""
+    name = " ".join(name.split())
+    kind = "city" if name.lower().startswith(("г.", "город ")) else "district"
+    mun = create_municipality(OneTransaction(uow), SYSTEM, {"region_id": region.id, "name": name, "kind": kind})
+    muns.by_region.setdefault(region.id, []).append(mun)  # type: ignore[arg-type]
+    return mun
 
 
 def _mun_name(uow: UnitOfWork, mun_id: int) -> str:

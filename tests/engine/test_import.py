@@ -107,6 +107,38 @@ def test_the_example_files_onboard_a_region(oryol, leanschool, store, tmp_path):
     assert (head.id, "head", lyceum.id, None) in grants
 
 
+def test_a_fresh_installation_is_onboarded_with_create_missing(leanschool, store, counts, tmp_path):
+    """No region, no municipalities: --create-missing makes the region named by --region
+    and the municipalities the file names (a dry run first writes nothing); then the users."""
+    empty = counts()
+    dry = leanschool("import", "orgs", str(EXAMPLES / "orgs.csv"), "--region", "Орловская область",
+                     "--create-missing", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Новый регион: Орловская область" in dry.stdout and "Новые муниципалитеты:" in dry.stdout
+    assert counts() == empty and read(store, select(Municipality)) == []
+
+    without = leanschool("import", "orgs", str(EXAMPLES / "orgs.csv"), "--region", "Орловская область")
+    assert without.exit_code != 0 and "нет региона «Орловская область»" in without.stderr
+
+    real = leanschool("import", "orgs", str(EXAMPLES / "orgs.csv"), "--region", "Орловская область",
+                      "--create-missing")
+    assert real.exit_code == 0, real.output
+    muns = {m.name: m for m in read(store, select(Municipality))}
+    named = {row[3] for row in csv.reader((EXAMPLES / "orgs.csv").read_text(encoding="utf-8-sig")
+                                          .splitlines()[1:], delimiter=";")}
+    assert set(muns) == named  # one per name the file uses, no more
+    assert all(m.kind == ("city" if name.startswith("г.") else "district") for name, m in muns.items())
+    assert len(read(store, select(Organization))) == 8
+    kinds = event_kinds(store)
+    assert kinds.count("region_created") == 1 and kinds.count("municipality_created") == len(named)
+
+    again = leanschool("import", "orgs", str(EXAMPLES / "orgs.csv"), "--region", "Орловская область",
+                       "--create-missing")
+    assert again.exit_code == 0 and "Новый" not in again.stdout  # nothing is created twice
+    users = leanschool("import", "users", str(EXAMPLES / "users.csv"), "--passwords-out", str(tmp_path / "p.csv"))
+    assert users.exit_code == 0, users.output
+
+
 def test_the_same_files_twice_create_nothing_new(oryol, leanschool, counts, tmp_path):
     assert leanschool("import", "orgs", str(EXAMPLES / "orgs.csv")).exit_code == 0
     assert leanschool("import", "users", str(EXAMPLES / "users.csv"),
