@@ -17,6 +17,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(url: str) -> Engine:
     """An engine for a SQLAlchemy URL; SQLite gets foreign keys and a busy timeout."""
     parsed = make_url(url)
@@ -32,6 +36,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # SQLite's own lower() folds ASCII only: «Питание» would not find «питание»
+            dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return eng
     return create_engine(url, pool_pre_ping=True)
