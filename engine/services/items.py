@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from engine import clock
 from engine.db import UnitOfWork
 from engine.errors import ValidationFailed
@@ -15,6 +17,7 @@ from engine.models import (
     Problem,
     Project,
     Risk,
+    RoleGrant,
     TeamMember,
     User,
 )
@@ -54,6 +57,24 @@ def _owned(uow: UnitOfWork, actor: Actor, model: type, obj_id: int, what: str) -
 def _user_exists(uow: UnitOfWork, user_id: int | None, field: str) -> None:
     if user_id is not None and uow.session.get(User, user_id) is None:
         raise ValidationFailed({field: Text("Нет такого пользователя", "No such user")})
+
+
+def _check_owner(uow: UnitOfWork, project: Any, user_id: int | None) -> None:
+    """An action's or risk's owner works in the project's organisation or is on its team:
+    anyone else would be reminded about a project they may not see."""
+    if user_id is None:
+        return
+    _user_exists(uow, user_id, "owner_id")
+    in_org = uow.session.execute(select(RoleGrant.id).where(
+        RoleGrant.user_id == user_id, RoleGrant.org_id == project.org_id,
+        RoleGrant.role.in_(("member", "head")))).first()  # type: ignore[attr-defined]
+    on_team = uow.session.execute(select(TeamMember.id).where(
+        TeamMember.project_id == project.id, TeamMember.user_id == user_id)).first()
+    if in_org is None and on_team is None:
+        raise ValidationFailed({"owner_id": Text("Ответственный должен работать в организации проекта "
+                                                 "или входить в его команду",
+                                                 "The owner must work in the project's organisation "
+                                                 "or be on its team")})
 
 
 def _changed(obj: Any, body: Any) -> dict[str, Any]:
@@ -132,7 +153,7 @@ def add_problem(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, 
 def add_action(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Action:
     project = _editable_project(uow, actor, project_id)
     body: ActionIn = parse(ActionIn, data)
-    _user_exists(uow, body.owner_id, "owner_id")
+    _check_owner(uow, project, body.owner_id)
     a = Action(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
     uow.session.add(a)
     uow.session.flush()
@@ -149,7 +170,7 @@ def update_action(uow: UnitOfWork, actor: Actor, action_id: int, data: dict[str,
         raise ValidationFailed({"status": Text("Обязательное поле", "This field is required")})
     if "title" in body.model_fields_set and body.title is None:
         raise ValidationFailed({"title": Text("Обязательное поле", "This field is required")})
-    _user_exists(uow, body.owner_id, "owner_id")
+    _check_owner(uow, project, body.owner_id)
     diff = _changed(action, body)
     record(uow.session, actor, "action_updated", project, {"action_id": action.id, "fields": diff})
     uow.commit()
@@ -174,7 +195,7 @@ def add_artefact(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str,
 def log_risk(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Risk:
     project = _editable_project(uow, actor, project_id)
     body: RiskIn = parse(RiskIn, data)
-    _user_exists(uow, body.owner_id, "owner_id")
+    _check_owner(uow, project, body.owner_id)
     now = clock.now()
     risk = Risk(project_id=project.id, score=body.probability * body.impact, status="open",  # type: ignore[arg-type]
                 created_at=now, updated_at=now, **body.model_dump())
@@ -193,7 +214,7 @@ def update_risk(uow: UnitOfWork, actor: Actor, risk_id: int, data: dict[str, Any
     for name in ("status", "title", "probability", "impact"):
         if name in body.model_fields_set and getattr(body, name) is None:
             raise ValidationFailed({name: Text("Обязательное поле", "This field is required")})
-    _user_exists(uow, body.owner_id, "owner_id")
+    _check_owner(uow, project, body.owner_id)
     diff = _changed(risk, body)
     if "due_on" in diff:
         risk.reminded_at = None  # a new due date earns a new reminder when it passes

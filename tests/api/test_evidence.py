@@ -222,3 +222,23 @@ def test_booleans_are_not_numbers(api, objects, member_of_school, path, body, fi
     method = "PATCH" if path == "/projects/{pid}" else "POST"
     r = api.request(method, path.format(**objects), member_of_school, json=body)
     assert r.status_code == 422 and field in r.get_json()["error"]["details"]["fields"], r.status_code
+
+
+def test_owners_work_in_the_projects_organisation_or_are_on_its_team(api, make, project, objects, member_of_school,
+                                                                      member_of_other_school, curator_orel):
+    """Someone from another school (or a curator) may not own a step or a risk; put on the
+    project's team first, they may."""
+    for outsider in (member_of_other_school, curator_orel):
+        for method, path, body in [
+                ("post", f"/projects/{project.id}/actions", {"title": "Шаг", "owner_id": outsider.id}),
+                ("post", f"/projects/{project.id}/risks",
+                 {"title": "Риск", "probability": 2, "impact": 2, "owner_id": outsider.id}),
+                ("patch", f"/actions/{objects['aid']}", {"owner_id": outsider.id})]:
+            r = getattr(api, method)(path, member_of_school, json=body)
+            assert r.status_code == 422 and "owner_id" in fields_of(r), (path, r.get_json())
+    from engine.services.items import add_team_member
+    make.call(add_team_member, member_of_school.actor, project.id,
+              {"user_id": member_of_other_school.id, "role_text": "методист"})
+    a = api.ok("POST", f"/projects/{project.id}/actions", member_of_school,
+               {"title": "Шаг", "owner_id": member_of_other_school.id})
+    assert a["owner_id"] == member_of_other_school.id
