@@ -162,13 +162,14 @@ def generate(n_projects: int, seed: int = 57) -> Data:
             mid = next_id("metric")
             baseline = rng.uniform(20, 100)
             target = baseline * 0.6
-            d.add("metric", {"id": mid, "project_id": pid, "name": "ВПП", "unit": "мин", "direction": "decrease",
-                             "baseline": baseline, "target": target, "created_at": created})
             values = [baseline] + ([target * rng.uniform(0.8, 1.3)] if state != "diagnose" else [])
             if closed:
                 values.append(target * (0.9 if rng.random() < 0.85 else 1.2))
-            for k, value in enumerate(values):
-                on = min(created + timedelta(days=20 * k), NOW).date()
+            days = [min(created + timedelta(days=20 * k), NOW).date() for k in range(len(values))]
+            d.add("metric", {"id": mid, "project_id": pid, "name": "ВПП", "unit": "мин", "direction": "decrease",
+                             "baseline": baseline, "target": target, "created_at": created,
+                             "latest_value": values[-1], "latest_on": days[-1]})  # as record_measurement keeps them
+            for value, on in zip(values, days, strict=True):
                 d.add("measurement", {"id": next_id("measurement"), "metric_id": mid, "value": value,
                                       "measured_on": on, "recorded_at": NOW})
     return d

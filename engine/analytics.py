@@ -48,7 +48,6 @@ from engine.models import (
     UNRESOLVED_RISK,
     DailySnapshot,
     Event,
-    Measurement,
     Metric,
     Organization,
     Project,
@@ -434,12 +433,10 @@ def throughput(session: Session, region_id: int, months: int = 12) -> list[dict[
 def _targets_reached(session: Session, region_id: int) -> tuple[int, int]:
     """(closed projects of the region, those whose every metric's latest measurement meets
     its target). The latest measurement is the last by date, then by record order (as
-    checks.latest_values); a project without metrics has not reached its targets."""
-    latest = (select(Measurement.value).where(Measurement.metric_id == Metric.id)
-              .order_by(Measurement.measured_on.desc(), Measurement.id.desc())  # type: ignore[attr-defined,union-attr]
-              .limit(1).correlate(Metric).scalar_subquery())
-    met = case((and_(Metric.direction == "decrease", latest <= Metric.target), 1),
-               (and_(Metric.direction == "increase", latest >= Metric.target), 1), else_=0)
+    checks.latest_values; kept on the metric as latest_value); a project without metrics
+    has not reached its targets."""
+    met = case((and_(Metric.direction == "decrease", Metric.latest_value <= Metric.target), 1),
+               (and_(Metric.direction == "increase", Metric.latest_value >= Metric.target), 1), else_=0)
     per_project = (select(func.count(Metric.id).label("metrics"), func.sum(met).label("met"))
                    .select_from(Project)
                    .join(Metric, Metric.project_id == Project.id, isouter=True)

@@ -148,6 +148,10 @@ class Metric(SQLModel, table=True):
     baseline: float | None = None
     target: float | None = None
     created_at: datetime
+    # the latest measurement (by date, then record order), written with each measurement:
+    # the tower's share of closed projects reaching their targets reads it directly
+    latest_value: float | None = None
+    latest_on: date | None = None
 
 
 class Measurement(SQLModel, table=True):

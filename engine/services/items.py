@@ -129,6 +129,8 @@ def record_measurement(uow: UnitOfWork, actor: Actor, metric_id: int,
     meas = Measurement(metric_id=metric.id, value=body.value, measured_on=body.measured_on,
                        recorded_at=clock.now(), recorded_by=actor.user_id)
     uow.session.add(meas)
+    if metric.latest_on is None or body.measured_on >= metric.latest_on:  # a later record wins a tie
+        metric.latest_value, metric.latest_on = body.value, body.measured_on
     uow.session.flush()
     record(uow.session, actor, "measurement_recorded", project,
            {"metric_id": metric.id, "measurement_id": meas.id, "value": body.value,

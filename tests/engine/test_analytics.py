@@ -462,3 +462,29 @@ def test_the_towers_kept_stage_times_are_computed_again_after_any_move(store, ru
     assert after == run(analytics.stage_times, world.region.id)
     assert after["by_stage"]["diagnose"] == {"median": 15.0, "p85": 18.5, "n": 2}
     assert cache.misses == 2
+
+
+def test_the_latest_measurement_is_the_latest_by_date_not_by_entry(run, flow, world, member_of_school, frozen_clock):
+    """A closed project's share reaching targets reads its metrics' latest values: a value
+    entered late but dated earlier does not replace a later-dated one; one dated later does."""
+    from tests.engine.conftest import TARGET
+
+    frozen_clock.set(at(date(2026, 9, 1), 9))
+    pid = flow.make.project(world.school, member_of_school.actor).id
+    flow.advance(pid, "closed")
+    metric = flow.metrics(pid)[0]
+    assert metric.direction == "decrease"
+
+    day = frozen_clock.current.date()  # the gates' measurements were dated today at the latest
+
+    def measure(value: float, on: date) -> float | None:
+        flow.make.call(record_measurement, member_of_school.actor, metric.id,
+                       {"value": value, "measured_on": on.isoformat()})
+        return run(analytics.headline, world.region.id)["closed_reaching_targets_share"]
+
+    assert measure(TARGET - 1, day) == 1.0                          # meets the target
+    assert measure(TARGET + 10, day - timedelta(days=30)) == 1.0    # entered now, dated earlier: not the latest
+    assert measure(TARGET + 10, day) == 0.0                         # the same day, recorded later: the latest
+    frozen_clock.advance(days=1)
+    assert measure(TARGET, day + timedelta(days=1)) == 1.0          # a later day
+    assert (flow.metrics(pid)[0].latest_value, flow.metrics(pid)[0].latest_on) == (TARGET, day + timedelta(days=1))

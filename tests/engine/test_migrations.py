@@ -172,6 +172,16 @@ def test_0004_fills_stay_days_and_region_snapshots_from_what_is_there(empty_data
                                   "VALUES (:id, :p, :at, 'state_changed', :src, :dest, '{}')"),
                              {"id": eid, "p": pid, "at": datetime.fromisoformat(at).replace(tzinfo=UTC)
                               if eng.dialect.name == "postgresql" else at, "src": src, "dest": dest})
+            conn.execute(text("INSERT INTO metric (id, project_id, name, unit, direction, created_at) "
+                              "VALUES (1, 1, 'Время', 'мин', 'decrease', :at), (2, 2, 'Доля', '%', 'increase', :at)"),
+                         {"at": created if eng.dialect.name == "postgresql" else "2026-01-01 00:00:00.000000"})
+            # metric 1: the later date wins over the later record; a tie on the date goes to the later record
+            for mid, value, on, rec in [(1, 40.0, "2026-03-01", 1), (1, 30.0, "2026-02-01", 2),
+                                        (1, 35.0, "2026-03-01", 3)]:
+                conn.execute(text("INSERT INTO measurement (id, metric_id, value, measured_on, recorded_at) "
+                                  "VALUES (:id, :m, :v, :on, :at)"),
+                             {"id": rec, "m": mid, "v": value, "on": date.fromisoformat(on),
+                              "at": created if eng.dialect.name == "postgresql" else "2026-01-01 00:00:00.000000"})
             conn.execute(insert(DailySnapshot.__table__), [
                 {"day": date(2026, 1, 5), "org_id": 1, "region_id": 1, "state": "target", "count": 1},
                 {"day": date(2026, 1, 5), "org_id": 2, "region_id": 1, "state": "target", "count": 2},
@@ -181,8 +191,11 @@ def test_0004_fills_stay_days_and_region_snapshots_from_what_is_there(empty_data
         with eng.connect() as conn:
             stays = dict(conn.execute(text("SELECT id, stay_days FROM event ORDER BY id")).all())
             sums = set(conn.execute(text("SELECT region_id, day, state, count FROM region_snapshot")).all())
+            latest = {m: (v, str(on)[:10] if on else None) for m, v, on in conn.execute(
+                text("SELECT id, latest_value, latest_on FROM metric"))}
     finally:
         eng.dispose()
     assert {k: round(v, 6) for k, v in stays.items()} == {1: 10.5, 2: 10.0, 3: 3.0, 4: 0.0}
+    assert latest == {1: (35.0, "2026-03-01"), 2: (None, None)}
     assert {(r, str(d)[:10], s, n) for r, d, s, n in sums} == {
         (1, "2026-01-05", "target", 3), (1, "2026-01-05", "implement", 1)}
