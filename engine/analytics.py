@@ -380,18 +380,28 @@ def stage_times(session: Session, workflows: WorkflowRegistry, region_id: int,
             "by_stage": {s: _summary(by_state.get(s, [])) for s in states}}
 
 
-def latest_move_id(session: Session) -> int:
-    """The id of the latest state_changed event of any project (0 when none): what the
-    time in stage of any region depends on besides the window."""
-    return int(session.execute(select(func.max(Event.id)).where(Event.kind == "state_changed")).scalar() or 0)
+def flow_watermark(session: Session) -> tuple[int, int]:
+    """(id of the latest state_changed event of any project, id of the newest project), 0
+    when none: what time in stage and throughput depend on besides their window (projects
+    are never deleted, moves never rewritten). One round trip, two index probes."""
+    move = select(func.max(Event.id)).where(Event.kind == "state_changed").scalar_subquery()
+    newest = select(func.max(Project.id)).scalar_subquery()
+    latest_move, newest_project = session.execute(select(move, newest)).one()
+    return int(latest_move or 0), int(newest_project or 0)
 
 
 def stage_times_cached(session: Session, workflows: WorkflowRegistry, region_id: int, since: date | None,
                        cache: FigureCache) -> dict[str, Any]:
-    """stage_times, kept in ``cache`` until the next move of any project (the tower page:
+    """stage_times, kept in ``cache`` until the next move or new project (the tower page:
     reading a year of moves of 10,000 projects is the slowest figure it shows)."""
-    key = ("stage_times", region_id, since, latest_move_id(session))
+    key = ("stage_times", region_id, since, flow_watermark(session))
     return cache.get(key, lambda: stage_times(session, workflows, region_id, since))  # type: ignore[no-any-return]
+
+
+def throughput_cached(session: Session, region_id: int, months: int, cache: FigureCache) -> list[dict[str, Any]]:
+    """throughput, kept in ``cache`` for the day until the next move or new project."""
+    key = ("throughput", region_id, months, clock.today(), flow_watermark(session))
+    return cache.get(key, lambda: throughput(session, region_id, months))  # type: ignore[no-any-return]
 
 
 # --- throughput -----------------------------------------------------------------------------------
@@ -448,7 +458,9 @@ def _targets_reached(session: Session, region_id: int) -> tuple[int, int]:
     return int(n), int(n_reached or 0)
 
 
-def headline(session: Session, workflows: WorkflowRegistry, region_id: int) -> dict[str, Any]:
+def headline(session: Session, workflows: WorkflowRegistry, region_id: int,
+             counts: dict[str, int] | None = None, stalled: int | None = None,
+             critical_risks: int | None = None) -> dict[str, Any]:
     """The region's figures at a glance, computed now (the keys the tower page reads):
 
     - ``active_by_stage``: active (non-final) projects per state; ``active``: their sum;
@@ -461,18 +473,27 @@ def headline(session: Session, workflows: WorkflowRegistry, region_id: int) -> d
       metric's latest measurement meets its target; None when none is closed;
     - ``hours_saved``, ``roubles_saved``: the effect recorded on closed projects (sums of
       actual_hours_saved and actual_roubles).
+
+    ``counts`` (projects per state, monitoring.counts_by_state), ``stalled`` (how many are
+    stalled) and ``critical_risks`` may be given when the caller has read them already
+    (the tower page).
     """
     now = clock.now()
     region = Project.region_id == region_id
     active = active_filter(workflows)
-    by_stage = dict(session.execute(select(Project.state, func.count()).where(region, active)
-                                    .group_by(Project.state)).all())
-    stalled = session.execute(select(func.count()).select_from(Project)
-                              .where(region, active, stalled_filter(workflows, now))).scalar_one()
-    risks = session.execute(select(func.count()).select_from(Risk)
-                            .join(Project, Project.id == Risk.project_id)
-                            .where(region, active, Risk.status.in_(UNRESOLVED_RISK),  # type: ignore[attr-defined]
-                                   Risk.score >= CRITICAL_SCORE)).scalar_one()
+    if counts is None:
+        by_stage = dict(session.execute(select(Project.state, func.count()).where(region, active)
+                                        .group_by(Project.state)).all())
+    else:
+        finals = {s.id for w in workflows.all() for s in w.states if s.final}
+        by_stage = {state: n for state, n in counts.items() if state not in finals}
+    if stalled is None:
+        stalled = session.execute(select(func.count()).select_from(Project)
+                                  .where(region, active, stalled_filter(workflows, now))).scalar_one()
+    risks = critical_risks if critical_risks is not None else session.execute(
+        select(func.count()).select_from(Risk).join(Project, Project.id == Risk.project_id)
+        .where(region, active, Risk.status.in_(UNRESOLVED_RISK),  # type: ignore[attr-defined]
+               Risk.score >= CRITICAL_SCORE)).scalar_one()
     overdue = session.execute(select(func.count()).select_from(TransitionRequest)
                               .join(Project, Project.id == TransitionRequest.project_id)
                               .where(region, TransitionRequest.status == "pending",

@@ -235,12 +235,15 @@ def unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: i
              "age_days": max(0, age)} for rid, pid, title, score, status, age in session.execute(stmt)]
 
 
-def count_unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: int) -> int:
-    """How many risks unresolved_risks lists for the region."""
-    return int(session.execute(
-        select(func.count()).select_from(Risk).join(Project, Project.id == Risk.project_id)
+def count_unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: int) -> tuple[int, int]:
+    """How many risks unresolved_risks lists for the region, and how many of them are
+    critical (score 15 or more, the headline's figure)."""
+    n, critical = session.execute(
+        select(func.count(), func.count(case((Risk.score >= CRITICAL_SCORE, 1))))
+        .select_from(Risk).join(Project, Project.id == Risk.project_id)
         .where(Project.region_id == region_id, Risk.status.in_(UNRESOLVED_RISK),  # type: ignore[attr-defined]
-               active_filter(workflows))).scalar_one())
+               active_filter(workflows))).one()
+    return int(n), int(critical)
 
 
 def pending_approvals(session: Session, region_id: int | None = None, org_id: int | None = None,

@@ -184,7 +184,22 @@ def list_projects(uow: UnitOfWork, actor: Actor, *, org_id: int | None = None,
 def list_requests(uow: UnitOfWork, actor: Actor, status: str | None = "pending",
                   decidable_only: bool = False, limit: int = 50, offset: int = 0
                   ) -> tuple[list[TransitionRequest], int]:
-    """Requests the actor may see (or decide), oldest first."""
+    """Requests the actor may see (or decide), oldest first, and how many there are."""
+    stmt = _requests(actor, status, decidable_only)
+    total = uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = uow.session.execute(stmt.order_by(TransitionRequest.requested_at, TransitionRequest.id)
+                               .limit(limit).offset(offset)).scalars().all()
+    return list(rows), total
+
+
+def count_requests(uow: UnitOfWork, actor: Actor, status: str | None = "pending",
+                   decidable_only: bool = False) -> int:
+    """How many requests list_requests would list (the menu's badge)."""
+    stmt = _requests(actor, status, decidable_only)
+    return int(uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+
+
+def _requests(actor: Actor, status: str | None, decidable_only: bool) -> Any:
     stmt = (select(TransitionRequest).join(Project, Project.id == TransitionRequest.project_id)
             .where(visible_projects_filter(actor)))
     if status:
@@ -195,10 +210,7 @@ def list_requests(uow: UnitOfWork, actor: Actor, status: str | None = "pending",
         stmt = stmt.where(or_(
             (TransitionRequest.approval == "head") & Project.org_id.in_(head_orgs or {-1}),  # type: ignore[attr-defined]
             (TransitionRequest.approval == "curator") & Project.region_id.in_(cur_regions or {-1})))  # type: ignore[attr-defined]
-    total = uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = uow.session.execute(stmt.order_by(TransitionRequest.requested_at, TransitionRequest.id)
-                               .limit(limit).offset(offset)).scalars().all()
-    return list(rows), total
+    return stmt
 
 
 def list_events(uow: UnitOfWork, actor: Actor, project_id: int) -> list[dict[str, Any]]:

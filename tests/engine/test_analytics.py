@@ -429,6 +429,15 @@ def test_headline_figures_of_a_small_region(
         "hours_saved": 160.5,
         "roubles_saved": 15000.0,
     }
+    # the tower page passes what it has read already: the same figures
+    from engine import monitoring
+    with flow.make.store.uow() as uow:
+        counts = monitoring.counts_by_state(uow.session, region_id=world.region.id)
+        stalled = sum(m["stalled"] for m in monitoring.by_municipality(uow.session, uow.workflows, world.region.id))
+        _listed, critical = monitoring.count_unresolved_risks(uow.session, uow.workflows, world.region.id)
+        given = analytics.headline(uow.session, uow.workflows, world.region.id, counts=counts, stalled=stalled,
+                                   critical_risks=critical)
+    assert given == run(analytics.headline, world.region.id)
 
 
 def test_headline_of_a_region_with_nothing_closed_has_no_share(run, world, project):
@@ -488,3 +497,24 @@ def test_the_latest_measurement_is_the_latest_by_date_not_by_entry(run, flow, wo
     frozen_clock.advance(days=1)
     assert measure(TARGET, day + timedelta(days=1)) == 1.0          # a later day
     assert (flow.metrics(pid)[0].latest_value, flow.metrics(pid)[0].latest_on) == (TARGET, day + timedelta(days=1))
+
+
+def test_the_towers_kept_throughput_counts_new_projects_and_closings(store, run, flow, world, member_of_school,
+                                                                      frozen_clock):
+    from engine.cache import FigureCache
+
+    cache = FigureCache()
+
+    def kept() -> list:
+        with store.uow() as uow:
+            return analytics.throughput_cached(uow.session, world.region.id, 3, cache)
+
+    frozen_clock.set(at(date(2026, 9, 10), 9))
+    pid = flow.make.project(world.school, member_of_school.actor).id
+    assert kept() == run(analytics.throughput, world.region.id, 3)
+    assert kept()[-1] == {"month": "2026-09", "closed": 0, "started": 1} and cache.misses == 1
+    flow.make.project(world.school, member_of_school.actor)          # a new project: not a move
+    assert kept()[-1] == {"month": "2026-09", "closed": 0, "started": 2}
+    flow.advance(pid, "closed")
+    assert kept() == run(analytics.throughput, world.region.id, 3)
+    assert sum(m["closed"] for m in kept()) == 1

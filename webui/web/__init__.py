@@ -103,10 +103,9 @@ def _pending_count() -> int:
     if actor is None:
         return 0
     if "pending_count" not in g:
-        from engine.services.queries import list_requests
+        from engine.services.queries import count_requests
         with uow() as u:
-            _rows, total = list_requests(u, actor, "pending", decidable_only=True, limit=1)
-        g.pending_count = total
+            g.pending_count = count_requests(u, actor, "pending", decidable_only=True)
     return g.pending_count
 
 

@@ -54,14 +54,15 @@ def tower_data(u: Any, region_id: int, limit: int | None = None) -> dict[str, An
     s, wfs = u.session, u.workflows
     today = clock.today()
     data = monitoring.tower(s, wfs, region_id, limit=limit)
-    data["headline"] = analytics.headline(s, wfs, region_id)
+    data["risk_count"], critical = monitoring.count_unresolved_risks(s, wfs, region_id)
+    data["headline"] = analytics.headline(s, wfs, region_id, counts=data["by_state"],  # read once
+                                          stalled=sum(m["stalled"] for m in data["by_municipality"]),
+                                          critical_risks=critical)
     data["stalled_count"] = data["headline"]["stalled"]
-    data["risk_count"] = (monitoring.count_unresolved_risks(s, wfs, region_id)
-                          if limit and len(data["unresolved_risks"]) >= limit else len(data["unresolved_risks"]))
     data["flow"] = analytics.cumulative_flow(s, region_id, today - timedelta(days=90), today, workflows=wfs)
     data["stage_times"] = analytics.stage_times_cached(s, wfs, region_id, today - timedelta(days=365),
                                                        u.store.figures)
-    data["throughput"] = analytics.throughput(s, region_id, 12)
+    data["throughput"] = analytics.throughput_cached(s, region_id, 12, u.store.figures)
     waiting = data["pending_approvals"][:limit] if limit else data["pending_approvals"]  # longest first
     project_ids = ({x["project_id"] for x in data["stalled"][:LIST_LIMIT]}
                    | {x["project_id"] for x in data["unresolved_risks"][:LIST_LIMIT]}
@@ -69,10 +70,10 @@ def tower_data(u: Any, region_id: int, limit: int | None = None) -> dict[str, An
     data["projects"] = {row.id: row for row in s.execute(
         select(Project.id, Project.title, Project.org_id, Project.reg_number)
         .where(Project.id.in_(project_ids or {-1}))).all()}
-    data["orgs"] = dict(s.execute(select(Organization.id, Organization.name)
-                                  .where(Organization.region_id == region_id)).all())
-    data["org_municipality"] = dict(s.execute(select(Organization.id, Organization.municipality_id)
-                                              .where(Organization.region_id == region_id)).all())
+    orgs = s.execute(select(Organization.id, Organization.name, Organization.municipality_id)
+                     .where(Organization.region_id == region_id)).all()
+    data["orgs"] = {org_id: name for org_id, name, _ in orgs}
+    data["org_municipality"] = {org_id: mun for org_id, _, mun in orgs}
     data["municipality_names"] = dict(s.execute(select(Municipality.id, Municipality.name)
                                                 .where(Municipality.region_id == region_id)).all())
     from engine.models import Practice
