@@ -61,9 +61,9 @@ def region_xlsx() -> Any:
     """The regional summary: a curator's own region, an admin's pick (?region_id=), as the
     tower; anyone else 403, another region 404."""
     from webui.web.report_xlsx import region_summary_workbook
-    from webui.web.tower import _region_for_page
+    from webui.web.tower import region_for_page
     with uow() as u:
-        region, _regions = _region_for_page(u)
+        region, _regions = region_for_page(u)
         summary = reports.regional_summary(u.session, u.workflows, region.id)
     body = region_summary_workbook(region, summary)
     filename = f"summary-{region.id}-{summary['as_of'].isoformat()}.xlsx"

@@ -28,7 +28,7 @@ bp = Blueprint("tower", __name__)
 LIST_LIMIT = 50
 
 
-def _region_for_page(u: Any) -> tuple[Region, list[Region]]:
+def region_for_page(u: Any) -> tuple[Region, list[Region]]:
     """A curator's own region; an admin picks one (?region_id=)."""
     actor = g.actor
     if actor.is_admin:
@@ -94,7 +94,7 @@ def tower_data(u: Any, region_id: int, limit: int | None = None) -> dict[str, An
 def page() -> Any:
     from webui.web import charts
     with uow() as u:
-        region, regions = _region_for_page(u)
+        region, regions = region_for_page(u)
         data = tower_data(u, region.id, limit=LIST_LIMIT)
         wf = u.workflows.latest("psr")
     states = [s for s in wf.states]  # type: ignore[union-attr]
@@ -113,7 +113,7 @@ def page() -> Any:
 def export_xlsx() -> Any:
     from webui.web.exports import tower_workbook
     with uow() as u:
-        region, _regions = _region_for_page(u)
+        region, _regions = region_for_page(u)
         data = tower_data(u, region.id)
         wf = u.workflows.latest("psr")
         orgs = list(u.session.execute(select(Organization).where(Organization.region_id == region.id)
