@@ -169,9 +169,7 @@ def project_report(session: Session, workflows: WorkflowRegistry, project: Proje
 def _reached_per_project(region_id: int) -> Any:
     """Subquery: project_id, reached (1/0) for the closed projects of the region that have
     metrics."""
-    latest = (select(Measurement.value).where(Measurement.metric_id == Metric.id)
-              .order_by(Measurement.measured_on.desc(), Measurement.id.desc())  # type: ignore[attr-defined,union-attr]
-              .limit(1).correlate(Metric).scalar_subquery())
+    latest = Metric.latest_value  # the latest measurement, kept on the metric (as engine.analytics reads it)
     met = case((and_(Metric.direction == "decrease", latest <= Metric.target), 1),
                (and_(Metric.direction == "increase", latest >= Metric.target), 1), else_=0)
     return (select(Metric.project_id.label("project_id"),
