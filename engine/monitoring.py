@@ -7,11 +7,13 @@ same SQL runs on SQLite and PostgreSQL). All time comes from ``engine.clock.now(
 """
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, false, func, literal, null, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, false, func, literal, null, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FunctionElement
@@ -180,43 +182,64 @@ def _idle_limit_expr(workflows: WorkflowRegistry) -> Any:
     return case(*whens, else_=None) if whens else null()
 
 
-def _days_over_limit(workflows: WorkflowRegistry, now: datetime) -> Any:
-    """SQL: how many whole days the project is past the furthest of its limits (its state's
-    SLA, its workflow's idle days); the tower's "worst first" order. NULL without limits."""
-    sla, idle = sla_days_expr(workflows), _idle_limit_expr(workflows)
-    a = whole_days_between(Project.state_entered_at, _at(now)) - sla if sla is not None else null()
-    b = whole_days_between(Project.last_activity_at, _at(now)) - idle
-    return greatest(a, b)
-
-
 def stalled_projects(session: Session, workflows: WorkflowRegistry, region_id: int | None = None,
                      org_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Stalled projects, worst first (longest over their limit, then by id), with reasons;
     the first ``limit`` of them when given. Ordered, cut and counted in SQL (the reasons
     are the SQL rule's own clauses, so they agree with stall_reasons)."""
+    stmt, cutoffs = _stalled_statement(workflows, region_id is not None, org_id is not None, limit or 0)
     now = clock.now()
-    sla, idle = sla_days_expr(workflows), _idle_limit_expr(workflows)
-    sla_hit, idle_hit = _sla_clauses(workflows, now), _idle_clauses(workflows, now)
-    stmt = _scope(select(Project.id, Project.title, Project.org_id, Project.state,
-                         whole_days_between(Project.state_entered_at, _at(now)),
-                         whole_days_between(Project.last_activity_at, _at(now)),
-                         sla if sla is not None else null(), idle,
-                         case((or_(*sla_hit), True), else_=False) if sla_hit else false(),
-                         case((or_(*idle_hit), True), else_=False) if idle_hit else false())
-                  .where(active_filter(workflows), stalled_filter(workflows, now))
-                  .order_by(_days_over_limit(workflows, now).desc(), Project.id),
-                  region_id, org_id)
-    if limit:
-        stmt = stmt.limit(limit)
+    params: dict[str, Any] = {"now": now, "region_id": region_id, "org_id": org_id}
+    params.update({name: now - timedelta(days=days) for name, days in cutoffs})
     out = []
     for pid, title, org, state, in_state, quiet, sla_days, idle_days, over_sla, idle_too_long in \
-            session.execute(stmt):
+            session.execute(stmt, {k: v for k, v in params.items() if v is not None}):
         in_state, quiet = max(0, in_state), max(0, quiet)
         reasons = ([{"kind": "sla", "days": in_state, "limit": sla_days}] if over_sla else []) + \
                   ([{"kind": "idle", "days": quiet, "limit": idle_days}] if idle_too_long else [])
         out.append({"project_id": pid, "title": title, "org_id": org, "state": state,
                     "days_in_state": in_state, "sla_days": sla_days, "reasons": reasons})
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def _stalled_statement(workflows: WorkflowRegistry, by_region: bool, by_org: bool,
+                       limit: int) -> tuple[Any, list[tuple[str, int]]]:
+    """stalled_projects' statement, built once per registry and shape (the tower asks for
+    it on every page): the moment and the limits' cut-off times are bound parameters,
+    returned as (name, days before now)."""
+    ts = Project.__table__.c.state_entered_at.type  # type: ignore[attr-defined]
+    now = bindparam("now", type_=ts)
+    cutoffs: list[tuple[str, int]] = []
+
+    def cutoff(kind: str, w: Workflow, days: int, state: str = "") -> Any:
+        name = re.sub(r"\W", "_", f"{kind}_{w.id}_{w.version}_{state}")
+        cutoffs.append((name, days))
+        return bindparam(name, type_=ts)
+
+    sla_hit = [and_(Project.workflow_id == w.id, Project.workflow_version == w.version, Project.state == st.id,
+                    Project.state_entered_at < cutoff("sla", w, st.sla_days, st.id))
+               for w in workflows.all() for st in w.active_states() if st.sla_days]
+    idle_hit = [and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
+                     Project.state.in_([st.id for st in w.active_states()]),  # type: ignore[attr-defined]
+                     Project.last_activity_at < cutoff("idle", w, w.idle_days))
+                for w in workflows.all() if w.idle_days]
+    sla, idle = sla_days_expr(workflows), _idle_limit_expr(workflows)
+    in_state = whole_days_between(Project.state_entered_at, now)
+    quiet = whole_days_between(Project.last_activity_at, now)
+    stmt = (select(Project.id, Project.title, Project.org_id, Project.state, in_state, quiet,
+                   sla if sla is not None else null(), idle,
+                   case((or_(*sla_hit), True), else_=False) if sla_hit else false(),
+                   case((or_(*idle_hit), True), else_=False) if idle_hit else false())
+            .where(active_filter(workflows), or_(*sla_hit, *idle_hit) if sla_hit or idle_hit else false())
+            .order_by(greatest(in_state - sla if sla is not None else null(), quiet - idle).desc(), Project.id))
+    if by_region:
+        stmt = stmt.where(Project.region_id == bindparam("region_id"))
+    if by_org:
+        stmt = stmt.where(Project.org_id == bindparam("org_id"))
+    if limit:
+        stmt = stmt.limit(limit)
+    return stmt, cutoffs
 
 
 def unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: int | None = None,
