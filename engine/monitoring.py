@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,31 +51,32 @@ def active_filter(workflows: WorkflowRegistry) -> ColumnElement[bool]:
     return Project.state.not_in(finals) if finals else Project.id.is_not(None)  # type: ignore[attr-defined,union-attr]
 
 
-def _sla_clauses(workflows: WorkflowRegistry, now: datetime) -> list[ColumnElement[bool]]:
-    out = []
-    for w in workflows.all():
-        for s in w.active_states():
-            if s.sla_days:
-                out.append(and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
-                                Project.state == s.id,
-                                Project.state_entered_at < now - timedelta(days=s.sla_days)))
-    return out
+Cutoff = Callable[[str, Workflow, int, str], Any]  # (kind, workflow, days, state) -> the moment in SQL
 
 
-def _idle_clauses(workflows: WorkflowRegistry, now: datetime) -> list[ColumnElement[bool]]:
-    out = []
-    for w in workflows.all():
-        if w.idle_days:
-            out.append(and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
-                            Project.state.in_([s.id for s in w.active_states()]),  # type: ignore[attr-defined]
-                            Project.last_activity_at < now - timedelta(days=w.idle_days)))
-    return out
+def _sla_clauses(workflows: WorkflowRegistry, cutoff: Cutoff) -> list[ColumnElement[bool]]:
+    """Per workflow state with an SLA: in that state since before ``cutoff(...)``."""
+    return [and_(Project.workflow_id == w.id, Project.workflow_version == w.version, Project.state == s.id,
+                 Project.state_entered_at < cutoff("sla", w, s.sla_days, s.id))
+            for w in workflows.all() for s in w.active_states() if s.sla_days]
+
+
+def _idle_clauses(workflows: WorkflowRegistry, cutoff: Cutoff) -> list[ColumnElement[bool]]:
+    """Per workflow with idle days: active, and no activity since ``cutoff(...)``."""
+    return [and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
+                 Project.state.in_([s.id for s in w.active_states()]),  # type: ignore[attr-defined]
+                 Project.last_activity_at < cutoff("idle", w, w.idle_days, ""))
+            for w in workflows.all() if w.idle_days]
+
+
+def _days_before(now: datetime) -> Cutoff:
+    return lambda _kind, _w, days, _state: now - timedelta(days=days)
 
 
 def stalled_filter(workflows: WorkflowRegistry, now: datetime | None = None) -> ColumnElement[bool]:
     """SQL condition: the project is stalled now (over its state's SLA, or idle)."""
-    now = now or clock.now()
-    clauses = _sla_clauses(workflows, now) + _idle_clauses(workflows, now)
+    cutoff = _days_before(now or clock.now())
+    clauses = _sla_clauses(workflows, cutoff) + _idle_clauses(workflows, cutoff)
     return or_(*clauses) if clauses else false()
 
 
@@ -212,18 +214,12 @@ def _stalled_statement(workflows: WorkflowRegistry, by_region: bool, by_org: boo
     now = bindparam("now", type_=ts)
     cutoffs: list[tuple[str, int]] = []
 
-    def cutoff(kind: str, w: Workflow, days: int, state: str = "") -> Any:
+    def cutoff(kind: str, w: Workflow, days: int, state: str) -> Any:
         name = re.sub(r"\W", "_", f"{kind}_{w.id}_{w.version}_{state}")
         cutoffs.append((name, days))
         return bindparam(name, type_=ts)
 
-    sla_hit = [and_(Project.workflow_id == w.id, Project.workflow_version == w.version, Project.state == st.id,
-                    Project.state_entered_at < cutoff("sla", w, st.sla_days, st.id))
-               for w in workflows.all() for st in w.active_states() if st.sla_days]
-    idle_hit = [and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
-                     Project.state.in_([st.id for st in w.active_states()]),  # type: ignore[attr-defined]
-                     Project.last_activity_at < cutoff("idle", w, w.idle_days))
-                for w in workflows.all() if w.idle_days]
+    sla_hit, idle_hit = _sla_clauses(workflows, cutoff), _idle_clauses(workflows, cutoff)
     sla, idle = sla_days_expr(workflows), _idle_limit_expr(workflows)
     in_state = whole_days_between(Project.state_entered_at, now)
     quiet = whole_days_between(Project.last_activity_at, now)
