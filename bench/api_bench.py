@@ -25,7 +25,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +32,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from bench_db import PG_BASE, pg_database  # noqa: E402  (bench/, beside this script)
+from sqlalchemy import select, text  # noqa: E402
 
 from engine import clock  # noqa: E402
 from engine.db import REPO_ROOT, Store, migrate  # noqa: E402
@@ -46,7 +46,6 @@ from engine.services.common import load_actor  # noqa: E402
 from engine.workflow import load_dir  # noqa: E402
 
 TARGETS_MS = {"GET project": 10.0, "POST transition": 10.0, "GET tower": 50.0}
-PG_BASE = os.environ.get("LEANSCHOOL_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 
 # --- the dataset -------------------------------------------------------------------------------
@@ -173,25 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", choices=["get", "move", "tower"], help="cProfile one endpoint and print the top")
     args = ap.parse_args(argv)
 
-    tmp = tempfile.mkdtemp(prefix="ls-api-bench-")
-    pg_name = None
     if args.pg:
-        pg_name = f"ls_api_bench_{uuid.uuid4().hex[:8]}"
-        admin_eng = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
-        with admin_eng.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
-        admin_eng.dispose()
-        url = f"{PG_BASE}/{pg_name}"
-    else:
-        url = f"sqlite:///{tmp}/bench.db"
-    try:
-        return run(args, url)
-    finally:
-        if pg_name:
-            admin_eng = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
-            with admin_eng.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
-            admin_eng.dispose()
+        with pg_database("ls_api_bench") as url:
+            return run(args, url)
+    return run(args, f"sqlite:///{tempfile.mkdtemp(prefix='ls-api-bench-')}/bench.db")
 
 
 def run(args: argparse.Namespace, url: str) -> int:

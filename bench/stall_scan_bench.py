@@ -19,7 +19,6 @@ and prints the median and the range of each.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -33,6 +32,8 @@ from typing import Any
 from sqlalchemy import create_engine, delete, func, insert, select, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_db import pg_database  # noqa: E402  (bench/, beside this script)
 
 from engine import clock, scheduler  # noqa: E402
 from engine.db import REPO_ROOT, Store, migrate  # noqa: E402
@@ -49,7 +50,6 @@ from engine.models import (  # noqa: E402
 from engine.workflow import load_dir  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-PG_BASE = os.environ.get("LEANSCHOOL_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 STAGES = ["diagnose", "target", "implement", "standardise", "sustain"]
 SLA = {"diagnose": 45, "target": 30, "implement": 60, "standardise": 30, "sustain": 90}  # psr.yaml
 IDLE_DAYS = 14
@@ -200,17 +200,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             report("SQLite", args.projects, bench(f"sqlite:///{Path(tmp) / 'bench.db'}", args.projects, args.runs))
     if args.backend in ("postgresql", "both"):
-        name = f"ls_bench_stall_{os.getpid()}"
-        admin = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            report("PostgreSQL", args.projects, bench(f"{PG_BASE}/{name}", args.projects, args.runs))
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with pg_database("ls_bench_stall") as url:
+            report("PostgreSQL", args.projects, bench(url, args.projects, args.runs))
     return 0
 
 

@@ -19,7 +19,6 @@ process under 200 MB resident. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import subprocess
@@ -146,19 +145,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="ls_page_bench_") as tmp:
             run_backend("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.projects, args.runs)
     if args.backend in ("postgresql", "both"):
-        from sqlalchemy import create_engine, text
-        from tower_queries_bench import PG_BASE
-        db = f"ls_page_bench_{os.getpid()}"
-        admin = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{db}"'))
-        try:
-            run_backend("postgresql", f"{PG_BASE}/{db}", args.projects, args.runs)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-            admin.dispose()
+        from bench_db import pg_database
+        with pg_database("ls_page_bench") as url:
+            run_backend("postgresql", url, args.projects, args.runs)
     return 0
 
 

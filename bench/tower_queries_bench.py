@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import random
 import statistics
 import sys
@@ -29,7 +28,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, bindparam, create_engine, event, insert, text
+from bench_db import pg_database  # bench/, beside this script
+from sqlalchemy import Date, bindparam, event, insert, text
 from sqlmodel import Session
 
 from engine import analytics, clock, monitoring
@@ -51,7 +51,6 @@ from engine.models import (
 from engine.workflow import WorkflowRegistry, load_dir
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-PG_BASE = os.environ.get("LEANSCHOOL_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 # workflows/psr.yaml as hand-written SQL sees it
 STAGES = ["diagnose", "target", "implement", "standardise", "sustain"]
@@ -499,17 +498,8 @@ def main() -> int:
             results += bench_backend("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.projects, args.runs,
                                      workflows)
     if args.backend in ("postgresql", "both"):
-        name = f"ls_bench_{os.getpid()}"
-        admin = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            results += bench_backend("postgresql", f"{PG_BASE}/{name}", args.projects, args.runs, workflows)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with pg_database("ls_bench") as url:
+            results += bench_backend("postgresql", url, args.projects, args.runs, workflows)
     print_table(results)
     return 0
 
