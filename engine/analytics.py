@@ -5,7 +5,7 @@ Everything is read from the append-only event log (``created`` and ``state_chang
 events) and the project rows with set-based SQL that runs unchanged on SQLite and
 PostgreSQL; the few expressions the two spell differently (the UTC day or month of a
 timestamp, the days between two timestamps) are small SQL constructs compiled per
-dialect below. Python only computes percentiles of the durations SQL selected and
+dialect in engine.sqlfuncs. Python only computes percentiles of the durations SQL selected and
 shapes the results. All time comes from ``engine.clock``; "the day" of a timestamp is
 its UTC date (API.md).
 
@@ -22,9 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     Date,
-    Float,
     Integer,
-    String,
     and_,
     case,
     delete,
@@ -37,8 +35,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session
 
 from engine import clock
@@ -56,66 +52,11 @@ from engine.models import (
     TransitionRequest,
 )
 from engine.monitoring import APPROVAL_WAIT_ALERT_DAYS, active_filter, stalled_filter
+from engine.sqlfuncs import days_between, utc_date, utc_month
 from engine.workflow import WorkflowRegistry
 
 CLOSED = "closed"  # the state of a finished project (DOMAIN.md); cancelled ones are not "closed"
 SNAPSHOT_CHUNK_DAYS = 31  # days rebuilt per transaction
-
-
-# --- the expressions SQLite and PostgreSQL spell differently ----------------------------------
-
-class utc_date(FunctionElement[date]):  # lower case: it reads like the SQL function it is
-    """The UTC date of a timestamp column."""
-    type = Date()
-    inherit_cache = True
-
-
-class utc_month(FunctionElement[str]):
-    """``'YYYY-MM'`` of a timestamp column, in UTC."""
-    type = String()
-    inherit_cache = True
-
-
-class days_between(FunctionElement[float]):
-    """Fractional days from the first timestamp to the second."""
-    type = Float()
-    inherit_cache = True
-
-
-def _args(element: FunctionElement[Any], compiler: Any, **kw: Any) -> list[str]:
-    return [compiler.process(arg, **kw) for arg in element.clauses]
-
-
-# SQLite keeps timestamps as UTC text ('2026-11-26 09:30:00.000000'), PostgreSQL as timestamptz.
-@compiles(utc_date, "sqlite")
-def _utc_date_sqlite(element: utc_date, compiler: Any, **kw: Any) -> str:
-    return "date({})".format(*_args(element, compiler, **kw))
-
-
-@compiles(utc_date, "postgresql")
-def _utc_date_postgresql(element: utc_date, compiler: Any, **kw: Any) -> str:
-    return "CAST(({}) AT TIME ZONE 'UTC' AS DATE)".format(*_args(element, compiler, **kw))
-
-
-@compiles(utc_month, "sqlite")
-def _utc_month_sqlite(element: utc_month, compiler: Any, **kw: Any) -> str:
-    return "strftime('%Y-%m', {})".format(*_args(element, compiler, **kw))
-
-
-@compiles(utc_month, "postgresql")
-def _utc_month_postgresql(element: utc_month, compiler: Any, **kw: Any) -> str:
-    return "to_char(({}) AT TIME ZONE 'UTC', 'YYYY-MM')".format(*_args(element, compiler, **kw))
-
-
-@compiles(days_between, "sqlite")
-def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
-    return "(julianday({1}) - julianday({0}))".format(*_args(element, compiler, **kw))
-
-
-@compiles(days_between, "postgresql")
-def _days_between_postgresql(element: days_between, compiler: Any, **kw: Any) -> str:
-    return "(CAST(EXTRACT(EPOCH FROM ({1}) - ({0})) AS DOUBLE PRECISION) / 86400.0)".format(
-        *_args(element, compiler, **kw))
 
 
 def day_start(day: date) -> datetime:

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, case, false, func, literal, null, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, bindparam, case, false, func, literal, null, or_, select
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session
 
 from engine import clock
@@ -30,6 +28,7 @@ from engine.models import (
     Risk,
     TransitionRequest,
 )
+from engine.sqlfuncs import greatest, whole_days_between
 from engine.workflow import Workflow, WorkflowRegistry
 
 APPROVAL_WAIT_ALERT_DAYS = 3
@@ -132,44 +131,6 @@ def counts_by_state(session: Session, region_id: int | None = None,
                     org_id: int | None = None) -> dict[str, int]:
     stmt = _scope(select(Project.state, func.count()).group_by(Project.state), region_id, org_id)
     return {state: n for state, n in session.execute(stmt).all()}
-
-
-class whole_days_between(FunctionElement[int]):  # lower case: it reads like the SQL function it is
-    """Whole days (rounded down) from the first timestamp to the second; as ``whole_days``."""
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(whole_days_between, "sqlite")
-def _whole_days_sqlite(element: whole_days_between, compiler: Any, **kw: Any) -> str:
-    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
-    # julianday keeps milliseconds: count whole milliseconds first, so that exactly N days is N
-    return f"(CAST(ROUND((julianday({b}) - julianday({a})) * 86400000) AS INTEGER) / 86400000)"
-
-
-@compiles(whole_days_between, "postgresql")
-def _whole_days_postgresql(element: whole_days_between, compiler: Any, **kw: Any) -> str:
-    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
-    # date_part gives double precision (EXTRACT gives numeric since PostgreSQL 14: slower)
-    return f"CAST(FLOOR(date_part('epoch', ({b}) - ({a})) / 86400) AS INTEGER)"
-
-
-class greatest(FunctionElement[int]):  # lower case: it reads like the SQL function it is
-    """The larger of two values, NULL only when both are (PostgreSQL's GREATEST)."""
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(greatest, "postgresql")
-def _greatest_postgresql(element: greatest, compiler: Any, **kw: Any) -> str:
-    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"GREATEST({a}, {b})"
-
-
-@compiles(greatest, "sqlite")
-def _greatest_sqlite(element: greatest, compiler: Any, **kw: Any) -> str:
-    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"max(coalesce({a}, {b}), coalesce({b}, {a}))"  # SQLite's max(x, y) is NULL if either is
 
 
 def _at(now: datetime) -> Any:
