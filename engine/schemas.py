@@ -66,28 +66,26 @@ def _inn(v: str | None) -> str | None:
     return v
 
 
-class OrganizationIn(Input):
+class _WithInn(Input):
+    """An organisation's optional ИНН, checked the same way on creation and on change."""
+    inn: str | None = Field(default=None, max_length=12)
+
+    @field_validator("inn")
+    @classmethod
+    def _check_inn(cls, v: str | None) -> str | None:
+        return _inn(v)
+
+
+class OrganizationIn(_WithInn):
     municipality_id: int
     name: str = _text(300)
     kind: OrgKind
-    inn: str | None = Field(default=None, max_length=12)
-
-    @field_validator("inn")
-    @classmethod
-    def _check_inn(cls, v: str | None) -> str | None:
-        return _inn(v)
 
 
-class OrganizationPatch(Input):
+class OrganizationPatch(_WithInn):
     municipality_id: int | None = None
     name: str | None = _text(300, default=None)
     kind: OrgKind | None = None
-    inn: str | None = Field(default=None, max_length=12)
-
-    @field_validator("inn")
-    @classmethod
-    def _check_inn(cls, v: str | None) -> str | None:
-        return _inn(v)
 
 
 class UserPatch(Input):
