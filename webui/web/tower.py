@@ -58,7 +58,6 @@ def tower_data(u: Any, region_id: int, limit: int | None = None) -> dict[str, An
     data["headline"] = analytics.headline(s, wfs, region_id, counts=data["by_state"],  # read once
                                           stalled=sum(m["stalled"] for m in data["by_municipality"]),
                                           critical_risks=critical)
-    data["stalled_count"] = data["headline"]["stalled"]
     data["flow"] = analytics.cumulative_flow(s, region_id, today - timedelta(days=90), today, workflows=wfs)
     data["stage_times"] = analytics.stage_times_cached(s, wfs, region_id, today - timedelta(days=365),
                                                        u.store.figures)
