@@ -381,14 +381,18 @@ def throughput(session: Session, region_id: int, months: int = 12) -> list[dict[
 
 # --- the headline -----------------------------------------------------------------------------------
 
+def metric_met() -> Any:
+    """SQL: 1 when the metric's latest value meets its target in its direction, else 0."""
+    return case((and_(Metric.direction == "decrease", Metric.latest_value <= Metric.target), 1),
+                (and_(Metric.direction == "increase", Metric.latest_value >= Metric.target), 1), else_=0)
+
+
 def _targets_reached(session: Session, region_id: int) -> tuple[int, int]:
     """(closed projects of the region, those whose every metric's latest measurement meets
     its target). The latest measurement is the last by date, then by record order (as
     checks.latest_values; kept on the metric as latest_value); a project without metrics
     has not reached its targets."""
-    met = case((and_(Metric.direction == "decrease", Metric.latest_value <= Metric.target), 1),
-               (and_(Metric.direction == "increase", Metric.latest_value >= Metric.target), 1), else_=0)
-    per_project = (select(func.count(Metric.id).label("metrics"), func.sum(met).label("met"))
+    per_project = (select(func.count(Metric.id).label("metrics"), func.sum(metric_met()).label("met"))
                    .select_from(Project)
                    .join(Metric, Metric.project_id == Project.id, isouter=True)
                    .where(Project.region_id == region_id, Project.state == CLOSED)

@@ -25,6 +25,7 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from engine import clock
+from engine.analytics import metric_met
 from engine.checks import latest_values, meets_target
 from engine.models import (
     ORG_KINDS,
@@ -169,9 +170,7 @@ def project_report(session: Session, workflows: WorkflowRegistry, project: Proje
 def _reached_per_project(region_id: int) -> Any:
     """Subquery: project_id, reached (1/0) for the closed projects of the region that have
     metrics."""
-    latest = Metric.latest_value  # the latest measurement, kept on the metric (as engine.analytics reads it)
-    met = case((and_(Metric.direction == "decrease", latest <= Metric.target), 1),
-               (and_(Metric.direction == "increase", latest >= Metric.target), 1), else_=0)
+    met = metric_met()  # the latest measurement, kept on the metric, as the tower's headline reads it
     return (select(Metric.project_id.label("project_id"),
                    case((func.sum(met) == func.count(Metric.id), 1), else_=0).label("reached"))
             .join(Project, Project.id == Metric.project_id)
