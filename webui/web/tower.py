@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -117,10 +118,8 @@ def export_xlsx() -> Any:
         wf = u.workflows.latest("psr")
         orgs = list(u.session.execute(select(Organization).where(Organization.region_id == region.id)
                                       .order_by(Organization.name)).scalars())
-        counts = dict(((row.org_id, row.state), row.n) for row in u.session.execute(
-            select(Project.org_id, Project.state, func.count().label("n"))
-            .where(Project.region_id == region.id).group_by(Project.org_id, Project.state)).all())
         org_projects = _projects_by_org(u, region.id)
+    counts = Counter((org_id, p["state"]) for org_id, rows in org_projects.items() for p in rows)
     body = tower_workbook(region, data, wf, orgs, counts, org_projects)
     filename = f"tower-{region.id}-{clock.today().isoformat()}.xlsx"
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
