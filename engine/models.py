@@ -67,6 +67,9 @@ class User(SQLModel, table=True):
     locale: str = Field(default="ru", max_length=5)
     is_active: bool = Field(default=True)
     created_at: datetime
+    # Raised by logout, a password change or reset, deactivation and a role removed: a
+    # browser session carries the epoch it was signed in at and ends when they differ.
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class RoleGrant(SQLModel, table=True):
@@ -76,6 +79,25 @@ class RoleGrant(SQLModel, table=True):
     role: str = Field(max_length=20)
     org_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed sign-in, kept in the database so that every web worker throttles alike."""
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_email_at", "email", "at"),
+                      Index("ix_login_attempt_ip_at", "ip", "at"))
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    email: str = Field(max_length=254)
+    ip: str = Field(max_length=64)
+
+
+class RegCounter(SQLModel, table=True):
+    """The last registration number given in a region (one row each, bumped with
+    UPDATE … RETURNING so that concurrent creations never take the same number)."""
+    __tablename__ = "reg_counter"
+    region_id: int = Field(foreign_key="region.id", primary_key=True)
+    last_number: int = Field(default=0)
 
 
 class ApiToken(SQLModel, table=True):
