@@ -74,8 +74,10 @@ def test_xlsx_export_opens_and_holds_the_rows(web, curator_orel, world, region_w
     assert summary["Дата"].date() == region_with_a_stalled_project["now"].date()  # a real date cell
     per_org = list(wb["По организациям"].iter_rows(values_only=True))
     school_row = next(row for row in per_org if row[0] == world.school.name)
-    # the last column opens the organisation's sheet
-    assert school_row[-2] == 2 and school_row[-1] == f'=HYPERLINK("#\'{school_sheet}\'!A1","{school_sheet}")'
+    # the last column opens the organisation's sheet: a hyperlink, not a formula
+    assert school_row[-2] == 2 and school_row[-1] == school_sheet
+    link = next(row[-1] for row in wb["По организациям"].iter_rows() if row[0].value == world.school.name)
+    assert link.data_type == "s" and link.hyperlink.location == f"'{school_sheet}'!A1"
     assert wb["Остановленные"].column_dimensions["B"].width == 60
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
@@ -12,7 +11,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from engine import clock
+from engine import cells, clock
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
@@ -23,12 +22,13 @@ LINK_FONT = Font(color="0563C1", underline="single")
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[Any]], widths: list[int]) -> Any:
     """A sheet of a write-only workbook (rows go straight to the file: a region's 600
     organisation sheets fit in little memory): bold header row frozen, widths set,
-    dates as dates."""
+    dates as dates; every value through engine.cells (text is never a formula)."""
     ws = wb.create_sheet(title)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
-    ws.append([_styled(ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=HEADER_ALIGNMENT) for h in headers])
+    ws.append([cells.xlsx_cell(ws, h, font=HEADER_FONT, fill=HEADER_FILL, alignment=HEADER_ALIGNMENT)
+               for h in headers])
     for row in rows:
         ws.append([_cell(ws, v) for v in row])
     return ws
@@ -41,24 +41,9 @@ class SheetLink:
 
 
 def _cell(ws: Any, value: Any) -> Any:
-    if isinstance(value, date):
-        return _styled(ws, value, number_format="DD.MM.YYYY")
-    if isinstance(value, SheetLink):
-        return _link_to_sheet(ws, value.sheet)
-    return value
-
-
-def _styled(ws: Any, value: Any, **style: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    for name, v in style.items():
-        setattr(cell, name, v)
-    return cell
-
-
-def _link_to_sheet(ws: Any, name: str) -> WriteOnlyCell:
-    """A cell that opens the sheet ``name`` (a HYPERLINK formula: write-only sheets keep no
-    hyperlink objects); Excel and LibreOffice follow it."""
-    return _styled(ws, f'=HYPERLINK("#\'{name}\'!A1","{name}")', font=LINK_FONT)
+    if isinstance(value, SheetLink):  # a hyperlink, not a HYPERLINK formula: no export holds a formula
+        return cells.link_to_sheet(WriteOnlyCell(ws), value.sheet, font=LINK_FONT)
+    return cells.xlsx_cell(ws, value)
 
 
 def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
@@ -119,20 +104,9 @@ def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
     return buf.getvalue()
 
 
-_NOT_IN_SHEET_NAMES = str.maketrans({c: " " for c in "[]:*?/\\'\""})
-
-
 def _sheet_name(org_name: str, taken: set[str]) -> str:
-    """Excel's rules: at most 31 characters, none of []:*?/\\ (and no quote, for links),
-    unique regardless of case."""
-    base = " ".join(org_name.translate(_NOT_IN_SHEET_NAMES).split())[:31] or "Организация"
-    name, n = base, 1
-    while name.lower() in {x.lower() for x in taken}:
-        n += 1
-        suffix = f" ({n})"
-        name = base[:31 - len(suffix)] + suffix
-    taken.add(name)
-    return name
+    """Excel's rules (engine.cells.sheet_name), «Организация» for a name with nothing left."""
+    return cells.sheet_name(org_name, taken, fallback="Организация")
 
 
 def _reason(r: dict[str, Any]) -> str:

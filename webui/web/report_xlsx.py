@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from engine import cells
 from engine.practices import category_title
 
 TITLE_FONT = Font(bold=True, size=13)
@@ -32,18 +33,16 @@ FORMATS = {"reached_share": "0.0%", "hours_saved": "#,##0.##", "roubles_saved": 
 
 def _sheet(wb: Workbook, name: str, title: str, headers: list[str], rows: list[list[Any]],
            widths: list[int], formats: dict[int, str] | None = None, total: bool = False) -> Any:
-    ws = wb.create_sheet(name)
-    ws.cell(row=1, column=1, value=title).font = TITLE_FONT
+    """Every value through engine.cells.put: text is never a formula, dates are dates."""
+    ws = wb.create_sheet(cells.sheet_name(name, set(wb.sheetnames)))
+    cells.put(ws.cell(row=1, column=1), title, font=TITLE_FONT)
     for col, text in enumerate(headers, start=1):
-        cell = ws.cell(row=HEADER_ROW, column=col, value=text)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cells.put(ws.cell(row=HEADER_ROW, column=col), text, font=HEADER_FONT, fill=HEADER_FILL,
+                  alignment=Alignment(wrap_text=True, vertical="top"))
     for r, row in enumerate(rows, start=HEADER_ROW + 1):
         for col, value in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=col, value=value)
-            if isinstance(value, date):
-                cell.number_format = "DD.MM.YYYY"
-            elif col in (formats or {}):
+            cell = cells.put(ws.cell(row=r, column=col), value)
+            if col in (formats or {}) and not isinstance(value, date):
                 cell.number_format = formats[col]  # type: ignore[index]
             if total and r == HEADER_ROW + len(rows):
                 cell.font = TOTAL_FONT

@@ -2,7 +2,6 @@
 one card; and its exports (XLSX, CSV)."""
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from datetime import timedelta
@@ -11,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, render_template, request
 from sqlalchemy import and_, case, func, select
 
-from engine import clock, monitoring
+from engine import cells, clock, monitoring
 from engine.models import (
     UNRESOLVED_RISK,
     Municipality,
@@ -23,7 +22,7 @@ from engine.models import (
     User,
 )
 from engine.services import queries as Q
-from webui.web.common import login_required, query_int, tr, uow
+from webui.web.common import login_required, no_nul, query_int, tr, uow
 
 bp = Blueprint("tower", __name__)
 LIST_LIMIT = 50
@@ -162,12 +161,12 @@ def export_csv() -> Any:
 
     out = io.StringIO()
     out.write("\ufeff")  # so that Excel opens UTF-8 Cyrillic correctly
-    writer = csv.writer(out, delimiter=";")
+    writer = cells.csv_writer(out)  # text as text: a title "=1+2" is never a formula
     writer.writerow(["Номер", "Наименование проекта", "Организация", "Этап", "Дней на этапе",
                      "Остановлен", "Открытых рисков", "Ожидает согласования"])
     with uow() as u:
         rows, _total = Q.list_projects(u, g.actor, org_id=arg_int("org_id"), region_id=arg_int("region_id"),
-                                       state=request.args.get("state") or None, limit=100_000)
+                                       state=no_nul(request.args.get("state")) or None, limit=100_000)
         ids = [p.id for p in rows] or [-1]
         orgs = dict(u.session.execute(select(Organization.id, Organization.name).where(
             Organization.id.in_({p.org_id for p in rows} or {-1}))).all())
