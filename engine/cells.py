@@ -7,7 +7,8 @@ export can never run anything and a stored value can never make the export fail:
 * text loses the characters XML 1.0 forbids (0x00-0x08, 0x0B, 0x0C, 0x0E-0x1F, U+FFFE,
   U+FFFF); tab, newline and carriage return stay;
 * text that a spreadsheet would read as a formula (OWASP, "CSV injection": it begins with
-  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return; also their full-width forms) is
+  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return; also after spaces, and the
+  full-width forms) is
   written as text: in CSV with a leading ``'``, in XLSX as a string cell whose style says
   "text" (``quotePrefix``: what Excel itself stores for a typed ``'=1+2``, so that even
   editing the cell does not turn it into a formula);
@@ -34,7 +35,7 @@ from typing import Any
 # XML 1.0 forbids these: openpyxl raises IllegalCharacterError on the C0 part of it
 # (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE), an XML parser rejects the rest.
 ILLEGAL_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and a tab or CR first
 EXCEL_MAX_TEXT = 32_767
 EXCEL_MAX_NUMBER = 9.99999999999999e307
 EXCEL_MAX_SHEET_NAME = 31
@@ -56,8 +57,9 @@ def _finite(value: int | float | Decimal) -> bool:
 
 
 def looks_like_formula(text: str) -> bool:
-    """A spreadsheet would read ``text`` (already cleaned) as a formula."""
-    return text.startswith(FORMULA_PREFIXES)
+    """A spreadsheet would read ``text`` (already cleaned) as a formula: OWASP's list, and
+    the same after leading spaces (some spreadsheets skip them)."""
+    return text.startswith(("\t", "\r")) or text.lstrip().startswith(FORMULA_PREFIXES)
 
 
 # --- CSV ----------------------------------------------------------------------------------------
