@@ -139,11 +139,27 @@ def put(cell: Any, value: Any, **style: Any) -> Any:
 
 
 def xlsx_cell(ws: Any, value: Any, **style: Any) -> Any:
-    """A cell for ``ws.append`` of a write-only sheet (and only through it may a value
-    reach such a sheet: a bare "=…" string would become a formula)."""
+    """What ``ws.append`` of a write-only sheet may take for ``value`` (and only through
+    this may a value reach such a sheet: a bare "=…" string would become a formula): the
+    value itself when openpyxl writes it as it is (most of them: half the time of making
+    a cell each), else a cell made by ``put``."""
     from openpyxl.cell import WriteOnlyCell
 
+    v = xlsx_value(value)
+    if not style and _plain(v):
+        return v
     return put(WriteOnlyCell(ws), value, **style)
+
+
+_ERROR_CODES = frozenset(('#NULL!', '#DIV/0!', '#VALUE!', '#REF!', '#NAME?', '#NUM!', '#N/A'))  # openpyxl's
+
+
+def _plain(v: Any) -> bool:
+    """openpyxl would write ``v`` (an ``xlsx_value``) unchanged: a number, or a string that
+    it would not make a formula or an error value and that needs no text mark."""
+    if isinstance(v, str):
+        return not (v.startswith("=") or v in _ERROR_CODES or looks_like_formula(v))
+    return v is None or isinstance(v, bool | int | float | Decimal)
 
 
 def xlsx_row(ws: Any, values: Iterable[Any]) -> list[Any]:

@@ -10,6 +10,7 @@ import csv
 import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -322,3 +323,18 @@ def test_sheet_names_follow_excels_rules(name, taken, expected):
     taken = set(taken)
     got = cells.sheet_name(name, taken)
     assert got == expected and got in taken and len(got.encode("utf-16-le")) // 2 <= 31
+
+
+def test_every_export_writes_through_engine_cells():
+    """Present and future: no module but engine.cells makes a CSV writer, and every module
+    that builds a workbook writes its cells through engine.cells."""
+    root = Path(__file__).resolve().parents[2]
+    for path in sorted([*root.glob("engine/**/*.py"), *root.glob("webui/**/*.py")]):
+        if path == root / "engine" / "cells.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        name = path.relative_to(root)
+        assert "csv.writer(" not in source and "DictWriter(" not in source, f"{name}: use engine.cells.csv_writer"
+        if "Workbook(" in source:
+            assert "from engine import cells" in source or "from engine.cells import" in source, name
+            assert "value=" not in source, f"{name}: a cell's value goes through engine.cells.put"
