@@ -343,12 +343,15 @@ def _summary(plan: Any, dry_run: bool) -> str:
 
 
 def _write_passwords(path: str, passwords: list[tuple[str, str]]) -> None:
-    """A new file only its owner may read: e-mail;password, UTF-8 with a BOM for Excel."""
+    """A new file only its owner may read: e-mail;password, UTF-8 with a BOM for Excel
+    (through engine.cells, as every export: an address from the file is never a formula)."""
+    from engine import cells
+
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
-        out.write("email;password\r\n")
-        for email, password in passwords:
-            out.write(f"{email};{password}\r\n")
+        writer = cells.csv_writer(out)
+        writer.writerow(["email", "password"])
+        writer.writerows(passwords)
 
 
 @main.group()

@@ -338,3 +338,12 @@ def test_every_export_writes_through_engine_cells():
         if "Workbook(" in source:
             assert "from engine import cells" in source or "from engine.cells import" in source, name
             assert "value=" not in source, f"{name}: a cell's value goes through engine.cells.put"
+
+
+def test_the_passwords_file_of_an_import_writes_text_as_text(tmp_path):
+    from engine.cli import _write_passwords
+    path = tmp_path / "passwords.csv"
+    _write_passwords(str(path), [("=1+2@school.ru", "abcDEF23"), ("a;=cmd@school.ru", "xyz")])
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""), delimiter=";"))
+    assert rows == [["email", "password"], ["'=1+2@school.ru", "abcDEF23"], ["a;=cmd@school.ru", "xyz"]]
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
