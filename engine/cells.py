@@ -8,10 +8,10 @@ export can never run anything and a stored value can never make the export fail:
   U+FFFF); tab, newline and carriage return stay;
 * text that a spreadsheet would read as a formula (OWASP, "CSV injection": it begins with
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return; also after spaces, and the
-  full-width forms) is
-  written as text: in CSV with a leading ``'``, in XLSX as a string cell whose style says
-  "text" (``quotePrefix``: what Excel itself stores for a typed ``'=1+2``, so that even
-  editing the cell does not turn it into a formula);
+  full-width forms) is written as text: in CSV with a leading ``'`` (and every text
+  quoted, numbers not), in XLSX as a string cell whose style says "text"
+  (``quotePrefix``: what Excel itself stores for a typed ``'=1+2``, so that even editing
+  the cell does not turn it into a formula);
 * every XLSX text cell is a string cell (openpyxl would otherwise make ``=…`` a formula
   and ``#N/A`` an error value), at most 32,767 characters (Excel's limit);
 * numbers stay numbers; a stored infinity or NaN becomes an empty cell, a finite number
@@ -117,7 +117,7 @@ def xlsx_value(value: Any) -> Any:
         return value
     if isinstance(value, date):
         return value
-    return clean_text(str(value))[:EXCEL_MAX_TEXT]
+    return _cut(clean_text(str(value)), EXCEL_MAX_TEXT)
 
 
 def put(cell: Any, value: Any, **style: Any) -> Any:
@@ -182,14 +182,9 @@ def link_to_sheet(cell: Any, name: str, text: str | None = None, **style: Any) -
     return cell
 
 
-def _excel_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2  # Excel counts UTF-16 units
-
-
 def _cut(text: str, limit: int) -> str:
-    while _excel_length(text) > limit:
-        text = text[:-1]
-    return text
+    """At most ``limit`` UTF-16 units, as Excel counts (an emoji is two); a pair is never split."""
+    return text[:limit].encode("utf-16-le")[:2 * limit].decode("utf-16-le", errors="ignore")
 
 
 def sheet_name(wanted: str, taken: set[str], fallback: str = "Лист") -> str:

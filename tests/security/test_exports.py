@@ -347,3 +347,10 @@ def test_the_passwords_file_of_an_import_writes_text_as_text(tmp_path):
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""), delimiter=";"))
     assert rows == [["email", "password"], ["'=1+2@school.ru", "abcDEF23"], ["a;=cmd@school.ru", "xyz"]]
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_long_text_is_cut_as_excel_counts():
+    """At most 32,767 UTF-16 units a cell (an emoji is two), a pair never split."""
+    assert cells.xlsx_value("😀" * 40_000) == "😀" * 16_383
+    assert cells.xlsx_value("a" + "😀" * 40_000) == "a" + "😀" * 16_383
+    assert cells.sheet_name("x" * 1_000_000, set()) == "x" * 31
