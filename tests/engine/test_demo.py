@@ -61,9 +61,7 @@ def oryol(workflows: WorkflowRegistry, tmp_path_factory: pytest.TempPathFactory)
     output: list[str] = []
     clock.set_clock(lambda: MOMENT)
     try:
-        with pytest.MonkeyPatch.context() as mp:  # the engine tests' cheap scrypt (conftest.py)
-            mp.setitem(admin_svc._SCRYPT, "n", 2**4)
-            accounts = demo.load(store, echo=output.append)
+        accounts = demo.load(store, echo=output.append)  # with the suite's cheap hasher (conftest.py)
     finally:
         clock.set_clock(None)
     yield {"store": store, "accounts": accounts, "output": output}
