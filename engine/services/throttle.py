@@ -2,8 +2,10 @@
 behind a load balancer) counts the same failures.
 
 A failed sign-in is a row of ``login_attempt`` (moment, e-mail as typed, client address).
-Nobody is locked out: beyond a free allowance within ``WINDOW`` the next try must wait a
-delay that doubles with each further failure, up to ``MAX_DELAY``:
+Nobody is locked out: beyond a free allowance of failures in a row (each less than
+``WINDOW`` after the one before) the next try must wait a delay that doubles with each
+further failure, up to ``MAX_DELAY``; it stays there while the tries go on, and
+``WINDOW`` without a failure starts afresh:
 
 - per account (the e-mail, from any address): ``ACCOUNT_FREE`` failures, then 15 s, 30 s ...
 - per address: ``ADDRESS_FREE`` failures, higher, since a whole school signs in from one
@@ -27,7 +29,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from engine import clock
 from engine.db import UnitOfWork
@@ -58,13 +60,22 @@ def _delay(failures: int, free: int) -> int:
 
 
 def _remaining(uow: UnitOfWork, column: object, value: str, free: int, now: datetime) -> int:
-    count, last = uow.session.execute(
-        select(func.count(), func.max(LoginAttempt.at)).where(
-            column == value, LoginAttempt.at > now - WINDOW)).one()  # type: ignore[operator]
-    delay = _delay(count, free)
-    if not delay or last is None:
+    """Seconds still to wait for the failures of one account (or address) in a row: each
+    less than WINDOW after the next one. Only the latest few matter, since the delay stops
+    growing at MAX_DELAY."""
+    enough = free + MAX_DELAY.bit_length()
+    times = uow.session.execute(
+        select(LoginAttempt.at).where(column == value, LoginAttempt.at > now - KEEP)  # type: ignore[operator]
+        .order_by(LoginAttempt.at.desc()).limit(enough)).scalars().all()  # type: ignore[attr-defined]
+    streak, later = 0, now
+    for at in (clock.as_utc(t) for t in times):
+        if later - at > WINDOW:
+            break
+        streak, later = streak + 1, at
+    delay = _delay(streak, free)
+    if not delay:
         return 0
-    left = (clock.as_utc(last) + timedelta(seconds=delay) - now).total_seconds()
+    left = (clock.as_utc(times[0]) + timedelta(seconds=delay) - now).total_seconds()
     return max(0, math.ceil(left))
 
 
