@@ -55,6 +55,18 @@ class Scrypt:
             return False
         return hmac.compare_digest(digest.hex(), digest_hex)
 
+    def cheaper(self, stored: str) -> bool:
+        """Whether ``stored`` was hashed at a lower cost than this hasher's (the hashes
+        written before the cost was raised)."""
+        parts = (stored or "").split("$")
+        if len(parts) == 3 and parts[0] == "scrypt":
+            return 2**14 * 8 * 1 < self.n * self.r * self.p
+        try:
+            n, r, p = (int(x) for x in parts[1:4])
+        except ValueError:
+            return False
+        return len(parts) == 6 and n * r * p < self.n * self.r * self.p
+
     def dummy_hash(self) -> str:
         """A hash of no one's password at this hasher's cost: verifying against it when
         there is no such user spends the same time as for a real one."""
@@ -90,6 +102,12 @@ def verify_password(password: str, stored: str | None) -> bool:
         _hasher.verify(password or "", _hasher.dummy_hash())
         return False
     return _hasher.verify(password or "", stored)
+
+
+def needs_rehash(stored: str | None) -> bool:
+    """Whether a stored hash is cheaper than the current hasher's, to be hashed again at
+    the next sign-in (when the password is known)."""
+    return bool(stored) and _hasher.cheaper(stored or "")
 
 
 # --- the password rule ------------------------------------------------------------------------

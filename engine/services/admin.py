@@ -13,7 +13,7 @@ from engine import clock
 from engine.db import UnitOfWork
 from engine.errors import NotFound, ValidationFailed
 from engine.models import ApiToken, Municipality, Organization, Region, RoleGrant, User
-from engine.passwords import hash_password, password_problem, verify_password
+from engine.passwords import hash_password, needs_rehash, password_problem, verify_password
 from engine.policy import SYSTEM, Actor, require_admin
 from engine.schemas import (
     MunicipalityIn,
@@ -259,12 +259,24 @@ def actor_for_token(uow: UnitOfWork, token: str) -> Actor | None:
 
 
 def authenticate(uow: UnitOfWork, email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None. An unknown or deactivated
-    account still costs one password verification (against a dummy hash), so that the
-    time of the answer does not tell which accounts exist."""
+    """The active user with this e-mail and password, or None.
+
+    The answer takes as long whether the account exists or not: an unknown or deactivated
+    account costs one verification against a dummy hash at the current cost, and a wrong
+    password for a hash written at a lower cost (before the cost was raised) costs that
+    dummy verification too. A right password for such a hash is hashed again at the
+    current cost (event ``password_rehashed``), so the older hashes die out."""
     user = uow.session.exec(select(User).where(User.email == (email or "").strip().lower())).scalars().first()  # type: ignore[call-overload]
     stored = user.password_hash if user is not None and user.is_active else None
-    return user if verify_password(password or "", stored) else None
+    if not verify_password(password or "", stored):
+        if stored and needs_rehash(stored):
+            verify_password(password or "", None)
+        return None
+    if needs_rehash(stored):
+        user.password_hash = hash_password(password)  # type: ignore[union-attr]
+        record(uow.session, Actor(user_id=user.id), "password_rehashed", None, {"user_id": user.id})  # type: ignore[union-attr]
+        uow.commit()
+    return user
 
 
 __all__ = ["SYSTEM", "hash_password", "verify_password"]

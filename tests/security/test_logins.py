@@ -56,8 +56,8 @@ def attempts(store: Any) -> list[LoginAttempt]:
 class CountingScrypt(passwords.Scrypt):
     """The suite's cheap scrypt, counting verifications (work done, not time taken)."""
 
-    def __init__(self) -> None:
-        super().__init__(n=2**4)
+    def __init__(self, n: int = 2**4) -> None:
+        super().__init__(n=n)
         self.verified = 0
 
     def verify(self, password: str, stored: str) -> bool:
@@ -192,6 +192,33 @@ def test_unknown_and_inactive_accounts_verify_a_hash_too(store, counting, member
         assert counting.verified == before + 1, email
     with store.uow() as uow:
         assert admin_svc.authenticate(uow, member_of_school.email, PASSWORD).id == member_of_school.id
+
+
+def test_a_hash_from_before_a_cost_rise_costs_as_much_and_is_upgraded(store, member_of_school):
+    """The suite's users were hashed at N=2^4; raise the cost to 2^5 (as production went
+    from 2^14 to 2^17): a wrong password costs a dummy verification on top (so an old
+    account answers no faster than an unknown e-mail), the right one re-hashes it."""
+    from engine.models import Event
+    stronger = CountingScrypt(n=2**5)
+    previous = passwords.set_hasher(stronger)
+    try:
+        with store.uow() as uow:
+            assert admin_svc.authenticate(uow, member_of_school.email, "wrong-password") is None
+        assert stronger.verified == 2
+        with store.uow() as uow:
+            assert admin_svc.authenticate(uow, member_of_school.email, PASSWORD) is not None
+        with store.uow() as uow:
+            user = uow.session.get(User, member_of_school.id)
+            assert user.password_hash.startswith("scrypt$32$8$1$")
+            kinds = list(uow.session.execute(select(Event.kind).where(Event.actor_id == user.id)).scalars())
+        assert kinds == ["password_rehashed"]
+        stronger.verified = 0
+        with store.uow() as uow:
+            assert admin_svc.authenticate(uow, member_of_school.email, "wrong-password") is None
+            assert admin_svc.authenticate(uow, member_of_school.email, PASSWORD) is not None
+        assert stronger.verified == 2  # one each: nothing older left
+    finally:
+        passwords.set_hasher(previous)
 
 
 def test_the_login_page_verifies_a_hash_for_an_unknown_email(two_apps, counting, frozen_clock):
