@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from functools import cache
 from importlib import resources
 
@@ -20,6 +21,16 @@ from engine.text import Text
 MAXMEM = 256 * 1024 * 1024  # scrypt needs 128*N*r*p bytes: 128 MiB at N=2^17, r=8
 MAX_N = 2**20  # a stored hash asking for more is refused, not computed
 MIN_LENGTH, MAX_LENGTH = 8, 200
+# At most this many scrypt computations at once in a process (each takes 128 MiB at the
+# production cost): eight waitress threads signing in together would otherwise need 1 GiB.
+CONCURRENT = 2
+_slots = threading.BoundedSemaphore(CONCURRENT)
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    with _slots:
+        return hashlib.scrypt(password.encode("utf-8", "surrogatepass"), salt=salt, n=n, r=r, p=p,
+                              maxmem=MAXMEM, dklen=dklen)
 
 
 class Scrypt:
@@ -31,8 +42,7 @@ class Scrypt:
 
     def hash(self, password: str) -> str:
         salt = secrets.token_bytes(16)
-        digest = hashlib.scrypt(password.encode(), salt=salt, n=self.n, r=self.r, p=self.p,
-                                maxmem=MAXMEM, dklen=self.dklen)
+        digest = _scrypt(password, salt, self.n, self.r, self.p, self.dklen)
         return f"scrypt${self.n}${self.r}${self.p}${salt.hex()}${digest.hex()}"
 
     def verify(self, password: str, stored: str) -> bool:
@@ -49,8 +59,7 @@ class Scrypt:
                 return False
             if n > MAX_N or r * p > 64:
                 return False
-            digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), n=n, r=r, p=p,
-                                    maxmem=MAXMEM, dklen=len(digest_hex) // 2)
+            digest = _scrypt(password, bytes.fromhex(salt_hex), n, r, p, len(digest_hex) // 2)
         except (ValueError, TypeError, OverflowError, MemoryError):
             return False
         return hmac.compare_digest(digest.hex(), digest_hex)
