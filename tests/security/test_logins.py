@@ -380,3 +380,10 @@ def test_the_generated_secret_key_file_is_private(tmp_path, monkeypatch):
     path = tmp_path / "instance" / "secret_key"
     assert path.read_text().strip() == key
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_any_string_hashes_and_verifies():
+    for password in ("ab\ud800cdefgh", "пароль со смыслом", "x" * 200):
+        stored = passwords.hash_password(password)
+        assert passwords.verify_password(password, stored)
+        assert not passwords.verify_password(password + "!", stored)

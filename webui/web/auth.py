@@ -11,6 +11,7 @@ from webui.web.common import error_messages, login_required, no_nul, uow
 
 bp = Blueprint("auth", __name__)
 
+
 def _safe_next(target: str | None) -> str:
     """A path on this site, or the board. Browsers drop tabs and newlines from a URL and
     read a backslash as a slash, so "/<tab>/evil.example" would leave the site."""
