@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from engine import clock
+from engine import clock, passwords
 from engine.db import REPO_ROOT, Store, migrate
 from engine.models import metadata
 from engine.policy import SYSTEM, Actor
@@ -30,6 +30,13 @@ from engine.workflow import WorkflowRegistry, load_dir
 BACKEND = os.environ.get("LEANSCHOOL_TEST_DB", "sqlite").lower()
 PG_BASE = os.environ.get("LEANSCHOOL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PASSWORD = "Parol-2026!"
+
+
+# scrypt at the production cost is ~0.5 s a hash and the suite makes thousands of users:
+# the whole run hashes with a cheap scrypt (as Django projects' test settings use a fast
+# hasher). tests/security/test_logins.py proves that production uses the real cost.
+TEST_HASHER = passwords.Scrypt(n=2**4)
+passwords.set_hasher(TEST_HASHER)
 
 
 def pytest_report_header(config: Any) -> str:

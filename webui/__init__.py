@@ -48,6 +48,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,
     )
     app.config.update(config)  # any other keys the caller gives
+    from webui import security
+    security.init_app(app, config)  # headers, SESSION_COOKIE_SECURE, TRUSTED_PROXIES
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from engine.db import UnitOfWork
 from engine.errors import ValidationFailed
 from engine.models import User
+from engine.passwords import hash_password, password_problem, verify_password
 from engine.policy import Actor
-from engine.services.admin import hash_password, verify_password
 from engine.services.common import get_or_404, record
 from engine.text import Text
 
@@ -26,8 +26,9 @@ def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, repea
     user = get_or_404(uow.session, User, actor.user_id, "user")
     if not verify_password(current or "", user.password_hash):
         raise ValidationFailed({"current": Text("Неверный текущий пароль", "The current password is wrong")})
-    if len(new or "") < 8:
-        raise ValidationFailed({"new": Text("Не короче 8 символов", "At least 8 characters")})
+    problem = password_problem(new, user.email)
+    if problem is not None:
+        raise ValidationFailed({"new": problem})
     if new != repeat:
         raise ValidationFailed({"repeat": Text("Пароли не совпадают", "The passwords do not match")})
     user.password_hash = hash_password(new)
@@ -40,8 +41,9 @@ def reset_password(uow: UnitOfWork, actor: Actor, user_id: int, new: str) -> Non
     from engine.policy import require_admin
     require_admin(actor)
     user = get_or_404(uow.session, User, user_id, "user")
-    if len(new or "") < 8:
-        raise ValidationFailed({"password": Text("Не короче 8 символов", "At least 8 characters")})
+    problem = password_problem(new, user.email)
+    if problem is not None:
+        raise ValidationFailed({"password": problem})
     user.password_hash = hash_password(new)
     record(uow.session, actor, "password_reset", None, {"user_id": user.id})
     uow.commit()

@@ -3,7 +3,6 @@ role grants and API tokens."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from typing import Any
 
@@ -14,6 +13,7 @@ from engine import clock
 from engine.db import UnitOfWork
 from engine.errors import NotFound, ValidationFailed
 from engine.models import ApiToken, Municipality, Organization, Region, RoleGrant, User
+from engine.passwords import hash_password, needs_rehash, password_problem, verify_password
 from engine.policy import SYSTEM, Actor, require_admin
 from engine.schemas import (
     MunicipalityIn,
@@ -27,36 +27,7 @@ from engine.schemas import (
 from engine.services.common import load_actor, record
 from engine.text import Text
 
-# --- passwords and tokens (stdlib only: the engine imports no web framework) -----------
-
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
-
-
-def hash_password(password: str) -> str:
-    """``scrypt$n$r$p$salt$digest``: the cost settings travel with the hash, so they can
-    be raised later without locking anyone out."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    parts = stored.split("$")
-    try:
-        if len(parts) == 6 and parts[0] == "scrypt":
-            n, r, p = (int(x) for x in parts[1:4])
-            salt_hex, digest_hex = parts[4], parts[5]
-        elif len(parts) == 3 and parts[0] == "scrypt":  # the first format: default settings
-            n, r, p = _SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"]
-            salt_hex, digest_hex = parts[1], parts[2]
-        else:
-            return False
-        digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), n=n, r=r, p=p,
-                                maxmem=_SCRYPT["maxmem"], dklen=len(digest_hex) // 2)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(digest.hex(), digest_hex)
-
+# --- passwords (engine.passwords) and tokens ----------------------------------------------
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -184,6 +155,9 @@ def create_user(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> User:
     if uow.session.exec(select(User).where(User.email == body.email)).scalars().first():  # type: ignore[call-overload]
         raise ValidationFailed({"email": Text("Пользователь с таким адресом уже есть",
                                               "A user with this e-mail exists")})
+    problem = password_problem(body.password, body.email)
+    if problem is not None:
+        raise ValidationFailed({"password": problem})
     _check_grant_scope(uow, body.role, body.org_id, body.region_id)
     user = User(email=body.email, name=body.name, password_hash=hash_password(body.password),
                 created_at=clock.now())
@@ -285,10 +259,25 @@ def actor_for_token(uow: UnitOfWork, token: str) -> Actor | None:
 
 
 def authenticate(uow: UnitOfWork, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None.
+
+    The answer takes as long whether the account exists or not: an unknown or deactivated
+    account costs one verification against a dummy hash at the current cost, and a wrong
+    password for a hash written at a lower cost (before the cost was raised) costs that
+    dummy verification too. A right password for such a hash is hashed again at the
+    current cost (event ``password_rehashed``), so the older hashes die out."""
     user = uow.session.exec(select(User).where(User.email == (email or "").strip().lower())).scalars().first()  # type: ignore[call-overload]
-    if user is None or not user.is_active or not verify_password(password or "", user.password_hash):
+    stored = user.password_hash if user is not None and user.is_active else None
+    if not verify_password(password or "", stored):
+        if stored and needs_rehash(stored):
+            verify_password(password or "", None)
         return None
+    if needs_rehash(stored):
+        user.password_hash = hash_password(password)  # type: ignore[union-attr]
+        record(uow.session, Actor(user_id=user.id), "password_rehashed", None, {"user_id": user.id})  # type: ignore[union-attr]
+        uow.commit()
     return user
 
 
-__all__ = ["SYSTEM"]
+__all__ = ["SYSTEM", "hash_password", "verify_password"]
+

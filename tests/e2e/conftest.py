@@ -31,6 +31,16 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "viewport": {"width": 1366, "height": 768}, "locale": "en-US"}
 
 
+@pytest.fixture
+def page(page: Any) -> Iterator[Any]:
+    """pytest-playwright's page, failing the test if the browser blocked anything under
+    the Content-Security-Policy (an inline script, style or eval slipped into a page)."""
+    blocked: list[str] = []
+    page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
+    yield page
+    assert blocked == [], blocked
+
+
 class LiveServer:
     def __init__(self, app: Any):
         self.app = app

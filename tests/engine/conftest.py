@@ -168,14 +168,6 @@ def _time_is_frozen(frozen_clock: Any) -> None:
     the frozen one)."""
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """scrypt at full cost is ~45 ms a user, and the policy matrix makes hundreds of users;
-    no engine test depends on the cost (as Django's tests use a fast hasher)."""
-    from engine.services import admin as admin_svc
-    monkeypatch.setitem(admin_svc._SCRYPT, "n", 2**4)
-
-
 @pytest.fixture
 def project(make: Any, world: Any, member_of_school: Any) -> Project:
     """A fresh project of the school (state diagnose, version 1), made by its member."""

@@ -61,9 +61,7 @@ def oryol(workflows: WorkflowRegistry, tmp_path_factory: pytest.TempPathFactory)
     output: list[str] = []
     clock.set_clock(lambda: MOMENT)
     try:
-        with pytest.MonkeyPatch.context() as mp:  # the engine tests' cheap scrypt (conftest.py)
-            mp.setitem(admin_svc._SCRYPT, "n", 2**4)
-            accounts = demo.load(store, echo=output.append)
+        accounts = demo.load(store, echo=output.append)  # with the suite's cheap hasher (conftest.py)
     finally:
         clock.set_clock(None)
     yield {"store": store, "accounts": accounts, "output": output}
@@ -247,3 +245,15 @@ def test_scale_mode_generates_n_projects_consistently_and_deterministically(stor
 
     demo.load(store, reset=True, scale=40, echo=output.append)
     assert snapshot() == first
+
+
+def test_every_demo_user_has_a_hash_of_their_own(demo_store: Store, oryol: dict[str, Any]) -> None:
+    """Issue #10: the demo users all have the printed password, but each its own salt
+    (before, one hash was shared by all). The demo hashes cheaply (the password is public;
+    see engine.demo.DEMO_SCRYPT_N); the cost travels with each hash."""
+    with demo_store.uow() as uow:
+        hashes = list(uow.session.execute(select(User.password_hash)).scalars())
+    assert len(hashes) > 100
+    salts = {h.split("$")[4] for h in hashes}
+    assert len(salts) == len(hashes) == len(set(hashes))
+    assert all(int(h.split("$")[1]) <= demo.DEMO_SCRYPT_N for h in hashes)

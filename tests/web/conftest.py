@@ -41,15 +41,6 @@ def app(db_url: str) -> Iterator[Flask]:
     app.extensions["leanschool"].dispose()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_login_throttle() -> Iterator[None]:
-    """The failed-login counter lives in the process: start and end every test clean."""
-    from webui.web import auth
-    auth._failures.clear()
-    yield
-    auth._failures.clear()
-
-
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

@@ -4,6 +4,24 @@ document.addEventListener("click", function (evt) {
   var button = evt.target && evt.target.closest ? evt.target.closest("[data-print]") : null;
   if (button) { evt.preventDefault(); window.print(); }
 });
+/* A <select data-autosubmit> submits its form when changed (the board's organisation pick). */
+document.addEventListener("change", function (evt) {
+  "use strict";
+  var el = evt.target;
+  if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) { el.form.submit(); }
+});
+/* The board refreshes itself every 20 s (hx-trigger), but not while someone is dragging a
+   card, has a card's menu open or is typing in it: the refresh is cancelled then. No
+   trigger filter in the template, since those are evaluated code, which the
+   Content-Security-Policy (and htmx's allowEval: false) forbids. */
+document.addEventListener("htmx:confirm", function (evt) {
+  "use strict";
+  var elt = evt.detail && evt.detail.elt;
+  if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-refresh-when-idle")) { return; }
+  var busy = document.body.classList.contains("dragging") ||
+    document.querySelector("#board details[open], #board textarea:focus");
+  if (busy) { evt.preventDefault(); }
+});
 /* Lean School board: drag a card to another column to move it (Sortable.js + htmx).
    Everything also works without JavaScript through the forms in each card's menu. */
 (function () {

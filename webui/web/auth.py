@@ -1,43 +1,15 @@
 """Login, logout, password change and the language switch."""
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
-
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from engine.errors import DomainError
-from engine.services import authenticate
+from engine.services import authenticate, throttle
 from engine.services.accounts import change_password, set_locale
 from webui.web.common import error_messages, login_required, no_nul, uow
 
 bp = Blueprint("auth", __name__)
-
-# Failed logins per (email, address): after FREE_ATTEMPTS within WINDOW seconds each
-# further try must wait, doubling up to MAX_DELAY. Kept per process (one waitress
-# process serves a school; behind several workers each counts on its own).
-FREE_ATTEMPTS, WINDOW, MAX_DELAY = 5, 15 * 60, 300
-_failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-_lock = threading.Lock()
-
-
-def _wait_seconds(key: tuple[str, str]) -> int:
-    now = time.monotonic()
-    with _lock:
-        tries = _failures[key]
-        while tries and now - tries[0] > WINDOW:
-            tries.popleft()
-        if len(tries) < FREE_ATTEMPTS:
-            return 0
-        delay = min(MAX_DELAY, 2 ** (len(tries) - FREE_ATTEMPTS + 1) * 15)
-        return max(0, int(tries[-1] + delay - now))
-
-
-def _fail(key: tuple[str, str]) -> None:
-    with _lock:
-        _failures[key].append(time.monotonic())
 
 
 def _safe_next(target: str | None) -> str:
@@ -54,19 +26,21 @@ def login():
     error = None
     email = no_nul(request.form.get("email")).strip()
     if request.method == "POST":
-        key = (email.lower(), request.remote_addr or "")
-        wait = _wait_seconds(key)
+        address = request.remote_addr or ""
+        with uow() as u:
+            wait = throttle.wait_seconds(u, email, address)
         if wait:
             error = _("Too many failed attempts. Try again in %(seconds)s s.", seconds=wait)
         else:
             with uow() as u:
                 user = authenticate(u, email, request.form.get("password", ""))
+                if user is None:
+                    throttle.record_failure(u, email, address)
+                else:
+                    throttle.clear_account(u, email)
             if user is None:
-                _fail(key)
                 error = _("Wrong e-mail or password.")
             else:
-                with _lock:
-                    _failures.pop(key, None)
                 session.clear()
                 session["user_id"] = user.id
                 session["locale"] = user.locale
