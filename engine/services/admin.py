@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from engine import clock
 from engine.db import UnitOfWork
 from engine.errors import NotFound, ValidationFailed
-from engine.models import ApiToken, Municipality, Organization, Region, RoleGrant, User
+from engine.models import ApiToken, Municipality, Organization, RegCounter, Region, RoleGrant, User
 from engine.policy import SYSTEM, Actor, require_admin
 from engine.schemas import (
     MunicipalityIn,
@@ -74,6 +74,7 @@ def create_region(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Region
     region = Region(name=body.name, code=body.code)
     uow.session.add(region)
     uow.session.flush()
+    uow.session.add(RegCounter(region_id=region.id, last_number=0))  # type: ignore[arg-type]  # its project numbers
     record(uow.session, actor, "region_created", None, {"region_id": region.id, "name": region.name})
     uow.commit()
     return region
