@@ -23,7 +23,10 @@ class NotFound(DomainError):
     code = "not_found"
 
     def __init__(self, what: str = "object"):
-        super().__init__(Text("Объект не найден", "Not found"), {"object": what})
+        # ``what`` is for logs and tests only: the answer is the same for every object, and
+        # for a missing one and one outside the caller's scope (which would reveal existence)
+        self.what = what
+        super().__init__(Text("Объект не найден", "Not found"))
 
 
 class Forbidden(DomainError):

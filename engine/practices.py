@@ -59,7 +59,7 @@ from engine.practice_schemas import (
 from engine.schemas import parse
 from engine.services.common import get_or_404, record
 from engine.services.items import add_artefact, add_metric
-from engine.services.projects import create_project, get_project, workflow_of
+from engine.services.projects import NO_SUCH_ORG, create_project, get_project, visible_org, workflow_of
 from engine.text import Text
 
 CATEGORIES_FILE = Path(__file__).resolve().parent / "data" / "practice_categories.yaml"
@@ -416,18 +416,18 @@ def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, A
     (artefact of kind ``other``); linked by ``project.practice_id``. One transaction; every
     step writes its event, and ``replicated`` closes it.
 
-    Errors: NotFound (no such practice, or an organisation outside scope), Forbidden (in
-    scope without member/head), ValidationFailed, Conflict (the practice is withdrawn)."""
+    Errors: NotFound (no such practice), Forbidden (in scope without member/head),
+    ValidationFailed (also an organisation unknown or outside scope), Conflict (the
+    practice is withdrawn)."""
     s = uow.session
     practice = get_practice(uow, actor, practice_id)
-    org_id = data.get("org_id") if isinstance(data, dict) else None
-    org = (s.get(Organization, org_id) if isinstance(org_id, int) and not isinstance(org_id, bool)
-           and 0 < org_id < 2**31 else None)  # beyond the database's integers: no such organisation
+    # unknown and out-of-scope organisations answer alike (422 on org_id)
+    org = visible_org(uow, actor, data.get("org_id") if isinstance(data, dict) else None)
     if org is not None:
         require(actor, "project.create", org.id, org.region_id, "organization")  # type: ignore[arg-type]
     parse(ReplicateIn, data)
     if org is None:
-        raise ValidationFailed({"org_id": Text("Нет такой организации", "No such organisation")})
+        raise ValidationFailed({"org_id": NO_SUCH_ORG})
     if practice.status != "published":
         raise Conflict(Text("Практика снята с публикации; тиражировать её нельзя",
                             "The practice is withdrawn; it cannot be replicated"))

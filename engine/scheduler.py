@@ -41,6 +41,7 @@ from engine.errors import Conflict
 from engine.models import UNRESOLVED_RISK, Event, Project, Risk, RoleGrant, TransitionRequest, User
 from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.notifications import SmtpConfig, notify_many, send_pending_emails
+from engine.services.common import sees_project
 from engine.text import Text
 from engine.workflow import Workflow
 
@@ -93,6 +94,26 @@ def _granted(session: Session, role: str, column: Any, scope_ids: Iterable[int])
             if user_id not in out[scope_id]:
                 out[scope_id].append(user_id)
     return out
+
+
+Note = tuple[int, str, int | None, Text]
+
+
+def _only_who_see(session: Session, notes: list[Note]) -> list[Note]:
+    """The notes whose recipient may see their project (a member or head of its
+    organisation, a curator of its region, an admin: common.sees_project): old data may
+    name someone else as leader or risk owner, who must not hear of a project they cannot
+    open. Notes about no project pass."""
+    pairs = {(user_id, pid) for user_id, _, pid, _ in notes if pid is not None}
+    seeing: set[tuple[int, int]] = set()
+    for chunk in _chunks(pid for _, pid in pairs):
+        in_chunk = set(chunk)
+        users = {u for u, pid in pairs if pid in in_chunk}
+        seeing.update(tuple(r) for r in session.execute(  # type: ignore[misc]
+            select(RoleGrant.user_id, Project.id)
+            .join(Project, sees_project(Project.org_id, Project.region_id))
+            .where(Project.id.in_(chunk), RoleGrant.user_id.in_(users))))  # type: ignore[union-attr,attr-defined]
+    return [n for n in notes if n[2] is None or (n[0], n[2]) in seeing]
 
 
 def _system_events(session: Session, kind: str, events: list[tuple[int, dict[str, Any]]]) -> None:
@@ -166,7 +187,7 @@ def stall_scan(store: Store) -> dict[str, int]:
         heads = _granted(s, "head", RoleGrant.org_id, {r.org_id for r in won})
         leaders = _active_users(s, (r.leader_id for r in won))
         events: list[tuple[int, dict[str, Any]]] = []
-        notes: list[tuple[int, str, int | None, Text]] = []
+        notes: list[Note] = []
         for r in sorted(won, key=lambda r: r.id):
             wf = wfs.get(r.workflow_id, r.workflow_version)
             reasons = ([x.as_dict() for x in stall_reasons(wf, r.state, r.state_entered_at,
@@ -177,7 +198,7 @@ def stall_scan(store: Store) -> dict[str, int]:
             recipients = ([r.leader_id] if r.leader_id in leaders else []) + heads.get(r.org_id, [])
             notes += [(user_id, "stalled", r.id, message) for user_id in dict.fromkeys(recipients)]
         _system_events(s, "stalled", events)
-        notified = notify_many(s, notes)
+        notified = notify_many(s, _only_who_see(s, notes))
         uow.commit()
     return {"stalled": len(won), "cleared": cleared, "notified": notified}
 
@@ -230,7 +251,7 @@ def _remind_requests(store: Store, now: datetime) -> tuple[int, int]:
                 projects[p.id] = p
         deciders = _deciders(s, sorted({(r.approval, projects[r.project_id].org_id,
                                          projects[r.project_id].region_id) for r in won}))
-        notes: list[tuple[int, str, int | None, Text]] = []
+        notes: list[Note] = []
         for r in sorted(won, key=lambda r: r.id):
             p = projects[r.project_id]
             wf = store.workflows.get(p.workflow_id, p.workflow_version)
@@ -242,7 +263,7 @@ def _remind_requests(store: Store, now: datetime) -> tuple[int, int]:
                            f"has been waiting for your approval for {days} days.")
             notes += [(user_id, "approval_reminder", p.id, message)
                       for user_id in deciders[(r.approval, p.org_id, p.region_id)]]
-        notified = notify_many(s, notes)
+        notified = notify_many(s, _only_who_see(s, notes))
         uow.commit()
     return len(won), notified
 
@@ -264,7 +285,7 @@ def _remind_risks(store: Store, now: datetime) -> tuple[int, int]:
             titles.update((pid, title) for pid, title in s.execute(
                 select(Project.id, Project.title).where(Project.id.in_(chunk))))  # type: ignore[union-attr]
         owners = _active_users(s, (r.owner_id for r in won))
-        notes: list[tuple[int, str, int | None, Text]] = []
+        notes: list[Note] = []
         for r in sorted(won, key=lambda r: r.id):
             if r.owner_id not in owners:
                 continue
@@ -274,7 +295,7 @@ def _remind_risks(store: Store, now: datetime) -> tuple[int, int]:
                           Text(f"Срок по риску «{r.title}» проекта «{title}» прошёл ({due}); риск не закрыт.",
                                f"The risk “{r.title}” of “{title}” was due on {r.due_on.isoformat()} "
                                f"and is still unresolved.")))
-        notified = notify_many(s, notes)
+        notified = notify_many(s, _only_who_see(s, notes))
         uow.commit()
     return len(won), notified
 

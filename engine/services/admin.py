@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from engine import clock
 from engine.db import UnitOfWork
 from engine.errors import NotFound, ValidationFailed
-from engine.models import ApiToken, Municipality, Organization, Region, RoleGrant, User
+from engine.models import ApiToken, Municipality, Organization, RegCounter, Region, RoleGrant, User
 from engine.passwords import hash_password, needs_rehash, password_problem, verify_password
 from engine.policy import SYSTEM, Actor, require_admin
 from engine.schemas import (
@@ -45,6 +45,7 @@ def create_region(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Region
     region = Region(name=body.name, code=body.code)
     uow.session.add(region)
     uow.session.flush()
+    uow.session.add(RegCounter(region_id=region.id, last_number=0))  # type: ignore[arg-type]  # its project numbers
     record(uow.session, actor, "region_created", None, {"region_id": region.id, "name": region.name})
     uow.commit()
     return region

@@ -23,6 +23,7 @@ from engine.models import (
 )
 from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.policy import Actor
+from engine.services.common import named_in_scope
 from engine.services.queries import visible_projects_filter
 
 
@@ -124,7 +125,7 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
                Project.workflow_version, Organization.name.label("org_name"),
                User.name.label("leader"))
         .join(Organization, Organization.id == Project.org_id)
-        .join(User, User.id == Project.leader_id, isouter=True)
+        .join(User, named_in_scope(Project.leader_id), isouter=True)
         .where(Project.id.in_(active))  # type: ignore[union-attr]
         .order_by(Project.state_entered_at, Project.id)).all()
     ids = [r.id for r in rows]

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from engine import clock
 from engine.errors import NotFound, StaleVersion
-from engine.models import Event, Organization, Project, RoleGrant
+from engine.models import Event, Organization, Project, RoleGrant, User
 from engine.policy import Actor, Grant
 
 
@@ -25,6 +25,40 @@ def load_actor(session: Session, user_id: int) -> Actor:
     return Actor(user_id=user_id,
                  grants=tuple(Grant(g.role, g.org_id, g.region_id) for g in grants),
                  org_regions=org_regions)
+
+
+INT_MAX = 2**31 - 1  # no id is larger (PostgreSQL integer)
+
+
+def sees_project(org_id: int, region_id: int, *, admins: bool = True) -> Any:
+    """SQL condition on RoleGrant: a grant that lets its user see a project of this
+    organisation and region (a member or head there, a curator of the region, an admin).
+    Mirrors ``policy.Actor.roles_for``; ``admins=False`` leaves admins out (a team is made
+    of the organisation's people and the region's curators)."""
+    cond = or_(and_(RoleGrant.role.in_(("member", "head")), RoleGrant.org_id == org_id),  # type: ignore[attr-defined]
+               and_(RoleGrant.role == "curator", RoleGrant.region_id == region_id))
+    return or_(cond, RoleGrant.role == "admin") if admins else cond
+
+
+def who_sees(session: Session, user_ids: Any, org_id: int, region_id: int, *,
+             admins: bool = True) -> set[int]:
+    """Those of ``user_ids`` who may see a project of this organisation and region: only
+    they are named on its pages, put on its team or sent notifications about it."""
+    ids = {i for i in user_ids if isinstance(i, int) and not isinstance(i, bool) and 0 < i <= INT_MAX}
+    if not ids:
+        return set()
+    return set(session.execute(select(RoleGrant.user_id).where(  # type: ignore[call-overload]
+        RoleGrant.user_id.in_(ids), sees_project(org_id, region_id, admins=admins))).scalars())  # type: ignore[attr-defined]
+
+
+def named_in_scope(user_id: Any, org_id: Any = None, region_id: Any = None) -> Any:
+    """Join condition for ``User`` when a page prints the name of ``user_id`` (a project's
+    leader): the user only if they may see the project (``Project``'s columns by default),
+    so that old data never prints someone from outside it (the name stays empty)."""
+    org_id = Project.org_id if org_id is None else org_id
+    region_id = Project.region_id if region_id is None else region_id
+    return and_(User.id == user_id, exists(select(RoleGrant.id).where(
+        RoleGrant.user_id == User.id, sees_project(org_id, region_id))))
 
 
 def get_or_404(session: Session, model: type, obj_id: Any, what: str) -> Any:

@@ -19,7 +19,6 @@ from engine.models import (
     Risk,
     RoleGrant,
     TeamMember,
-    User,
 )
 from engine.policy import Actor, require
 from engine.schemas import (
@@ -35,7 +34,7 @@ from engine.schemas import (
     TeamMemberIn,
     parse,
 )
-from engine.services.common import get_or_404, record
+from engine.services.common import get_or_404, record, who_sees
 from engine.services.projects import get_project
 from engine.text import Text
 
@@ -54,27 +53,29 @@ def _owned(uow: UnitOfWork, actor: Actor, model: type, obj_id: int, what: str) -
     return obj, _editable_project(uow, actor, project_id)
 
 
-def _user_exists(uow: UnitOfWork, user_id: int | None, field: str) -> None:
-    if user_id is not None and uow.session.get(User, user_id) is None:
-        raise ValidationFailed({field: Text("Нет такого пользователя", "No such user")})
+# One message whether the id is unknown or names someone outside the project's scope:
+# a different answer would tell who exists.
+NOT_ELIGIBLE_OWNER = Text("Ответственный должен работать в организации проекта или входить в его команду",
+                          "The owner must work in the project's organisation or be on its team")
+NOT_ELIGIBLE_TEAM = Text("В команду можно добавить сотрудника организации проекта или куратора её региона",
+                         "Only people of the project's organisation or curators of its region may join the team")
 
 
 def _check_owner(uow: UnitOfWork, project: Any, user_id: int | None) -> None:
-    """An action's or risk's owner works in the project's organisation or is on its team:
-    anyone else would be reminded about a project they may not see."""
+    """An action's or risk's owner works in the project's organisation, or is on its team
+    and may see the project (a curator of the region): anyone else would be reminded about
+    a project they may not see."""
     if user_id is None:
         return
-    _user_exists(uow, user_id, "owner_id")
+    if user_id not in who_sees(uow.session, {user_id}, project.org_id, project.region_id, admins=False):
+        raise ValidationFailed({"owner_id": NOT_ELIGIBLE_OWNER})
     in_org = uow.session.execute(select(RoleGrant.id).where(
         RoleGrant.user_id == user_id, RoleGrant.org_id == project.org_id,
         RoleGrant.role.in_(("member", "head")))).first()  # type: ignore[attr-defined]
     on_team = uow.session.execute(select(TeamMember.id).where(
         TeamMember.project_id == project.id, TeamMember.user_id == user_id)).first()
     if in_org is None and on_team is None:
-        raise ValidationFailed({"owner_id": Text("Ответственный должен работать в организации проекта "
-                                                 "или входить в его команду",
-                                                 "The owner must work in the project's organisation "
-                                                 "or be on its team")})
+        raise ValidationFailed({"owner_id": NOT_ELIGIBLE_OWNER})
 
 
 def _changed(obj: Any, body: Any) -> dict[str, Any]:
@@ -233,7 +234,9 @@ def update_risk(uow: UnitOfWork, actor: Actor, risk_id: int, data: dict[str, Any
 def add_team_member(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> TeamMember:
     project = _editable_project(uow, actor, project_id)
     body: TeamMemberIn = parse(TeamMemberIn, data)
-    _user_exists(uow, body.user_id, "user_id")
+    if body.user_id not in who_sees(uow.session, {body.user_id}, project.org_id, project.region_id,
+                                    admins=False):
+        raise ValidationFailed({"user_id": NOT_ELIGIBLE_TEAM})
     tm = TeamMember(project_id=project.id, user_id=body.user_id, role_text=body.role_text)  # type: ignore[arg-type]
     uow.session.add(tm)
     uow.session.flush()

@@ -4,14 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from engine import clock
 from engine.checks import evaluate
 from engine.db import UnitOfWork
 from engine.errors import Conflict, Forbidden, GateFailed, NotFound, ValidationFailed
-from engine.models import Comment, Organization, Project, Region, RoleGrant, TransitionRequest, User
+from engine.models import Comment, Organization, Project, RegCounter, Region, RoleGrant, TransitionRequest
 from engine.policy import Actor, require, require_visible
 from engine.schemas import (
     CARD_FIELDS,
@@ -45,13 +47,27 @@ def get_project(uow: UnitOfWork, actor: Actor, project_id: int) -> Project:
     return project
 
 
+NO_SUCH_ORG = Text("Нет такой организации", "No such organisation")
+
+
+def visible_org(uow: UnitOfWork, actor: Actor, org_id: Any) -> Organization | None:
+    """The organisation an ``org_id`` in a body names, if the actor may see it; None for an
+    unknown id and for one outside the actor's scope alike (both answer 422 «Нет такой
+    организации»: a 404 for one of them would tell that it exists)."""
+    if not isinstance(org_id, int) or isinstance(org_id, bool) or not 0 < org_id <= 2**31 - 1:
+        return None
+    org = uow.session.get(Organization, org_id)
+    if org is None or not actor.roles_for(org.id, org.region_id):  # type: ignore[arg-type]
+        return None
+    return org
+
+
 def _check_user_in_org(uow: UnitOfWork, user_id: int | None, field: str, org_id: int) -> None:
     """The leader is a member or head of the project's organisation (DOMAIN.md): anyone
     else would be notified about a project they may not see."""
     if user_id is None:
         return
-    if uow.session.get(User, user_id) is None:
-        raise ValidationFailed({field: Text("Нет такого пользователя", "No such user")})
+    # one answer for an unknown id and a person of another organisation (no existence leak)
     in_org = uow.session.exec(select(RoleGrant.id).where(  # type: ignore[call-overload]
         RoleGrant.user_id == user_id, RoleGrant.org_id == org_id,
         RoleGrant.role.in_(("member", "head")))).first()  # type: ignore[attr-defined]
@@ -60,24 +76,45 @@ def _check_user_in_org(uow: UnitOfWork, user_id: int | None, field: str, org_id:
                                             "This user is not in the project's organisation")})
 
 
+def _bump_counter(uow: UnitOfWork, region_id: int) -> int:
+    """The region's next number: its ``reg_counter`` row bumped with UPDATE … RETURNING.
+    The row stays locked until the transaction ends, so concurrent creations in a region
+    take their numbers one after another and never the same one (both databases)."""
+    bump = (update(RegCounter).where(RegCounter.region_id == region_id)  # type: ignore[arg-type]
+            .values(last_number=RegCounter.last_number + 1).returning(RegCounter.last_number)
+            .execution_options(synchronize_session=False))
+    number = uow.session.execute(bump).scalar()
+    if number is None:  # a region made before its row (or by old code): add it, then bump
+        dialect = uow.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        uow.session.execute(insert(RegCounter).values(region_id=region_id, last_number=0)
+                            .on_conflict_do_nothing(index_elements=["region_id"]))
+        number = uow.session.execute(bump).scalar_one()
+    return int(number)
+
+
 def _next_reg_number(uow: UnitOfWork, region: Region) -> str:
-    count = uow.session.exec(select(func.count()).select_from(Project)  # type: ignore[call-overload]
-                             .where(Project.region_id == region.id)).one()[0]
+    """«<region code>-<year>-<NNNN>», NNNN from the region's counter; a number some
+    project holds already (given by hand or by the old rule) is skipped."""
     prefix = region.code or str(region.id)
-    return f"{prefix}-{clock.now().year}-{count + 1:04d}"
+    while True:
+        reg_number = f"{prefix}-{clock.now().year}-{_bump_counter(uow, region.id):04d}"  # type: ignore[arg-type]
+        taken = uow.session.execute(select(Project.id).where(
+            Project.region_id == region.id, Project.reg_number == reg_number)).first()
+        if taken is None:
+            return reg_number
 
 
 def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Project:
     """Create a project in the workflow's initial state; writes a ``created`` event."""
-    org_id = data.get("org_id") if isinstance(data, dict) else None
-    org = uow.session.get(Organization, org_id) if isinstance(org_id, int) and not isinstance(org_id, bool) else None
+    org = visible_org(uow, actor, data.get("org_id") if isinstance(data, dict) else None)
     if org is not None:
         require(actor, "project.create", org.id, org.region_id, "organization")  # type: ignore[arg-type]
     elif not any(g.role in ("member", "head") for g in actor.grants):
         raise Forbidden()  # curators and admins start no projects, whatever the body says
     body: ProjectCreate = parse(ProjectCreate, data)
     if org is None:
-        raise ValidationFailed({"org_id": Text("Нет такой организации", "No such organisation")})
+        raise ValidationFailed({"org_id": NO_SUCH_ORG})
     wf = uow.workflows.latest(body.workflow or "psr")
     if wf is None:
         raise ValidationFailed({"workflow": Text("Нет такого маршрута", "No such workflow")})

@@ -29,6 +29,7 @@ from engine.models import (
 )
 from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.policy import Actor
+from engine.services.common import named_in_scope, who_sees
 from engine.services.projects import get_project, pending_request_of, workflow_of
 
 
@@ -128,8 +129,10 @@ def project_detail(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str, 
         return [row_dict(o, fields) for o in
                 s.execute(select(model).where(model.project_id == pid).order_by(model.id)).scalars()]
 
-    team = s.execute(select(TeamMember, User.name).join(User, User.id == TeamMember.user_id)
-                     .where(TeamMember.project_id == pid)).all()
+    # only people who may see the project (old data may hold others: never named here)
+    team = s.execute(select(TeamMember, User.name)
+                     .join(User, named_in_scope(TeamMember.user_id, project.org_id, project.region_id))
+                     .where(TeamMember.project_id == pid).order_by(TeamMember.id)).all()
     return {
         "metrics": [{**row_dict(m, METRIC_FIELDS), "measurements": by_metric.get(m.id, [])}  # type: ignore[arg-type]
                     for m in metrics],
@@ -141,6 +144,17 @@ def project_detail(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str, 
         "team": [{"id": tm.id, "user_id": tm.user_id, "name": name, "role_text": tm.role_text}
                  for tm, name in team],
     }
+
+
+def user_names(uow: UnitOfWork, project: Project, *, people: Any = (), actors: Any = ()) -> dict[int, str]:
+    """Names to print on a project's pages: ``people`` it names (leader, owners) only when
+    they may see the project; ``actors`` (authors of its events and comments) always, as
+    they acted on it within their scope at the time."""
+    shown = who_sees(uow.session, people, project.org_id, project.region_id)
+    shown |= {i for i in actors if isinstance(i, int)}
+    if not shown:
+        return {}
+    return dict(uow.session.execute(select(User.id, User.name).where(User.id.in_(shown))).all())  # type: ignore[arg-type,union-attr]
 
 
 def visible_projects_filter(actor: Actor) -> Any:

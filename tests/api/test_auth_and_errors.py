@@ -149,7 +149,7 @@ def test_session_requests_need_csrf_for_writes(api, app, world, member_of_school
 
 def test_messages_follow_the_users_locale(api, store, member_of_school):
     from engine.models import User
-    assert error_of(api.get("/projects/999999", as_=member_of_school), 404, "not_found") == {"object": "project"}
+    assert error_of(api.get("/projects/999999", as_=member_of_school), 404, "not_found") == {}
     ru = api.get("/projects/999999", as_=member_of_school).get_json()["error"]["message"]
     with store.uow() as uow:
         uow.session.get(User, member_of_school.id).locale = "en"

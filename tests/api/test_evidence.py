@@ -226,8 +226,9 @@ def test_booleans_are_not_numbers(api, objects, member_of_school, path, body, fi
 
 def test_owners_work_in_the_projects_organisation_or_are_on_its_team(api, make, project, objects, member_of_school,
                                                                       member_of_other_school, curator_orel):
-    """Someone from another school (or a curator) may not own a step or a risk; put on the
-    project's team first, they may."""
+    """Someone from another school (or a curator) may not own a step or a risk; a curator of
+    the region put on the project's team first may (another school's member may not join
+    the team: tests/security/test_scope.py)."""
     for outsider in (member_of_other_school, curator_orel):
         for method, path, body in [
                 ("post", f"/projects/{project.id}/actions", {"title": "Шаг", "owner_id": outsider.id}),
@@ -238,7 +239,7 @@ def test_owners_work_in_the_projects_organisation_or_are_on_its_team(api, make, 
             assert r.status_code == 422 and "owner_id" in fields_of(r), (path, r.get_json())
     from engine.services.items import add_team_member
     make.call(add_team_member, member_of_school.actor, project.id,
-              {"user_id": member_of_other_school.id, "role_text": "методист"})
+              {"user_id": curator_orel.id, "role_text": "методист"})
     a = api.ok("POST", f"/projects/{project.id}/actions", member_of_school,
-               {"title": "Шаг", "owner_id": member_of_other_school.id})
-    assert a["owner_id"] == member_of_other_school.id
+               {"title": "Шаг", "owner_id": curator_orel.id})
+    assert a["owner_id"] == curator_orel.id

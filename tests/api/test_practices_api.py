@@ -174,7 +174,7 @@ def test_search_with_fts_syntax_characters_never_errors(api, practice, member_of
 
 
 def test_unknown_practice_is_404(api, member_of_school):
-    assert error_of(api.get("/practices/999999", member_of_school), 404, "not_found") == {"object": "practice"}
+    assert error_of(api.get("/practices/999999", member_of_school), 404, "not_found") == {}
 
 
 # --- update and withdraw -------------------------------------------------------------------------
@@ -226,8 +226,12 @@ def test_replicate_creates_a_linked_project_in_the_callers_organisation(api, pra
 def test_replicate_only_into_ones_own_organisation(api, practice, world, member_of_school, member_of_other_school,
                                                    curator_orel, admin):
     path = f"/practices/{practice['id']}/replicate"
-    error_of(api.post(path, member_of_other_school, json={"org_id": world.school.id}), 404, "not_found")
-    error_of(api.post(path, member_of_school, json={"org_id": world.other_region_school.id}), 404, "not_found")
+    # another organisation answers as an unknown one: 422 on org_id, the same body
+    unknown = api.post(path, member_of_school, json={"org_id": 999999})
+    assert set(fields_of(unknown)) == {"org_id"}
+    for who, org in ((member_of_other_school, world.school), (member_of_school, world.other_region_school)):
+        r = api.post(path, who, json={"org_id": org.id})
+        assert (r.status_code, r.get_data()) == (unknown.status_code, unknown.get_data())
     error_of(api.post(path, curator_orel, json={"org_id": world.school.id}), 403, "forbidden")
     error_of(api.post(path, admin, json={"org_id": world.school.id}), 403, "forbidden")
     error_of(api.post("/practices/999999/replicate", member_of_school, json={"org_id": world.school.id}),

@@ -75,13 +75,16 @@ def test_create_project_reports_every_bad_field(api, member_of_school):
     assert {"org_id", "title", "problem", "goal"} <= set(fields)
 
 
-def test_create_project_in_someone_elses_org_is_404(api, world, member_of_school, curator_kursk):
-    error_of(api.post("/projects", member_of_school, json=_new(world, org_id=world.other_school.id)), 404, "not_found")
-    error_of(api.post("/projects", member_of_school, json=_new(world, org_id=world.other_region_school.id)),
-             404, "not_found")
-    error_of(api.post("/projects", curator_kursk, json=_new(world)), 404, "not_found")
-    # 404 comes before 422: another org's id with an invalid body
-    error_of(api.post("/projects", member_of_school, json={"org_id": world.other_school.id}), 404, "not_found")
+def test_create_project_in_someone_elses_org_answers_as_an_unknown_org(api, world, member_of_school,
+                                                                       curator_kursk):
+    """An organisation outside the caller's scope answers exactly as one that does not
+    exist (422 on org_id): a 404 for it would tell that it exists."""
+    unknown = api.post("/projects", member_of_school, json=_new(world, org_id=999999))
+    assert fields_of(unknown) == {"org_id": "Нет такой организации"}
+    for org in (world.other_school, world.other_region_school):
+        r = api.post("/projects", member_of_school, json=_new(world, org_id=org.id))
+        assert (r.status_code, r.get_data()) == (unknown.status_code, unknown.get_data())
+    error_of(api.post("/projects", curator_kursk, json=_new(world)), 403, "forbidden")  # curators start none
 
 
 def test_curators_and_admins_may_not_create(api, world, curator_orel, admin):
@@ -111,7 +114,7 @@ def test_get_project_by_role(api, project, member_of_school, head_of_school, cur
 def test_get_project_out_of_scope_is_404(api, project, member_of_other_school, head_of_other_school,
                                          curator_kursk, member_of_kursk):
     for who in (member_of_other_school, head_of_other_school, curator_kursk, member_of_kursk):
-        assert error_of(api.get(f"/projects/{project.id}", as_=who), 404, "not_found") == {"object": "project"}
+        assert error_of(api.get(f"/projects/{project.id}", as_=who), 404, "not_found") == {}
 
 
 def test_unknown_project_is_404(api, member_of_school, admin):

@@ -12,6 +12,7 @@ from engine import practices as P
 from engine.errors import Conflict, Forbidden, NotFound, NotPublishable, StaleVersion, ValidationFailed
 from engine.models import Artefact, Metric, Practice
 from engine.services import record_measurement, update_metric
+from engine.services.projects import NO_SUCH_ORG
 
 SUMMARY = "Питание школьников без очередей: предзаказ обедов через электронный журнал"
 PUBLISH = {"category": "meals", "summary": SUMMARY,
@@ -224,7 +225,7 @@ def test_only_the_regions_curator_updates_or_withdraws(make, practice, refused, 
                 Forbidden)
         refused(lambda who=who: make.call(P.withdraw_practice, who.actor, practice.id, {}), Forbidden)
     error = refused(lambda: make.call(P.update_practice, curator_kursk.actor, 999999, {}), NotFound)
-    assert error.details == {"object": "practice"}
+    assert error.details == {}
 
 
 def test_update_refuses_bad_input_naming_the_field(make, practice, curator_orel, refused):
@@ -394,11 +395,11 @@ def test_a_school_of_another_region_replicates_too(make, practice, member_of_kur
 
 def test_replicate_only_into_the_callers_own_organisation(make, practice, refused, world, member_of_school,
                                                           member_of_other_school, curator_orel, admin):
-    # someone else's organisation: not found (in scope as curator/admin: forbidden)
-    refused(lambda: make.call(P.replicate, member_of_other_school.actor, practice.id,
-                              {"org_id": world.school.id}), NotFound)
-    refused(lambda: make.call(P.replicate, member_of_school.actor, practice.id,
-                              {"org_id": world.other_region_school.id}), NotFound)
+    # someone else's organisation: as an unknown one, 422 on org_id (in scope as curator/admin: forbidden)
+    for who, org in ((member_of_other_school, world.school), (member_of_school, world.other_region_school)):
+        error = refused(lambda who=who, org=org: make.call(P.replicate, who.actor, practice.id, {"org_id": org.id}),
+                        ValidationFailed)
+        assert error.fields == {"org_id": NO_SUCH_ORG}
     refused(lambda: make.call(P.replicate, curator_orel.actor, practice.id, {"org_id": world.other_school.id}),
             Forbidden)
     refused(lambda: make.call(P.replicate, admin.actor, practice.id, {"org_id": world.other_school.id}), Forbidden)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import DomainError, GateFailed, ValidationFailed
+from engine.errors import DomainError, GateFailed, NotFound, ValidationFailed
 from engine.models import User
 from engine.services import actor_for_token, load_actor
 from engine.text import Text
@@ -139,7 +139,7 @@ def authenticate() -> Any:
                                                 "Sign in required: send a token (Authorization: Bearer)"))
     if any(isinstance(v, int) and v > INT_MAX for v in (request.view_args or {}).values()):
         # no object has an id the database cannot hold (and the driver would overflow on it)
-        return error_body("not_found", _t("Объект не найден", "Not found"), {"object": "object"})
+        return domain_error(NotFound())
     return None
 
 

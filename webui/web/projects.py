@@ -21,6 +21,7 @@ from engine.models import (
     User,
 )
 from engine.services import queries as Q
+from engine.services.common import sees_project
 from webui.web.board import CHECK_ANCHORS
 from webui.web.common import (
     INT_MAX,
@@ -52,28 +53,28 @@ def render_project(project_id: int, message: dict[str, Any] | None = None, statu
         wf = u.workflows.get(project.workflow_id, project.workflow_version)
         org = u.session.get(Organization, project.org_id)
         events = Q.list_events(u, actor, project_id)
-        names = _user_names(u, {e["actor_id"] for e in events} | {c["author_id"] for c in detail["comments"]}
-                            | {project.leader_id} | {a["owner_id"] for a in detail["actions"]}
-                            | {r["owner_id"] for r in detail["risks"]})
+        names = Q.user_names(u, project, actors={e["actor_id"] for e in events}
+                             | {c["author_id"] for c in detail["comments"]},
+                             people={project.leader_id} | {a["owner_id"] for a in detail["actions"]}
+                             | {r["owner_id"] for r in detail["risks"]})
         org_users = list(u.session.execute(
             select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(RoleGrant.org_id == project.org_id).distinct().order_by(User.name)).all())
+            .where(RoleGrant.org_id == project.org_id, RoleGrant.role.in_(("member", "head")))  # type: ignore[attr-defined]
+            .distinct().order_by(User.name)).all())
+        # the team may also take the region's curators (engine: add_team_member)
+        team_candidates = list(u.session.execute(
+            select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(sees_project(project.org_id, project.region_id, admins=False))
+            .distinct().order_by(User.name)).all())
         gate = _gate(u, wf, project)
         roles = actor.roles_for(project.org_id, project.region_id)
     return render_template(
         "project.html", p=body, d=detail, wf=wf, org=org, events=events, names=names,
-        org_users=org_users, gate=gate, can_edit=bool(roles & {"member", "head"}),
+        org_users=org_users, team_candidates=team_candidates, gate=gate, can_edit=bool(roles & {"member", "head"}),
         can_comment=bool(roles & {"member", "head", "curator"}), message=message,
         errors=errors or {}, values=values or {}, wastes=WASTES, artefact_kinds=ARTEFACT_KINDS,
         risk_statuses=RISK_STATUSES, event_label=event_label, anchors=CHECK_ANCHORS,
     ), status
-
-
-def _user_names(u: Any, ids: set[Any]) -> dict[int, str]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return dict(u.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
 def _gate(u: Any, wf: Any, project: Project) -> dict[str, Any] | None:

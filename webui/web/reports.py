@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, g, render_template
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from engine import clock, reports
 from engine import services as svc
-from engine.models import Municipality, Organization, Region, User
+from engine.models import Municipality, Organization, Region
 from engine.services import queries as Q
 from webui.web.common import locale, login_required, uow
 from webui.web.report_charts import metric_chart
@@ -35,9 +34,7 @@ def _project_context(project_id: int) -> dict[str, Any]:
         municipality = s.get(Municipality, org.municipality_id) if org else None
         region = s.get(Region, project.region_id)
         report = reports.project_report(s, u.workflows, project)
-        ids = {project.leader_id} | {r["owner_id"] for r in detail["risks"]}
-        names = dict(s.execute(select(User.id, User.name).where(
-            User.id.in_({i for i in ids if i} or {-1}))).all())  # type: ignore[union-attr]
+        names = Q.user_names(u, project, people={project.leader_id} | {r["owner_id"] for r in detail["risks"]})
     return {"p": body, "d": detail, "wf": wf, "org": org, "municipality": municipality, "region": region,
             "report": report, "names": names, "today": clock.today(), "metric_chart": metric_chart,
             "stage_status": lambda k: STAGE_STATUS.get(k, k)}

@@ -22,6 +22,7 @@ from engine.models import (
     User,
 )
 from engine.services import queries as Q
+from engine.services.common import named_in_scope
 from webui.web.common import login_required, no_nul, query_int, tr, uow
 
 bp = Blueprint("tower", __name__)
@@ -139,7 +140,7 @@ def _projects_by_org(u: Any, region_id: int) -> dict[int, list[dict[str, Any]]]:
     rows = s.execute(select(Project.id, Project.org_id, Project.reg_number, Project.title, Project.state,
                             Project.state_entered_at, Project.created_at, stalled.label("stalled"),
                             User.name.label("leader"))
-                     .join(User, User.id == Project.leader_id, isouter=True)
+                     .join(User, named_in_scope(Project.leader_id), isouter=True)
                      .where(Project.region_id == region_id).order_by(Project.org_id, Project.reg_number)).all()
     out: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
