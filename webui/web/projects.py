@@ -21,6 +21,7 @@ from engine.models import (
     User,
 )
 from engine.services import queries as Q
+from webui.query import search_arg
 from webui.web.board import CHECK_ANCHORS
 from webui.web.common import (
     INT_MAX,
@@ -250,7 +251,7 @@ def listing() -> Any:
     state = no_nul(request.args.get("state")) or None
     with uow() as u:
         rows, total = Q.list_projects(u, g.actor, org_id=arg_int("org_id"), region_id=arg_int("region_id"),
-                                      state=state, q=no_nul(request.args.get("q")) or None,
+                                      state=state, q=search_arg(),
                                       limit=per_page, offset=(page_no - 1) * per_page)
         orgs = dict(u.session.execute(select(Organization.id, Organization.name).where(
             Organization.id.in_({p.org_id for p in rows} or {-1}))).all())
