@@ -36,7 +36,7 @@ from engine.schemas import (
     parse,
 )
 from engine.services.common import get_or_404, record
-from engine.services.projects import get_project
+from engine.services.projects import get_project, require_open
 from engine.text import Text
 
 
@@ -97,6 +97,7 @@ def _plain(v: Any) -> Any:
 def add_metric(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Metric:
     project = _editable_project(uow, actor, project_id)
     body: MetricIn = parse(MetricIn, data)
+    require_open(uow, project)
     m = Metric(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
     uow.session.add(m)
     uow.session.flush()
@@ -113,6 +114,7 @@ def update_metric(uow: UnitOfWork, actor: Actor, metric_id: int, data: dict[str,
             raise ValidationFailed({name: Text("Обязательное поле", "This field is required")})
     if "unit" in body.model_fields_set and body.unit is None:
         body.unit = ""  # null clears the unit
+    require_open(uow, project)
     diff = _changed(metric, body)
     record(uow.session, actor, "metric_updated", project, {"metric_id": metric.id, "fields": diff})
     uow.commit()
@@ -126,6 +128,7 @@ def record_measurement(uow: UnitOfWork, actor: Actor, metric_id: int,
     if body.measured_on > clock.today():
         raise ValidationFailed({"measured_on": Text("Дата замера не может быть в будущем",
                                                     "A measurement cannot be dated in the future")})
+    require_open(uow, project)
     meas = Measurement(metric_id=metric.id, value=body.value, measured_on=body.measured_on,
                        recorded_at=clock.now(), recorded_by=actor.user_id)
     uow.session.add(meas)
@@ -144,6 +147,7 @@ def record_measurement(uow: UnitOfWork, actor: Actor, metric_id: int,
 def add_problem(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Problem:
     project = _editable_project(uow, actor, project_id)
     body: ProblemIn = parse(ProblemIn, data)
+    require_open(uow, project)
     p = Problem(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
     uow.session.add(p)
     uow.session.flush()
@@ -156,6 +160,7 @@ def add_action(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, A
     project = _editable_project(uow, actor, project_id)
     body: ActionIn = parse(ActionIn, data)
     _check_owner(uow, project, body.owner_id)
+    require_open(uow, project)
     a = Action(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
     uow.session.add(a)
     uow.session.flush()
@@ -173,6 +178,7 @@ def update_action(uow: UnitOfWork, actor: Actor, action_id: int, data: dict[str,
     if "title" in body.model_fields_set and body.title is None:
         raise ValidationFailed({"title": Text("Обязательное поле", "This field is required")})
     _check_owner(uow, project, body.owner_id)
+    require_open(uow, project)
     diff = _changed(action, body)
     record(uow.session, actor, "action_updated", project, {"action_id": action.id, "fields": diff})
     uow.commit()
@@ -182,6 +188,7 @@ def update_action(uow: UnitOfWork, actor: Actor, action_id: int, data: dict[str,
 def add_artefact(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Artefact:
     project = _editable_project(uow, actor, project_id)
     body: ArtefactIn = parse(ArtefactIn, data)
+    require_open(uow, project)
     art = Artefact(project_id=project.id, created_at=clock.now(), created_by=actor.user_id,  # type: ignore[arg-type]
                    **body.model_dump())
     uow.session.add(art)
@@ -198,6 +205,7 @@ def log_risk(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any
     project = _editable_project(uow, actor, project_id)
     body: RiskIn = parse(RiskIn, data)
     _check_owner(uow, project, body.owner_id)
+    require_open(uow, project)
     now = clock.now()
     risk = Risk(project_id=project.id, score=body.probability * body.impact, status="open",  # type: ignore[arg-type]
                 created_at=now, updated_at=now, **body.model_dump())
@@ -217,6 +225,7 @@ def update_risk(uow: UnitOfWork, actor: Actor, risk_id: int, data: dict[str, Any
         if name in body.model_fields_set and getattr(body, name) is None:
             raise ValidationFailed({name: Text("Обязательное поле", "This field is required")})
     _check_owner(uow, project, body.owner_id)
+    require_open(uow, project)
     diff = _changed(risk, body)
     if "due_on" in diff:
         risk.reminded_at = None  # a new due date earns a new reminder when it passes
@@ -234,6 +243,7 @@ def add_team_member(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[s
     project = _editable_project(uow, actor, project_id)
     body: TeamMemberIn = parse(TeamMemberIn, data)
     _user_exists(uow, body.user_id, "user_id")
+    require_open(uow, project)
     tm = TeamMember(project_id=project.id, user_id=body.user_id, role_text=body.role_text)  # type: ignore[arg-type]
     uow.session.add(tm)
     uow.session.flush()

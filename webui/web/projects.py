@@ -61,9 +61,11 @@ def render_project(project_id: int, message: dict[str, Any] | None = None, statu
             .where(RoleGrant.org_id == project.org_id).distinct().order_by(User.name)).all())
         gate = _gate(u, wf, project)
         roles = actor.roles_for(project.org_id, project.region_id)
+        finished = bool(wf and wf.is_final(project.state))
     return render_template(
         "project.html", p=body, d=detail, wf=wf, org=org, events=events, names=names,
-        org_users=org_users, gate=gate, can_edit=bool(roles & {"member", "head"}),
+        org_users=org_users, gate=gate, finished=finished,
+        can_edit=bool(roles & {"member", "head"}) and not finished,  # a final project is read-only
         can_comment=bool(roles & {"member", "head", "curator"}), message=message,
         errors=errors or {}, values=values or {}, wastes=WASTES, artefact_kinds=ARTEFACT_KINDS,
         risk_statuses=RISK_STATUSES, event_label=event_label, anchors=CHECK_ANCHORS,
