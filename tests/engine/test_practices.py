@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine import clock
 from engine import practices as P
 from engine.errors import Conflict, Forbidden, NotFound, NotPublishable, StaleVersion, ValidationFailed
-from engine.models import Artefact, Measurement, Metric, Practice
+from engine.models import Artefact, Metric, Practice
 from engine.services import record_measurement, update_metric
 
 SUMMARY = "Питание школьников без очередей: предзаказ обедов через электронный журнал"
@@ -33,18 +32,6 @@ def closed_project(flow: Any, project: Any, *, satisfied: float = 98.6) -> Any:
     flow.measure(share.id, satisfied)
     flow.advance(project.id, "closed")
     return flow.reload(project.id)
-
-
-def stored_measurement(flow: Any, metric_id: int, value: float) -> None:
-    """A measurement already in the database of a closed project (recorded before closed
-    projects became read-only, or imported), written as record_measurement writes it:
-    the services now refuse it (409), see tests/security/test_readonly.py."""
-    with flow.store.uow() as uow:
-        metric = uow.session.get(Metric, metric_id)
-        uow.session.add(Measurement(metric_id=metric_id, value=value, measured_on=clock.today(),
-                                    recorded_at=clock.now(), recorded_by=flow.member.id))
-        metric.latest_value, metric.latest_on = value, clock.today()
-        uow.commit()
 
 
 def publish(make: Any, who: Any, project_id: int, **data: Any) -> Practice:
@@ -167,7 +154,7 @@ def test_publish_is_refused_when_the_targets_were_not_reached(flow, make, projec
     closed_project(flow, project)
     # a measurement stored after closing shows the lead time back at 50 minutes (target 29)
     lead_time = flow.metrics(project.id)[0]
-    stored_measurement(flow, lead_time.id, 50.0)
+    flow.stored_measure(lead_time.id, 50.0)
     error = refused(lambda: publish(make, curator_orel, project.id), NotPublishable)
     assert error.details == {"reason": "targets_missed", "metrics": [lead_time.name]}
 
@@ -224,7 +211,7 @@ def test_the_curator_updates_a_practice_and_the_event_keeps_the_old_values(flow,
 
 def test_updating_recomputes_the_effect(flow, make, practice, curator_orel):
     lead_time = flow.metrics(practice.project_id)[0]
-    stored_measurement(flow, lead_time.id, 26.8)
+    flow.stored_measure(lead_time.id, 26.8)
     updated = make.call(P.update_practice, curator_orel.actor, practice.id, {})
     assert updated.effect[0]["result"] == 26.8 and updated.effect[0]["change_pct"] == -60.0
     assert flow.events(practice.project_id)[-1].payload["fields"]["effect"]["from"][0]["result"] == 29.0
