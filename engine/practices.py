@@ -57,6 +57,7 @@ from engine.practice_schemas import (
     ReplicateIn,
 )
 from engine.schemas import parse
+from engine.search import MAX_QUERY, too_long
 from engine.services.common import get_or_404, record
 from engine.services.items import add_artefact, add_metric
 from engine.services.projects import NO_SUCH_ORG, create_project, get_project, visible_org, workflow_of
@@ -495,8 +496,8 @@ def search(uow: UnitOfWork, actor: Actor, q: str | None = None, category: str | 
                                "No such category; allowed: " + ", ".join(category_ids()))
     if kind is not None and kind not in ORG_KINDS:
         bad["kind"] = Text("Допустимо: " + ", ".join(ORG_KINDS), "Allowed: " + ", ".join(ORG_KINDS))
-    if q is not None and len(q) > 500:
-        bad["q"] = Text("Слишком длинный запрос (не более 500 символов)", "Too long (at most 500 characters)")
+    if q is not None and len(q) > MAX_QUERY:
+        bad.update(too_long().fields)
     if bad:
         raise ValidationFailed(bad)
     stmt = (select(Practice, Organization, Municipality)

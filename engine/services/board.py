@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
 from engine import clock
 from engine.db import UnitOfWork
@@ -23,6 +23,7 @@ from engine.models import (
 )
 from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.policy import Actor
+from engine.search import contains, search_text
 from engine.services.common import named_in_scope
 from engine.services.queries import visible_projects_filter
 
@@ -101,9 +102,9 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
         if filters.kind:
             org_q = org_q.where(Organization.kind == filters.kind)
         base = base.where(Project.org_id.in_(org_q))  # type: ignore[attr-defined]
-    if filters.q:
-        like = f"%{filters.q.strip().lower()}%"
-        base = base.where(or_(func.lower(Project.title).like(like), func.lower(Project.reg_number).like(like)))
+    q = search_text(filters.q)
+    if q:
+        base = base.where(contains((Project.title, Project.reg_number), q))
     final_counts = dict(s.execute(select(Project.state, func.count()).where(
         Project.id.in_(base), ~active_filter(uow.workflows)).group_by(Project.state)).all())  # type: ignore[union-attr]
 

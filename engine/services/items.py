@@ -35,7 +35,7 @@ from engine.schemas import (
     parse,
 )
 from engine.services.common import get_or_404, record, who_sees
-from engine.services.projects import get_project
+from engine.services.projects import get_project, require_open
 from engine.text import Text
 
 
@@ -98,6 +98,7 @@ def _plain(v: Any) -> Any:
 def add_metric(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Metric:
     project = _editable_project(uow, actor, project_id)
     body: MetricIn = parse(MetricIn, data)
+    require_open(uow, project)
     m = Metric(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
     uow.session.add(m)
     uow.session.flush()
@@ -114,6 +115,7 @@ def update_metric(uow: UnitOfWork, actor: Actor, metric_id: int, data: dict[str,
             raise ValidationFailed({name: Text("Обязательное поле", "This field is required")})
     if "unit" in body.model_fields_set and body.unit is None:
         body.unit = ""  # null clears the unit
+    require_open(uow, project)
     diff = _changed(metric, body)
     record(uow.session, actor, "metric_updated", project, {"metric_id": metric.id, "fields": diff})
     uow.commit()
@@ -127,6 +129,7 @@ def record_measurement(uow: UnitOfWork, actor: Actor, metric_id: int,
     if body.measured_on > clock.today():
         raise ValidationFailed({"measured_on": Text("Дата замера не может быть в будущем",
                                                     "A measurement cannot be dated in the future")})
+    require_open(uow, project)
     meas = Measurement(metric_id=metric.id, value=body.value, measured_on=body.measured_on,
                        recorded_at=clock.now(), recorded_by=actor.user_id)
     uow.session.add(meas)
@@ -145,6 +148,7 @@ def record_measurement(uow: UnitOfWork, actor: Actor, metric_id: int,
 def add_problem(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Problem:
     project = _editable_project(uow, actor, project_id)
     body: ProblemIn = parse(ProblemIn, data)
+    require_open(uow, project)
     p = Problem(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
     uow.session.add(p)
     uow.session.flush()
@@ -157,6 +161,7 @@ def add_action(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, A
     project = _editable_project(uow, actor, project_id)
     body: ActionIn = parse(ActionIn, data)
     _check_owner(uow, project, body.owner_id)
+    require_open(uow, project)
     a = Action(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
     uow.session.add(a)
     uow.session.flush()
@@ -174,6 +179,7 @@ def update_action(uow: UnitOfWork, actor: Actor, action_id: int, data: dict[str,
     if "title" in body.model_fields_set and body.title is None:
         raise ValidationFailed({"title": Text("Обязательное поле", "This field is required")})
     _check_owner(uow, project, body.owner_id)
+    require_open(uow, project)
     diff = _changed(action, body)
     record(uow.session, actor, "action_updated", project, {"action_id": action.id, "fields": diff})
     uow.commit()
@@ -183,6 +189,7 @@ def update_action(uow: UnitOfWork, actor: Actor, action_id: int, data: dict[str,
 def add_artefact(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]) -> Artefact:
     project = _editable_project(uow, actor, project_id)
     body: ArtefactIn = parse(ArtefactIn, data)
+    require_open(uow, project)
     art = Artefact(project_id=project.id, created_at=clock.now(), created_by=actor.user_id,  # type: ignore[arg-type]
                    **body.model_dump())
     uow.session.add(art)
@@ -199,6 +206,7 @@ def log_risk(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any
     project = _editable_project(uow, actor, project_id)
     body: RiskIn = parse(RiskIn, data)
     _check_owner(uow, project, body.owner_id)
+    require_open(uow, project)
     now = clock.now()
     risk = Risk(project_id=project.id, score=body.probability * body.impact, status="open",  # type: ignore[arg-type]
                 created_at=now, updated_at=now, **body.model_dump())
@@ -218,6 +226,7 @@ def update_risk(uow: UnitOfWork, actor: Actor, risk_id: int, data: dict[str, Any
         if name in body.model_fields_set and getattr(body, name) is None:
             raise ValidationFailed({name: Text("Обязательное поле", "This field is required")})
     _check_owner(uow, project, body.owner_id)
+    require_open(uow, project)
     diff = _changed(risk, body)
     if "due_on" in diff:
         risk.reminded_at = None  # a new due date earns a new reminder when it passes
@@ -237,6 +246,7 @@ def add_team_member(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[s
     if body.user_id not in who_sees(uow.session, {body.user_id}, project.org_id, project.region_id,
                                     admins=False):
         raise ValidationFailed({"user_id": NOT_ELIGIBLE_TEAM})
+    require_open(uow, project)
     tm = TeamMember(project_id=project.id, user_id=body.user_id, role_text=body.role_text)  # type: ignore[arg-type]
     uow.session.add(tm)
     uow.session.flush()

@@ -40,6 +40,20 @@ def workflow_of(uow: UnitOfWork, project: Project) -> Workflow:
     return wf
 
 
+def require_open(uow: UnitOfWork, project: Project) -> None:
+    """A project in a final state of its workflow (closed, cancelled ...) is read-only:
+    its card and evidence are kept as they were; only comments may still be added.
+    Conflict (409) otherwise; call it after the input's own checks (API.md's order)."""
+    wf = workflow_of(uow, project)
+    if wf.is_final(project.state):
+        title = wf.state(project.state).title
+        raise Conflict(Text(f"Проект завершён (этап «{title.ru}»): изменения невозможны, "
+                            "можно только оставить комментарий",
+                            f"The project is finished ({title.en}): it can no longer be changed, "
+                            "only commented on"),
+                       {"state": project.state})
+
+
 def get_project(uow: UnitOfWork, actor: Actor, project_id: int) -> Project:
     """The project if the actor may see it; NotFound otherwise."""
     project = get_or_404(uow.session, Project, project_id, "project")
@@ -167,6 +181,7 @@ def update_project(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[st
     if "milestones" in changes:
         _check_milestones(workflow_of(uow, project), changes["milestones"])
         changes["milestones"] = {k: v.isoformat() for k, v in (changes["milestones"] or {}).items()}
+    require_open(uow, project)
     before = {k: getattr(project, k) for k in changes}
     cas_update_project(uow.session, project, body.version, **changes)
     diff = {k: {"from": _plain(before[k]), "to": _plain(v)} for k, v in changes.items()

@@ -29,6 +29,7 @@ from engine.models import (
 )
 from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.policy import Actor
+from engine.search import contains, search_text
 from engine.services.common import named_in_scope, who_sees
 from engine.services.projects import get_project, pending_request_of, workflow_of
 
@@ -186,10 +187,9 @@ def list_projects(uow: UnitOfWork, actor: Actor, *, org_id: int | None = None,
     if stalled is not None:
         cond = active_filter(uow.workflows) & stalled_filter(uow.workflows)
         stmt = stmt.where(cond if stalled else ~cond)
+    q = search_text(q)
     if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Project.title).like(like),
-                              func.lower(Project.reg_number).like(like)))
+        stmt = stmt.where(contains((Project.title, Project.reg_number), q))
     total = uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     page = uow.session.execute(stmt.order_by(Project.id).limit(limit).offset(offset)).scalars().all()
     return list(page), total

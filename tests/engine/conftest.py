@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from engine import clock
 from engine.checks import evaluate
-from engine.models import Action, Event, Metric, Project, TransitionRequest, metadata
+from engine.models import Action, Event, Measurement, Metric, Project, TransitionRequest, metadata
 from engine.policy import Actor
 from engine.services import (
     add_action,
@@ -117,6 +117,19 @@ class Flow:
     def measure(self, metric_id: int, value: float, on: date | None = None) -> Any:
         on = on or clock.today()
         return self.log(record_measurement, metric_id, {"value": value, "measured_on": on.isoformat()})
+
+    def stored_measure(self, metric_id: int, value: float, on: date | None = None) -> None:
+        """A measurement written straight into the database, as record_measurement writes it
+        (the metric's latest value included): for a closed project, whose evidence the
+        services no longer change (a measurement kept from before, or imported)."""
+        on = on or clock.today()
+        with self.store.uow() as uow:
+            metric = uow.session.get(Metric, metric_id)
+            uow.session.add(Measurement(metric_id=metric_id, value=value, measured_on=on,
+                                        recorded_at=clock.now(), recorded_by=self.member.id))
+            if metric.latest_on is None or on >= metric.latest_on:
+                metric.latest_value, metric.latest_on = value, on
+            uow.commit()
 
     def artefact(self, project_id: int, kind: str, title: str | None = None) -> Any:
         return self.log(add_artefact, project_id, {"kind": kind, "title": title or f"Документ: {kind}"})

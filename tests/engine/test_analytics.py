@@ -370,13 +370,13 @@ def test_headline_figures_of_a_small_region(
     flow.advance(reached, "sustain")
     flow.advance(missed, "sustain")
     frozen_clock.set(at(date(2026, 12, 20), 9))
-    flow.advance(reached, "closed")                                  # closed last year
-    flow.make.call(update_project, head_of_school.actor, reached,
+    flow.make.call(update_project, head_of_school.actor, reached,  # before closing: read-only after
                    {"version": flow.reload(reached).version, "actual_hours_saved": 120, "actual_roubles": 15000})
     # two measurements of one day: the one recorded last is the latest (as checks.latest_values)
     for value in (31, 28):
         flow.make.call(record_measurement, member_of_school.actor, flow.metrics(reached)[0].id,
                        {"value": value, "measured_on": "2026-12-20"})
+    flow.advance(reached, "closed")                                  # closed last year
 
     frozen_clock.set(at(date(2027, 1, 2), 9))
     implementing = flow.make.project(school, member_of_school.actor).id
@@ -398,9 +398,9 @@ def test_headline_figures_of_a_small_region(
     flow.advance(cancelled, "cancelled")
 
     frozen_clock.set(at(date(2027, 1, 5), 9))
-    flow.advance(missed, "closed")                                   # closed this year
-    flow.make.call(update_project, head_of_school.actor, missed,
+    flow.make.call(update_project, head_of_school.actor, missed,   # before closing: read-only after
                    {"version": flow.reload(missed).version, "actual_hours_saved": 40.5})
+    flow.advance(missed, "closed")                                   # closed this year
     assert not other_flow.fire(member_of_other_school.actor, waiting_long, "to_target").moved  # 5.1 days by now
 
     frozen_clock.set(at(date(2027, 1, 6), 9))
@@ -411,9 +411,8 @@ def test_headline_figures_of_a_small_region(
 
     frozen_clock.set(at(date(2027, 1, 8), 9))
     # after closing, the result slipped back above the target (29 minutes, decrease)
-    metric = flow.metrics(missed)[0]
-    flow.make.call(record_measurement, member_of_school.actor, metric.id,
-                   {"value": 35, "measured_on": "2027-01-08"})
+    # (stored as the services would have: they no longer change a closed project)
+    flow.stored_measure(flow.metrics(missed)[0].id, 35, date(2027, 1, 8))
 
     frozen_clock.set(at(date(2027, 1, 10), 12))
     assert run(analytics.headline, world.region.id) == {
@@ -475,12 +474,13 @@ def test_the_towers_kept_stage_times_are_computed_again_after_any_move(store, ru
 
 def test_the_latest_measurement_is_the_latest_by_date_not_by_entry(run, flow, world, member_of_school, frozen_clock):
     """A closed project's share reaching targets reads its metrics' latest values: a value
-    entered late but dated earlier does not replace a later-dated one; one dated later does."""
+    entered late but dated earlier does not replace a later-dated one; one dated later does.
+    (Measured while the project is open: a closed project is read-only.)"""
     from tests.engine.conftest import TARGET
 
     frozen_clock.set(at(date(2026, 9, 1), 9))
     pid = flow.make.project(world.school, member_of_school.actor).id
-    flow.advance(pid, "closed")
+    flow.advance(pid, "sustain")
     metric = flow.metrics(pid)[0]
     assert metric.direction == "decrease"
 
@@ -489,14 +489,21 @@ def test_the_latest_measurement_is_the_latest_by_date_not_by_entry(run, flow, wo
     def measure(value: float, on: date) -> float | None:
         flow.make.call(record_measurement, member_of_school.actor, metric.id,
                        {"value": value, "measured_on": on.isoformat()})
-        return run(analytics.headline, world.region.id)["closed_reaching_targets_share"]
+        return flow.metrics(pid)[0].latest_value
 
-    assert measure(TARGET - 1, day) == 1.0                          # meets the target
-    assert measure(TARGET + 10, day - timedelta(days=30)) == 1.0    # entered now, dated earlier: not the latest
-    assert measure(TARGET + 10, day) == 0.0                         # the same day, recorded later: the latest
+    assert measure(TARGET - 1, day) == TARGET - 1                     # the same day, recorded later
+    assert measure(TARGET + 10, day - timedelta(days=30)) == TARGET - 1  # entered now, dated earlier
+    assert measure(TARGET + 10, day) == TARGET + 10                   # the same day, recorded later
     frozen_clock.advance(days=1)
-    assert measure(TARGET, day + timedelta(days=1)) == 1.0          # a later day
+    assert measure(TARGET, day + timedelta(days=1)) == TARGET         # a later day
     assert (flow.metrics(pid)[0].latest_value, flow.metrics(pid)[0].latest_on) == (TARGET, day + timedelta(days=1))
+    flow.advance(pid, "closed")
+    assert run(analytics.headline, world.region.id)["closed_reaching_targets_share"] == 1.0
+    # values stored after closing: a later-dated one that misses the target is what the share reads
+    flow.stored_measure(metric.id, TARGET + 10, day + timedelta(days=2))
+    assert run(analytics.headline, world.region.id)["closed_reaching_targets_share"] == 0.0
+    flow.stored_measure(metric.id, TARGET - 5, day)                   # dated earlier: not the latest
+    assert run(analytics.headline, world.region.id)["closed_reaching_targets_share"] == 0.0
 
 
 def test_the_towers_kept_throughput_counts_new_projects_and_closings(store, run, flow, world, member_of_school,

@@ -153,9 +153,9 @@ def test_publish_is_refused_for_a_project_that_is_not_closed(flow, make, project
 
 def test_publish_is_refused_when_the_targets_were_not_reached(flow, make, project, curator_orel, refused):
     closed_project(flow, project)
-    # the monitoring after closing shows the lead time back at 50 minutes (target 29)
+    # a measurement stored after closing shows the lead time back at 50 minutes (target 29)
     lead_time = flow.metrics(project.id)[0]
-    flow.measure(lead_time.id, 50.0)
+    flow.stored_measure(lead_time.id, 50.0)
     error = refused(lambda: publish(make, curator_orel, project.id), NotPublishable)
     assert error.details == {"reason": "targets_missed", "metrics": [lead_time.name]}
 
@@ -212,7 +212,7 @@ def test_the_curator_updates_a_practice_and_the_event_keeps_the_old_values(flow,
 
 def test_updating_recomputes_the_effect(flow, make, practice, curator_orel):
     lead_time = flow.metrics(practice.project_id)[0]
-    flow.measure(lead_time.id, 26.8)
+    flow.stored_measure(lead_time.id, 26.8)
     updated = make.call(P.update_practice, curator_orel.actor, practice.id, {})
     assert updated.effect[0]["result"] == 26.8 and updated.effect[0]["change_pct"] == -60.0
     assert flow.events(practice.project_id)[-1].payload["fields"]["effect"]["from"][0]["result"] == 29.0

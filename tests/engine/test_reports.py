@@ -193,12 +193,15 @@ def small_region(make, world, flow, flow_for, member_of_school, head_of_school, 
         make.call(update_project, f.member.actor, pid, {**fields, "version": f.reload(pid).version})
 
     p1 = make.project(world.school, member_of_school.actor, title="Оптимизация подготовки контрольной")
+    flow.advance(p1.id, "sustain")
+    card(flow, p1.id, actual_hours_saved=100.0, actual_roubles=42000.0)  # before closing: read-only after
     flow.advance(p1.id, "closed")
-    card(flow, p1.id, actual_hours_saved=100.0, actual_roubles=42000.0)
     p2 = make.project(world.other_school, member_of_other_school.actor, title="Оптимизация выдачи справок")
-    school3.advance(p2.id, "closed")
+    school3.advance(p2.id, "sustain")
     card(school3, p2.id, actual_hours_saved=50.0)
-    school3.measure(school3.metrics(p2.id)[0].id, 45.0)  # after closing (the same day, later): worse than 29
+    school3.advance(p2.id, "closed")
+    # after closing (the same day, later): worse than 29, stored as the services would have
+    school3.stored_measure(school3.metrics(p2.id)[0].id, 45.0)
     p7 = make.project(kg, kg_flow.member.actor, title="Оптимизация адаптации ребёнка")
     kg_flow.advance(p7.id, "closed")
     p4 = make.project(college, col_flow.member.actor, title="Оптимизация архивации курсовых")

@@ -22,6 +22,7 @@ from engine.errors import DomainError, GateFailed, NotFound, ValidationFailed
 from engine.models import User
 from engine.services import actor_for_token, load_actor
 from engine.text import Text
+from webui.query import control_params
 
 log = logging.getLogger("leanschool.api")
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -140,6 +141,11 @@ def authenticate() -> Any:
     if any(isinstance(v, int) and v > INT_MAX for v in (request.view_args or {}).values()):
         # no object has an id the database cannot hold (and the driver would overflow on it)
         return domain_error(NotFound())
+    # control characters (NUL ...) in the query: 422 naming the parameter, never a 500. A route
+    # with ids in its path checks only the parameters it declares, so that 404 still comes first.
+    bad = control_params({*spec.query} if spec and request.view_args else None)
+    if bad:
+        return domain_error(ValidationFailed(bad))
     return None
 
 

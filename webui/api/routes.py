@@ -14,9 +14,11 @@ from engine import services as svc
 from engine.db import UnitOfWork
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.models import Municipality, Organization, Project, User
+from engine.search import MAX_QUERY
 from engine.services import queries as Q
 from engine.text import Text
 from webui.api import INT_MAX, body_json, locale, route
+from webui.query import search_arg
 
 P = {"in": "path", "required": True, "schema": {"type": "integer"}}
 PAGE = {"limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
@@ -166,12 +168,12 @@ def _project(uow: UnitOfWork, project: Project) -> dict[str, Any]:
 @route("/projects", summary="Projects in the user's scope", response="ProjectList", errors=(401, 422),
        query={"org_id": {"schema": {"type": "integer"}}, "region_id": {"schema": {"type": "integer"}},
               "state": {"schema": {"type": "string"}}, "stalled": {"schema": {"type": "boolean"}},
-              "q": {"schema": {"type": "string"}}, **PAGE})
+              "q": {"schema": {"type": "string", "maxLength": MAX_QUERY}}, **PAGE})
 def list_projects() -> Any:
     limit, offset = _page()
     filters = {"org_id": _int_arg("org_id"), "region_id": _int_arg("region_id"),
                "state": request.args.get("state") or None, "stalled": _bool_arg("stalled"),
-               "q": request.args.get("q") or None}
+               "q": search_arg()}
     with _uow() as uow:
         rows, total = Q.list_projects(uow, g.actor, limit=limit, offset=offset, **filters)
         return {"items": [_project(uow, p) for p in rows], "total": total}
@@ -368,7 +370,7 @@ def publish_practice(project_id: int) -> Any:
 
 @route("/practices", summary="The catalogue of published practices (Russian full-text search)",
        response="PracticeList", errors=(401, 422),
-       query={"q": {"schema": {"type": "string", "maxLength": 500}},
+       query={"q": {"schema": {"type": "string", "maxLength": MAX_QUERY}},
               "category": {"schema": {"type": "string", "enum": practice_svc.category_ids()}},
               "kind": {"schema": {"type": "string", "enum": ["school", "kindergarten", "college", "other"]}},
               "municipality_id": {"schema": {"type": "integer"}},
@@ -376,7 +378,7 @@ def publish_practice(project_id: int) -> Any:
 def list_practices() -> Any:
     limit, offset = _page()
     # present but empty category/kind is not one of the allowed values: 422 naming it
-    filters = {"q": request.args.get("q") or None, "category": request.args.get("category"),
+    filters = {"q": search_arg(), "category": request.args.get("category"),
                "kind": request.args.get("kind"), "municipality_id": _int_arg("municipality_id"),
                "min_effect": _float_arg("min_effect")}
     with _uow() as uow:

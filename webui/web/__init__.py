@@ -7,10 +7,11 @@ from flask import Flask, abort, g, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal
 from flask_htmx import HTMX
 
-from engine.errors import DomainError, NotFound
+from engine.errors import DomainError, NotFound, ValidationFailed
 from engine.models import User
 from engine.services.common import load_actor
 from webui.csrf import check_csrf, csrf_token
+from webui.query import clean_page_args
 from webui.web.common import INT_MAX, tr, uow, user_roles_summary
 
 
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     def load_user() -> None:
         if request.path.startswith("/api/") or request.path.startswith("/static/"):
             return
+        clean_page_args()  # ?state=%00 reads as an empty state: no page meets a control character
         g.actor, g.user, g.locale = None, None, session.get("locale") or "ru"
         if any(isinstance(v, int) and v > INT_MAX for v in (request.view_args or {}).values()):
             abort(404)  # an id beyond the database's integers: no such object (was a 500 on SQLite)
@@ -80,7 +82,8 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, NotFound):  # not abort(404): raising in a handler answers 500
             return _error_page(404)(exc)
         from flask import render_template
-        return render_template("error.html", message=exc.message(select_locale())), \
+        fields = exc.field_messages(select_locale()) if isinstance(exc, ValidationFailed) else {}
+        return render_template("error.html", message=exc.message(select_locale()), fields=fields), \
             {"forbidden": 403, "conflict": 409}.get(exc.code, 422)
 
     for code in (400, 403, 404, 405, 500):

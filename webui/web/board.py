@@ -13,6 +13,7 @@ from engine.services import get_project, request_transition
 from engine.services.board import BoardFilters, municipalities, organizations
 from engine.services.board import board as board_view
 from engine.text import Text
+from webui.query import search_arg
 from webui.web.common import INT_MAX, locale, login_required, no_nul, query_int, tr, uow, wants_partial
 from webui.web.labels import ORG_KIND
 
@@ -37,7 +38,7 @@ BOARD_ARGS = ("q", "kind", "stalled", "critical", "waiting", "municipality_id", 
 def _scope() -> tuple[BoardFilters, dict[str, Any]]:
     """Which board: a member's or head's organisation, a curator's or admin's region."""
     actor = g.actor
-    f = BoardFilters(q=no_nul(request.args.get("q")).strip()[:100],
+    f = BoardFilters(q=search_arg() or "",  # beyond 500 characters: a 422 page naming it
                      kind=request.args.get("kind") if request.args.get("kind") in ORG_KINDS else None,
                      stalled=request.args.get("stalled") == "1",
                      critical=request.args.get("critical") == "1",

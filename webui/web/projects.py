@@ -22,6 +22,7 @@ from engine.models import (
 )
 from engine.services import queries as Q
 from engine.services.common import sees_project
+from webui.query import search_arg
 from webui.web.board import CHECK_ANCHORS
 from webui.web.common import (
     INT_MAX,
@@ -68,9 +69,11 @@ def render_project(project_id: int, message: dict[str, Any] | None = None, statu
             .distinct().order_by(User.name)).all())
         gate = _gate(u, wf, project)
         roles = actor.roles_for(project.org_id, project.region_id)
+        finished = bool(wf and wf.is_final(project.state))
     return render_template(
         "project.html", p=body, d=detail, wf=wf, org=org, events=events, names=names,
-        org_users=org_users, team_candidates=team_candidates, gate=gate, can_edit=bool(roles & {"member", "head"}),
+        org_users=org_users, team_candidates=team_candidates, gate=gate, finished=finished,
+        can_edit=bool(roles & {"member", "head"}) and not finished,  # a final project is read-only
         can_comment=bool(roles & {"member", "head", "curator"}), message=message,
         errors=errors or {}, values=values or {}, wastes=WASTES, artefact_kinds=ARTEFACT_KINDS,
         risk_statuses=RISK_STATUSES, event_label=event_label, anchors=CHECK_ANCHORS,
@@ -251,7 +254,7 @@ def listing() -> Any:
     state = no_nul(request.args.get("state")) or None
     with uow() as u:
         rows, total = Q.list_projects(u, g.actor, org_id=arg_int("org_id"), region_id=arg_int("region_id"),
-                                      state=state, q=no_nul(request.args.get("q")) or None,
+                                      state=state, q=search_arg(),
                                       limit=per_page, offset=(page_no - 1) * per_page)
         orgs = dict(u.session.execute(select(Organization.id, Organization.name).where(
             Organization.id.in_({p.org_id for p in rows} or {-1}))).all())
