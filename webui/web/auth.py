@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from engine.errors import DomainError
 from engine.services import authenticate
-from engine.services.accounts import change_password, set_locale
+from engine.services.accounts import change_password, session_epoch, set_locale, sign_out
 from webui.web.common import error_messages, login_required, no_nul, uow
 
 bp = Blueprint("auth", __name__)
@@ -67,17 +67,35 @@ def login():
             else:
                 with _lock:
                     _failures.pop(key, None)
-                session.clear()
-                session["user_id"] = user.id
-                session["locale"] = user.locale
-                session.permanent = True
+                start_session(user.id, user.session_epoch, user.locale)
                 return redirect(_safe_next(request.args.get("next")))
         return render_template("login.html", error=error, email=email), 200 if not error else 401
     return render_template("login.html", error=None, email="")
 
 
+def start_session(user_id: int, epoch: int, locale: str | None) -> None:
+    """A new browser session for the user (a fresh cookie and CSRF token), carrying the
+    user's session epoch: raising the epoch later ends this session and every copy of it."""
+    session.clear()
+    session["user_id"] = user_id
+    session["epoch"] = epoch
+    session["locale"] = locale or "ru"
+    session.permanent = True
+
+
+def renew_own_session() -> None:
+    """After the signed-in user's own action raised their epoch (a password change), keep
+    this browser signed in with a new session; copies of the old cookie stay ended."""
+    with uow() as u:
+        epoch = session_epoch(u, g.actor.user_id)
+    start_session(g.actor.user_id, epoch, session.get("locale"))
+
+
 @bp.post("/logout")
 def logout():
+    if g.actor is not None:
+        with uow() as u:
+            sign_out(u, g.actor)  # every session of the user ends, a copied cookie too
     session.clear()
     return redirect(url_for("auth.login"))
 
@@ -91,6 +109,7 @@ def password():
             with uow() as u:
                 change_password(u, g.actor, request.form.get("current", ""),
                                 request.form.get("new", ""), request.form.get("repeat", ""))
+            renew_own_session()
             flash(_("Password changed."), "ok")
             return redirect(url_for("board.board"))
         except DomainError as exc:
