@@ -197,7 +197,7 @@ def user_deactivate(email: str) -> None:
     (they work again after `user activate`; `token revoke` ends them for good)."""
     from engine.services.admin import deactivate_user
 
-    _with_user(email, lambda uow, uid: deactivate_user(uow, SYSTEM, uid))
+    email = _with_user(email, lambda uow, uid: deactivate_user(uow, SYSTEM, uid)).email
     click.echo({"ru": f"отключён: {email}", "en": f"deactivated: {email}"}[LOCALE])
 
 
@@ -208,7 +208,7 @@ def user_activate(email: str) -> None:
     """Let a deactivated user sign in again."""
     from engine.services.admin import activate_user
 
-    _with_user(email, lambda uow, uid: activate_user(uow, SYSTEM, uid))
+    email = _with_user(email, lambda uow, uid: activate_user(uow, SYSTEM, uid)).email
     click.echo({"ru": f"включён: {email}", "en": f"activated: {email}"}[LOCALE])
 
 
@@ -228,6 +228,7 @@ def user_revoke_role(email: str, role: str, org_id: int | None, region_id: int |
 
     data = {"role": role, "org_id": org_id, "region_id": region_id, "municipality_id": municipality_id}
     grant = _with_user(email, lambda uow, uid: revoke_role(uow, SYSTEM, uid, data))
+    email = email.strip().lower()
     scope = (f" (org {grant.org_id})" if grant.org_id is not None else
              f" (region {grant.region_id})" if grant.region_id is not None else "")
     click.echo({"ru": f"роль снята: {email} {grant.role}{scope}",
