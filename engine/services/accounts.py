@@ -23,7 +23,9 @@ def set_locale(uow: UnitOfWork, actor: Actor, locale: str) -> User:
     return user
 
 
-def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, repeat: str) -> None:
+def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, repeat: str) -> int:
+    """Set the user's own password. Every browser session of theirs ends; returns the new
+    session epoch, for the caller to sign its own browser in again."""
     user = get_or_404(uow.session, User, actor.user_id, "user")
     if not verify_password(current or "", user.password_hash):
         raise ValidationFailed({"current": Text("Неверный текущий пароль", "The current password is wrong")})
@@ -34,7 +36,10 @@ def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, repea
     user.password_hash = hash_password(new)
     end_sessions(uow.session, user)  # a copied cookie dies; the caller signs its own browser in again
     record(uow.session, actor, "password_changed", None, {"user_id": user.id})
+    uow.session.flush()
+    epoch: int = user.session_epoch  # read back in this transaction: nobody else's raise slips in
     uow.commit()
+    return epoch
 
 
 def reset_password(uow: UnitOfWork, actor: Actor, user_id: int, new: str) -> None:

@@ -243,6 +243,14 @@ def end_sessions(session: Any, user: User) -> None:
     user.session_epoch = User.session_epoch + 1  # type: ignore[assignment,operator]
 
 
+def _user_or_404(uow: UnitOfWork, user_id: Any) -> User:
+    """The user with that id; NotFound for any other value, an id beyond the database's
+    integers included (PostgreSQL would refuse to compare with it)."""
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not -2**31 <= user_id < 2**31:
+        raise NotFound("user")
+    return get_or_404(uow.session, User, user_id, "user")
+
+
 _NOT_SELF = Text("Нельзя отключить собственную учётную запись", "You cannot deactivate your own account")
 
 
@@ -250,7 +258,7 @@ def deactivate_user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
     """The user can no longer sign in; their browser sessions end and their API tokens
     answer 401 (the tokens are kept: activating the user again makes them work again)."""
     require_admin(actor)
-    user = get_or_404(uow.session, User, user_id, "user")
+    user = _user_or_404(uow, user_id)
     if user.id == actor.user_id:
         raise ValidationFailed({"user_id": _NOT_SELF})
     if user.is_active:
@@ -264,7 +272,7 @@ def deactivate_user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
 def activate_user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
     """Let a deactivated user sign in again (with the password they had)."""
     require_admin(actor)
-    user = get_or_404(uow.session, User, user_id, "user")
+    user = _user_or_404(uow, user_id)
     if not user.is_active:
         user.is_active = True
         record(uow.session, actor, "user_activated", None, {"user_id": user.id, "email": user.email})
@@ -277,7 +285,7 @@ def revoke_role(uow: UnitOfWork, actor: Actor, user_id: int, data: dict[str, Any
     places, its organisation or region. The user's browser sessions end. An admin cannot
     remove their own last admin role. Returns the removed grant."""
     require_admin(actor)
-    user = get_or_404(uow.session, User, user_id, "user")
+    user = _user_or_404(uow, user_id)
     body: RoleRevoke = parse(RoleRevoke, data)
     if body.municipality_id is not None:
         raise ValidationFailed({"municipality_id": Text(

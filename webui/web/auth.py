@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from engine.errors import DomainError
 from engine.services import authenticate
-from engine.services.accounts import change_password, session_epoch, set_locale, sign_out
+from engine.services.accounts import change_password, set_locale, sign_out
 from webui.web.common import error_messages, login_required, no_nul, uow
 
 bp = Blueprint("auth", __name__)
@@ -83,14 +83,6 @@ def start_session(user_id: int, epoch: int, locale: str | None) -> None:
     session.permanent = True
 
 
-def renew_own_session() -> None:
-    """After the signed-in user's own action raised their epoch (a password change), keep
-    this browser signed in with a new session; copies of the old cookie stay ended."""
-    with uow() as u:
-        epoch = session_epoch(u, g.actor.user_id)
-    start_session(g.actor.user_id, epoch, session.get("locale"))
-
-
 @bp.post("/logout")
 def logout():
     if g.actor is not None:
@@ -107,9 +99,10 @@ def password():
     if request.method == "POST":
         try:
             with uow() as u:
-                change_password(u, g.actor, request.form.get("current", ""),
-                                request.form.get("new", ""), request.form.get("repeat", ""))
-            renew_own_session()
+                epoch = change_password(u, g.actor, request.form.get("current", ""),
+                                        request.form.get("new", ""), request.form.get("repeat", ""))
+            # this browser stays signed in with a new session; copies of the old cookie are ended
+            start_session(g.actor.user_id, epoch, session.get("locale"))
             flash(_("Password changed."), "ok")
             return redirect(url_for("board.board"))
         except DomainError as exc:
