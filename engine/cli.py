@@ -170,6 +170,71 @@ def user_create(email: str, name: str, password: str, role: str, org_id: int | N
         store.dispose()
 
 
+def _with_user(email: str, action: Callable[[Any, int], Any]) -> Any:
+    """Run ``action(uow, user_id)`` for the user with that e-mail; an unknown e-mail is one
+    line on stderr naming it."""
+    from engine.errors import NotFound
+    from engine.services.admin import user_by_email
+
+    store = open_store()
+    try:
+        with store.uow() as uow:
+            try:
+                user_id = user_by_email(uow, email).id
+            except NotFound:
+                raise CliError({"ru": f"нет пользователя с адресом {email}",
+                                "en": f"no user with the e-mail {email}"}[LOCALE]) from None
+            return action(uow, user_id)
+    finally:
+        store.dispose()
+
+
+@user.command("deactivate")
+@click.argument("email")
+@friendly
+def user_deactivate(email: str) -> None:
+    """Deactivate a user: no sign-in, every browser session ends, API tokens answer 401
+    (they work again after `user activate`; `token revoke` ends them for good)."""
+    from engine.services.admin import deactivate_user
+
+    email = _with_user(email, lambda uow, uid: deactivate_user(uow, SYSTEM, uid)).email
+    click.echo({"ru": f"отключён: {email}", "en": f"deactivated: {email}"}[LOCALE])
+
+
+@user.command("activate")
+@click.argument("email")
+@friendly
+def user_activate(email: str) -> None:
+    """Let a deactivated user sign in again."""
+    from engine.services.admin import activate_user
+
+    email = _with_user(email, lambda uow, uid: activate_user(uow, SYSTEM, uid)).email
+    click.echo({"ru": f"включён: {email}", "en": f"activated: {email}"}[LOCALE])
+
+
+@user.command("revoke-role")
+@click.argument("email")
+@click.argument("role")
+@click.option("--org", "org_id", type=int, default=None, help="The organisation of a member or head role.")
+@click.option("--region", "region_id", type=int, default=None, help="The region of a curator role.")
+@click.option("--municipality", "municipality_id", type=int, default=None,
+              help="Not supported yet: no role is granted for a municipality.")
+@friendly
+def user_revoke_role(email: str, role: str, org_id: int | None, region_id: int | None,
+                     municipality_id: int | None) -> None:
+    """Remove one of a user's roles (ROLE: member, head, curator, admin); their browser
+    sessions end. Name --org or --region when the user holds the role in several places."""
+    from engine.services.admin import revoke_role
+
+    data = {"role": role, "org_id": org_id, "region_id": region_id, "municipality_id": municipality_id}
+    grant = _with_user(email, lambda uow, uid: revoke_role(uow, SYSTEM, uid, data))
+    email = email.strip().lower()
+    scope = (f" (org {grant.org_id})" if grant.org_id is not None else
+             f" (region {grant.region_id})" if grant.region_id is not None else "")
+    click.echo({"ru": f"роль снята: {email} {grant.role}{scope}",
+                "en": f"role removed: {email} {grant.role}{scope}"}[LOCALE])
+
+
 @main.group()
 def token() -> None:
     """API tokens."""

@@ -301,3 +301,12 @@ def parse(schema: type[BaseModel], data: Any) -> Any:
                 text = template
             fields.setdefault(_field_name(err["loc"]), text)
         raise ValidationFailed(fields) from None
+
+
+class RoleRevoke(Input):
+    """Which of a user's role grants to remove: the role, and its organisation (member,
+    head) or region (curator) when the user holds that role in several places."""
+    role: Role
+    org_id: int | None = None
+    region_id: int | None = None
+    municipality_id: int | None = None  # no grant carries a municipality yet: refused with a message

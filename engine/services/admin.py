@@ -20,11 +20,12 @@ from engine.schemas import (
     OrganizationIn,
     OrganizationPatch,
     RegionIn,
+    RoleRevoke,
     UserIn,
     UserPatch,
     parse,
 )
-from engine.services.common import load_actor, record
+from engine.services.common import get_or_404, load_actor, record
 from engine.text import Text
 
 # --- passwords (engine.passwords) and tokens ----------------------------------------------
@@ -207,6 +208,89 @@ def grant_role(uow: UnitOfWork, actor: Actor, user_id: int, role: str,
     uow.session.flush()
     record(uow.session, actor, "role_granted", None,
            {"user_id": user_id, "role": role, "org_id": org_id, "region_id": region_id})
+    uow.commit()
+    return grant
+
+
+def end_sessions(session: Any, user: User) -> None:
+    """Raise the user's session epoch: every browser session signed in before it ends
+    (one UPDATE, so two raises at once both count). The caller records the event."""
+    user.session_epoch = User.session_epoch + 1  # type: ignore[assignment,operator]
+
+
+def _user_or_404(uow: UnitOfWork, user_id: Any) -> User:
+    """The user with that id; NotFound for any other value, an id beyond the database's
+    integers included (PostgreSQL would refuse to compare with it)."""
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not -2**31 <= user_id < 2**31:
+        raise NotFound("user")
+    return get_or_404(uow.session, User, user_id, "user")
+
+
+_NOT_SELF = Text("Нельзя отключить собственную учётную запись", "You cannot deactivate your own account")
+
+
+def deactivate_user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
+    """The user can no longer sign in; their browser sessions end and their API tokens
+    answer 401 (the tokens are kept: activating the user again makes them work again)."""
+    require_admin(actor)
+    user = _user_or_404(uow, user_id)
+    if user.id == actor.user_id:
+        raise ValidationFailed({"user_id": _NOT_SELF})
+    if user.is_active:
+        user.is_active = False
+        end_sessions(uow.session, user)
+        record(uow.session, actor, "user_deactivated", None, {"user_id": user.id, "email": user.email})
+    uow.commit()
+    return user
+
+
+def activate_user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
+    """Let a deactivated user sign in again (with the password they had)."""
+    require_admin(actor)
+    user = _user_or_404(uow, user_id)
+    if not user.is_active:
+        user.is_active = True
+        record(uow.session, actor, "user_activated", None, {"user_id": user.id, "email": user.email})
+    uow.commit()
+    return user
+
+
+def revoke_role(uow: UnitOfWork, actor: Actor, user_id: int, data: dict[str, Any]) -> RoleGrant:
+    """Remove one role grant, named by the role and, when the user holds it in several
+    places, its organisation or region. The user's browser sessions end. An admin cannot
+    remove their own last admin role. Returns the removed grant."""
+    require_admin(actor)
+    user = _user_or_404(uow, user_id)
+    body: RoleRevoke = parse(RoleRevoke, data)
+    if body.municipality_id is not None:
+        raise ValidationFailed({"municipality_id": Text(
+            "Роли на уровне муниципалитета пока не поддерживаются: роли выдаются на организацию или регион",
+            "Municipal roles are not supported yet: roles are granted for an organisation or a region")})
+    held = uow.session.exec(select(RoleGrant).where(  # type: ignore[call-overload]
+        RoleGrant.user_id == user.id, RoleGrant.role == body.role).order_by(RoleGrant.id)).scalars().all()
+    matching = [g for g in held if (body.org_id is None or g.org_id == body.org_id)
+                and (body.region_id is None or g.region_id == body.region_id)]
+    if not matching:
+        where = ("" if body.org_id is None and body.region_id is None else
+                 Text(" в этой организации" if body.org_id is not None else " в этом регионе",
+                      " in this organisation" if body.org_id is not None else " in this region"))
+        raise ValidationFailed({"role": Text(f"У пользователя нет этой роли{where.ru if where else ''}",
+                                             f"The user does not hold this role{where.en if where else ''}")})
+    if len(matching) > 1:
+        field = "region_id" if body.role == "curator" else "org_id"
+        raise ValidationFailed({field: Text(
+            "Эта роль выдана пользователю в нескольких местах: укажите " +
+            ("регион" if field == "region_id" else "организацию"),
+            "The user holds this role in several places: name the " +
+            ("region" if field == "region_id" else "organisation"))})
+    grant = matching[0]
+    if body.role == "admin" and user.id == actor.user_id and len(held) == 1:
+        raise ValidationFailed({"role": Text("Нельзя снять с себя последнюю роль администратора",
+                                             "You cannot remove your own last admin role")})
+    uow.session.delete(grant)
+    end_sessions(uow.session, user)
+    record(uow.session, actor, "role_revoked", None,
+           {"user_id": user.id, "role": grant.role, "org_id": grant.org_id, "region_id": grant.region_id})
     uow.commit()
     return grant
 

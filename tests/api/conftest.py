@@ -184,7 +184,7 @@ class Prepared:
             "project_id": pid, "metric_id": metric["id"], "action_id": action["id"], "risk_id": risk["id"],
             "request_id": request.get_json()["request"]["id"], "region_id": world.region.id,
             "workflow_id": "psr", "fresh_project_id": fresh, "org_id": world.school.id,
-            "municipality_id": world.municipality.id}
+            "municipality_id": world.municipality.id, "user_id": member.id}
 
     def path(self, template: str) -> str:
         return template.format(**self.ids)

@@ -160,7 +160,8 @@ def test_messages_follow_the_users_locale(api, store, member_of_school):
 
 # --- 400 on every body ------------------------------------------------------------------------
 
-ADMIN_ROUTES = {"create_region", "create_municipality", "create_organization"}
+ADMIN_ROUTES = {"create_region", "create_municipality", "create_organization",
+                "deactivate_user", "activate_user", "revoke_role"}
 HEAD_ROUTES = {"approve", "reject"}
 BAD_BODIES = [("{broken", "application/json"), ("[1, 2]", "application/json"), ("42", "application/json"),
               ('"text"', "application/json"), ("null", "application/json"), ("[]", "application/json"),

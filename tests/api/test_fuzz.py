@@ -31,7 +31,8 @@ EXAMPLES = int(os.environ.get("LEANSCHOOL_FUZZ_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           negative_data_rejection]
 # who calls what: the role that may do it, so the requests reach the services' validation
-ADMIN_OPS = {"create_region", "create_municipality", "create_organization"}
+ADMIN_OPS = {"create_region", "create_municipality", "create_organization",
+             "deactivate_user", "activate_user", "revoke_role"}
 HEAD_OPS = {"approve", "reject", "list_approvals", "post_transition"}
 CURATOR_OPS = {"region_tower", "publish_practice", "patch_practice", "withdraw_practice"}
 

@@ -146,6 +146,9 @@ EXAMPLES: dict[str, tuple[str, Any]] = {
     "patch_risk": ("member", {"status": "resolved"}),
     "list_approvals": ("head", None), "approve": ("head", {"comment": "Да"}), "reject": ("head", {"comment": "Нет"}),
     "region_tower": ("curator", None), "openapi_json": (None, None),
+    # beyond API.md (issue 10): the admin's user tools; {user_id} is the prepared member
+    "deactivate_user": ("admin", None), "activate_user": ("admin", None),
+    "revoke_role": ("admin", {"role": "member"}),
 }
 OPS = [(r.method, r.path, r.endpoint) for r in ROUTES]
 

@@ -20,7 +20,8 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import DomainError, GateFailed, NotFound, ValidationFailed
 from engine.models import User
-from engine.services import actor_for_token, load_actor
+from engine.services import actor_for_token
+from engine.services.accounts import actor_for_session
 from engine.text import Text
 from webui.query import control_params
 
@@ -126,12 +127,12 @@ def authenticate() -> Any:
                                                ).scalar() or "ru"
     elif "user_id" in _session():
         with store().uow() as uow:
-            # a browser session of a user since deactivated (or deleted) signs nobody in
-            row = uow.session.execute(select(User.locale).where(User.id == _session()["user_id"],
-                                                                User.is_active.is_(True))).first()  # type: ignore[attr-defined]
-            if row is not None:
-                g.actor = load_actor(uow.session, _session()["user_id"])
-                g.locale = row.locale or _session().get("locale") or "ru"
+            # a browser session of a user since deactivated (or deleted), or one that signed in
+            # before the user's session epoch was raised (sign-out, password ...), signs nobody in
+            signed_in = actor_for_session(uow, _session().get("user_id"), _session().get("epoch"))
+            if signed_in is not None:
+                user, g.actor = signed_in
+                g.locale = user.locale or _session().get("locale") or "ru"
         if g.actor is not None:
             from webui.csrf import check_csrf
             check_csrf()

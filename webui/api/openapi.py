@@ -40,6 +40,8 @@ OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {
         "message": _S, "details": {"type": "object"}})}),
     "Role": _obj({"role": _S, "org_id": _null(_I), "region_id": _null(_I)}),
     "Me": _obj({"id": _I, "email": _S, "name": _S, "roles": {"type": "array", "items": _ref("Role")}}),
+    "User": _obj({"id": _I, "email": _S, "name": _S, "is_active": _B,
+                  "roles": {"type": "array", "items": _ref("Role")}}),
     "Region": _obj({"id": _I, "name": _S}),
     "Municipality": _obj({"id": _I, "region_id": _I, "name": _S}),
     "Organization": _obj({"id": _I, "municipality_id": _I, "region_id": _I, "name": _S, "kind": _S}),

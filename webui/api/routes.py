@@ -415,3 +415,42 @@ def withdraw_practice(practice_id: int) -> Any:
 def replicate_practice(practice_id: int) -> Any:
     with _uow() as uow:
         return created(_project(uow, practice_svc.replicate(uow, g.actor, practice_id, body_json())))
+
+
+# --- users (admin): deactivate, activate, remove a role (beyond API.md) -------------------------
+
+def _user(uow: UnitOfWork, user: User) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from engine.models import RoleGrant
+    grants = uow.session.execute(select(RoleGrant).where(RoleGrant.user_id == user.id)  # type: ignore[arg-type]
+                                 .order_by(RoleGrant.id)).scalars().all()
+    return {"id": user.id, "email": user.email, "name": user.name, "is_active": user.is_active,
+            "roles": [{"role": gr.role, "org_id": gr.org_id, "region_id": gr.region_id} for gr in grants]}
+
+
+@route("/users/{user_id}/deactivate", "POST",
+       summary="Deactivate a user (admin): their sessions end, their tokens answer 401 until activated again",
+       response="User", errors=(401, 403, 404, 422))
+def deactivate_user(user_id: int) -> Any:
+    from engine.services import admin as admin_svc
+    with _uow() as uow:
+        return _user(uow, admin_svc.deactivate_user(uow, g.actor, user_id))
+
+
+@route("/users/{user_id}/activate", "POST", summary="Activate a deactivated user again (admin)",
+       response="User", errors=(401, 403, 404))
+def activate_user(user_id: int) -> Any:
+    from engine.services import admin as admin_svc
+    with _uow() as uow:
+        return _user(uow, admin_svc.activate_user(uow, g.actor, user_id))
+
+
+@route("/users/{user_id}/roles/revoke", "POST",
+       summary="Remove one of a user's roles (admin); the user's browser sessions end",
+       body=S.RoleRevoke, response="User", errors=(400, 401, 403, 404, 422))
+def revoke_role(user_id: int) -> Any:
+    from engine.services import admin as admin_svc
+    with _uow() as uow:
+        admin_svc.revoke_role(uow, g.actor, user_id, body_json())
+        return _user(uow, uow.session.get(User, user_id))  # type: ignore[arg-type]

@@ -8,8 +8,7 @@ from flask_babel import Babel, format_date, format_datetime, format_decimal
 from flask_htmx import HTMX
 
 from engine.errors import DomainError, NotFound, ValidationFailed
-from engine.models import User
-from engine.services.common import load_actor
+from engine.services.accounts import actor_for_session
 from webui.csrf import check_csrf, csrf_token
 from webui.query import clean_page_args
 from webui.web.common import INT_MAX, tr, uow, user_roles_summary
@@ -35,15 +34,16 @@ def init_app(app: Flask) -> None:
         g.actor, g.user, g.locale = None, None, session.get("locale") or "ru"
         if any(isinstance(v, int) and v > INT_MAX for v in (request.view_args or {}).values()):
             abort(404)  # an id beyond the database's integers: no such object (was a 500 on SQLite)
-        user_id = session.get("user_id")
-        if user_id:
+        if "user_id" in session:
             with uow() as u:
-                user = u.session.get(User, user_id)
-                if user is None or not user.is_active:
+                # gone, deactivated, or signed in before the user's session epoch was raised
+                # (sign-out, password change or reset, deactivation, a role removed): signed out
+                signed_in = actor_for_session(u, session.get("user_id"), session.get("epoch"))
+                if signed_in is None:
                     session.clear()
                 else:
+                    user, g.actor = signed_in
                     g.user = {"id": user.id, "name": user.name, "email": user.email}
-                    g.actor = load_actor(u.session, user.id)  # type: ignore[arg-type]
                     g.locale = user.locale or "ru"
         check_csrf()
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from engine.errors import DomainError
 from engine.services import authenticate, throttle
-from engine.services.accounts import change_password, set_locale
+from engine.services.accounts import change_password, set_locale, sign_out
 from webui.web.common import error_messages, login_required, no_nul, uow
 
 bp = Blueprint("auth", __name__)
@@ -41,17 +41,27 @@ def login():
             if user is None:
                 error = _("Wrong e-mail or password.")
             else:
-                session.clear()
-                session["user_id"] = user.id
-                session["locale"] = user.locale
-                session.permanent = True
+                start_session(user.id, user.session_epoch, user.locale)
                 return redirect(_safe_next(request.args.get("next")))
         return render_template("login.html", error=error, email=email), 200 if not error else 401
     return render_template("login.html", error=None, email="")
 
 
+def start_session(user_id: int, epoch: int, locale: str | None) -> None:
+    """A new browser session for the user (a fresh cookie and CSRF token), carrying the
+    user's session epoch: raising the epoch later ends this session and every copy of it."""
+    session.clear()
+    session["user_id"] = user_id
+    session["epoch"] = epoch
+    session["locale"] = locale or "ru"
+    session.permanent = True
+
+
 @bp.post("/logout")
 def logout():
+    if g.actor is not None:
+        with uow() as u:
+            sign_out(u, g.actor)  # every session of the user ends, a copied cookie too
     session.clear()
     return redirect(url_for("auth.login"))
 
@@ -63,8 +73,10 @@ def password():
     if request.method == "POST":
         try:
             with uow() as u:
-                change_password(u, g.actor, request.form.get("current", ""),
-                                request.form.get("new", ""), request.form.get("repeat", ""))
+                epoch = change_password(u, g.actor, request.form.get("current", ""),
+                                        request.form.get("new", ""), request.form.get("repeat", ""))
+            # this browser stays signed in with a new session; copies of the old cookie are ended
+            start_session(g.actor.user_id, epoch, session.get("locale"))
             flash(_("Password changed."), "ok")
             return redirect(url_for("board.board"))
         except DomainError as exc:
