@@ -52,7 +52,8 @@ from engine.models import (
     TransitionRequest,
 )
 from engine.monitoring import APPROVAL_WAIT_ALERT_DAYS, active_filter, stalled_filter
-from engine.sqlfuncs import days_between, utc_date, utc_month
+from engine.numbers import finite
+from engine.sqlfuncs import days_between, float_sum, utc_date, utc_month
 from engine.workflow import WorkflowRegistry
 
 CLOSED = "closed"  # the state of a finished project (DOMAIN.md); cancelled ones are not "closed"
@@ -447,7 +448,7 @@ def headline(session: Session, workflows: WorkflowRegistry, region_id: int,
     year_start = day_start(date(now.year, 1, 1))
     closed_this_year, hours, roubles = session.execute(
         select(func.count(case((Project.state_entered_at >= year_start, 1))),
-               func.sum(Project.actual_hours_saved), func.sum(Project.actual_roubles))
+               float_sum(Project.actual_hours_saved), float_sum(Project.actual_roubles))
         .where(region, Project.state == CLOSED)).one()
     n_closed, n_reached = _targets_reached(session, region_id)
     order = _state_order(workflows, list(by_stage))
@@ -461,6 +462,6 @@ def headline(session: Session, workflows: WorkflowRegistry, region_id: int,
         "closed_this_year": int(closed_this_year or 0),
         "closed": n_closed,
         "closed_reaching_targets_share": n_reached / n_closed if n_closed else None,
-        "hours_saved": float(hours or 0),
-        "roubles_saved": float(roubles or 0),
+        "hours_saved": finite(hours) or 0.0,
+        "roubles_saved": finite(roubles) or 0.0,
     }

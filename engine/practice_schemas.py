@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from engine.schemas import Input, _text
+from engine.schemas import Input, _if_given, _Patch, _text
 
 
 def _category_ids() -> list[str]:
@@ -34,6 +34,12 @@ def _category_enum(schema: dict[str, Any]) -> None:
     target["enum"] = _category_ids()
 
 
+def _category_enum_no_default(schema: dict[str, Any]) -> None:
+    """PATCH: the category may be left out, but not cleared (no null, no default)."""
+    schema.pop("default", None)
+    _category_enum(schema)
+
+
 class _PracticeText(Input):
     """The texts a publish and an edit share, and the category check."""
     title: str | None = _text(300, default=None)
@@ -55,12 +61,13 @@ class PracticePublish(_PracticeText):
     summary: str = _text(10_000)
 
 
-class PracticePatch(_PracticeText):
+class PracticePatch(_Patch, _PracticeText):
     """PATCH /practices/<id>: the fields to change; ``version`` (optional) guards against
     overwriting a colleague's edit. The measured effect is recomputed on every update."""
     version: int | None = None
-    category: str | None = Field(default=None, max_length=50, json_schema_extra=_category_enum)
-    summary: str | None = _text(10_000, default=None)
+    title: str = _if_given(min_length=1, max_length=300)
+    category: str = Field(default=None, max_length=50, json_schema_extra=_category_enum_no_default)
+    summary: str = _if_given(min_length=1, max_length=10_000)
 
 
 class PracticeWithdraw(Input):

@@ -103,7 +103,18 @@ def change_pct(baseline: float | None, result: float | None) -> float | None:
     if baseline is None or result is None or baseline == 0:
         return None
     b, r = Decimal(repr(float(baseline))), Decimal(repr(float(result)))
-    return float(((r - b) / b * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    if not (b.is_finite() and r.is_finite()):
+        return None
+    pct = (r - b) / b * 100
+    if abs(pct) >= _ROUNDED_LIMIT:  # one decimal is below the float's precision anyway
+        as_float = float(pct)
+        return None if as_float in (float("inf"), float("-inf")) else as_float
+    return float(pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+# Quantizing to 0.1 needs every digit in Decimal's 28-digit context: a change of 1e27 %
+# (a measurement of 1e25 on a baseline of 0.01) raised decimal.InvalidOperation.
+_ROUNDED_LIMIT = Decimal("1e15")
 
 
 def compute_effect(session: Session, project: Project) -> list[dict[str, Any]]:

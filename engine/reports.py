@@ -38,7 +38,9 @@ from engine.models import (
     Project,
 )
 from engine.monitoring import active_filter
+from engine.numbers import finite
 from engine.practices import change_pct, improvement
+from engine.sqlfuncs import float_sum
 from engine.workflow import Workflow, WorkflowRegistry
 
 CLOSED = "closed"  # the state of a finished project (DOMAIN.md), as engine.analytics.CLOSED
@@ -188,7 +190,8 @@ def _empty() -> dict[str, Any]:
 
 def _add(into: dict[str, Any], row: dict[str, Any]) -> None:
     for key in FIGURES:
-        into[key] += row[key]
+        total = into[key] + row[key]
+        into[key] = finite(total) if isinstance(total, float) else total  # saturates, never Inf
 
 
 def _share(entry: dict[str, Any]) -> dict[str, Any]:
@@ -222,8 +225,8 @@ def regional_summary(session: Session, workflows: WorkflowRegistry, region_id: i
                    func.sum(case((is_closed, 1), else_=0)),
                    func.sum(case((and_(~active, ~is_closed), 1), else_=0)),
                    func.sum(func.coalesce(reached.c.reached, 0)),
-                   func.sum(case((is_closed, Project.actual_hours_saved))),
-                   func.sum(case((is_closed, Project.actual_roubles))))
+                   float_sum(case((is_closed, Project.actual_hours_saved))),
+                   float_sum(case((is_closed, Project.actual_roubles))))
             .select_from(Project)
             .join(Organization, Organization.id == Project.org_id)
             .join(reached, reached.c.project_id == Project.id, isouter=True)
@@ -239,7 +242,7 @@ def regional_summary(session: Session, workflows: WorkflowRegistry, region_id: i
     for kind, mid, n, n_active, n_closed, n_cancelled, n_reached, hours, roubles in session.execute(stmt).all():
         row = {"launched": int(n), "in_progress": int(n_active or 0), "closed": int(n_closed or 0),
                "cancelled": int(n_cancelled or 0), "reached": int(n_reached or 0),
-               "hours_saved": float(hours or 0), "roubles_saved": float(roubles or 0)}
+               "hours_saved": finite(hours) or 0.0, "roubles_saved": finite(roubles) or 0.0}
         _add(by_kind.setdefault(kind, _empty()), row)
         if mid in by_mun:
             _add(by_mun[mid], row)

@@ -2,13 +2,24 @@
 description is generated from the same classes, so the two cannot drift apart."""
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from engine.errors import BadRequest, ValidationFailed
+from engine.numbers import HOURS_MAX, METRIC_ABS_MAX, ROUBLES_MAX
 from engine.text import Text
 
 OrgKind = Literal["school", "kindergarten", "college", "other"]
@@ -20,16 +31,88 @@ ActionStatus = Literal["open", "done", "dropped"]
 Direction = Literal["decrease", "increase"]
 Role = Literal["member", "head", "curator", "admin"]
 
+# Texts of several lines (a textarea on the pages): newline and tab are kept, "\r\n" and a
+# lone "\r" become "\n". Every other text field is one line.
+LONG_TEXT_FIELDS = frozenset({"problem", "goal", "description", "text", "summary", "solution",
+                              "standard", "mitigation", "comment", "reason"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_LONG_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # \t and \n allowed
 
+
+def _accepts_none(annotation: Any) -> bool:
+    import typing
+    return annotation is Any or type(None) in typing.get_args(annotation)
 
 
 class Input(BaseModel):
     # inf/nan are not numbers anyone measures; NUL cannot be stored in PostgreSQL text
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_text_and_no_null(cls, value: Any, info: ValidationInfo) -> Any:
+        """Control characters (0x00-0x1F, 0x7F) are refused in every text: one of them in a
+        title broke the region's XLSX export; long texts keep newline and tab. A JSON null
+        for a field that has no "no value" (an optional title of a PATCH) is refused as
+        "must not be empty", the same as the OpenAPI description says (not nullable)."""
+        name = info.field_name or ""
+        if value is None:
+            field = cls.model_fields.get(name)
+            if field is not None and not _accepts_none(field.annotation):
+                raise PydanticCustomError("null_not_allowed", "must not be null")
+            return value
+        if isinstance(value, str):
+            if name in LONG_TEXT_FIELDS:
+                value = value.replace("\r\n", "\n").replace("\r", "\n")
+                bad = _CONTROL_IN_LONG_TEXT
+            else:
+                bad = _CONTROL
+            if bad.search(value):
+                raise PydanticCustomError("control_character", "control characters are not allowed")
+        elif isinstance(value, dict) and any(isinstance(k, str) and _CONTROL.search(k) for k in value):
+            raise PydanticCustomError("control_character", "control characters are not allowed")
+        return value
+
+
+class _Patch(Input):
+    """A change: a PATCH must name at least one field to change (besides ``version``)."""
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Any:
+        if not self.model_fields_set - {"version"}:
+            raise PydanticCustomError("empty_patch", "nothing to change")
+        return self
+
 
 def _text(max_length: int, min_length: int = 1, **kw: Any) -> Any:
     return Field(min_length=min_length, max_length=max_length, **kw)
+
+
+def _no_null_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _if_given(**kw: Any) -> Any:
+    """An optional field of a PATCH that cannot be cleared: absent means "no change",
+    null is refused (the OpenAPI description shows it as not nullable, without a default)."""
+    return Field(default=None, json_schema_extra=_no_null_default, **kw)
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates are ISO 8601 strings (API.md): pydantic's lax mode would read 0 as 1970-01-01
+    and "1700000000" as a Unix time."""
+    if isinstance(value, date) or value is None:
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        return value.strip()
+    raise PydanticCustomError("date_type", "must be an ISO date")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def _metric_value(**kw: Any) -> Any:
+    return Field(ge=-METRIC_ABS_MAX, le=METRIC_ABS_MAX, **kw)
 
 
 class RegionIn(Input):
@@ -82,13 +165,13 @@ class OrganizationIn(_WithInn):
     kind: OrgKind
 
 
-class OrganizationPatch(_WithInn):
+class OrganizationPatch(_Patch, _WithInn):
     municipality_id: int | None = None
     name: str | None = _text(300, default=None)
     kind: OrgKind | None = None
 
 
-class UserPatch(Input):
+class UserPatch(_Patch):
     name: str | None = _text(200, default=None)
 
 
@@ -121,11 +204,11 @@ class CardFields(Input):
     process_owner: str | None = Field(default=None, max_length=200)
     process_start: str | None = Field(default=None, max_length=500)
     process_end: str | None = Field(default=None, max_length=500)
-    planned_hours_saved: float | None = Field(default=None, ge=0)
-    actual_hours_saved: float | None = Field(default=None, ge=0)
-    planned_roubles: float | None = Field(default=None, ge=0)
-    actual_roubles: float | None = Field(default=None, ge=0)
-    milestones: dict[str, date] | None = None
+    planned_hours_saved: float | None = Field(default=None, ge=0, le=HOURS_MAX)
+    actual_hours_saved: float | None = Field(default=None, ge=0, le=HOURS_MAX)
+    planned_roubles: float | None = Field(default=None, ge=0, le=ROUBLES_MAX)
+    actual_roubles: float | None = Field(default=None, ge=0, le=ROUBLES_MAX)
+    milestones: dict[str, IsoDate] | None = None
 
 
 class ProjectCreate(CardFields):
@@ -136,32 +219,32 @@ class ProjectCreate(CardFields):
     workflow: str | None = Field(default=None, max_length=50)
 
 
-class ProjectPatch(CardFields):
+class ProjectPatch(_Patch, CardFields):
     version: int
-    title: str | None = _text(300, default=None)
-    problem: str | None = _text(10_000, default=None)
-    goal: str | None = _text(10_000, default=None)
+    title: str = _if_given(min_length=1, max_length=300)
+    problem: str = _if_given(min_length=1, max_length=10_000)
+    goal: str = _if_given(min_length=1, max_length=10_000)
 
 
 class MetricIn(Input):
     name: str = _text(200)
     unit: str = Field(default="", max_length=50)
     direction: Direction
-    baseline: float | None = None
-    target: float | None = None
+    baseline: float | None = _metric_value(default=None)
+    target: float | None = _metric_value(default=None)
 
 
-class MetricPatch(Input):
-    name: str | None = _text(200, default=None)
+class MetricPatch(_Patch):
+    name: str = _if_given(min_length=1, max_length=200)
     unit: str | None = Field(default=None, max_length=50)
-    direction: Direction | None = None
-    baseline: float | None = None
-    target: float | None = None
+    direction: Direction = _if_given()
+    baseline: float | None = _metric_value(default=None)
+    target: float | None = _metric_value(default=None)
 
 
 class MeasurementIn(Input):
-    value: float
-    measured_on: date
+    value: float = _metric_value()
+    measured_on: IsoDate
 
 
 class ProblemIn(Input):
@@ -171,14 +254,14 @@ class ProblemIn(Input):
 
 class ActionIn(Input):
     title: str = _text(300)
-    due_on: date | None = None
+    due_on: IsoDate | None = None
     owner_id: int | None = None
 
 
-class ActionPatch(Input):
-    status: ActionStatus | None = None
-    title: str | None = _text(300, default=None)
-    due_on: date | None = None
+class ActionPatch(_Patch):
+    status: ActionStatus = _if_given()
+    title: str = _if_given(min_length=1, max_length=300)
+    due_on: IsoDate | None = None
     owner_id: int | None = None
 
 
@@ -195,17 +278,17 @@ class RiskIn(Input):
     impact: int = Field(ge=1, le=5)
     mitigation: str | None = Field(default=None, max_length=5000)
     owner_id: int | None = None
-    due_on: date | None = None
+    due_on: IsoDate | None = None
 
 
-class RiskPatch(Input):
-    status: RiskStatus | None = None
-    title: str | None = _text(300, default=None)
-    probability: int | None = Field(default=None, ge=1, le=5)
-    impact: int | None = Field(default=None, ge=1, le=5)
+class RiskPatch(_Patch):
+    status: RiskStatus = _if_given()
+    title: str = _if_given(min_length=1, max_length=300)
+    probability: int = _if_given(ge=1, le=5)
+    impact: int = _if_given(ge=1, le=5)
     mitigation: str | None = Field(default=None, max_length=5000)
     owner_id: int | None = None
-    due_on: date | None = None
+    due_on: IsoDate | None = None
 
 
 class TransitionIn(Input):
@@ -256,6 +339,11 @@ _MESSAGES: dict[str, Text] = {
     "dict_type": Text("Нужен объект", "Must be an object"),
     "extra_forbidden": Text("Неизвестное поле", "Unknown field"),
     "value_error": Text("Неверный адрес электронной почты", "Not a valid e-mail address"),
+    "control_character": Text("Недопустимые символы: управляющие символы (коды 0–31 и 127) не допускаются",
+                              "Characters not allowed: control characters (codes 0-31 and 127)"),
+    "null_not_allowed": Text("Поле не может быть пустым (null)", "Must not be null"),
+    "empty_patch": Text("Нечего изменять: укажите хотя бы одно поле", "Nothing to change: give at least one field"),
+    "date_from_datetime_inexact": Text("Нужна дата в формате ГГГГ-ММ-ДД", "Must be a date (YYYY-MM-DD)"),
     "inn": Text("Неверный ИНН: нужно 10 цифр (организация) или 12, с верными контрольными цифрами",
                 "Not a valid INN: 10 digits (an organisation) or 12, with correct check digits"),
 }
@@ -271,6 +359,15 @@ def _types(annotation: Any) -> set[Any]:
 
 def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) or "body"
+
+
+def _readable(value: Any) -> Any:
+    """A bound for a message: 1e9 as "1 000 000 000", 0.0 as "0"."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", "\u00a0")
+    return value
 
 
 def parse(schema: type[BaseModel], data: Any) -> Any:
@@ -291,7 +388,7 @@ def parse(schema: type[BaseModel], data: Any) -> Any:
     except ValidationError as exc:
         fields: dict[str, Text] = {}
         for err in exc.errors():
-            ctx = dict(err.get("ctx") or {})
+            ctx = {k: _readable(v) for k, v in (err.get("ctx") or {}).items()}
             if "expected" in ctx:
                 ctx["expected"] = str(ctx["expected"]).replace("'", "")
             template = _MESSAGES.get(err["type"], _FALLBACK)

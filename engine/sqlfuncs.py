@@ -101,3 +101,21 @@ def _greatest_postgresql(element: greatest, compiler: Any, **kw: Any) -> str:
 def _greatest_sqlite(element: greatest, compiler: Any, **kw: Any) -> str:
     a, b = _args(element, compiler, **kw)
     return f"max(coalesce({a}, {b}), coalesce({b}, {a}))"  # SQLite's max(x, y) is NULL if either is
+
+
+class float_sum(FunctionElement[float]):
+    """SUM of a float column that never raises: PostgreSQL's float8 sum fails with "value
+    out of range: overflow" past 1.8e308, so it sums as numeric there (SQLite's sum of
+    REAL values gives Inf). Read the result with ``engine.numbers.finite``."""
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(float_sum)
+def _float_sum_default(element: float_sum, compiler: Any, **kw: Any) -> str:
+    return "sum({})".format(*_args(element, compiler, **kw))
+
+
+@compiles(float_sum, "postgresql")
+def _float_sum_postgresql(element: float_sum, compiler: Any, **kw: Any) -> str:
+    return "sum(CAST({} AS NUMERIC))".format(*_args(element, compiler, **kw))

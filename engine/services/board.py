@@ -22,6 +22,7 @@ from engine.models import (
     User,
 )
 from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
+from engine.numbers import progress_towards_target
 from engine.policy import Actor
 from engine.search import contains, search_text
 from engine.services.common import named_in_scope
@@ -172,8 +173,8 @@ def _kpis(uow: UnitOfWork, project_ids: list[int]) -> dict[int, dict[str, Any]]:
     for m in metrics:
         value = latest.get(m.id)
         progress = None
-        if m.baseline is not None and m.target is not None and value is not None and m.target != m.baseline:
-            progress = max(0.0, min(1.0, (value - m.baseline) / (m.target - m.baseline)))
+        if m.baseline is not None and m.target is not None and value is not None:
+            progress = progress_towards_target(value, m.baseline, m.target)
         out[m.project_id] = {"name": m.name, "unit": m.unit, "baseline": m.baseline, "target": m.target,
                              "latest": value, "direction": m.direction, "progress": progress}
     return out

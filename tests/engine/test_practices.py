@@ -213,7 +213,8 @@ def test_the_curator_updates_a_practice_and_the_event_keeps_the_old_values(flow,
 def test_updating_recomputes_the_effect(flow, make, practice, curator_orel):
     lead_time = flow.metrics(practice.project_id)[0]
     flow.stored_measure(lead_time.id, 26.8)
-    updated = make.call(P.update_practice, curator_orel.actor, practice.id, {})
+    # a PATCH must name a field (issue #10); the same summary still recomputes the effect
+    updated = make.call(P.update_practice, curator_orel.actor, practice.id, {"summary": practice.summary})
     assert updated.effect[0]["result"] == 26.8 and updated.effect[0]["change_pct"] == -60.0
     assert flow.events(practice.project_id)[-1].payload["fields"]["effect"]["from"][0]["result"] == 29.0
 

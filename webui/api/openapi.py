@@ -130,7 +130,7 @@ def build_spec() -> dict[str, Any]:
         params = [{"name": name, "in": "path", "required": True,
                    "schema": _S if name == "workflow_id" else _I}
                   for name in _path_params(spec.path)]
-        params += [{"name": name, "in": "query", "required": False, **q} for name, q in spec.query.items()]
+        params += [{"name": name, "in": "query", "required": False, **_bounded(q)} for name, q in spec.query.items()]
         if params:
             op["parameters"] = params
         if spec.body is not None:
@@ -167,8 +167,8 @@ def build_spec() -> dict[str, Any]:
 
 
 def _bounded(node: Any) -> Any:
-    """Integers in request bodies are bounded by what the database holds (the API answers
-    422 beyond that); say so wherever a schema gives no narrower bounds."""
+    """Integers in request bodies and queries are bounded by what the database holds (the
+    API answers 422 beyond that); say so wherever a schema gives no narrower bounds."""
     if isinstance(node, dict):
         node = {k: _bounded(v) for k, v in node.items()}
         if node.get("type") == "integer":

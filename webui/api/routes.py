@@ -22,7 +22,7 @@ from webui.query import search_arg
 
 P = {"in": "path", "required": True, "schema": {"type": "integer"}}
 PAGE = {"limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
-        "offset": {"schema": {"type": "integer", "minimum": 0, "default": 0}}}
+        "offset": {"schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX, "default": 0}}}
 
 
 def _uow() -> UnitOfWork:

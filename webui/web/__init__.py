@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, abort, g, request, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal
+from flask_babel import Babel, format_date, format_datetime, format_decimal, format_scientific
 from flask_htmx import HTMX
 
 from engine.errors import DomainError, NotFound, ValidationFailed
@@ -138,10 +138,25 @@ def _fmt_dt(value: Any) -> str:
     return format_datetime(value, "short")
 
 
+# Beyond this the grouped pattern's two decimals are noise, and from ~1e26 on Babel's
+# quantize raises decimal.InvalidOperation: larger magnitudes are shown as 1,235E20.
+_PLAIN_LIMIT = 1e15
+
+
 def _fmt_num(value: Any) -> str:
+    """A number for a page in the user's locale; total: any finite float renders (a stored
+    1e308 as 1E308), and what is not a finite number shows as a dash."""
     if value is None:
         return "—"
-    return format_decimal(value, "#,##0.##")
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return "—"
+    if number != number or number in (float("inf"), float("-inf")):
+        return "—"
+    if abs(number) >= _PLAIN_LIMIT:
+        return format_scientific(number, "0.###E0")
+    return format_decimal(number, "#,##0.##")
 
 
 def _parse_ts(value: str) -> Any:

@@ -1,10 +1,37 @@
 """Small server-rendered SVG charts (no JavaScript library, printable)."""
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from markupsafe import Markup, escape
+
+_FLOAT_MAX = sys.float_info.max
+
+
+def vertical_scale(values: list[float], top: float, bottom: float, margin: float = 0.0
+                   ) -> tuple[Callable[[float], float], float, float]:
+    """``y(v)`` mapping the values onto [top, bottom] pixels (the largest value on top), and
+    the values at the two ends. Total for any finite floats: the arithmetic runs on the
+    values divided by the largest magnitude, so a span of 1e308 to -1e308 does not
+    overflow and 1e-300 does not vanish; equal values sit in the middle. ``margin``: the
+    share of the span left free above and below."""
+    scale = max(abs(v) for v in values) or 1.0
+    lo, hi = min(values) / scale, max(values) / scale
+    room = (hi - lo) * margin if margin else 0.0
+    if hi == lo:
+        room = abs(hi) * margin or 1.0
+    lo, hi = lo - room, hi + room
+
+    def y(v: float) -> float:
+        return round(top + (hi - v / scale) / (hi - lo) * (bottom - top), 1)
+
+    def real(n: float) -> float:  # the axis end in the values' units, kept finite
+        return max(-_FLOAT_MAX, min(_FLOAT_MAX, n * scale))
+
+    return y, real(lo), real(hi)
 
 
 def sparkline(metric: dict[str, Any], width: int = 320, height: int = 80) -> Markup:
@@ -14,14 +41,8 @@ def sparkline(metric: dict[str, Any], width: int = 320, height: int = 80) -> Mar
     values = [v for _, v in points] + refs
     if not values:
         return Markup("")
-    lo, hi = min(values), max(values)
-    if hi == lo:
-        hi, lo = hi + 1, lo - 1
-    span = (hi - lo) or 1.0  # equal values so large that ±1 does not part them (1e20)
     pad = 6
-
-    def y(v: float) -> float:
-        return round(pad + (hi - v) / span * (height - 2 * pad), 1)
+    y, _, _ = vertical_scale(values, pad, height - pad)
 
     parts = [f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
              f'role="img" aria-label="{escape(metric["name"])}">']

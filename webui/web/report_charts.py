@@ -8,6 +8,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from webui.web.charts import vertical_scale
+
 
 def _num(value: float) -> str:
     return f"{value:,.6g}".replace(",", "\u00a0")
@@ -25,14 +27,9 @@ def metric_chart(metric: dict[str, Any], baseline_label: str, target_label: str,
     values = [v for _, v in points] + [v for v, _, _ in refs]
     if not values:
         return Markup("")
-    lo, hi = min(values), max(values)
-    margin = (hi - lo) * 0.1 or abs(hi) * 0.1 or 1.0
-    lo, hi = lo - margin, hi + margin
     left, right, top, bottom = 64, 120, 10, 26
     w, h = width - left - right, height - top - bottom
-
-    def y(v: float) -> float:
-        return round(top + (hi - v) / (hi - lo) * h, 1)
+    y, lo, hi = vertical_scale(values, top, top + h, margin=0.1)
 
     parts = [f'<svg class="mchart" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{escape(metric.get("name", ""))}" xmlns="http://www.w3.org/2000/svg">',
