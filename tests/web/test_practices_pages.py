@@ -252,7 +252,9 @@ def test_replicate_refuses_someone_elses_organisation_and_writes_nothing(web, st
     b = web(member_of_other_school)
     b.get(f"/practices/{practice.id}")
     before = db_snapshot(store)
-    assert b.post(f"/practices/{practice.id}/replicate", {"org_id": str(world.school.id)}).status_code == 404
+    # another school's organisation answers as an unknown one would (#10: existence not revealed)
+    r = b.post(f"/practices/{practice.id}/replicate", {"org_id": str(world.school.id)})
+    assert r.status_code == 422 and "org_id" in invalid_fields(dom(r))
     r = b.post(f"/practices/{practice.id}/replicate", {"org_id": ""})
     assert r.status_code == 422 and "org_id" in invalid_fields(dom(r))
     assert b.post(f"/practices/{practice.id}/replicate", {"org_id": str(world.other_school.id)},
