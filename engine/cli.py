@@ -15,7 +15,7 @@ import click
 from engine import config
 from engine.db import Store, migrate
 from engine.errors import DomainError, ValidationFailed
-from engine.policy import SYSTEM
+from engine.policy import ROLES, SYSTEM
 from engine.workflow import WorkflowError, load_dir
 
 LOCALE = "en" if os.environ.get("LEANSCHOOL_LOCALE", "ru").startswith("en") else "ru"
@@ -151,7 +151,7 @@ def user() -> None:
 @click.argument("email")
 @click.option("--name", required=True)
 @click.option("--password", required=True)
-@click.option("--role", required=True, type=click.Choice(["member", "head", "curator", "admin"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--org", "org_id", type=int, default=None)
 @click.option("--region", "region_id", type=int, default=None)
 @friendly

@@ -21,7 +21,6 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 ORG_KINDS = ("school", "kindergarten", "college", "other")
-ROLES = ("member", "head", "curator", "admin")
 WASTES = ("transport", "inventory", "motion", "waiting", "overproduction",
           "overprocessing", "defects", "talent")
 ARTEFACT_KINDS = ("current_state_map", "target_state_map", "standard", "report", "other")

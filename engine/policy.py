@@ -9,18 +9,37 @@ from dataclasses import dataclass, field
 
 from engine.errors import Forbidden, NotFound
 
+# The roles, by what a grant names: an organisation, a region, or nothing (everywhere).
+ORG_ROLES: tuple[str, ...] = ("member", "head")
+REGION_ROLES: tuple[str, ...] = ("curator",)
+GLOBAL_ROLES: tuple[str, ...] = ("admin",)
+ROLES: tuple[str, ...] = ORG_ROLES + REGION_ROLES + GLOBAL_ROLES
+# a role that brings others with it: a head may do all a member may
+IMPLIES: dict[str, tuple[str, ...]] = {"head": ("head", "member")}
+
+_ORG = frozenset(ORG_ROLES)
+
 # action -> roles that may do it (within their scope)
 ACTIONS: dict[str, frozenset[str]] = {
-    "project.view": frozenset({"member", "head", "curator", "admin"}),
-    "project.create": frozenset({"member", "head"}),
-    "project.edit": frozenset({"member", "head"}),
-    "project.log": frozenset({"member", "head"}),  # metrics, measurements, problems,
-    #                                                 actions, artefacts, risks, team
-    "project.comment": frozenset({"member", "head", "curator"}),
+    "project.view": frozenset(ROLES),
+    "project.create": _ORG,
+    "project.edit": _ORG,
+    "project.log": _ORG,  # metrics, measurements, problems, actions, artefacts, risks, team
+    "project.comment": _ORG | {"curator"},
+    "project.move": _ORG | {"curator"},  # fire a transition (its workflow `roles` narrow it)
+    "project.staff": _ORG,  # be named the project's leader, an action's or a risk's owner
+    "project.stall_notice": frozenset({"head"}),  # told when a project of the organisation stalls
+    "region.watch": frozenset({"curator", "admin"}),  # the region's control tower
     "practice.publish": frozenset({"curator"}),
     "admin.manage": frozenset({"admin"}),
 }
-# Transitions say themselves who fires and who approves (workflow `roles`, `approval`).
+# Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
+# a request is decided by whoever holds its `approval` role for the project (`may_decide`).
+
+
+def conferred(role: str) -> tuple[str, ...]:
+    """The roles one grant of ``role`` gives (a head is a member too)."""
+    return IMPLIES.get(role, (role,))
 
 
 @dataclass(frozen=True)
@@ -40,7 +59,7 @@ class Actor:
 
     @property
     def is_admin(self) -> bool:
-        return any(g.role == "admin" for g in self.grants)
+        return any(g.role in GLOBAL_ROLES for g in self.grants)
 
     @property
     def is_system(self) -> bool:
@@ -50,15 +69,24 @@ class Actor:
         """The roles this actor holds for an object of that organisation and region."""
         roles: set[str] = set()
         for g in self.grants:
-            if g.role == "admin":
-                roles.add("admin")
-            elif g.role == "curator" and g.region_id == region_id:
-                roles.add("curator")
-            elif g.role in ("member", "head") and g.org_id == org_id:
-                roles.add(g.role)
-                if g.role == "head":
-                    roles.add("member")  # a head may do all a member may
+            if (g.role in GLOBAL_ROLES or (g.role in REGION_ROLES and g.region_id == region_id)
+                    or (g.role in ORG_ROLES and g.org_id == org_id)):
+                roles.update(conferred(g.role))
         return frozenset(roles)
+
+    def region_roles(self, region_id: int) -> frozenset[str]:
+        """The roles this actor holds for a region as a whole (its curators, the admins)."""
+        return frozenset(r for g in self.grants
+                         if g.role in GLOBAL_ROLES or (g.role in REGION_ROLES and g.region_id == region_id)
+                         for r in conferred(g.role))
+
+    def held_roles(self) -> frozenset[str]:
+        """Every role this actor holds somewhere."""
+        return frozenset(r for g in self.grants for r in conferred(g.role))
+
+    def curator_region_ids(self) -> set[int]:
+        """The regions this actor curates."""
+        return {g.region_id for g in self.grants if g.role in REGION_ROLES and g.region_id is not None}
 
     def region_ids(self) -> set[int]:
         out = {g.region_id for g in self.grants if g.region_id is not None}
@@ -75,6 +103,27 @@ SYSTEM = Actor(user_id=None, grants=(Grant("admin"),))
 
 def can(actor: Actor, action: str, org_id: int, region_id: int) -> bool:
     return bool(actor.roles_for(org_id, region_id) & ACTIONS[action])
+
+
+def granting(action: str, kind: tuple[str, ...] = ROLES) -> tuple[str, ...]:
+    """The roles of ``kind`` (ORG_ROLES, REGION_ROLES, ...) whose grants let one do
+    ``action``: for SQL over RoleGrant rows, where a head's grant says only "head"."""
+    return tuple(r for r in kind if set(conferred(r)) & ACTIONS[action])
+
+
+def can_in_region(actor: Actor, action: str, region_id: int) -> bool:
+    """For what concerns a whole region (its control tower)."""
+    return bool(actor.region_roles(region_id) & ACTIONS[action])
+
+
+def can_somewhere(actor: Actor, action: str) -> bool:
+    """Whether some grant lets the actor do ``action`` anywhere (the menu's links)."""
+    return bool(actor.held_roles() & ACTIONS[action])
+
+
+def may_decide(actor: Actor, approval: str | None, org_id: int, region_id: int) -> bool:
+    """Whether the actor may approve or reject a request that waits for ``approval``."""
+    return bool(approval) and approval in actor.roles_for(org_id, region_id)
 
 
 def require_visible(actor: Actor, org_id: int, region_id: int, what: str = "project") -> frozenset[str]:

@@ -48,7 +48,7 @@ from engine.models import (
     Practice,
     Project,
 )
-from engine.policy import Actor, can, require
+from engine.policy import Actor, can, can_in_region, require
 from engine.practice_schemas import (
     PRACTICE_TEXT_FIELDS,
     PracticePatch,
@@ -575,7 +575,7 @@ def replications_per_practice(session: Session, region_id: int) -> dict[int, int
 def publishable_projects(uow: UnitOfWork, actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
     """Closed projects in the curator's regions that are not (or no longer) published,
     each with whether its targets were reached (for the publish links of the catalogue)."""
-    regions = {g.region_id for g in actor.grants if g.role == "curator" and g.region_id is not None}
+    regions = {r for r in actor.curator_region_ids() if can_in_region(actor, "practice.publish", r)}
     if not regions:
         return []
     s = uow.session

@@ -41,6 +41,7 @@ from engine.errors import Conflict
 from engine.models import UNRESOLVED_RISK, Event, Project, Risk, RoleGrant, TransitionRequest, User
 from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.notifications import SmtpConfig, notify_many, send_pending_emails
+from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, granting
 from engine.services.common import sees_project
 from engine.text import Text
 from engine.workflow import Workflow
@@ -82,13 +83,13 @@ def _active_users(session: Session, ids: Iterable[int | None]) -> set[int]:
     return out
 
 
-def _granted(session: Session, role: str, column: Any, scope_ids: Iterable[int]) -> dict[int, list[int]]:
-    """scope id (org or region) -> active users holding ``role`` there."""
+def _granted(session: Session, roles: tuple[str, ...], column: Any, scope_ids: Iterable[int]) -> dict[int, list[int]]:
+    """scope id (org or region) -> active users holding one of ``roles`` there."""
     out: dict[int, list[int]] = defaultdict(list)
     for chunk in _chunks(scope_ids):
         rows = session.execute(
             select(column, RoleGrant.user_id).join(User, User.id == RoleGrant.user_id)
-            .where(RoleGrant.role == role, column.in_(chunk), User.is_active.is_(True))  # type: ignore[attr-defined]
+            .where(RoleGrant.role.in_(roles), column.in_(chunk), User.is_active.is_(True))  # type: ignore[attr-defined]
             .order_by(RoleGrant.user_id))
         for scope_id, user_id in rows:
             if user_id not in out[scope_id]:
@@ -184,7 +185,8 @@ def stall_scan(store: Store) -> dict[str, int]:
                        Project.state_entered_at, Project.last_activity_at, Project.workflow_id,
                        Project.workflow_version)
             .execution_options(synchronize_session=False)).all()
-        heads = _granted(s, "head", RoleGrant.org_id, {r.org_id for r in won})
+        heads = _granted(s, granting("project.stall_notice", ORG_ROLES), RoleGrant.org_id,
+                         {r.org_id for r in won})
         leaders = _active_users(s, (r.leader_id for r in won))
         events: list[tuple[int, dict[str, Any]]] = []
         notes: list[Note] = []
@@ -207,27 +209,24 @@ def stall_scan(store: Store) -> dict[str, int]:
 
 def _deciders(session: Session, approvals: list[tuple[str, int, int]]) -> dict[tuple[str, int, int], list[int]]:
     """(approval role, org_id, region_id) -> the active users who may decide."""
-    by_org = {role: _granted(session, role, RoleGrant.org_id, {o for a, o, _ in approvals if a == role})
-              for role in ("head", "member") if any(a == role for a, _, _ in approvals)}
-    curators = _granted(session, "curator", RoleGrant.region_id,
-                        {r for a, _, r in approvals if a == "curator"})
-    admins: list[int] = []
-    if any(a == "admin" for a, _, _ in approvals):
-        admins = list(session.execute(
-            select(RoleGrant.user_id).join(User, User.id == RoleGrant.user_id)
-            .where(RoleGrant.role == "admin", User.is_active.is_(True))  # type: ignore[attr-defined]
-            .distinct().order_by(RoleGrant.user_id)).scalars())
+    wanted = {a for a, _, _ in approvals}
+    by_org = {role: _granted(session, (role,), RoleGrant.org_id, {o for a, o, _ in approvals if a == role})
+              for role in ORG_ROLES if role in wanted}
+    by_region = {role: _granted(session, (role,), RoleGrant.region_id, {r for a, _, r in approvals if a == role})
+                 for role in REGION_ROLES if role in wanted}
+    everywhere = {role: list(session.execute(
+        select(RoleGrant.user_id).join(User, User.id == RoleGrant.user_id)
+        .where(RoleGrant.role == role, User.is_active.is_(True))  # type: ignore[attr-defined]
+        .distinct().order_by(RoleGrant.user_id)).scalars()) for role in GLOBAL_ROLES if role in wanted}
     out: dict[tuple[str, int, int], list[int]] = {}
     for key in approvals:
         approval, org_id, region_id = key
         if approval in by_org:
             out[key] = by_org[approval].get(org_id, [])
-        elif approval == "curator":
-            out[key] = curators.get(region_id, [])
-        elif approval == "admin":
-            out[key] = admins
+        elif approval in by_region:
+            out[key] = by_region[approval].get(region_id, [])
         else:
-            out[key] = []
+            out[key] = everywhere.get(approval, [])
     return out
 
 

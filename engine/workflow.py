@@ -10,10 +10,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from transitions import Machine, MachineError
 
-from engine.models import ROLES
+from engine.policy import ORG_ROLES, ROLES
 from engine.text import Text
 
-DEFAULT_ROLES = ("member", "head")
+DEFAULT_ROLES = ORG_ROLES
 
 
 class WorkflowError(Exception):

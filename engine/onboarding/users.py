@@ -33,7 +33,7 @@ from engine.onboarding.common import (
     resolve_columns,
     unknown_municipality,
 )
-from engine.policy import SYSTEM
+from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, SYSTEM
 from engine.schemas import inn_is_valid
 from engine.services.admin import create_user, grant_role, update_user, user_by_email
 from engine.tabular import Table
@@ -87,17 +87,17 @@ def plan_users(uow: UnitOfWork, table: Table, region_ref: str | None = None) -> 
                 row.error("region", Text(f"нет региона «{row['region']}»", f"no region «{row['region']}»"))
         org_id = region_id = None
         scope = ""
-        if role in ("member", "head"):
+        if role in ORG_ROLES:
             org = _organisation(row, plan, world, region)
             if org is not None:
                 org_id, scope = org.id, org.name
-        elif role == "curator":
+        elif role in REGION_ROLES:
             _nothing_of(row, ("inn", "organisation", "municipality"), Text("куратору", "a curator"))
             if region is None and not row["region"]:
                 no_region(row, "region")
             elif region is not None:
                 region_id, scope = region.id, region.name
-        elif role == "admin":
+        elif role in GLOBAL_ROLES:
             _nothing_of(row, ("inn", "organisation", "municipality", "region"), Text("администратору", "an admin"))
         if not row.ok:
             continue

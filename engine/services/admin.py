@@ -14,7 +14,7 @@ from engine.db import UnitOfWork
 from engine.errors import NotFound, ValidationFailed
 from engine.models import ApiToken, Municipality, Organization, RegCounter, Region, RoleGrant, User
 from engine.passwords import hash_password, needs_rehash, password_problem, verify_password
-from engine.policy import SYSTEM, Actor, require_admin
+from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, ROLES, SYSTEM, Actor, require_admin
 from engine.schemas import (
     MunicipalityIn,
     OrganizationIn,
@@ -127,7 +127,7 @@ def update_organization(uow: UnitOfWork, actor: Actor, org_id: int, data: dict[s
 # --- users, grants, tokens ----------------------------------------------------------------
 
 def _check_grant_scope(uow: UnitOfWork, role: str, org_id: int | None, region_id: int | None) -> None:
-    if role in ("member", "head"):
+    if role in ORG_ROLES:
         if org_id is None:
             raise ValidationFailed({"org_id": Text("Для роли участника или руководителя нужна организация (--org)",
                                                    "A member or head needs an organisation (--org)")})
@@ -136,7 +136,7 @@ def _check_grant_scope(uow: UnitOfWork, role: str, org_id: int | None, region_id
         if region_id is not None:
             raise ValidationFailed({"region_id": Text("Для этой роли регион не указывается",
                                                       "This role takes no region")})
-    elif role == "curator":
+    elif role in REGION_ROLES:
         if region_id is None:
             raise ValidationFailed({"region_id": Text("Для куратора нужен регион (--region)",
                                                       "A curator needs a region (--region)")})
@@ -200,7 +200,7 @@ def grant_role(uow: UnitOfWork, actor: Actor, user_id: int, role: str,
     require_admin(actor)
     if uow.session.get(User, user_id) is None:
         raise NotFound("user")
-    if role not in ("member", "head", "curator", "admin"):
+    if role not in ROLES:
         raise ValidationFailed({"role": Text("Неизвестная роль", "Unknown role")})
     _check_grant_scope(uow, role, org_id, region_id)
     grant = RoleGrant(user_id=user_id, role=role, org_id=org_id, region_id=region_id)
@@ -277,14 +277,14 @@ def revoke_role(uow: UnitOfWork, actor: Actor, user_id: int, data: dict[str, Any
         raise ValidationFailed({"role": Text(f"У пользователя нет этой роли{where.ru if where else ''}",
                                              f"The user does not hold this role{where.en if where else ''}")})
     if len(matching) > 1:
-        field = "region_id" if body.role == "curator" else "org_id"
+        field = "region_id" if body.role in REGION_ROLES else "org_id"
         raise ValidationFailed({field: Text(
             "Эта роль выдана пользователю в нескольких местах: укажите " +
             ("регион" if field == "region_id" else "организацию"),
             "The user holds this role in several places: name the " +
             ("region" if field == "region_id" else "organisation"))})
     grant = matching[0]
-    if body.role == "admin" and user.id == actor.user_id and len(held) == 1:
+    if body.role in GLOBAL_ROLES and user.id == actor.user_id and len(held) == 1:
         raise ValidationFailed({"role": Text("Нельзя снять с себя последнюю роль администратора",
                                              "You cannot remove your own last admin role")})
     uow.session.delete(grant)

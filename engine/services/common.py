@@ -10,7 +10,7 @@ from sqlmodel import Session
 from engine import clock
 from engine.errors import NotFound, StaleVersion
 from engine.models import Event, Organization, Project, RoleGrant, User
-from engine.policy import Actor, Grant
+from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, Actor, Grant, granting
 
 
 def load_actor(session: Session, user_id: int) -> Actor:
@@ -35,9 +35,18 @@ def sees_project(org_id: int, region_id: int, *, admins: bool = True) -> Any:
     organisation and region (a member or head there, a curator of the region, an admin).
     Mirrors ``policy.Actor.roles_for``; ``admins=False`` leaves admins out (a team is made
     of the organisation's people and the region's curators)."""
-    cond = or_(and_(RoleGrant.role.in_(("member", "head")), RoleGrant.org_id == org_id),  # type: ignore[attr-defined]
-               and_(RoleGrant.role == "curator", RoleGrant.region_id == region_id))
-    return or_(cond, RoleGrant.role == "admin") if admins else cond
+    cond = or_(and_(RoleGrant.role.in_(granting("project.view", ORG_ROLES)),  # type: ignore[attr-defined]
+                    RoleGrant.org_id == org_id),
+               and_(RoleGrant.role.in_(granting("project.view", REGION_ROLES)),  # type: ignore[attr-defined]
+                    RoleGrant.region_id == region_id))
+    return or_(cond, RoleGrant.role.in_(granting("project.view", GLOBAL_ROLES))) if admins else cond  # type: ignore[attr-defined]
+
+
+def works_in(org_id: int) -> Any:
+    """SQL condition on RoleGrant: a grant that makes its user staff of this organisation
+    (policy "project.staff": may lead a project there, own its actions and risks)."""
+    return and_(RoleGrant.role.in_(granting("project.staff", ORG_ROLES)),  # type: ignore[attr-defined]
+                RoleGrant.org_id == org_id)
 
 
 def who_sees(session: Session, user_ids: Any, org_id: int, region_id: int, *,

@@ -34,7 +34,7 @@ from engine.schemas import (
     TeamMemberIn,
     parse,
 )
-from engine.services.common import get_or_404, record, who_sees
+from engine.services.common import get_or_404, record, who_sees, works_in
 from engine.services.projects import get_project, require_open
 from engine.text import Text
 
@@ -70,8 +70,7 @@ def _check_owner(uow: UnitOfWork, project: Any, user_id: int | None) -> None:
     if user_id not in who_sees(uow.session, {user_id}, project.org_id, project.region_id, admins=False):
         raise ValidationFailed({"owner_id": NOT_ELIGIBLE_OWNER})
     in_org = uow.session.execute(select(RoleGrant.id).where(
-        RoleGrant.user_id == user_id, RoleGrant.org_id == project.org_id,
-        RoleGrant.role.in_(("member", "head")))).first()  # type: ignore[attr-defined]
+        RoleGrant.user_id == user_id, works_in(project.org_id))).first()
     on_team = uow.session.execute(select(TeamMember.id).where(
         TeamMember.project_id == project.id, TeamMember.user_id == user_id)).first()
     if in_org is None and on_team is None:

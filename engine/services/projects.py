@@ -14,7 +14,7 @@ from engine.checks import evaluate
 from engine.db import UnitOfWork
 from engine.errors import Conflict, Forbidden, GateFailed, NotFound, ValidationFailed
 from engine.models import Comment, Organization, Project, RegCounter, Region, RoleGrant, TransitionRequest
-from engine.policy import Actor, require, require_visible
+from engine.policy import ACTIONS, Actor, can_somewhere, may_decide, require, require_visible
 from engine.schemas import (
     CARD_FIELDS,
     ApproveIn,
@@ -25,7 +25,7 @@ from engine.schemas import (
     TransitionIn,
     parse,
 )
-from engine.services.common import cas_update_project, get_or_404, record
+from engine.services.common import cas_update_project, get_or_404, record, works_in
 from engine.text import Text
 from engine.workflow import Transition, Workflow
 
@@ -83,8 +83,7 @@ def _check_user_in_org(uow: UnitOfWork, user_id: int | None, field: str, org_id:
         return
     # one answer for an unknown id and a person of another organisation (no existence leak)
     in_org = uow.session.exec(select(RoleGrant.id).where(  # type: ignore[call-overload]
-        RoleGrant.user_id == user_id, RoleGrant.org_id == org_id,
-        RoleGrant.role.in_(("member", "head")))).first()  # type: ignore[attr-defined]
+        RoleGrant.user_id == user_id, works_in(org_id))).first()
     if in_org is None:
         raise ValidationFailed({field: Text("Пользователь не работает в этой организации",
                                             "This user is not in the project's organisation")})
@@ -124,7 +123,7 @@ def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Proje
     org = visible_org(uow, actor, data.get("org_id") if isinstance(data, dict) else None)
     if org is not None:
         require(actor, "project.create", org.id, org.region_id, "organization")  # type: ignore[arg-type]
-    elif not any(g.role in ("member", "head") for g in actor.grants):
+    elif not can_somewhere(actor, "project.create"):
         raise Forbidden()  # curators and admins start no projects, whatever the body says
     body: ProjectCreate = parse(ProjectCreate, data)
     if org is None:
@@ -220,7 +219,7 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
     """
     project = get_project(uow, actor, project_id)
     roles = actor.roles_for(project.org_id, project.region_id)
-    if not roles & {"member", "head", "curator"}:
+    if not roles & ACTIONS["project.move"]:
         raise Forbidden()
     body: TransitionIn = parse(TransitionIn, data)
     wf = workflow_of(uow, project)
@@ -300,8 +299,7 @@ def approve_request(uow: UnitOfWork, actor: Actor, request_id: int,
                     data: dict[str, Any] | None = None) -> Project:
     """Approve a pending request; the gate's checks are evaluated again first."""
     req, project = _load_request(uow, actor, request_id)
-    roles = actor.roles_for(project.org_id, project.region_id)
-    if not req.approval or req.approval not in roles:
+    if not may_decide(actor, req.approval, project.org_id, project.region_id):
         raise Forbidden(Text("Согласовать может только роль: " + (req.approval or "—"),
                              "Only this role may approve: " + (req.approval or "—")))
     body: ApproveIn = parse(ApproveIn, data or {})
@@ -328,8 +326,7 @@ def reject_request(uow: UnitOfWork, actor: Actor, request_id: int,
                    data: dict[str, Any]) -> TransitionRequest:
     """Reject a pending request; a comment is required."""
     req, project = _load_request(uow, actor, request_id)
-    roles = actor.roles_for(project.org_id, project.region_id)
-    if not req.approval or req.approval not in roles:
+    if not may_decide(actor, req.approval, project.org_id, project.region_id):
         raise Forbidden()
     body: RejectIn = parse(RejectIn, data)
     if req.status != "pending":

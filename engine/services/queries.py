@@ -28,7 +28,7 @@ from engine.models import (
     User,
 )
 from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
-from engine.policy import Actor
+from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, Actor, conferred
 from engine.search import contains, search_text
 from engine.services.common import named_in_scope, who_sees
 from engine.services.projects import get_project, pending_request_of, workflow_of
@@ -164,7 +164,7 @@ def visible_projects_filter(actor: Actor) -> Any:
         return Project.id.is_not(None)  # type: ignore[union-attr]
     clauses = []
     orgs = actor.org_ids()
-    regions = {g.region_id for g in actor.grants if g.role == "curator" and g.region_id}
+    regions = actor.curator_region_ids()
     if orgs:
         clauses.append(Project.org_id.in_(orgs))  # type: ignore[attr-defined]
     if regions:
@@ -218,13 +218,32 @@ def _requests(actor: Actor, status: str | None, decidable_only: bool) -> Any:
             .where(visible_projects_filter(actor)))
     if status:
         stmt = stmt.where(TransitionRequest.status == status)
-    if decidable_only:  # an admin decides nothing unless also a head or curator
-        head_orgs = {g.org_id for g in actor.grants if g.role == "head"}
-        cur_regions = {g.region_id for g in actor.grants if g.role == "curator"}
-        stmt = stmt.where(or_(
-            (TransitionRequest.approval == "head") & Project.org_id.in_(head_orgs or {-1}),  # type: ignore[attr-defined]
-            (TransitionRequest.approval == "curator") & Project.region_id.in_(cur_regions or {-1})))  # type: ignore[attr-defined]
+    if decidable_only:
+        stmt = stmt.where(decidable_requests_filter(actor))
     return stmt
+
+
+def decidable_requests_filter(actor: Actor) -> Any:
+    """SQL condition on TransitionRequest joined with its Project: the requests this actor
+    may decide, those whose ``approval`` is a role the actor holds for the project (the
+    approvals inbox and its count; ``policy.may_decide`` for one request)."""
+    orgs: dict[str, set[int]] = {}
+    regions: dict[str, set[int]] = {}
+    everywhere: set[str] = set()
+    for g in actor.grants:
+        for role in conferred(g.role):
+            if g.role in GLOBAL_ROLES:
+                everywhere.add(role)
+            elif g.role in REGION_ROLES and g.region_id is not None:
+                regions.setdefault(role, set()).add(g.region_id)
+            elif g.role in ORG_ROLES and g.org_id is not None:
+                orgs.setdefault(role, set()).add(g.org_id)
+    clauses = [TransitionRequest.approval.in_(everywhere)] if everywhere else []  # type: ignore[attr-defined]
+    clauses += [(TransitionRequest.approval == role) & Project.org_id.in_(ids)  # type: ignore[attr-defined]
+                for role, ids in sorted(orgs.items())]
+    clauses += [(TransitionRequest.approval == role) & Project.region_id.in_(ids)  # type: ignore[attr-defined]
+                for role, ids in sorted(regions.items())]
+    return or_(*clauses) if clauses else TransitionRequest.id.is_(None)  # type: ignore[union-attr]
 
 
 def list_events(uow: UnitOfWork, actor: Actor, project_id: int) -> list[dict[str, Any]]:
@@ -245,9 +264,8 @@ def organizations_for(uow: UnitOfWork, actor: Actor, region_id: int | None = Non
                       limit: int = 50, offset: int = 0) -> tuple[list[Organization], int]:
     stmt = select(Organization)
     if not actor.is_admin:
-        cur = {g.region_id for g in actor.grants if g.role == "curator"}
         stmt = stmt.where(or_(Organization.id.in_(actor.org_ids() or {-1}),  # type: ignore[union-attr]
-                              Organization.region_id.in_(cur or {-1})))  # type: ignore[attr-defined]
+                              Organization.region_id.in_(actor.curator_region_ids() or {-1})))  # type: ignore[attr-defined]
     if region_id is not None:
         stmt = stmt.where(Organization.region_id == region_id)
     total = uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()

@@ -8,14 +8,27 @@ import copy
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
 
+from engine import policy
 from engine.db import REPO_ROOT, Store
 from engine.errors import Forbidden, NotFound, ValidationFailed
-from engine.policy import ACTIONS, SYSTEM, Actor, Grant, can
+from engine.onboarding.common import ROLE_RU
+from engine.policy import (
+    ACTIONS,
+    SYSTEM,
+    Actor,
+    Grant,
+    can,
+    can_in_region,
+    can_somewhere,
+    granting,
+    may_decide,
+)
+from engine.schemas import Role
 from engine.services import (
     add_action,
     add_artefact,
@@ -230,9 +243,79 @@ def test_the_action_table_is_the_documented_one():
         "project.edit": {"member", "head"},
         "project.log": {"member", "head"},
         "project.comment": {"member", "head", "curator"},
+        "project.move": {"member", "head", "curator"},
+        "project.staff": {"member", "head"},
+        "project.stall_notice": {"head"},
+        "region.watch": {"curator", "admin"},
         "practice.publish": {"curator"},
         "admin.manage": {"admin"},
     }
+
+
+# --- every action of the table, by role and scope (what the pages and jobs ask) ---------------
+
+# action -> role -> where it may do it; a role the action does not name may do it nowhere
+WHERE = {
+    "project.view": SEES,
+    "project.create": {"member": {OWN_ORG}, "head": {OWN_ORG}},
+    "project.edit": {"member": {OWN_ORG}, "head": {OWN_ORG}},
+    "project.log": {"member": {OWN_ORG}, "head": {OWN_ORG}},
+    "project.comment": {"member": {OWN_ORG}, "head": {OWN_ORG}, "curator": {OWN_ORG, SAME_REGION}},
+    "project.move": {"member": {OWN_ORG}, "head": {OWN_ORG}, "curator": {OWN_ORG, SAME_REGION}},
+    "project.staff": {"member": {OWN_ORG}, "head": {OWN_ORG}},
+    "project.stall_notice": {"head": {OWN_ORG}},
+    "region.watch": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
+    "practice.publish": {"curator": {OWN_ORG, SAME_REGION}},
+    "admin.manage": {"admin": set(SCOPES)},
+}
+PLACE = {OWN_ORG: (1, 10), SAME_REGION: (2, 10), OTHER_REGION: (3, 20)}  # scope -> (org, region)
+HOME = {"member": Grant("member", org_id=1), "head": Grant("head", org_id=1),
+        "curator": Grant("curator", region_id=10), "admin": Grant("admin")}
+EVERY = list(itertools.product(sorted(ACTIONS), ROLES, SCOPES))
+
+
+def test_every_action_has_its_row():
+    assert set(WHERE) == set(ACTIONS)
+
+
+@pytest.mark.parametrize(("action", "role", "scope"), EVERY,
+                         ids=[f"{a}-{r}-{s.replace(' ', '_')}" for a, r, s in EVERY])
+def test_every_action_by_role_and_scope(action, role, scope):
+    actor = Actor(user_id=7, grants=(HOME[role],), org_regions={1: 10})
+    org, region = PLACE[scope]
+    allowed = scope in WHERE[action].get(role, set())
+    if action.startswith("region."):  # about a whole region: its curators and the admins
+        assert can_in_region(actor, action, region) is allowed
+    else:
+        assert can(actor, action, org, region) is allowed
+    assert can_somewhere(actor, action) is bool(WHERE[action].get(role))
+
+
+@pytest.mark.parametrize(("grant", "approval", "scope", "decides"), [
+    (HOME["head"], "head", OWN_ORG, True), (HOME["head"], "head", SAME_REGION, False),
+    (HOME["member"], "head", OWN_ORG, False), (HOME["head"], "member", OWN_ORG, True),
+    (HOME["curator"], "curator", SAME_REGION, True), (HOME["curator"], "curator", OTHER_REGION, False),
+    (HOME["curator"], "head", OWN_ORG, False), (HOME["admin"], "head", OWN_ORG, False),
+    (HOME["head"], None, OWN_ORG, False),
+])
+def test_who_decides_a_request(grant, approval, scope, decides):
+    actor = Actor(user_id=7, grants=(grant,))
+    assert may_decide(actor, approval, *PLACE[scope]) is decides
+
+
+def test_the_roles_come_from_one_place():
+    assert ROLES == list(policy.ROLES) == list(policy.ORG_ROLES + policy.REGION_ROLES + policy.GLOBAL_ROLES)
+    assert get_args(Role) == policy.ROLES  # the schemas' Literal spells the same roles
+    assert tuple(ROLE_RU) == policy.ROLES  # the import files' Russian names
+    assert granting("project.view", policy.ORG_ROLES) == ("member", "head")
+    assert granting("project.stall_notice", policy.ORG_ROLES) == ("head",)
+
+
+def test_curator_region_ids():
+    actor = Actor(user_id=7, grants=(Grant("curator", region_id=10), Grant("curator", region_id=20),
+                                     Grant("head", org_id=1), Grant("admin")))
+    assert actor.curator_region_ids() == {10, 20}
+    assert Actor(user_id=8, grants=(HOME["head"],)).curator_region_ids() == set()
 
 
 SCHOOL, OTHER_SCHOOL, FAR_SCHOOL = 1, 2, 3

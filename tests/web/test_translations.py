@@ -16,7 +16,9 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 
+from engine.policy import ROLES
 from webui import create_app
+from webui.web import labels
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "webui" / "translations"
@@ -128,3 +130,7 @@ def test_login_page_in_english_when_chosen(fresh_app: Flask) -> None:
     assert '<html lang="en">' in page
     assert "Sign in" in page and "Password" in page
     assert "Войти" not in page
+
+
+def test_every_role_has_a_label():
+    assert tuple(labels.ROLE) == ROLES  # engine/policy.py names the roles, the pages label them

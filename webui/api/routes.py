@@ -14,6 +14,7 @@ from engine import services as svc
 from engine.db import UnitOfWork
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.models import Municipality, Organization, Project, User
+from engine.policy import can_in_region
 from engine.search import MAX_QUERY
 from engine.services import queries as Q
 from engine.text import Text
@@ -334,8 +335,7 @@ def reject(request_id: int) -> Any:
 def region_tower(region_id: int) -> Any:
     with _uow() as uow:
         Q.require_region_visible(uow, g.actor, region_id)
-        if not (g.actor.is_admin or any(gr.role == "curator" and gr.region_id == region_id
-                                        for gr in g.actor.grants)):
+        if not can_in_region(g.actor, "region.watch", region_id):
             raise Forbidden()
         return monitoring.tower(uow.session, uow.workflows, region_id)
 

@@ -8,10 +8,11 @@ from flask_babel import Babel, format_date, format_datetime, format_decimal, for
 from flask_htmx import HTMX
 
 from engine.errors import DomainError, NotFound, ValidationFailed
+from engine.policy import ROLES
 from engine.services.accounts import actor_for_session
 from webui.csrf import check_csrf, csrf_token
 from webui.query import clean_page_args
-from webui.web.common import INT_MAX, tr, uow, user_roles_summary
+from webui.web.common import INT_MAX, may, tr, uow
 
 
 def select_locale() -> str:
@@ -69,11 +70,13 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["waste_options"] = lambda: [(k, labels.WASTE[k]) for k in labels.WASTE]
     app.jinja_env.globals["artefact_options"] = lambda: [(k, labels.ARTEFACT[k]) for k in labels.ARTEFACT]
+    app.jinja_env.globals["can"] = may  # can(action, project_or_org): engine/policy.py
+    app.jinja_env.globals["role_options"] = lambda: [(k, labels.ROLE[k]) for k in ROLES]
 
     @app.context_processor
     def page_context() -> dict[str, Any]:
         return {"csrf_token": csrf_token, "tr": tr, "current_user": getattr(g, "user", None),
-                "roles": user_roles_summary(), "lang": select_locale(),
+                "lang": select_locale(),
                 "pending_count": _pending_count(), "unread_count": _unread_count(), "fmt_date": _fmt_date,
                 "fmt_dt": _fmt_dt, "fmt_num": _fmt_num}
 

@@ -45,7 +45,7 @@ def _scope() -> tuple[BoardFilters, dict[str, Any]]:
                      waiting=request.args.get("waiting") == "1",
                      municipality_id=_int("municipality_id"))
     ctx: dict[str, Any] = {"mode": "org"}
-    curator_regions = sorted({gr.region_id for gr in actor.grants if gr.role == "curator"})
+    curator_regions = sorted(actor.curator_region_ids())
     orgs = sorted(actor.org_ids())
     wanted_org = _int("org_id")
     with uow() as u:

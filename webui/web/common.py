@@ -11,7 +11,8 @@ from flask import abort, g, redirect, request, session, url_for
 
 from engine.db import UnitOfWork
 from engine.errors import DomainError, ValidationFailed
-from engine.policy import Actor
+from engine.models import Organization
+from engine.policy import Actor, can, can_somewhere
 from engine.text import Text
 
 NOT_A_NUMBER = object()  # the services' schemas answer "must be a number" for it
@@ -109,15 +110,17 @@ def wants_partial() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def user_roles_summary() -> dict[str, Any]:
+def may(action: str, where: Any = None) -> bool:
+    """The templates' ``can(action, project_or_org)``: whether the signed-in person may do
+    ``action`` (engine/policy.py) on that project or organisation; without one, whether
+    they may do it anywhere (the menu's links)."""
     actor = current_actor()
     if actor is None:
-        return {}
-    roles = {gr.role for gr in actor.grants}
-    return {"is_admin": "admin" in roles, "is_curator": "curator" in roles,
-            "is_head": "head" in roles, "is_member": "member" in roles,
-            "org_ids": sorted(actor.org_ids()),
-            "curator_regions": sorted({gr.region_id for gr in actor.grants if gr.role == "curator"})}
+        return False
+    if where is None:
+        return can_somewhere(actor, action)
+    org_id = where.id if isinstance(where, Organization) else where.org_id
+    return can(actor, action, org_id, where.region_id)
 
 
 def remember_locale(value: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from engine import practices as P
 from engine.errors import DomainError, NotFound
 from engine.models import ORG_KINDS, Municipality, Organization, Practice, Project, Region
+from engine.policy import can
 from webui.web.common import error_messages, form_data, login_required, tr, uow
 from webui.web.labels import ORG_KIND
 
@@ -96,7 +97,7 @@ def render_practice(practice_id: int, errors: dict[str, dict[str, str]] | None =
         source = u.session.get(Project, d["project_id"])
         state_titles = {s.id: tr(s.title) for wf in u.workflows.latest_all() for s in wf.states}
         my_orgs = [o for o in (u.session.get(Organization, oid) for oid in sorted(actor.org_ids()))
-                   if o is not None and actor.roles_for(o.id, o.region_id) & {"member", "head"}]
+                   if o is not None and can(actor, "project.create", o.id, o.region_id)]
         can_curate = P.may_curate(actor, practice)  # type: ignore[arg-type]
     for r in d["replicas"]:
         r["visible"] = bool(actor.roles_for(r["org_id"], r["region_id"]))

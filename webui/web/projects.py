@@ -21,7 +21,7 @@ from engine.models import (
     User,
 )
 from engine.services import queries as Q
-from engine.services.common import sees_project
+from engine.services.common import sees_project, works_in
 from webui.query import search_arg
 from webui.web.board import CHECK_ANCHORS
 from webui.web.common import (
@@ -60,7 +60,7 @@ def render_project(project_id: int, message: dict[str, Any] | None = None, statu
                              | {r["owner_id"] for r in detail["risks"]})
         org_users = list(u.session.execute(
             select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(RoleGrant.org_id == project.org_id, RoleGrant.role.in_(("member", "head")))  # type: ignore[attr-defined]
+            .where(works_in(project.org_id))
             .distinct().order_by(User.name)).all())
         # the team may also take the region's curators (engine: add_team_member)
         team_candidates = list(u.session.execute(
@@ -68,13 +68,11 @@ def render_project(project_id: int, message: dict[str, Any] | None = None, statu
             .where(sees_project(project.org_id, project.region_id, admins=False))
             .distinct().order_by(User.name)).all())
         gate = _gate(u, wf, project)
-        roles = actor.roles_for(project.org_id, project.region_id)
         finished = bool(wf and wf.is_final(project.state))
     return render_template(
         "project.html", p=body, d=detail, wf=wf, org=org, events=events, names=names,
         org_users=org_users, team_candidates=team_candidates, gate=gate, finished=finished,
-        can_edit=bool(roles & {"member", "head"}) and not finished,  # a final project is read-only
-        can_comment=bool(roles & {"member", "head", "curator"}), message=message,
+        project=project, message=message,
         errors=errors or {}, values=values or {}, wastes=WASTES, artefact_kinds=ARTEFACT_KINDS,
         risk_statuses=RISK_STATUSES, event_label=event_label, anchors=CHECK_ANCHORS,
     ), status

@@ -35,7 +35,7 @@ def region_for_page(u: Any) -> tuple[Region, list[Region]]:
     if actor.is_admin:
         regions = list(u.session.execute(select(Region).order_by(Region.name)).scalars())
     else:
-        ids = sorted({gr.region_id for gr in actor.grants if gr.role == "curator"})
+        ids = sorted(actor.curator_region_ids())
         regions = [u.session.get(Region, i) for i in ids]
     if not regions:
         abort(403)
