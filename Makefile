@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 DB     ?= sqlite
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 
-.PHONY: install demo serve test test-all lint bench clean
+.PHONY: install demo serve test test-fast test-all lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ demo: install
 test: install
 	bash scripts/ensure-chromium.sh
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LEANSCHOOL_TEST_DB=$(DB) LEANSCHOOL_TEST_PG=$(PG_URL) $(PY) -m pytest
+
+## make test-fast: the inner loop, without the slow and the browser tests (make test runs them all)
+test-fast: install
+	LEANSCHOOL_TEST_DB=$(DB) LEANSCHOOL_TEST_PG=$(PG_URL) $(PY) -m pytest -m "not slow and not e2e"
 
 lint: install
 	$(VENV)/bin/ruff check .

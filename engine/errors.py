@@ -2,7 +2,7 @@
 ValidationFailed/GateFailed/NotPublishable->422. Nothing is written when one is raised."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from engine.text import Text
 
@@ -86,16 +86,3 @@ class GateFailed(DomainError):
 
 class NotPublishable(DomainError):
     code = "not_publishable"
-
-
-@dataclass
-class FieldErrors:
-    """Collects field errors, then raises them together."""
-    fields: dict[str, Text] = field(default_factory=dict)
-
-    def add(self, name: str, text: Text) -> None:
-        self.fields.setdefault(name, text)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise ValidationFailed(self.fields)

@@ -26,11 +26,7 @@ WASTES = ("transport", "inventory", "motion", "waiting", "overproduction",
 ARTEFACT_KINDS = ("current_state_map", "target_state_map", "standard", "report", "other")
 RISK_STATUSES = ("open", "mitigating", "resolved", "accepted")
 UNRESOLVED_RISK = ("open", "mitigating")
-ACTION_STATUSES = ("open", "done", "dropped")
-DIRECTIONS = ("decrease", "increase")
-REQUEST_STATUSES = ("pending", "approved", "rejected")
 CRITICAL_SCORE = 15
-HIGH_SCORE = 10
 
 
 class Region(SQLModel, table=True):

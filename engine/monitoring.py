@@ -276,9 +276,3 @@ def tower(session: Session, workflows: WorkflowRegistry, region_id: int,
         "pending_approvals": pending_approvals(session, region_id=region_id),
         "by_municipality": by_municipality(session, workflows, region_id),
     }
-
-
-def critical_risk_filter() -> ColumnElement[bool]:
-    """SQL condition: the project has an unresolved critical risk."""
-    return Project.id.in_(select(Risk.project_id).where(  # type: ignore[union-attr]
-        Risk.status.in_(UNRESOLVED_RISK), Risk.score >= CRITICAL_SCORE))  # type: ignore[attr-defined]

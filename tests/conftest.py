@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, text
 
 from engine import clock, passwords
@@ -26,6 +27,7 @@ from engine.services import admin as admin_svc
 from engine.services import projects as project_svc
 from engine.services.common import load_actor
 from engine.workflow import WorkflowRegistry, load_dir
+from webui import create_app
 
 BACKEND = os.environ.get("LEANSCHOOL_TEST_DB", "sqlite").lower()
 PG_BASE = os.environ.get("LEANSCHOOL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -116,6 +118,15 @@ def store(db_url: str, workflows: WorkflowRegistry) -> Iterator[Store]:
     s = Store(db_url, workflows)
     yield s
     s.dispose()
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Flask]:
+    """The web app (pages and /api/v1) on the test's database: the one app of the api, web
+    and security tests."""
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "AUTO_MIGRATE": False})
+    yield app
+    app.extensions["leanschool"].dispose()
 
 
 @pytest.fixture

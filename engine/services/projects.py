@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from engine import clock
 from engine.checks import evaluate
 from engine.db import UnitOfWork
-from engine.errors import Conflict, Forbidden, GateFailed, NotFound, ValidationFailed
+from engine.errors import Conflict, Forbidden, GateFailed, ValidationFailed
 from engine.models import Comment, Organization, Project, RegCounter, Region, RoleGrant, TransitionRequest
 from engine.policy import ACTIONS, Actor, can_somewhere, may_decide, require, require_visible
 from engine.schemas import (
@@ -363,10 +363,3 @@ def add_comment(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, 
     record(uow.session, actor, "commented", project, {"comment_id": c.id, "text": body.text})
     uow.commit()
     return c
-
-
-def find_request(uow: UnitOfWork, request_id: int) -> TransitionRequest:
-    req = uow.session.get(TransitionRequest, request_id)
-    if req is None:
-        raise NotFound("request")
-    return req

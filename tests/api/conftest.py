@@ -7,7 +7,6 @@ that signs requests with a real bearer token per person, and a few ready-made pr
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -15,18 +14,9 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from webui import create_app
-
 API = "/api/v1"
 _MISSING: Any = object()
 
-
-@pytest.fixture
-def app(db_url: str) -> Iterator[Flask]:
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test",
-                      "AUTO_MIGRATE": False})
-    yield app
-    app.extensions["leanschool"].dispose()
 
 
 class Api:

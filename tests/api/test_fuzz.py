@@ -27,6 +27,8 @@ from schemathesis.specs.openapi.checks import (
 
 from webui.api import ROUTES
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("LEANSCHOOL_FUZZ_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           negative_data_rejection]

@@ -58,13 +58,10 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(db_url: str) -> Iterator[LiveServer]:
-    from webui import create_app
-
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "e2e", "AUTO_MIGRATE": False})
+def live_server(app: Any) -> Iterator[LiveServer]:
+    """tests/conftest.py's app, served over HTTP for the browser."""
     with LiveServer(app) as server:
         yield server
-    app.extensions["leanschool"].dispose()
 
 
 def log_in(page: Any, server: LiveServer, email: str, password: str) -> None:

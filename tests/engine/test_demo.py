@@ -39,6 +39,8 @@ from engine.services import admin as admin_svc
 from engine.services import approve_request, load_actor, request_transition, update_metric
 from engine.workflow import WorkflowRegistry
 
+pytestmark = pytest.mark.slow  # the whole Oryol demo is loaded once for the module
+
 MOMENT = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)  # tests/conftest.py's frozen clock
 BACKEND = os.environ.get("LEANSCHOOL_TEST_DB", "sqlite").lower()
 PG_BASE = os.environ.get("LEANSCHOOL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")

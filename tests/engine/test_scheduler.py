@@ -343,6 +343,7 @@ def test_run_once_runs_every_job_and_reports_each(store, led_project, frozen_clo
 
 
 # --- the process: leanschool scheduler ----------------------------------------------------------
+# (marked slow: each starts leanschool processes, a second or more apiece)
 
 def leanschool() -> str:
     return shutil.which("leanschool") or str(Path(sys.executable).parent / "leanschool")
@@ -356,6 +357,7 @@ def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_scheduler_once_from_the_command_line(tmp_path, make, frozen_clock):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     env = cli_env(tmp_path, url)
@@ -395,6 +397,7 @@ def _assert_refused(result: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(ON_POSTGRES, reason="the SQLite lock file (the PostgreSQL lock has its own test)")
 def test_a_second_scheduler_is_refused_while_the_sqlite_lock_file_is_held(db_url, tmp_path, monkeypatch):
     import fcntl
@@ -410,6 +413,7 @@ def test_a_second_scheduler_is_refused_while_the_sqlite_lock_file_is_held(db_url
                                            timeout=120))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not ON_POSTGRES, reason="pg_try_advisory_lock needs PostgreSQL")
 def test_a_second_scheduler_is_refused_while_the_advisory_lock_is_held(db_url, tmp_path):
     env = cli_env(tmp_path, db_url)
@@ -464,6 +468,7 @@ class Running:
             self.proc.stderr.close()
 
 
+@pytest.mark.slow
 def test_the_running_scheduler_holds_the_lock_and_stops_cleanly_on_ctrl_c(db_url, tmp_path):
     env = cli_env(tmp_path, db_url)
     running = Running(env)
@@ -480,6 +485,7 @@ def test_the_running_scheduler_holds_the_lock_and_stops_cleanly_on_ctrl_c(db_url
     assert again.returncode == 0, again.stderr
 
 
+@pytest.mark.slow
 def test_a_sigterm_from_the_service_manager_stops_it_too(db_url, tmp_path):
     running = Running(cli_env(tmp_path, db_url))
     try:

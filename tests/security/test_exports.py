@@ -25,7 +25,7 @@ from tests.web import conftest as web_conftest
 from tests.web.conftest import add_diagnosis, fire
 from tests.web.test_reports import close_project
 
-app, web = web_conftest.app, web_conftest.web  # the fixtures of the pages' tests
+web = web_conftest.web  # the pages' tests' signed-in browsers (the app is tests/conftest.py's)
 
 PAYLOADS = {
     "equals": "=1+2",

@@ -16,12 +16,6 @@ from webui.security import CSP
 TEMPLATES = Path(__file__).resolve().parents[2] / "webui" / "templates"
 
 
-@pytest.fixture
-def app(db_url):
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "AUTO_MIGRATE": False})
-    yield app
-    app.extensions["leanschool"].dispose()
-
 
 def directives(header: str) -> dict[str, list[str]]:
     out = {}
@@ -74,7 +68,7 @@ def test_anonymous_pages_carry_the_headers(app):
 def test_signed_in_pages_carry_the_headers_and_no_inline_code(app, make, world, member_of_school, admin,
                                                               curator_orel):
     project = make.project(world.school, member_of_school.actor)
-    member = Browser(app).login(member_of_school)
+    member = Browser(app).sign_in(member_of_school)
     for path in ("/board", f"/projects/{project.id}", "/password", "/notifications", "/practices",
                  "/approvals", "/projects/new", f"/projects/{project.id}/passport"):
         r = member.get(path)
@@ -85,7 +79,7 @@ def test_signed_in_pages_carry_the_headers_and_no_inline_code(app, make, world, 
     assert_secure_headers(r)
     assert_no_inline_code(r)
     for who, paths in ((admin, ("/admin/",)), (curator_orel, ("/board", "/tower"))):
-        b = Browser(app).login(who)
+        b = Browser(app).sign_in(who)
         for path in paths:
             r = b.get(path)
             assert r.status_code == 200, path
@@ -101,7 +95,7 @@ def test_exports_and_the_api_are_not_cached(app, make, world, member_of_school):
     assert r.status_code == 200
     assert_secure_headers(r)
     assert_secure_headers(client.get("/api/v1/projects"))  # 401
-    member = Browser(app).login(member_of_school)
+    member = Browser(app).sign_in(member_of_school)
     r = member.get("/projects.csv")
     assert r.status_code == 200
     assert_secure_headers(r)

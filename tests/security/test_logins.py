@@ -320,7 +320,7 @@ def test_common_passwords_on_the_pages_name_the_field(two_apps, store, admin, me
     named in Russian, nothing written."""
     from tests.web.conftest import Browser
     app = two_apps[0]
-    w = Browser(app).login(admin)
+    w = Browser(app).sign_in(admin)
     before = db_snapshot(store)
     r = w.post("/admin/users", {"email": "new@school.ru", "name": "Новый", "password": "12345678",
                                 "role": "admin"})
@@ -328,7 +328,7 @@ def test_common_passwords_on_the_pages_name_the_field(two_apps, store, admin, me
     assert "распространённых" in field_error(dom(r), "password").text
     r = w.post(f"/admin/users/{member_of_school.id}/password", {"password": "пароль123"})
     assert r.status_code == 422
-    me = Browser(app).login(member_of_school)
+    me = Browser(app).sign_in(member_of_school)
     r = me.post("/password", {"current": PASSWORD, "new": "qwerty123", "repeat": "qwerty123"})
     assert r.status_code == 422
     assert "распространённых" in field_error(dom(r), "new").text

@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -24,18 +23,11 @@ from engine.search import MAX_QUERY, contains, like_escape, search_text
 from engine.services import queries as Q
 from tests.api.conftest import Api, error_of, fields_of, kursk_project, member_of_kursk  # noqa: F401
 from tests.web.conftest import Browser, dom, furnished  # noqa: F401
-from webui import create_app
 
 LONG = "я" * 50_000
 TITLES = ["Экономия 100% времени", "Экономия 1000 минут", "План_А столовой", "ПланБА столовой",
           "Путь C:\\школа", "Путь C:школа"]
 
-
-@pytest.fixture
-def app(db_url: str) -> Iterator[Flask]:
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "AUTO_MIGRATE": False})
-    yield app
-    app.extensions["leanschool"].dispose()
 
 
 @pytest.fixture
@@ -48,7 +40,7 @@ def web(app: Flask) -> Any:
     def open_(person: Any = None) -> Browser:
         b = Browser(app)
         if person is not None:
-            b.login(person)
+            b.sign_in(person)
         return b
     return open_
 
@@ -172,6 +164,7 @@ def _with_ids(paths: list[str], ids: dict[str, Any]) -> list[str]:
         "/projects/{project}", "/projects/{project}/passport", "/projects/{project}/report")]
 
 
+@pytest.mark.slow  # every page route, three people, every parameter: the suite's longest test
 def test_control_characters_in_any_page_query_are_never_a_500(app: Flask, web: Any, furnished: dict[str, Any],  # noqa: F811
                                                               member_of_school: Any, curator_orel: Any,
                                                               admin: Any) -> None:

@@ -5,7 +5,6 @@ engine, the API and the pages; comments are still allowed. The same calls on an 
 project succeed, so every refusal here is the final state's doing."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -20,14 +19,6 @@ from engine.models import Action, Metric, Risk, metadata
 from tests.api.conftest import Api, error_of, fields_of
 from tests.engine.conftest import Flow
 from tests.web.conftest import Browser, dom, project_forms
-from webui import create_app
-
-
-@pytest.fixture
-def app(db_url: str) -> Iterator[Flask]:
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "AUTO_MIGRATE": False})
-    yield app
-    app.extensions["leanschool"].dispose()
 
 
 @pytest.fixture
@@ -156,7 +147,7 @@ def test_the_engine_refuses_team_changes_and_every_mutation(store: Any, make: An
 @pytest.fixture
 def web(app: Flask) -> Any:
     def open_(person: Any) -> Browser:
-        return Browser(app).login(person)
+        return Browser(app).sign_in(person)
     return open_
 
 

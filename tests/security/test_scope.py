@@ -37,13 +37,6 @@ UNKNOWN = 999_999
 
 # --- the app, clients and people ------------------------------------------------------------
 
-@pytest.fixture
-def app(db_url: str) -> Any:
-    from webui import create_app
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "AUTO_MIGRATE": False})
-    yield app
-    app.extensions["leanschool"].dispose()
-
 
 @pytest.fixture
 def api(app: Any, make: Any) -> Api:
@@ -113,7 +106,7 @@ def test_the_team_refuses_anyone_else_with_the_message_an_unknown_id_gets(
 
 def test_the_team_form_answers_422_alike_and_never_names_the_outsider(app, make, project, member_of_school,
                                                                        outsider):
-    b = Browser(app).login(member_of_school)
+    b = Browser(app).sign_in(member_of_school)
     path = f"/projects/{project.id}/team"
     page = b.get(f"/projects/{project.id}")
     assert OUTSIDER not in page.get_data(as_text=True)  # not offered either
@@ -130,7 +123,7 @@ def test_the_team_form_answers_422_alike_and_never_names_the_outsider(app, make,
 
 
 def test_the_curators_of_the_region_are_offered_for_the_team(app, project, member_of_school, curator_orel):
-    b = Browser(app).login(member_of_school)
+    b = Browser(app).sign_in(member_of_school)
     page = dom(b.get(f"/projects/{project.id}"))
     form = next(f for f in page.find_all("form") if f.get("action", "").endswith(f"/projects/{project.id}/team"))
     offered = {o.get("value") for o in form.find_all("option")}
@@ -193,7 +186,7 @@ def test_no_page_names_someone_outside_the_project(app, store, project, member_o
     with store.uow() as uow:
         assert Q.project_detail(uow, member_of_school.actor, project.id)["team"] == []
     for who in (member_of_school, curator_orel):
-        b = Browser(app).login(who)
+        b = Browser(app).sign_in(who)
         pages = [f"/projects/{project.id}", f"/projects/{project.id}/passport",
                  f"/projects/{project.id}/report", "/board"]
         if who is curator_orel:
@@ -303,7 +296,7 @@ def test_listing_another_regions_organisations_tells_nothing(api, kursk_objects,
 
 
 def test_the_web_pages_answer_the_same_404(app, kursk_objects, member_of_school):
-    b = Browser(app).login(member_of_school)
+    b = Browser(app).sign_in(member_of_school)
     for path in ("/projects/{project}", "/projects/{project}/passport", "/practices/{practice}"):
         pages = []
         for url in (path.format(**kursk_objects), path.format(**{k: UNKNOWN for k in kursk_objects})):

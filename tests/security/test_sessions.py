@@ -22,7 +22,7 @@ from tests.conftest import PASSWORD
 from tests.web import conftest as web_fixtures
 from tests.web.conftest import Browser, assert_redirects_to_login, db_snapshot
 
-app, web = web_fixtures.app, web_fixtures.web  # the web tests' fixtures: an app on the test's database
+web = web_fixtures.web  # the web tests' signed-in browsers (the app is tests/conftest.py's)
 
 NEW_PASSWORD = "Svezhii-parol-77"
 

@@ -19,7 +19,7 @@ from tests.conftest import PASSWORD
 from tests.web import conftest as web_fixtures
 from tests.web.conftest import db_snapshot, dom, form_for
 
-app, web = web_fixtures.app, web_fixtures.web  # the web tests' fixtures: an app on the test's database
+web = web_fixtures.web  # the web tests' signed-in browsers (the app is tests/conftest.py's)
 
 
 def user_row(store: Any, user_id: int) -> User:

@@ -15,6 +15,7 @@ field names and on data the test created, never on English wording.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from typing import Any
@@ -26,20 +27,10 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from engine import services as svc
-from engine.models import Project, metadata
+from engine.models import Project, User, metadata
 from tests.conftest import PASSWORD
-from webui import create_app
 
-# --- the app -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def app(db_url: str) -> Iterator[Flask]:
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test",
-                      "AUTO_MIGRATE": False})
-    yield app
-    app.extensions["leanschool"].dispose()
-
+# --- a client of the app (``app`` is tests/conftest.py's, shared with the API tests) --------
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
@@ -186,7 +177,8 @@ def current_csrf(client: FlaskClient) -> str:
 
 
 def login(client: FlaskClient, person: Any, password: str = PASSWORD) -> str:
-    """Sign in through the form like a browser; returns the new session's CSRF token."""
+    """Sign in through the login form like a browser (for the tests of signing in itself;
+    the others use ``Browser.sign_in``); returns the new session's CSRF token."""
     token = csrf_of(client.get("/login"))
     r = client.post("/login", data={"email": person.email, "password": password, "csrf_token": token})
     assert r.status_code == 302, (r.status_code, r.get_data(as_text=True)[:300])
@@ -199,6 +191,7 @@ class Browser:
     """A test client that remembers the page's CSRF token and sends it with forms."""
 
     def __init__(self, app: Flask):
+        self.app = app
         self.client = app.test_client()
         self.csrf: str | None = None
 
@@ -209,7 +202,24 @@ class Browser:
                 self.csrf = meta["content"]
         return r
 
+    def sign_in(self, person: Any) -> Browser:
+        """Signed in as ``person`` by writing the session the login form would start
+        (webui/web/auth.py ``start_session``: user, session epoch, locale, a fresh CSRF
+        token), without a request or a password hash."""
+        with self.app.extensions["leanschool"].uow() as uow:
+            user = uow.session.get(User, person.id)
+            assert user is not None and user.is_active, f"no active user {person.id}"
+            epoch, locale = user.session_epoch, user.locale
+        with self.client.session_transaction() as session:
+            session.clear()
+            session.update(user_id=person.id, epoch=epoch, locale=locale or "ru",
+                           csrf_token=secrets.token_urlsafe(32))
+            session.permanent = True
+            self.csrf = session["csrf_token"]
+        return self
+
     def login(self, person: Any, password: str = PASSWORD) -> Browser:
+        """Signed in through the login form (for the tests of signing in itself)."""
         self.csrf = login(self.client, person, password)
         return self
 
@@ -242,7 +252,7 @@ def web(app: Flask) -> Callable[..., Browser]:
     def open_(person: Any = None) -> Browser:
         b = Browser(app)
         if person is not None:
-            b.login(person)
+            b.sign_in(person)
         return b
     return open_
 

@@ -100,7 +100,7 @@ def test_login_inputs(web):
 def test_russian_by_default_whatever_the_browser_asks(web, member_of_school, accept):
     w = web()
     assert html_lang(w.get("/login", headers={"Accept-Language": accept})) == "ru"
-    w.login(member_of_school)
+    w.sign_in(member_of_school)
     for path in ("/board", "/approvals", "/password"):
         assert html_lang(w.get(path, headers={"Accept-Language": accept})) == "ru"
 
