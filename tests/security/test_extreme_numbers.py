@@ -17,7 +17,7 @@ from tests.web import conftest as web_fixtures
 from tests.web.test_practices_pages import PUBLISH, close_project
 
 # the web and API fixtures, shared with tests/web and tests/api
-app, web, api = web_fixtures.app, web_fixtures.web, api_fixtures.api
+web, api = web_fixtures.web, api_fixtures.api  # the app is tests/conftest.py's
 
 # (baseline, target, [measurement values], hours, roubles): the corners of float
 EXTREMES = {

@@ -17,7 +17,7 @@ from tests.web import conftest as web_fixtures
 from tests.web.conftest import db_snapshot, dom, field_error
 
 # the web and API fixtures, shared with tests/web and tests/api
-app, web, api, furnished = web_fixtures.app, web_fixtures.web, api_fixtures.api, web_fixtures.furnished
+web, api, furnished = web_fixtures.web, api_fixtures.api, web_fixtures.furnished  # the app is tests/conftest.py's
 
 
 @pytest.fixture
