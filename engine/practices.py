@@ -21,14 +21,11 @@ stemmed the same way, so «питанием» finds «питание» on both.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import snowballstemmer
-import yaml
 from sqlalchemy import column, exists, func, literal_column, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -49,6 +46,7 @@ from engine.models import (
     Project,
 )
 from engine.policy import Actor, can, require
+from engine.practice_categories import Category, categories, category_ids, category_title
 from engine.practice_schemas import (
     PRACTICE_TEXT_FIELDS,
     PracticePatch,
@@ -63,36 +61,7 @@ from engine.services.items import add_artefact, add_metric
 from engine.services.projects import NO_SUCH_ORG, create_project, get_project, visible_org, workflow_of
 from engine.text import Text
 
-CATEGORIES_FILE = Path(__file__).resolve().parent / "data" / "practice_categories.yaml"
 REQUIRED = Text("Обязательное поле", "This field is required")
-
-
-# --- categories (a list in data, not code) ----------------------------------------------------
-
-@dataclass(frozen=True)
-class Category:
-    id: str
-    title: Text
-
-
-@lru_cache(maxsize=1)
-def categories() -> tuple[Category, ...]:
-    """The categories of engine/data/practice_categories.yaml, in file order."""
-    raw = yaml.safe_load(CATEGORIES_FILE.read_text(encoding="utf-8")) or {}
-    out = [Category(str(item["id"]), Text(str(item["title"]["ru"]), str(item["title"]["en"])))
-           for item in raw.get("categories") or []]
-    ids = [c.id for c in out]
-    if not ids or len(set(ids)) != len(ids):
-        raise ValueError(f"{CATEGORIES_FILE}: category ids must be present and unique")
-    return tuple(out)
-
-
-def category_ids() -> list[str]:
-    return [c.id for c in categories()]
-
-
-def category_title(category_id: str) -> Text:
-    return next((c.title for c in categories() if c.id == category_id), Text(category_id, category_id))
 
 
 # --- the measured effect -------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from engine.models import (
 from engine.services import queries as Q
 from engine.services.common import sees_project
 from webui.query import search_arg
-from webui.web.board import CHECK_ANCHORS
 from webui.web.common import (
     INT_MAX,
     error_messages,
@@ -76,7 +75,7 @@ def render_project(project_id: int, message: dict[str, Any] | None = None, statu
         can_edit=bool(roles & {"member", "head"}) and not finished,  # a final project is read-only
         can_comment=bool(roles & {"member", "head", "curator"}), message=message,
         errors=errors or {}, values=values or {}, wastes=WASTES, artefact_kinds=ARTEFACT_KINDS,
-        risk_statuses=RISK_STATUSES, event_label=event_label, anchors=CHECK_ANCHORS,
+        risk_statuses=RISK_STATUSES, event_label=event_label,
     ), status
 
 
@@ -92,7 +91,7 @@ def _gate(u: Any, wf: Any, project: Project) -> dict[str, Any] | None:
     return {"trigger": t.trigger, "dest": tr(wf.state(t.dest).title),
             "title": tr(t.title_or_dest(wf)),
             "checks": [{"check": c, "met": c not in unmet, "message": tr(CHECKS[c].text),
-                        "anchor": CHECK_ANCHORS.get(c, "gate")} for c in t.requires]}
+                        "anchor": CHECKS[c].section} for c in t.requires]}
 
 
 @bp.get("/projects/<int:project_id>")
