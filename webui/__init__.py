@@ -74,7 +74,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-
 def _register_error_handlers(app: Flask) -> None:
     """Under /api/ every error is the JSON envelope (Flask's own 404/405/500 too);
     elsewhere a short page, never a traceback."""

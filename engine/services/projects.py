@@ -282,7 +282,7 @@ def _move(uow: UnitOfWork, actor: Actor, project: Project, wf: Workflow, t: Tran
     dest = wf.fire(t.trigger, source)  # the shared machine enforces the graph
     now = clock.now()
     cas_update(uow.session, Project, project, expected_version, state=dest,
-                       state_entered_at=now, stalled_since=None)
+               state_entered_at=now, stalled_since=None)
     ev = record(uow.session, actor, "state_changed", project,
                 {"request_id": req.id, "trigger": t.trigger}, from_state=source, to_state=dest)
     ev.stay_days = (now - clock.as_utc(entered)).total_seconds() / 86400

@@ -20,8 +20,6 @@ from webui.web.labels import ORG_KIND
 
 bp = Blueprint("board", __name__)
 
-
-
 _int = query_int
 
 # the board's own query parameters: only these are passed on to url_for (others, such as
