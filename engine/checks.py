@@ -1,6 +1,8 @@
 """Named gate checks. A workflow's ``requires`` names them; an unknown name is a load error.
 
-Adding a check: one function here with ``@check(name, ru=..., en=...)``.
+Adding a check: one function here with ``@check(name, ru=..., en=..., section=...)``;
+``section`` is the part of the project page where the user meets it (its anchor there:
+artefacts, problems, metrics, actions or risks).
 """
 from __future__ import annotations
 
@@ -38,16 +40,24 @@ class Check:
     name: str
     holds: Callable[[CheckContext], bool]
     text: Text
+    section: str  # the project page's section (anchor) where the user meets it
 
 
 CHECKS: dict[str, Check] = {}
 
 
-def check(name: str, *, ru: str, en: str):
+def check(name: str, *, ru: str, en: str, section: str):
     def register(fn: Callable[[CheckContext], bool]) -> Callable[[CheckContext], bool]:
-        CHECKS[name] = Check(name, fn, Text(ru, en))
+        CHECKS[name] = Check(name, fn, Text(ru, en), section)
         return fn
     return register
+
+
+def section_of(name: str) -> str:
+    """The project page's anchor for a check; "gate" (the transition panel) for a name
+    that is not a check."""
+    found = CHECKS.get(name)
+    return found.section if found else "gate"
 
 
 def evaluate(session: Session, project: Project, names: tuple[str, ...] | list[str]) -> list[Unmet]:
@@ -73,37 +83,37 @@ def _metrics(ctx: CheckContext) -> list[Metric]:
 
 
 check("current_state_mapped", ru="Добавьте карту текущего состояния",
-      en="Add a current-state map")(_artefact("current_state_map"))
+      en="Add a current-state map", section="artefacts")(_artefact("current_state_map"))
 check("target_state_mapped", ru="Добавьте карту целевого состояния",
-      en="Add a target-state map")(_artefact("target_state_map"))
+      en="Add a target-state map", section="artefacts")(_artefact("target_state_map"))
 check("standard_documented", ru="Добавьте стандарт (алгоритм, СОП)",
-      en="Add the standard (algorithm, SOP)")(_artefact("standard"))
+      en="Add the standard (algorithm, SOP)", section="artefacts")(_artefact("standard"))
 check("report_attached", ru="Приложите итоговый отчёт по проекту",
-      en="Attach the closing report")(_artefact("report"))
+      en="Attach the closing report", section="artefacts")(_artefact("report"))
 
 
 @check("problems_listed", ru="Внесите хотя бы одну проблему в реестр проблем",
-       en="Register at least one problem")
+       en="Register at least one problem", section="problems")
 def problems_listed(ctx: CheckContext) -> bool:
     return _any(ctx, select(Problem.id).where(Problem.project_id == ctx.project.id))
 
 
 @check("baselines_recorded", ru="Добавьте показатели и укажите текущее (базовое) значение каждого",
-       en="Add metrics and record a baseline for each")
+       en="Add metrics and record a baseline for each", section="metrics")
 def baselines_recorded(ctx: CheckContext) -> bool:
     metrics = _metrics(ctx)
     return bool(metrics) and all(m.baseline is not None for m in metrics)
 
 
 @check("targets_set", ru="Укажите целевое значение каждого показателя",
-       en="Set a target for every metric")
+       en="Set a target for every metric", section="metrics")
 def targets_set(ctx: CheckContext) -> bool:
     metrics = _metrics(ctx)
     return bool(metrics) and all(m.target is not None for m in metrics)
 
 
 @check("action_plan_ready", ru="Составьте план мероприятий: хотя бы одно мероприятие, у каждого срок",
-       en="Make an action plan: at least one action, each with a due date")
+       en="Make an action plan: at least one action, each with a due date", section="actions")
 def action_plan_ready(ctx: CheckContext) -> bool:
     pid = ctx.project.id
     has_any = _any(ctx, select(Action.id).where(Action.project_id == pid))
@@ -113,7 +123,7 @@ def action_plan_ready(ctx: CheckContext) -> bool:
 
 
 @check("actions_closed", ru="Завершите или отмените все мероприятия плана",
-       en="Mark every action done or dropped")
+       en="Mark every action done or dropped", section="actions")
 def actions_closed(ctx: CheckContext) -> bool:
     return not _any(ctx, select(Action.id).where(Action.project_id == ctx.project.id,
                                                  Action.status == "open"))
@@ -133,7 +143,7 @@ def implement_entered_on(ctx: CheckContext) -> date | None:
 
 
 @check("result_measured", ru="Измерьте каждый показатель после внедрения изменений",
-       en="Measure every metric after the change")
+       en="Measure every metric after the change", section="metrics")
 def result_measured(ctx: CheckContext) -> bool:
     metrics = _metrics(ctx)
     since = implement_entered_on(ctx)
@@ -146,7 +156,7 @@ def result_measured(ctx: CheckContext) -> bool:
 
 
 @check("no_critical_risks", ru="Снизьте или закройте критические риски (оценка 15 и выше)",
-       en="Mitigate or close the critical risks (score 15 or more)")
+       en="Mitigate or close the critical risks (score 15 or more)", section="risks")
 def no_critical_risks(ctx: CheckContext) -> bool:
     return not _any(ctx, select(Risk.id).where(Risk.project_id == ctx.project.id,
                                                Risk.status.in_(UNRESOLVED_RISK),  # type: ignore[attr-defined]
@@ -168,7 +178,7 @@ def meets_target(direction: str, value: float, target: float) -> bool:
 
 
 @check("targets_reached", ru="Добейтесь целевых значений: последний замер каждого показателя должен достигать цели",
-       en="Reach the targets: the latest measurement of every metric must meet its target")
+       en="Reach the targets: the latest measurement of every metric must meet its target", section="metrics")
 def targets_reached(ctx: CheckContext) -> bool:
     metrics = _metrics(ctx)
     if not metrics:

@@ -94,6 +94,10 @@ class UnitOfWork:
 
     with store.uow() as uow:
         ...; uow.commit()
+
+    Services raise and never roll back themselves: leaving the block on an error discards
+    everything the transaction wrote. A service that must go on after a failed statement
+    wraps it in ``session.begin_nested()`` (a savepoint).
     """
 
     def __init__(self, store: Store):
@@ -113,13 +117,17 @@ class UnitOfWork:
     def commit(self) -> None:
         self.session.commit()
 
-    def rollback(self) -> None:
-        self.session.rollback()
-
 
 class OneTransaction(UnitOfWork):
-    """The caller's unit of work with ``commit()`` deferred to a flush, so that several
-    services (each of which commits) run as ONE transaction that the caller commits."""
+    """The one way to compose services: the caller's unit of work with ``commit()``
+    deferred to a flush, so that several services (each of which commits) run as ONE
+    transaction that the caller commits (practices.replicate, the onboarding import, the
+    demo's batches).
+
+    with store.uow() as uow:
+        create_project(OneTransaction(uow), ...); add_metric(OneTransaction(uow), ...)
+        uow.commit()
+    """
 
     def __init__(self, uow: UnitOfWork):  # shares the caller's session
         self.store, self.workflows, self.session = uow.store, uow.workflows, uow.session

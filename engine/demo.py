@@ -27,7 +27,7 @@ from sqlalchemy import event, func, select
 
 from engine import clock, passwords
 from engine import demo_data as D
-from engine.db import Store, UnitOfWork
+from engine.db import OneTransaction, Store, UnitOfWork
 from engine.models import (
     UNRESOLVED_RISK,
     Event,
@@ -176,29 +176,13 @@ class DemoError(RuntimeError):
     """A planned step was refused by the engine (a bug in the demo plan)."""
 
 
-class _BatchUnitOfWork(UnitOfWork):
-    """Many service calls in one transaction (scale mode): a service's ``commit()`` only
-    flushes; the batch commits once. Every call still writes its events. The rows the
-    batch touches stay referenced, so that the session's identity map (weak by default)
-    answers the services' repeated ``session.get`` without a query."""
-
-    def __init__(self, store: Store, keep_rows: bool):
-        super().__init__(store)
-        self.keep_rows = keep_rows
-
-    def __enter__(self) -> _BatchUnitOfWork:
-        super().__enter__()
-        kept: list[Any] = []
-        if self.keep_rows:
-            for name in ("loaded_as_persistent", "pending_to_persistent"):
-                event.listen(self.session, name, lambda _session, obj: kept.append(obj))
-        return self
-
-    def commit(self) -> None:
-        self.session.flush()
-
-    def commit_batch(self) -> None:
-        self.session.commit()
+def _keep_rows(session: Any) -> None:
+    """Keep every row the session loads or inserts referenced while the session lives, so
+    that its identity map (weak by default) answers the services' repeated
+    ``session.get`` without a query."""
+    kept: list[Any] = []  # held by the listeners, which the session holds
+    for name in ("loaded_as_persistent", "pending_to_persistent"):
+        event.listen(session, name, lambda _session, obj: kept.append(obj))
 
 
 def _batches(steps: list[Step], size: int, by_project: bool) -> Iterator[list[Step]]:
@@ -225,10 +209,15 @@ def _run(store: Store, steps: list[Step], moment: list[datetime], batch: int, by
         on_step(st)
 
     for chunk in _batches(steps, batch, by_project):
-        with _BatchUnitOfWork(store, keep_rows=by_project) as uow:
+        # many service calls, ONE transaction: a service's commit() only flushes (every
+        # call still writes its events); the batch commits once
+        with store.uow() as uow:
+            if by_project:
+                _keep_rows(uow.session)
+            one = OneTransaction(uow)
             for st in chunk:
-                call(st, uow)
-            uow.commit_batch()
+                call(st, one)
+            uow.commit()
 
 
 # --- the world: region, municipalities, organisations, people ---------------------------------

@@ -8,17 +8,13 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from engine.practice_categories import category_ids
 from engine.schemas import Input, _if_given, _Patch, _text
-
-
-def _category_ids() -> list[str]:
-    from engine.practices import category_ids
-    return category_ids()
 
 
 def _check_category(value: str | None) -> str | None:
     """A category id from engine/data/practice_categories.yaml (a list in data, not code)."""
-    ids = _category_ids()
+    ids = category_ids()
     if value is not None and value not in ids:
         # "literal_error": engine.schemas.parse words it as "not allowed; expected one of ..."
         raise PydanticCustomError("literal_error", "Input should be one of {expected}",
@@ -31,7 +27,7 @@ def _category_enum(schema: dict[str, Any]) -> None:
     target = schema
     if "anyOf" in schema:  # optional: [string, null]
         target = next((s for s in schema["anyOf"] if s.get("type") == "string"), schema)
-    target["enum"] = _category_ids()
+    target["enum"] = category_ids()
 
 
 def _category_enum_no_default(schema: dict[str, Any]) -> None:

@@ -21,22 +21,18 @@ stemmed the same way, so «питанием» finds «питание» on both.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import snowballstemmer
-import yaml
-from sqlalchemy import column, exists, func, literal_column, select, table, update
+from sqlalchemy import column, exists, func, literal_column, select, table
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from engine import clock
 from engine.checks import evaluate, latest_values, meets_target
-from engine.db import UnitOfWork
+from engine.db import OneTransaction, UnitOfWork
 from engine.errors import Conflict, Forbidden, NotFound, NotPublishable, StaleVersion, ValidationFailed
 from engine.models import (
     ORG_KINDS,
@@ -49,6 +45,7 @@ from engine.models import (
     Project,
 )
 from engine.policy import Actor, can, can_in_region, require
+from engine.practice_categories import Category, categories, category_ids, category_title
 from engine.practice_schemas import (
     PRACTICE_TEXT_FIELDS,
     PracticePatch,
@@ -58,41 +55,12 @@ from engine.practice_schemas import (
 )
 from engine.schemas import parse
 from engine.search import MAX_QUERY, too_long
-from engine.services.common import get_or_404, record
+from engine.services.common import cas_update, get_or_404, record
 from engine.services.items import add_artefact, add_metric
 from engine.services.projects import NO_SUCH_ORG, create_project, get_project, visible_org, workflow_of
 from engine.text import Text
 
-CATEGORIES_FILE = Path(__file__).resolve().parent / "data" / "practice_categories.yaml"
 REQUIRED = Text("Обязательное поле", "This field is required")
-
-
-# --- categories (a list in data, not code) ----------------------------------------------------
-
-@dataclass(frozen=True)
-class Category:
-    id: str
-    title: Text
-
-
-@lru_cache(maxsize=1)
-def categories() -> tuple[Category, ...]:
-    """The categories of engine/data/practice_categories.yaml, in file order."""
-    raw = yaml.safe_load(CATEGORIES_FILE.read_text(encoding="utf-8")) or {}
-    out = [Category(str(item["id"]), Text(str(item["title"]["ru"]), str(item["title"]["en"])))
-           for item in raw.get("categories") or []]
-    ids = [c.id for c in out]
-    if not ids or len(set(ids)) != len(ids):
-        raise ValueError(f"{CATEGORIES_FILE}: category ids must be present and unique")
-    return tuple(out)
-
-
-def category_ids() -> list[str]:
-    return [c.id for c in categories()]
-
-
-def category_title(category_id: str) -> Text:
-    return next((c.title for c in categories() if c.id == category_id), Text(category_id, category_id))
 
 
 # --- the measured effect -------------------------------------------------------------------------
@@ -241,20 +209,6 @@ def _curated(uow: UnitOfWork, actor: Actor, practice_id: int) -> Practice:
     return practice
 
 
-def _cas(session: Session, practice: Practice, expected_version: int, **values: Any) -> None:
-    """Compare-and-swap on the practice's version: nobody's edit is silently overwritten."""
-    values["version"] = expected_version + 1
-    result = session.execute(update(Practice).where(Practice.id == practice.id,  # type: ignore[arg-type]
-                                                    Practice.version == expected_version)  # type: ignore[arg-type]
-                             .values(**values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        current = session.get(Practice, practice.id)
-        raise StaleVersion(current.version if current else None)
-    for key, value in values.items():  # what the row now holds, without a second UPDATE
-        set_committed_value(practice, key, value)
-
-
 def _plain(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, list, dict, type(None))) else str(value)
 
@@ -328,14 +282,13 @@ def publish(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]
         try:
             s.flush()
         except IntegrityError:  # published by someone else meanwhile
-            uow.rollback()
             raise Conflict(Text("Проект уже опубликован как практика", "The project is already published")) from None
         payload: dict[str, Any] = {"practice_id": practice.id, "category": practice.category,
                                    "title": practice.title, "effect": practice.effect}
     else:
         practice = existing
         before = {k: _plain(getattr(practice, k)) for k in (*fields, "status")}
-        _cas(s, practice, practice.version, **fields, status="published", published_by=actor.user_id,
+        cas_update(s, Practice, practice, practice.version, **fields, status="published", published_by=actor.user_id,
              published_at=now, updated_at=now,
              search_stems=search_stems_of(fields["title"], fields["problem"], body.summary, fields["solution"]))
         payload = {"practice_id": practice.id, "category": practice.category, "title": practice.title,
@@ -383,7 +336,7 @@ def update_practice(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[
     diff = {k: {"from": _plain(getattr(practice, k)), "to": _plain(v)} for k, v in changes.items()
             if getattr(practice, k) != v}
     texts = [changes.get(f, getattr(practice, f)) for f in ("title", "problem", "summary", "solution")]
-    _cas(s, practice, expected, **changes, updated_at=clock.now(), search_stems=search_stems_of(*texts))
+    cas_update(s, Practice, practice, expected, **changes, updated_at=clock.now(), search_stems=search_stems_of(*texts))
     record(s, actor, "practice_updated", project, {"practice_id": practice.id, "fields": diff,
                                                    "version": practice.version})
     uow.commit()
@@ -400,7 +353,7 @@ def withdraw_practice(uow: UnitOfWork, actor: Actor, practice_id: int,
     body: PracticeWithdraw = parse(PracticeWithdraw, data or {})
     if practice.status == "withdrawn":
         raise Conflict(Text("Практика уже снята с публикации", "The practice is already withdrawn"))
-    _cas(s, practice, practice.version, status="withdrawn", updated_at=clock.now())
+    cas_update(s, Practice, practice, practice.version, status="withdrawn", updated_at=clock.now())
     record(s, actor, "practice_withdrawn", s.get(Project, practice.project_id),
            {"practice_id": practice.id, "reason": body.reason, "from_status": "published",
             "version": practice.version})
@@ -409,17 +362,6 @@ def withdraw_practice(uow: UnitOfWork, actor: Actor, practice_id: int,
 
 
 # --- replicate ----------------------------------------------------------------------------------
-
-class _OneTransaction(UnitOfWork):
-    """The caller's unit of work with ``commit()`` deferred, so that several services
-    (each of which commits) run as ONE transaction that the caller commits."""
-
-    def __init__(self, uow: UnitOfWork):  # noqa: D107 - shares the caller's session
-        self.store, self.workflows, self.session = uow.store, uow.workflows, uow.session
-
-    def commit(self) -> None:
-        self.session.flush()
-
 
 def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, Any]) -> Project:
     """Start a new project in ``data["org_id"]`` (where the actor is a member or head) from
@@ -444,7 +386,7 @@ def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, A
         raise Conflict(Text("Практика снята с публикации; тиражировать её нельзя",
                             "The practice is withdrawn; it cannot be replicated"))
     source = s.get(Project, practice.project_id)
-    one = _OneTransaction(uow)
+    one = OneTransaction(uow)
     project = create_project(one, actor, {
         "org_id": org.id, "title": practice.title,
         "problem": practice.problem or practice.summary or practice.title,

@@ -10,6 +10,7 @@ from flask import Flask
 from engine import config as engine_config
 from engine.db import Store, migrate
 from engine.workflow import WorkflowError, load_dir
+from webui.extensions import init_store
 
 log = logging.getLogger("leanschool.web")
 
@@ -63,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         except Exception as exc:  # noqa: BLE001 - a message, not a traceback
             raise StartupError(f"Lean School cannot start: the database could not be migrated: "
                                f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
-    app.extensions["leanschool"] = Store(app.config["DATABASE_URL"], registry)
+    init_store(app, Store(app.config["DATABASE_URL"], registry))
 
     from webui.api import bp as api_bp
     app.register_blueprint(api_bp)
@@ -71,11 +72,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from webui import web
     web.init_app(app)
     return app
-
-
-def store() -> Store:
-    from flask import current_app
-    return current_app.extensions["leanschool"]
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -236,7 +236,6 @@ def apply_plan(uow: UnitOfWork, plan: Plan, on_step: Callable[[], None] | None =
         try:
             outcome.apply(batch)  # type: ignore[misc]
         except DomainError as exc:
-            uow.rollback()
             raise RowFailed(outcome.row, exc) from None
         if on_step:
             on_step()

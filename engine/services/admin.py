@@ -80,7 +80,6 @@ def create_organization(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> 
     try:
         uow.session.flush()
     except IntegrityError:  # the same ИНН, written by someone else since the check
-        uow.rollback()
         raise ValidationFailed({"inn": Text(f"ИНН {body.inn} уже у другой организации",
                                             f"INN {body.inn} belongs to another organisation")}) from None
     record(uow.session, actor, "organization_created", None,
@@ -167,7 +166,6 @@ def create_user(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> User:
     try:
         uow.session.flush()
     except IntegrityError:
-        uow.rollback()
         raise ValidationFailed({"email": Text("Пользователь с таким адресом уже есть",
                                               "A user with this e-mail exists")}) from None
     uow.session.add(RoleGrant(user_id=user.id, role=body.role, org_id=body.org_id,  # type: ignore[arg-type]

@@ -95,21 +95,22 @@ def record(session: Session, actor: Actor, kind: str, project: Project | None = 
     return ev
 
 
-def cas_update_project(session: Session, project: Project, expected_version: int,
-                       **values: Any) -> None:
-    """Compare-and-swap on ``version``: the write happens only if nobody wrote first."""
-    if not 0 < expected_version < 2**31 - 1:  # no row has it; version + 1 must fit the column
-        raise StaleVersion(project.version)
+def cas_update(session: Session, model: Any, obj: Any, expected_version: int, **values: Any) -> None:
+    """Compare-and-swap on ``version`` of ``obj`` (a row of ``model``: a project, a
+    practice): the write happens only if nobody wrote first, else StaleVersion with the
+    version the row holds now. Raises only; the unit of work discards the transaction."""
+    if not 0 < expected_version < INT_MAX:  # no row has it; version + 1 must fit the column
+        raise StaleVersion(obj.version)
     values["version"] = expected_version + 1
     result = session.execute(
-        update(Project)
-        .where(Project.id == project.id, Project.version == expected_version)  # type: ignore[arg-type]
+        update(model)
+        .where(model.id == obj.id, model.version == expected_version)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        current = session.get(Project, project.id)
-        raise StaleVersion(current.version if current else None)
+        # a query, not session.get(): the identity map still holds the version we read
+        current = session.execute(select(model.version).where(model.id == obj.id)).scalar_one_or_none()
+        raise StaleVersion(current)
     for key, value in values.items():
-        set_committed_value(project, key, value)  # written above; no second UPDATE at flush
+        set_committed_value(obj, key, value)  # written above; no second UPDATE at flush

@@ -25,7 +25,7 @@ from engine.schemas import (
     TransitionIn,
     parse,
 )
-from engine.services.common import cas_update_project, get_or_404, record, works_in
+from engine.services.common import cas_update, get_or_404, record, works_in
 from engine.text import Text
 from engine.workflow import Transition, Workflow
 
@@ -148,7 +148,6 @@ def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Proje
     try:
         uow.session.flush()
     except IntegrityError:
-        uow.rollback()
         raise Conflict(Text("Не удалось присвоить номер проекта; повторите",
                             "Could not number the project; try again")) from None
     record(uow.session, actor, "created", project,
@@ -182,7 +181,7 @@ def update_project(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[st
         changes["milestones"] = {k: v.isoformat() for k, v in (changes["milestones"] or {}).items()}
     require_open(uow, project)
     before = {k: getattr(project, k) for k in changes}
-    cas_update_project(uow.session, project, body.version, **changes)
+    cas_update(uow.session, Project, project, body.version, **changes)
     diff = {k: {"from": _plain(before[k]), "to": _plain(v)} for k, v in changes.items()
             if before[k] != v}
     record(uow.session, actor, "updated", project, {"fields": diff})
@@ -259,7 +258,6 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
     try:
         uow.session.flush()
     except IntegrityError:  # another request became pending meanwhile
-        uow.rollback()
         raise _pending_conflict() from None
     record(uow.session, actor, "transition_requested", project,
            {"request_id": req.id, "trigger": t.trigger, "dest": t.dest, "comment": comment,
@@ -282,8 +280,8 @@ def _move(uow: UnitOfWork, actor: Actor, project: Project, wf: Workflow, t: Tran
     source, entered = project.state, project.state_entered_at
     dest = wf.fire(t.trigger, source)  # the shared machine enforces the graph
     now = clock.now()
-    cas_update_project(uow.session, project, expected_version, state=dest,
-                       state_entered_at=now, stalled_since=None)
+    cas_update(uow.session, Project, project, expected_version, state=dest,
+               state_entered_at=now, stalled_since=None)
     ev = record(uow.session, actor, "state_changed", project,
                 {"request_id": req.id, "trigger": t.trigger}, from_state=source, to_state=dest)
     ev.stay_days = (now - clock.as_utc(entered)).total_seconds() / 86400
@@ -347,7 +345,6 @@ def _decide(uow: UnitOfWork, actor: Actor, req: TransitionRequest, status: str,
         .values(status=status, decided_by=actor.user_id, decided_at=now, decision_comment=comment)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        uow.rollback()
         raise Conflict(Text("Запрос уже рассмотрен", "The request has already been decided"))
     req.status, req.decided_by, req.decided_at, req.decision_comment = status, actor.user_id, now, comment
 

@@ -35,6 +35,13 @@ def test_the_engine_registers_the_twelve_documented_checks():
     assert ALL_CHECKS <= set(CHECKS)
 
 
+def test_every_check_names_a_section_of_the_project_page():
+    sections = {"artefacts", "problems", "metrics", "actions", "risks"}  # ids in project.html
+    assert {name: c.section for name, c in CHECKS.items() if c.section not in sections} == {}
+    assert CHECKS["problems_listed"].section == "problems"
+    assert CHECKS["no_critical_risks"].section == "risks"
+
+
 def test_an_unmet_check_says_what_to_do_in_russian_and_english(store, project):
     with store.uow() as uow:
         unmet = evaluate(uow.session, uow.session.get(Project, project.id),

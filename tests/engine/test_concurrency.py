@@ -25,7 +25,7 @@ pytestmark = [
 
 @pytest.fixture
 def hold_both_before(monkeypatch):
-    """``hold_both_before("cas_update_project")``: the named function of the project services
+    """``hold_both_before("cas_update")``: the named function of the project services
     waits until both threads reach it (so both have read before either writes)."""
     def install(name: str) -> threading.Barrier:
         barrier = threading.Barrier(2, timeout=15)
@@ -89,7 +89,7 @@ def split(outcomes):
 
 def test_two_edits_of_the_same_version_one_wins_the_other_is_stale(
         flow, race, hold_both_before, project, member_of_school, head_of_school):
-    hold_both_before("cas_update_project")
+    hold_both_before("cas_update")
     outcomes = race(
         lambda uow: update_project(uow, member_of_school.actor, project.id, {"version": 1, "goal": "Цель учителя"}),
         lambda uow: update_project(uow, head_of_school.actor, project.id, {"version": 1, "goal": "Цель директора"}),

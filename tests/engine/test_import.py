@@ -19,12 +19,12 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from engine import cli
 from engine.demo_data import MUNICIPALITIES
 from engine.errors import ValidationFailed
 from engine.models import Event, Municipality, Organization, RoleGrant, User
 from engine.policy import SYSTEM
 from engine.services import admin as admin_svc
+from webui import cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
 COUNTED = ("organization", "user", "role_grant", "event")

@@ -341,7 +341,7 @@ def test_every_export_writes_through_engine_cells():
 
 
 def test_the_passwords_file_of_an_import_writes_text_as_text(tmp_path):
-    from engine.cli import _write_passwords
+    from webui.cli import _write_passwords
     path = tmp_path / "passwords.csv"
     _write_passwords(str(path), [("=1+2@school.ru", "abcDEF23"), ("a;=cmd@school.ru", "xyz")])
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""), delimiter=";"))

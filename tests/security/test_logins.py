@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from engine import cli, passwords
+from engine import passwords
 from engine.db import REPO_ROOT, make_engine
 from engine.errors import ValidationFailed
 from engine.models import LoginAttempt, User
@@ -24,7 +24,7 @@ from engine.services import throttle
 from engine.services.accounts import change_password, reset_password
 from tests.conftest import PASSWORD
 from tests.web.conftest import csrf_of, db_snapshot, dom, field_error
-from webui import create_app
+from webui import cli, create_app
 
 # --- helpers ---------------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from engine import cli
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.models import Event, RoleGrant, User
 from engine.policy import SYSTEM
@@ -18,6 +17,7 @@ from tests.api.conftest import Api, error_of, fields_of
 from tests.conftest import PASSWORD
 from tests.web import conftest as web_fixtures
 from tests.web.conftest import db_snapshot, dom, form_for
+from webui import cli
 
 web = web_fixtures.web  # the web tests' signed-in browsers (the app is tests/conftest.py's)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app
 
-from webui.api import INT_MAX, ROUTES, bp, route
+from webui.api.blueprint import INT_MAX, ROUTES, bp, route
 
 _S = {"type": "string"}
 _I = {"type": "integer"}

@@ -18,7 +18,8 @@ from engine.policy import can_in_region
 from engine.search import MAX_QUERY
 from engine.services import queries as Q
 from engine.text import Text
-from webui.api import INT_MAX, body_json, locale, route
+from webui.api.blueprint import INT_MAX, body_json, locale, route
+from webui.extensions import store
 from webui.query import search_arg
 
 P = {"in": "path", "required": True, "schema": {"type": "integer"}}
@@ -27,7 +28,6 @@ PAGE = {"limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 500, "d
 
 
 def _uow() -> UnitOfWork:
-    from webui import store
     return store().uow()
 
 
@@ -146,14 +146,12 @@ def _workflow(wf: Any) -> dict[str, Any]:
 
 @route("/workflows", summary="Workflows (latest version of each)", response="WorkflowList", errors=(401,))
 def list_workflows() -> Any:
-    from webui import store
     items = [_workflow(w) for w in store().workflows.latest_all()]
     return {"items": items, "total": len(items)}
 
 
 @route("/workflows/{workflow_id}", summary="One workflow", response="Workflow", errors=(401, 404))
 def get_workflow(workflow_id: str) -> Any:
-    from webui import store
     wf = store().workflows.latest(workflow_id)
     if wf is None:
         raise NotFound("workflow")

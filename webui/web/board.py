@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from engine.checks import section_of
 from engine.errors import Conflict, DomainError, GateFailed, StaleVersion, ValidationFailed
 from engine.models import ORG_KINDS, Organization, Region
 from engine.services import get_project, request_transition
@@ -18,15 +19,6 @@ from webui.web.common import INT_MAX, locale, login_required, no_nul, query_int,
 from webui.web.labels import ORG_KIND
 
 bp = Blueprint("board", __name__)
-
-CHECK_ANCHORS = {
-    "current_state_mapped": "artefacts", "target_state_mapped": "artefacts",
-    "standard_documented": "artefacts", "report_attached": "artefacts",
-    "problems_listed": "problems", "baselines_recorded": "metrics", "targets_set": "metrics",
-    "result_measured": "metrics", "targets_reached": "metrics",
-    "action_plan_ready": "actions", "actions_closed": "actions", "no_critical_risks": "risks",
-}
-
 
 _int = query_int
 
@@ -119,7 +111,7 @@ def _move_message(project_id: int, title: str, exc: DomainError | None, result: 
                 "text": _("«%(title)s» cannot move to «%(dest)s» yet. Not done:", title=title, dest=dest_title),
                 "unmet": [{"check": x.check, "message": tr(x.text),
                            "href": url_for("projects.page", project_id=project_id) + "#"
-                           + CHECK_ANCHORS.get(x.check, "gate")} for x in exc.unmet]}, 422
+                           + section_of(x.check)} for x in exc.unmet]}, 422
     if isinstance(exc, StaleVersion):
         return {"kind": "stale", "project_id": project_id, "title": title,
                 "text": _("The card was changed by another user. The board has been refreshed: "

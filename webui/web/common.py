@@ -14,6 +14,7 @@ from engine.errors import DomainError, ValidationFailed
 from engine.models import Organization
 from engine.policy import Actor, can, can_somewhere
 from engine.text import Text
+from webui.extensions import store
 
 NOT_A_NUMBER = object()  # the services' schemas answer "must be a number" for it
 INT_MAX = 2**31 - 1  # the database's integers (PostgreSQL integer); larger ids exist nowhere
@@ -31,7 +32,6 @@ def query_int(name: str) -> int | None:
 
 
 def uow() -> UnitOfWork:
-    from webui import store
     return store().uow()
 
 

@@ -23,7 +23,6 @@ from engine.models import (
 from engine.services import queries as Q
 from engine.services.common import sees_project, works_in
 from webui.query import search_arg
-from webui.web.board import CHECK_ANCHORS
 from webui.web.common import (
     INT_MAX,
     error_messages,
@@ -74,7 +73,7 @@ def render_project(project_id: int, message: dict[str, Any] | None = None, statu
         org_users=org_users, team_candidates=team_candidates, gate=gate, finished=finished,
         project=project, message=message,
         errors=errors or {}, values=values or {}, wastes=WASTES, artefact_kinds=ARTEFACT_KINDS,
-        risk_statuses=RISK_STATUSES, event_label=event_label, anchors=CHECK_ANCHORS,
+        risk_statuses=RISK_STATUSES, event_label=event_label,
     ), status
 
 
@@ -90,7 +89,7 @@ def _gate(u: Any, wf: Any, project: Project) -> dict[str, Any] | None:
     return {"trigger": t.trigger, "dest": tr(wf.state(t.dest).title),
             "title": tr(t.title_or_dest(wf)),
             "checks": [{"check": c, "met": c not in unmet, "message": tr(CHECKS[c].text),
-                        "anchor": CHECK_ANCHORS.get(c, "gate")} for c in t.requires]}
+                        "anchor": CHECKS[c].section} for c in t.requires]}
 
 
 @bp.get("/projects/<int:project_id>")

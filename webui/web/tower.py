@@ -92,7 +92,7 @@ def tower_data(u: Any, region_id: int, limit: int | None = None) -> dict[str, An
 @bp.get("/tower")
 @login_required
 def page() -> Any:
-    from webui.web import charts
+    import webui.web.charts as charts
     with uow() as u:
         region, regions = region_for_page(u)
         data = tower_data(u, region.id, limit=LIST_LIMIT)
