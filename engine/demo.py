@@ -17,7 +17,6 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -1087,16 +1086,9 @@ def empty_database(store: Store) -> None:
 DEMO_SCRYPT_N = 2**12
 
 
-@contextmanager
-def _demo_password_hashing() -> Iterator[None]:
-    """A cheap hasher during the load (never dearer than the installed one); the installed
-    one is put back afterwards."""
-    cheap = passwords.Scrypt(n=min(DEMO_SCRYPT_N, passwords.hasher().n))
-    previous = passwords.set_hasher(cheap)
-    try:
-        yield
-    finally:
-        passwords.set_hasher(previous)
+def _demo_password_hashing() -> Any:
+    """A cheap hasher during the load (never dearer than the installed one)."""
+    return passwords.hashing_at_most(DEMO_SCRYPT_N)
 
 
 def _exists(store: Store, model: Any, column: Any, value: str) -> bool:

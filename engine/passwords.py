@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 
@@ -88,8 +90,28 @@ PRODUCTION = Scrypt(n=2**17, r=8, p=1)
 _hasher: Scrypt = PRODUCTION
 
 
+# Passwords the system makes itself (an import's new users: 12 characters from 56, about 70
+# bits) cannot be guessed whatever the cost, so they are hashed at this cost: 2,000 users take
+# seconds, not the quarter of an hour the production cost would. The cost travels with the
+# hash, and the first sign-in hashes the password again at the full cost (needs_rehash).
+GENERATED_N = 2**12
+_local = threading.local()
+
+
 def hasher() -> Scrypt:
-    return _hasher
+    return getattr(_local, "hasher", None) or _hasher
+
+
+@contextmanager
+def hashing_at_most(n: int) -> Iterator[None]:
+    """Within the block, this thread hashes at cost ``n`` at the most (never dearer than the
+    installed hasher); for passwords nobody chose: generated ones, the demo's printed one."""
+    previous = getattr(_local, "hasher", None)
+    _local.hasher = Scrypt(n=min(n, hasher().n))
+    try:
+        yield
+    finally:
+        _local.hasher = previous
 
 
 def set_hasher(new: Scrypt | None) -> Scrypt:
@@ -101,7 +123,7 @@ def set_hasher(new: Scrypt | None) -> Scrypt:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return hasher().hash(password)
 
 
 def verify_password(password: str, stored: str | None) -> bool:
@@ -110,13 +132,13 @@ def verify_password(password: str, stored: str | None) -> bool:
     if not stored:
         _hasher.verify(password or "", _hasher.dummy_hash())
         return False
-    return _hasher.verify(password or "", stored)
+    return hasher().verify(password or "", stored)
 
 
 def needs_rehash(stored: str | None) -> bool:
     """Whether a stored hash is cheaper than the current hasher's, to be hashed again at
     the next sign-in (when the password is known)."""
-    return bool(stored) and _hasher.cheaper(stored or "")
+    return bool(stored) and hasher().cheaper(stored or "")
 
 
 # --- the password rule ------------------------------------------------------------------------

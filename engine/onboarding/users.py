@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine import passwords
 from engine.db import UnitOfWork
 from engine.models import Organization, Region, RoleGrant, User
 from engine.onboarding.common import (
@@ -213,7 +214,8 @@ def _organisation(row: Row, plan: Plan, world: _World, region: Region | None) ->
 def _create_user(plan: Plan, data: dict[str, Any]) -> Callable[[UnitOfWork], None]:
     def create(uow: UnitOfWork) -> None:
         password = new_password()
-        create_user(uow, SYSTEM, {**data, "password": password})
+        with passwords.hashing_at_most(passwords.GENERATED_N):  # a generated password: see GENERATED_N
+            create_user(uow, SYSTEM, {**data, "password": password})
         plan.passwords.append((data["email"], password))
     return create
 

@@ -509,3 +509,24 @@ def test_lengths_are_the_models_limits(oryol, leanschool, tmp_path):
         in result.stderr
     assert "строка 3, столбец «name»: слишком длинное значение: допустимо символов не более 200, а здесь 201" \
         in result.stderr
+
+
+def test_generated_passwords_are_hashed_cheaply_and_upgraded_at_first_sign_in(oryol, leanschool, store, tmp_path):
+    """2,000 imported users at the production cost would take a quarter of an hour; a generated
+    password (about 70 bits) needs no slow hash, and the first sign-in re-hashes it."""
+    from engine import passwords
+    previous = passwords.set_hasher(passwords.Scrypt(n=2**14))  # dearer than GENERATED_N, cheaper than production
+    try:
+        path = write_csv(tmp_path / "users.csv", "email,name,role\nboss@leanschool.example.org,Главный Админ,admin\n")
+        result = leanschool("import", "users", str(path))
+        assert result.exit_code == 0, result.output
+        password = result.stdout.splitlines()[-1].split()[1]
+        user = read(store, select(User))[0]
+        assert user.password_hash.split("$")[1] == str(passwords.GENERATED_N)
+        assert passwords.hasher().n == 2**14  # the cheap cost ended with the import
+        assert passwords.needs_rehash(user.password_hash)
+        with store.uow() as uow:
+            assert admin_svc.authenticate(uow, "boss@leanschool.example.org", password) is not None
+        assert read(store, select(User))[0].password_hash.split("$")[1] == str(2**14)
+    finally:
+        passwords.set_hasher(previous)
