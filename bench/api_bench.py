@@ -1,6 +1,6 @@
 """Server-side latency of the JSON API on the demo region (a script, not a test).
 
-Loads the demo dataset (engine/demo.py: Oryol oblast, ~60 organisations, ~150 projects in
+Loads the demo dataset (engine/demo/: Oryol oblast, ~60 organisations, ~150 projects in
 every stage) into a fresh SQLite file (or PostgreSQL with --pg), then, with Flask's test
 client in this one process (server time: routing, auth, services, SQL, JSON), times
 
@@ -11,7 +11,7 @@ client in this one process (server time: routing, auth, services, SQL, JSON), ti
   GET  /api/v1/regions/<id>/tower          as the curator
 
 and prints median and p95 in ms against the targets (median: 10, 10 and 50 ms).
-Without engine/demo.py (or with --own-data) it builds a comparable region itself
+Without engine/demo/ (or with --own-data) it builds a comparable region itself
 through the engine's services.
 
     .venv/bin/python bench/api_bench.py [-n 300] [--pg] [--own-data] [--profile get|move|tower]
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=300, help="requests per endpoint (at least 200 is meaningful)")
     ap.add_argument("--pg", action="store_true", help=f"PostgreSQL (a fresh database at {PG_BASE})")
-    ap.add_argument("--own-data", action="store_true", help="do not use engine/demo.py")
+    ap.add_argument("--own-data", action="store_true", help="do not use engine/demo/")
     ap.add_argument("--profile", choices=["get", "move", "tower"], help="cProfile one endpoint and print the top")
     args = ap.parse_args(argv)
 

@@ -1,4 +1,4 @@
-"""The demo loader (engine/demo.py): the Oryol region is consistent with the workflow
+"""The demo loader (engine/demo/): the Oryol region is consistent with the workflow
 (its event log replays to every project's state), has something in every corner the
 UI shows (each stage, stalled projects, waiting approvals, closed projects with their
 targets reached), is loaded once, and the scale mode generates N projects.

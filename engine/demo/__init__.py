@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import event, func, select
 
 from engine import clock, passwords
-from engine import demo_data as D
 from engine.db import OneTransaction, Store, UnitOfWork
+from engine.demo.content import MetricT, ProcessT, RiskT, content
 from engine.models import (
     UNRESOLVED_RISK,
     Event,
@@ -65,6 +65,7 @@ from engine.services import (
 )
 from engine.workflow import Workflow
 
+C = content()  # the Russian content (engine/demo/data/*.yaml), validated once
 SEED = 57
 SETUP_DAYS = 250      # the region, organisations and people appear this many days ago
 MAX_AGE_DAYS = 236    # the oldest project starts about eight months ago
@@ -271,11 +272,11 @@ class Names:
         rng = self.rng
         for _ in range(20):  # a huge scale region runs out of names: then they repeat
             female = rng.random() < female_p
-            surname = rng.choice(D.SURNAMES_F)
+            surname = rng.choice(C.names.surnames_f)
             if not female:
                 surname = surname[:-1]
-            first = rng.choice(D.FIRST_F if female else D.FIRST_M)
-            patronymic = rng.choice(D.PATRONYMICS)[1 if female else 0]
+            first = rng.choice(C.names.first_f if female else C.names.first_m)
+            patronymic = rng.choice(C.names.patronymics)[1 if female else 0]
             name = f"{surname} {first} {patronymic}"
             if name not in self.used:
                 break
@@ -283,15 +284,25 @@ class Names:
         return name
 
 
+_TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o",
+                      "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e",
+                      "yu", "ya"], strict=True))
+
+
+def translit(text: str) -> str:
+    return "".join(_TRANSLIT.get(ch, ch) for ch in text.lower() if ch.isalpha())
+
+
 def _email(name: str, tag: str) -> str:
     surname, first, patronymic = name.split()
-    return f"{D.translit(surname)}.{D.translit(first)[0]}{D.translit(patronymic)[0]}.{tag}@demo.leanschool.ru"
+    return f"{translit(surname)}.{translit(first)[0]}{translit(patronymic)[0]}.{tag}@demo.leanschool.ru"
 
 
 def _staff(rng: random.Random, names: Names, org: Org, tag: str, n_members: int) -> None:
     head_name = names.person(0.75)
-    org.head = Person(head_name, _email(head_name, tag), "head", D.HEAD_TITLE[org.kind])
-    jobs = rng.sample(D.MEMBER_ROLES[org.kind], n_members)
+    org.head = Person(head_name, _email(head_name, tag), "head", C.names.head_title[org.kind])
+    jobs = rng.sample(C.names.member_roles[org.kind], n_members)
     for job in jobs:
         name = names.person()
         org.members.append(Person(name, _email(name, tag), "member", job))
@@ -299,28 +310,28 @@ def _staff(rng: random.Random, names: Names, org: Org, tag: str, n_members: int)
 
 def oryol_world(rng: random.Random) -> World:
     names = Names(rng)
-    for fixed in (D.CURATOR_NAME, D.DEMO_HEAD_NAME, D.DEMO_MEMBER_NAME):
+    for fixed in (C.region.curator_name, C.region.demo_head_name, C.region.demo_member_name):
         names.used.add(fixed)
-    muns = {name: Mun(name, kind) for kind, name in D.MUNICIPALITIES}
+    muns = {name: Mun(name, kind) for kind, name in C.region.municipalities}
     orgs = []
-    for k, (mun, kind, name) in enumerate(D.ORGANIZATIONS):
+    for k, (mun, kind, name) in enumerate(C.region.organizations):
         org = Org(name, kind, muns[mun])
-        if name == D.DEMO_SCHOOL:
-            org.head = Person(D.DEMO_HEAD_NAME, D.HEAD_EMAIL, "head", "директор")
-            org.members.append(Person(D.DEMO_MEMBER_NAME, D.MEMBER_EMAIL, "member", "учитель математики"))
+        if name == C.region.demo_school:
+            org.head = Person(C.region.demo_head_name, C.region.head_email, "head", "директор")
+            org.members.append(Person(C.region.demo_member_name, C.region.member_email, "member", "учитель математики"))
             _extra = Org(name, kind, org.mun)
             _staff(rng, names, _extra, f"o{k:02d}", 2)
             org.members += _extra.members
         else:
             _staff(rng, names, org, f"o{k:02d}", rng.choice([1, 2, 2, 3]))
         orgs.append(org)
-    accounts = [{"email": D.ADMIN_EMAIL, "password": D.PASSWORD, "role": "admin"},
-                {"email": D.CURATOR_EMAIL, "password": D.PASSWORD, "role": "curator"},
-                {"email": D.HEAD_EMAIL, "password": D.PASSWORD, "role": "head"},
-                {"email": D.MEMBER_EMAIL, "password": D.PASSWORD, "role": "member"}]
-    return World(D.REGION_NAME, D.REGION_CODE, list(muns.values()), orgs,
-                 Person(D.CURATOR_NAME, D.CURATOR_EMAIL, "curator", "куратор региональной площадки"),
-                 Person(D.ADMIN_NAME, D.ADMIN_EMAIL, "admin"), accounts)
+    accounts = [{"email": C.region.admin_email, "password": C.region.password, "role": "admin"},
+                {"email": C.region.curator_email, "password": C.region.password, "role": "curator"},
+                {"email": C.region.head_email, "password": C.region.password, "role": "head"},
+                {"email": C.region.member_email, "password": C.region.password, "role": "member"}]
+    return World(C.region.region_name, C.region.region_code, list(muns.values()), orgs,
+                 Person(C.region.curator_name, C.region.curator_email, "curator", "куратор региональной площадки"),
+                 Person(C.region.admin_name, C.region.admin_email, "admin"), accounts)
 
 
 def _plural(n: int, one: str, few: str, many: str) -> str:
@@ -342,7 +353,7 @@ def scale_world(rng: random.Random, n: int, admin_exists: bool) -> World:
     n_orgs = max(5, round(n / 2.5))
     n_muns = max(3, n_orgs // 20)
     roots = [f"{p}{r.lower() if p and not p.endswith('-') else r}"
-             for p in D.MUNICIPALITY_PREFIXES for r in D.MUNICIPALITY_ROOTS]
+             for p in C.names.municipality_prefixes for r in C.names.municipality_roots]
     muns = [Mun(f"{roots[k % len(roots)]} район" + (f" №{k // len(roots) + 1}" if k >= len(roots) else ""),
                 "district") for k in range(n_muns)]
     orgs = []
@@ -351,22 +362,22 @@ def scale_world(rng: random.Random, n: int, admin_exists: bool) -> World:
         kind = rng.choices(["school", "kindergarten", "college", "other"], weights=[55, 27, 8, 10])[0]
         num = k // n_muns + 1
         name = {"school": f"МБОУ «Средняя общеобразовательная школа №{num}»",
-                "kindergarten": f"МБДОУ «Детский сад №{num} «{rng.choice(D.KINDERGARTEN_NAMES)}»»",
-                "college": f"БПОУ «{rng.choice(D.COLLEGE_NAMES).capitalize()} №{num}»",
-                "other": f"МБУ ДО «{rng.choice(D.OTHER_ORG_NAMES)} №{num}»"}[kind]
+                "kindergarten": f"МБДОУ «Детский сад №{num} «{rng.choice(C.names.kindergarten_names)}»»",
+                "college": f"БПОУ «{rng.choice(C.names.college_names).capitalize()} №{num}»",
+                "other": f"МБУ ДО «{rng.choice(C.names.other_org_names)} №{num}»"}[kind]
         org = Org(f"{name} ({mun.name})", kind, mun)
         head_name, member_name = names.person(0.75), names.person()
         suffix = "" if k == 0 else str(k + 1)
-        org.head = Person(head_name, f"head{suffix}.s{n}@demo.leanschool.ru", "head", D.HEAD_TITLE[kind])
+        org.head = Person(head_name, f"head{suffix}.s{n}@demo.leanschool.ru", "head", C.names.head_title[kind])
         org.members.append(Person(member_name, f"member{suffix}.s{n}@demo.leanschool.ru", "member",
-                                  rng.choice(D.MEMBER_ROLES[kind])))
+                                  rng.choice(C.names.member_roles[kind])))
         orgs.append(org)
     curator = Person(names.person(), f"curator.s{n}@demo.leanschool.ru", "curator", "куратор")
-    admin = None if admin_exists else Person(D.ADMIN_NAME, D.ADMIN_EMAIL, "admin")
-    accounts = [{"email": D.ADMIN_EMAIL, "password": D.PASSWORD, "role": "admin"},
-                {"email": curator.email, "password": D.PASSWORD, "role": "curator"},
-                {"email": orgs[0].head.email, "password": D.PASSWORD, "role": "head"},  # type: ignore[union-attr]
-                {"email": orgs[0].members[0].email, "password": D.PASSWORD, "role": "member"}]
+    admin = None if admin_exists else Person(C.region.admin_name, C.region.admin_email, "admin")
+    accounts = [{"email": C.region.admin_email, "password": C.region.password, "role": "admin"},
+                {"email": curator.email, "password": C.region.password, "role": "curator"},
+                {"email": orgs[0].head.email, "password": C.region.password, "role": "head"},  # type: ignore[union-attr]
+                {"email": orgs[0].members[0].email, "password": C.region.password, "role": "member"}]
     return World(scale_region_name(n), "99", muns, orgs, curator, admin, accounts)
 
 
@@ -388,7 +399,7 @@ def plan_world(plan: Plan, world: World) -> None:
 
     def user(uow: UnitOfWork, person: Person, org: Org | None) -> None:
         u = create_user(uow, SYSTEM, {
-            "email": person.email, "name": person.name, "password": D.PASSWORD, "role": person.role,
+            "email": person.email, "name": person.name, "password": C.region.password, "role": person.role,
             "org_id": org.id if org else None,
             "region_id": world.region_id if person.role == "curator" else None})
         person.id = u.id
@@ -500,7 +511,7 @@ def shape_story(rng: random.Random, wf: Workflow, profile: Profile, final: str, 
 
 @dataclass
 class MetricPlan:
-    t: D.MetricT
+    t: MetricT
     baseline: float
     target: float
     latest: float | None = None
@@ -516,7 +527,7 @@ class MetricPlan:
         return float(v)
 
 
-def metric_values(rng: random.Random, m: D.MetricT, exact: bool) -> tuple[float, float]:
+def metric_values(rng: random.Random, m: MetricT, exact: bool) -> tuple[float, float]:
     """Baseline and target of one project's metric: the published values, or near them."""
     if exact:
         return float(m.baseline), float(m.target)
@@ -545,7 +556,7 @@ def _fmt(value: float) -> str:
 
 @dataclass
 class RiskPlan:
-    t: D.RiskT
+    t: RiskT
     status: str = "open"
     keep_open: bool = False
 
@@ -574,7 +585,7 @@ class ProjectPlanner:
     project has (metrics, actions, risks ...) to know what each gate still lacks."""
 
     def __init__(self, plan: Plan, rng: random.Random, wf: Workflow, profile: Profile, story: Story,
-                 proc: D.ProcessT, org: Org, curator: Person, *, leader: Person | None = None,
+                 proc: ProcessT, org: Org, curator: Person, *, leader: Person | None = None,
                  exact: bool = False, final_values: tuple[float, ...] | None = None):
         self.plan, self.rng, self.wf, self.p = plan, rng, wf, profile
         self.number = plan.new_project()
@@ -696,7 +707,7 @@ class ProjectPlanner:
                 f"{m.t.name}: {_fmt(m.baseline)} → {_fmt(m.latest if m.latest is not None else m.baseline)} {m.t.unit}"
                 for m in self.metrics) + "."
         if revision:
-            title = D.REVISION_TITLES.get(kind, title) if kind != "standard" else f"{title} (ред. 2)"
+            title = C.story.revision_titles.get(kind, title) if kind != "standard" else f"{title} (ред. 2)"
         self.add(d, kind, lambda uow: add_artefact(uow, who.actor, self.run.id,  # type: ignore[arg-type]
                                                    {"kind": kind, "title": title, "text": text}))
 
@@ -717,7 +728,7 @@ class ProjectPlanner:
         self.add(d, "статус мероприятия", lambda uow: update_action(uow, who.actor, self.run.action_ids[j],  # type: ignore[arg-type]
                                                                      {"status": status}))
 
-    def op_risk(self, d: float, risk: D.RiskT, keep_open: bool = False) -> None:
+    def op_risk(self, d: float, risk: RiskT, keep_open: bool = False) -> None:
         self.risks.append(RiskPlan(risk, keep_open=keep_open))
         d = self.slot(d)
         owner, who, due = self.rng.choice(self.team), self.doer(), self.plan.tl.day(d + self.rng.uniform(20, 60))
@@ -771,7 +782,7 @@ class ProjectPlanner:
             if self.wf.is_final(state):
                 if state == "closed" and self.rng.random() < 0.6:
                     self.op_comment(entered + self.rng.uniform(0.3, min(8.0, -entered - 0.2)), self.curator,
-                                    D.CLOSED_COMMENT)
+                                    C.story.closed_comment)
                 continue
             if i == 0:
                 self.op_create(entered)
@@ -796,13 +807,13 @@ class ProjectPlanner:
         if self.wf.is_back_move(t, state):
             self._place(self._work(state, i, entered, left), entered, left - 0.3)
             who = self.curator if rng.random() < 0.6 else self.head
-            self.op_request(left, who, trigger, D.BACK_COMMENTS[trigger])
+            self.op_request(left, who, trigger, C.story.back_comments[trigger])
             return
         if trigger == "cancel":  # the plan was cut short
             asked = left - u(0.5, 3)
             horizon = left + u(10, 40)
             self._place(self._work(state, i, entered, horizon), entered, asked - 0.1, horizon)
-            reason = rng.choice(D.CANCEL_REASONS)
+            reason = rng.choice(C.story.cancel_reasons)
             if rng.random() < 0.3:
                 self.op_request(left, self.head, trigger, reason)
             else:
@@ -811,7 +822,7 @@ class ProjectPlanner:
             return
         if i in self.story.by_head:
             self._place(self._work(state, i, entered, left), entered, left - 0.2)
-            self.op_request(left, self.head, trigger, rng.choice([None, D.REQUEST_COMMENTS[trigger]]))
+            self.op_request(left, self.head, trigger, rng.choice([None, C.story.request_comments[trigger]]))
             return
         request = left - u(0.1, 1.0)
         first = request
@@ -819,12 +830,12 @@ class ProjectPlanner:
             first = max(entered + 0.55 * (left - entered), left - u(4, 8))
         self._place(self._work(state, i, entered, left), entered, first - 0.1)
         if i in self.story.rejections:
-            self.op_request(first, self.leader, trigger, D.REQUEST_COMMENTS[trigger])
+            self.op_request(first, self.leader, trigger, C.story.request_comments[trigger])
             rejected = first + u(0.3, 1.5)
-            self.op_reject(rejected, rng.choice(D.REJECT_COMMENTS[trigger]))
+            self.op_reject(rejected, rng.choice(C.story.reject_comments[trigger]))
             self._revise(rejected + u(0.3, 1.0), trigger)
-        self.op_request(request, self.leader, trigger, D.REQUEST_COMMENTS[trigger])
-        self.op_approve(left, rng.choice(D.APPROVE_COMMENTS))
+        self.op_request(request, self.leader, trigger, C.story.request_comments[trigger])
+        self.op_approve(left, rng.choice(C.story.approve_comments))
 
     def _current_visit(self, i: int, state: str, entered: float) -> None:
         s, rng, u = self.story, self.rng, self.rng.uniform
@@ -840,10 +851,10 @@ class ProjectPlanner:
         if asked is not None:
             self._place(self._work(state, i, entered, asked + u(20, 40)), entered, asked - 0.1)
             if s.pending:
-                self.op_request(asked, self.leader, s.pending, D.REQUEST_COMMENTS[s.pending])
+                self.op_request(asked, self.leader, s.pending, C.story.request_comments[s.pending])
             elif s.reject_age is not None and forward:
-                self.op_request(asked, self.leader, forward, D.REQUEST_COMMENTS[forward])
-                self.op_reject(-s.reject_age, rng.choice(D.REJECT_COMMENTS[forward]))
+                self.op_request(asked, self.leader, forward, C.story.request_comments[forward])
+                self.op_reject(-s.reject_age, rng.choice(C.story.reject_comments[forward]))
             return
         length = -entered + u(5, 30)
         horizon = entered + length
@@ -851,10 +862,10 @@ class ProjectPlanner:
         items = self._work(state, i, entered, horizon)
         if s.critical_open:
             share = u(0.15, 0.7) * (cutoff - entered) / length
-            items.append((share, partial(self.op_risk, risk=rng.choice(D.CRITICAL_RISKS), keep_open=True)))
+            items.append((share, partial(self.op_risk, risk=rng.choice(C.processes.critical_risks), keep_open=True)))
         self._place(items, entered, cutoff - 0.05, horizon)
         if s.pending == "cancel":
-            self.op_request(-s.pending_age, self.leader, "cancel", rng.choice(D.CANCEL_REASONS))
+            self.op_request(-s.pending_age, self.leader, "cancel", rng.choice(C.story.cancel_reasons))
 
     def _keep_recent(self) -> None:
         """An active project that is not meant to look idle had someone do something lately."""
@@ -862,8 +873,8 @@ class ProjectPlanner:
         if self.wf.is_final(s.final) or s.idle_gap or self.last >= -9:
             return
         d = rng.uniform(max(self.last, -9.0) + 0.1, -0.2)
-        who, texts = rng.choices([(self.leader, D.MEMBER_COMMENTS), (self.curator, D.CURATOR_COMMENTS),
-                                  (self.head, D.HEAD_COMMENTS)], weights=[5, 3, 2])[0]
+        who, texts = rng.choices([(self.leader, C.story.member_comments), (self.curator, C.story.curator_comments),
+                                  (self.head, C.story.head_comments)], weights=[5, 3, 2])[0]
         self.op_comment(d, who, rng.choice(texts))
 
     def _revise(self, d: float, trigger: str) -> None:
@@ -886,12 +897,13 @@ class ProjectPlanner:
         rng, u, p = self.rng, self.rng.uniform, self.p
         if rng.random() < p.comment_p:
             items.append((u(0.2, 0.9), partial(self.op_comment, person=self.curator,
-                                               text=rng.choice(D.CURATOR_COMMENTS))))
+                                               text=rng.choice(C.story.curator_comments))))
         if p.rich and rng.random() < p.comment_p / 2:
-            items.append((u(0.2, 0.9), partial(self.op_comment, person=self.head, text=rng.choice(D.HEAD_COMMENTS))))
+            items.append((u(0.2, 0.9), partial(self.op_comment, person=self.head,
+                                               text=rng.choice(C.story.head_comments))))
         if p.rich and rng.random() < p.comment_p:
             items.append((u(0.2, 0.9), partial(self.op_comment, person=self.doer(),
-                                               text=rng.choice(D.MEMBER_COMMENTS))))
+                                               text=rng.choice(C.story.member_comments))))
         return items
 
     def _work_diagnose(self, revisit: bool, start: float, horizon: float) -> list[Item]:
@@ -901,7 +913,7 @@ class ProjectPlanner:
                     (u(0.5, 0.8), partial(self.op_artefact, kind="current_state_map", revision=True))]
         items: list[Item] = [(0.01 + 0.005 * k, partial(self.op_team, person=person,
                                                         role="руководитель проекта" if k == 0
-                                                        else self.rng.choice(D.TEAM_ROLES)))
+                                                        else self.rng.choice(C.names.team_roles)))
                              for k, person in enumerate(self.team if self.p.rich else [])]
         for k in range(len(self.metrics)):
             items.append((0.05 + 0.01 * k, partial(self.op_metric, i=k)))
@@ -912,7 +924,7 @@ class ProjectPlanner:
         n_problems = min(len(self.proc.problems), self.rng.randint(*self.p.problems))
         items += [(u(0.15, 0.8), self.op_problem) for _ in range(n_problems)]
         items.append((u(0.6, 0.85), partial(self.op_artefact, kind="current_state_map")))
-        pool = list(self.proc.risks) + D.GENERIC_RISKS
+        pool = list(self.proc.risks) + C.processes.generic_risks
         n_risks = self.rng.randint(*self.p.risks)
         items += [(u(0.1, 0.95), partial(self.op_risk, risk=r)) for r in self.rng.sample(pool, n_risks)]
         return items
@@ -928,7 +940,7 @@ class ProjectPlanner:
         n_actions = min(len(self.proc.actions), self.rng.randint(*self.p.actions))
         items += [(u(0.4, 0.85), partial(self.op_action, due_d=horizon + u(7, 45))) for _ in range(n_actions)]
         if self.p.rich and self.rng.random() < 0.3:
-            items.append((u(0.1, 0.9), partial(self.op_risk, risk=self.rng.choice(D.GENERIC_RISKS))))
+            items.append((u(0.1, 0.9), partial(self.op_risk, risk=self.rng.choice(C.processes.generic_risks))))
         return items
 
     def _work_implement(self, revisit: bool, start: float, horizon: float) -> list[Item]:
@@ -947,7 +959,7 @@ class ProjectPlanner:
             elif risk.status == "open" and rng.random() < (0.4 if self.p.rich else 0.1):
                 items.append((u(0.1, 0.4), partial(self.op_risk_status, k=k, status="mitigating")))
         if self.p.rich and rng.random() < 0.3:
-            items.append((u(0.1, 0.6), partial(self.op_risk, risk=rng.choice(D.GENERIC_RISKS))))
+            items.append((u(0.1, 0.6), partial(self.op_risk, risk=rng.choice(C.processes.generic_risks))))
         return items
 
     def _work_standardise(self, revisit: bool, start: float, horizon: float) -> list[Item]:
@@ -981,8 +993,9 @@ class ProjectPlanner:
 
 # --- the projects of a region ---------------------------------------------------------------
 
-def _processes_for(org: Org) -> list[D.ProcessT]:
-    return [p for p in D.PROCESSES if org.kind in p.kinds and (p.key != "school_bus" or org.mun.kind == "district")]
+def _processes_for(org: Org) -> list[ProcessT]:
+    return [p for p in C.processes.processes
+            if org.kind in p.kinds and (p.key != "school_bus" or org.mun.kind == "district")]
 
 
 def _flag_stories(rng: random.Random, stories: list[tuple[Story, str]], critical_share: float,
@@ -998,10 +1011,10 @@ def plan_oryol(plan: Plan, rng: random.Random, wf: Workflow, world: World) -> in
     """The demo school's five projects, the featured ones and 145 - 5 more over the region."""
     school = world.orgs[0]
     member, others = school.members[0], school.members[1:]
-    by_key = {p.key: p for p in D.PROCESSES}
+    by_key = {p.key: p for p in C.processes.processes}
     planners: list[ProjectPlanner] = []
 
-    def add(story: Story, proc: D.ProcessT, org: Org, **kw: Any) -> None:
+    def add(story: Story, proc: ProcessT, org: Org, **kw: Any) -> None:
         planners.append(ProjectPlanner(plan, rng, wf, RICH, story, proc, org, world.curator, **kw))
 
     # The demo school: a closed project, one in sustain, one in target, one in implement
@@ -1019,7 +1032,8 @@ def plan_oryol(plan: Plan, rng: random.Random, wf: Workflow, world: World) -> in
     mix = [(final, kind) for final, kind, n in MIX for _ in range(n)]
     orgs_by_name = {o.name: o for o in world.orgs}
     used: dict[str, set[str]] = {o.name: set() for o in world.orgs}
-    for org_name, key, final, values in D.FEATURED:
+    for f in C.story.featured:
+        org_name, key, final, values = f.organization, f.process, f.state, f.last_values
         mix.remove((final, "normal"))
         story = shape_story(rng, wf, RICH, final, "normal")
         if values:
@@ -1112,7 +1126,7 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
         empty_database(store)
         echo("База данных очищена.")
     rng = random.Random(SEED if scale is None else SEED * 1_000_003 + scale)
-    admin_exists = _exists(store, User, User.email, D.ADMIN_EMAIL)
+    admin_exists = _exists(store, User, User.email, C.region.admin_email)
     world = oryol_world(rng) if scale is None else scale_world(rng, scale, admin_exists)
     if admin_exists:
         world.admin = None
@@ -1148,7 +1162,7 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
     finally:
         clock.set_clock(previous)
     if scale is None:
-        from engine.demo_practices import load_practices
+        from engine.demo.portfolio import load_practices
         load_practices(store, world.region_id, echo)  # type: ignore[arg-type]
     _record_snapshots(store, echo)
     summary(store, world.region_id, echo, time.monotonic() - started)  # type: ignore[arg-type]
