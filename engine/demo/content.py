@@ -10,6 +10,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from engine.practice_categories import category_ids
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FILES = ("region.yaml", "names.yaml", "processes.yaml", "story.yaml")
 OrgKind = Literal["school", "kindergarten", "college", "other"]
@@ -119,6 +121,7 @@ class StoryFile(_Strict):
     revision_titles: dict[str, str]
     closed_comment: str
     featured: list[Featured]
+    category_words: dict[str, str]  # title word stem -> practice category, first match wins
 
 
 SPECS: dict[str, type[_Strict]] = {"region.yaml": RegionFile, "names.yaml": NamesFile,
@@ -191,6 +194,10 @@ def _check(c: DemoContent) -> list[tuple[str, str, str]]:
                              f"names no organisation: {f.organization!r}"))
         if f.process not in keys:
             problems.append(("story.yaml", f"featured[{i}].process", f"names no process: {f.process!r}"))
+    known = set(category_ids())
+    for word, category in c.story.category_words.items():
+        if category not in known:
+            problems.append(("story.yaml", f"category_words.{word}", f"names no practice category: {category!r}"))
     return problems
 
 

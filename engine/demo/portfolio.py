@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.db import Store
+from engine.demo.content import content
 from engine.models import Metric, Organization, Practice, Project, RoleGrant
 from engine.practices import publish, replicate
 from engine.services import (
@@ -23,18 +24,12 @@ from engine.services import (
 )
 from engine.services.common import load_actor
 
-CATEGORY_WORDS = [("питани", "meals"), ("приём", "admission"), ("прием", "admission"),
-                  ("адаптац", "admission"), ("документ", "paperwork"), ("справ", "paperwork"),
-                  ("контрольн", "teaching"), ("урок", "teaching"), ("курсов", "teaching"),
-                  ("маршрут", "safety"), ("вход", "safety"), ("игрушек", "facilities"),
-                  ("прогулк", "facilities"), ("отчётност", "paperwork"), ("расписан", "teaching"),
-                  ("оплат", "meals"), ("столов", "meals")]
 PRACTICES = 5
 
 
 def _category(title: str) -> str:
     low = title.lower()
-    return next((cat for word, cat in CATEGORY_WORDS if word in low), "other")
+    return next((cat for word, cat in content().story.category_words.items() if word in low), "other")
 
 
 def _grant(session: Any, role: str, org_id: int) -> int | None:

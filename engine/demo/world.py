@@ -84,6 +84,11 @@ class Names:
         return name
 
 
+def municipalities() -> list[tuple[str, str]]:
+    """The demo region's (Oryol oblast's) municipalities: (kind, name), kind city | district."""
+    return list(C.region.municipalities)
+
+
 _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o",
                       "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e",

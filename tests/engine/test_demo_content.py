@@ -52,12 +52,14 @@ def test_names_that_point_nowhere_are_reported(data: Path) -> None:
     _edit(data, "region.yaml", {"demo_school": "МБОУ «Школа, которой нет»"})
     raw = yaml.safe_load((data / "story.yaml").read_text(encoding="utf-8"))
     raw["featured"][0]["process"] = "no_such_process"
+    raw["category_words"]["питани"] = "cooking"
     (data / "story.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(DemoDataError) as exc:
         load_dir(data)
     assert str(exc.value).splitlines() == [
         "region.yaml: demo_school: names no organisation: 'МБОУ «Школа, которой нет»'",
         "story.yaml: featured[0].process: names no process: 'no_such_process'",
+        "story.yaml: category_words.питани: names no practice category: 'cooking'",
     ]
 
 

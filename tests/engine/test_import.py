@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from engine.demo.content import content
+from engine.demo.world import municipalities
 from engine.errors import ValidationFailed
 from engine.models import Event, Municipality, Organization, RoleGrant, User
 from engine.policy import SYSTEM
@@ -36,7 +36,7 @@ LYCEUM = "МБОУ «Лицей №1 им. М.В. Ломоносова»"
 def oryol(make: Any) -> Any:
     """Oryol oblast with its 27 real municipalities and no organisations yet."""
     region = make.region("Орловская область", code="57")
-    for _kind, name in content().region.municipalities:
+    for _kind, name in municipalities():
         make.municipality(region, name)
     return region
 
