@@ -14,8 +14,9 @@ from engine.services import get_project, request_transition
 from engine.services.board import BoardFilters, municipalities, organizations
 from engine.services.board import board as board_view
 from engine.text import Text
+from webui.extensions import htmx
 from webui.query import search_arg
-from webui.web.common import INT_MAX, locale, login_required, no_nul, query_int, tr, uow, wants_partial
+from webui.web.common import INT_MAX, locale, login_required, no_nul, query_int, tr, uow
 from webui.web.labels import ORG_KIND
 
 bp = Blueprint("board", __name__)
@@ -78,7 +79,7 @@ def _render_board(message: dict[str, Any] | None = None, status: int = 200) -> A
                 for t in wf.transitions_from(card.state) if roles & set(t.roles)]
 
     scope_args = {"org_id": f.org_id} if f.org_id else {"region_id": f.region_id} if f.region_id else {}
-    template = "_board.html" if wants_partial() else "board.html"
+    template = "_board.html" if htmx else "board.html"
     query = {k: v for k, v in request.args.items() if k in BOARD_ARGS}
     return render_template(template, board=data, filters=f, ctx=ctx, message=message,
                            query=query, moves=moves, scope_args=scope_args,
@@ -160,7 +161,7 @@ def move(project_id: int) -> Any:
             exc = e
     message, status = _move_message(project_id, title, exc, result, dest_title)
     back = request.form.get("back") or ""
-    if wants_partial():
+    if htmx:
         if back == "project":
             from webui.web.projects import render_project
             return render_project(project_id, message=message, status=status)

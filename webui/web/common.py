@@ -106,10 +106,6 @@ def error_messages(exc: DomainError) -> tuple[str, dict[str, str]]:
     return exc.message(locale()), {}
 
 
-def wants_partial() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def may(action: str, where: Any = None) -> bool:
     """The templates' ``can(action, project_or_org)``: whether the signed-in person may do
     ``action`` (engine/policy.py) on that project or organisation; without one, whether
