@@ -23,6 +23,7 @@ from engine.errors import DomainError, GateFailed, NotFound, ValidationFailed
 from engine.models import User
 from engine.services import actor_for_token
 from engine.services.accounts import actor_for_session
+from engine.services.common import INT_MAX
 from engine.text import Text
 from webui.extensions import store
 from webui.query import control_params
@@ -50,7 +51,6 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
-INT_MAX = 2**31 - 1  # ids and other integers the database columns hold (PostgreSQL integer)
 
 
 def route(path: str, method: str = "GET", *, summary: str, ok: int = 200,

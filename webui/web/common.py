@@ -13,22 +13,16 @@ from engine.db import UnitOfWork
 from engine.errors import DomainError, ValidationFailed
 from engine.models import Organization
 from engine.policy import Actor, can, can_somewhere
+from engine.services.common import INT_MAX
 from engine.text import Text
 from webui.extensions import store
 
 NOT_A_NUMBER = object()  # the services' schemas answer "must be a number" for it
-INT_MAX = 2**31 - 1  # the database's integers (PostgreSQL integer); larger ids exist nowhere
 
 
 def no_nul(value: str | None) -> str:
     """Text without NUL characters, which PostgreSQL text cannot hold (a 500 otherwise)."""
     return (value or "").replace("\x00", "")
-
-
-def query_int(name: str) -> int | None:
-    """A non-negative integer query (or form) value; None when absent, malformed or too large."""
-    raw = request.values.get(name, "")
-    return int(raw) if raw.isdecimal() and int(raw) <= INT_MAX else None
 
 
 def uow() -> UnitOfWork:
