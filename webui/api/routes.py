@@ -18,6 +18,7 @@ from engine.policy import can_in_region
 from engine.search import MAX_QUERY
 from engine.services import queries as Q
 from engine.text import Text
+from engine.vocab import ORG_KINDS, REQUEST_STATUSES, RequestStatus
 from webui.api.blueprint import INT_MAX, body_json, locale, route
 from webui.extensions import store
 from webui.query import int_arg, search_arg
@@ -277,15 +278,16 @@ def patch_risk(risk_id: int) -> Any:
 
 # --- approvals ---------------------------------------------------------------------------------------
 
+APPROVAL_FILTERS = (*REQUEST_STATUSES, "all")
+
 @route("/approvals", summary="Transition requests the user may decide or see, oldest first",
        response="RequestList", errors=(401, 422),
-       query={"status": {"schema": {"type": "string", "enum": ["pending", "approved", "rejected", "all"]}},
-              **PAGE})
+       query={"status": {"schema": {"type": "string", "enum": list(APPROVAL_FILTERS)}}, **PAGE})
 def list_approvals() -> Any:
-    status = request.args.get("status", "pending")
-    if status not in ("pending", "approved", "rejected", "all"):
-        raise ValidationFailed({"status": Text("Допустимо: pending, approved, rejected, all",
-                                               "Allowed: pending, approved, rejected, all")})
+    status = request.args.get("status", RequestStatus.PENDING.value)
+    if status not in APPROVAL_FILTERS:
+        allowed = ", ".join(APPROVAL_FILTERS)
+        raise ValidationFailed({"status": Text(f"Допустимо: {allowed}", f"Allowed: {allowed}")})
     limit, offset = _page()
     with _uow() as uow:
         rows, total = Q.list_requests(uow, g.actor, None if status == "all" else status,
@@ -352,7 +354,7 @@ def publish_practice(project_id: int) -> Any:
        response="PracticeList", errors=(401, 422),
        query={"q": {"schema": {"type": "string", "maxLength": MAX_QUERY}},
               "category": {"schema": {"type": "string", "enum": practice_svc.category_ids()}},
-              "kind": {"schema": {"type": "string", "enum": ["school", "kindergarten", "college", "other"]}},
+              "kind": {"schema": {"type": "string", "enum": list(ORG_KINDS)}},
               "municipality_id": {"schema": {"type": "integer"}},
               "min_effect": {"schema": {"type": "number"}}, **PAGE})
 def list_practices() -> Any:
