@@ -19,7 +19,7 @@ from engine.policy import ROLES, SYSTEM
 from engine.text import Text
 from engine.workflow import WorkflowError, load_dir
 
-LOCALE = "en" if os.environ.get("LEANSCHOOL_LOCALE", "ru").startswith("en") else "ru"
+LOCALE = config.settings().locale
 log = logging.getLogger("leanschool")
 
 
@@ -49,7 +49,7 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         except DomainError as exc:
             raise CliError(_message(exc)) from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence
-            if os.environ.get("LEANSCHOOL_DEBUG"):
+            if config.settings().debug:
                 traceback.print_exc()
             raise CliError(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]) from None
     return wrapper
