@@ -1,15 +1,93 @@
-"""Configuration shared by the CLI, the web app and the scheduler (API.md keys)."""
+"""Configuration shared by the CLI, the web app and the scheduler (API.md keys): one
+``Settings`` object read from the environment (pydantic-settings), where a value given
+to its constructor (``create_app``'s config) wins over the environment.
+
+The environment is read anew by each ``Settings()``: tests change it between apps.
+"""
 from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.db import REPO_ROOT
 
 
+def _on_unless_off(value: Any) -> bool:
+    """TESTING, AUTO_MIGRATE: on unless 0, false, no, off or empty."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
+
+
+def _on_only_if_on(value: Any) -> bool:
+    """SESSION_COOKIE_SECURE: on only for 1, true, yes or on."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+class Settings(BaseSettings):
+    """Every key Lean School reads from the environment. Empty values count as unset
+    where the old readers said ``or`` (database, folders, secret key, SMTP)."""
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore")
+
+    DATABASE_URL: str | None = None
+    SECRET_KEY: str | None = None
+    WORKFLOWS_DIR: str | None = None
+    LEANSCHOOL_INSTANCE_DIR: str | None = None
+    TESTING: bool = False
+    AUTO_MIGRATE: bool = True
+    SESSION_COOKIE_SECURE: bool = False
+    TRUSTED_PROXIES: int = 0  # reverse proxies in front (X-Forwarded-For); unreadable: none
+    LEANSCHOOL_LOCALE: str = "ru"  # the CLI's language
+    LEANSCHOOL_DEBUG: str | None = None  # tracebacks in the CLI's and the scheduler's errors
+
+    @field_validator("DATABASE_URL", "SECRET_KEY", "WORKFLOWS_DIR", "LEANSCHOOL_INSTANCE_DIR", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value in ("", None) else str(value)
+
+    @field_validator("TESTING", "AUTO_MIGRATE", mode="before")
+    @classmethod
+    def _flag(cls, value: Any, info: ValidationInfo) -> bool:
+        if value is None:  # given as None: the default
+            return bool(cls.model_fields[info.field_name].default)
+        return _on_unless_off(value)
+
+    @field_validator("SESSION_COOKIE_SECURE", mode="before")
+    @classmethod
+    def _strict_flag(cls, value: Any) -> bool:
+        return _on_only_if_on(value or False)
+
+    @field_validator("TRUSTED_PROXIES", mode="before")
+    @classmethod
+    def _count(cls, value: Any) -> int:
+        try:
+            return max(0, int(value or 0))
+        except (TypeError, ValueError):
+            return 0
+
+    @property
+    def debug(self) -> bool:
+        return bool(self.LEANSCHOOL_DEBUG)
+
+    @property
+    def locale(self) -> str:
+        return "en" if self.LEANSCHOOL_LOCALE.startswith("en") else "ru"
+
+
+def settings(**given: Any) -> Settings:
+    """The settings now: ``given`` keys win over the environment."""
+    return Settings(**given)
+
+
 def instance_dir() -> Path:
-    return Path(os.environ.get("LEANSCHOOL_INSTANCE_DIR") or REPO_ROOT / "instance")
+    return Path(settings().LEANSCHOOL_INSTANCE_DIR or REPO_ROOT / "instance")
 
 
 def default_database_url() -> str:
@@ -17,17 +95,18 @@ def default_database_url() -> str:
 
 
 def database_url(explicit: str | None = None) -> str:
-    return explicit or os.environ.get("DATABASE_URL") or default_database_url()
+    return explicit or settings().DATABASE_URL or default_database_url()
 
 
 def workflows_dir(explicit: str | None = None) -> Path:
-    return Path(explicit or os.environ.get("WORKFLOWS_DIR") or REPO_ROOT / "workflows")
+    return Path(explicit or settings().WORKFLOWS_DIR or REPO_ROOT / "workflows")
 
 
 def secret_key(explicit: str | None = None) -> str:
     """SECRET_KEY from config or the environment; else a per-instance generated one."""
-    if explicit or os.environ.get("SECRET_KEY"):
-        return explicit or os.environ["SECRET_KEY"]
+    key = explicit or settings().SECRET_KEY
+    if key:
+        return key
     path = instance_dir() / "secret_key"
     if path.exists():
         return path.read_text().strip()

@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, text
 from sqlmodel import Field, SQLModel
 
+# the vocabularies' values, for the modules that import them from here
+from engine.vocab import ARTEFACT_KINDS, ORG_KINDS, RISK_STATUSES, UNRESOLVED_RISK, WASTES  # noqa: F401
+
 # Stable constraint names on both backends (must be set before any table is defined).
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -20,12 +23,6 @@ SQLModel.metadata.naming_convention = {
 }
 metadata: MetaData = SQLModel.metadata
 
-ORG_KINDS = ("school", "kindergarten", "college", "other")
-WASTES = ("transport", "inventory", "motion", "waiting", "overproduction",
-          "overprocessing", "defects", "talent")
-ARTEFACT_KINDS = ("current_state_map", "target_state_map", "standard", "report", "other")
-RISK_STATUSES = ("open", "mitigating", "resolved", "accepted")
-UNRESOLVED_RISK = ("open", "mitigating")
 CRITICAL_SCORE = 15
 
 

@@ -353,7 +353,7 @@ def run_once(store: Store) -> dict[str, dict[str, Any]]:
         except Exception as exc:  # noqa: BLE001 - one job's failure must not hide the others
             # one line, like every CLI error; the traceback only with LEANSCHOOL_DEBUG
             log.error("job %s failed: %s: %s", name, type(exc).__name__, exc,
-                      exc_info=bool(os.environ.get("LEANSCHOOL_DEBUG")))
+                      exc_info=config.settings().debug)
             summary[name] = {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
     return summary
 

@@ -18,17 +18,19 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from engine import vocab
 from engine.errors import BadRequest, ValidationFailed
 from engine.numbers import HOURS_MAX, METRIC_ABS_MAX, ROUBLES_MAX
 from engine.text import Text
 
-OrgKind = Literal["school", "kindergarten", "college", "other"]
-Waste = Literal["transport", "inventory", "motion", "waiting", "overproduction",
-                "overprocessing", "defects", "talent"]
-ArtefactKind = Literal["current_state_map", "target_state_map", "standard", "report", "other"]
-RiskStatus = Literal["open", "mitigating", "resolved", "accepted"]
-ActionStatus = Literal["open", "done", "dropped"]
-Direction = Literal["decrease", "increase"]
+# engine/vocab.py's values as plain strings (a Literal keeps "literal_error" and the OpenAPI's inline enum)
+OrgKind = Literal[vocab.ORG_KINDS]
+Waste = Literal[vocab.WASTES]
+ArtefactKind = Literal[vocab.ARTEFACT_KINDS]
+RiskStatus = Literal[vocab.RISK_STATUSES]
+ActionStatus = Literal[vocab.ACTION_STATUSES]
+Direction = Literal[vocab.DIRECTIONS]
+MunicipalityKind = Literal[vocab.values(vocab.MunicipalityKind)]
 Role = Literal["member", "head", "curator", "admin"]
 
 # Texts of several lines (a textarea on the pages): newline and tab are kept, "\r\n" and a
@@ -123,7 +125,7 @@ class RegionIn(Input):
 class MunicipalityIn(Input):
     region_id: int
     name: str = _text(200)
-    kind: Literal["city", "district"] = "district"
+    kind: MunicipalityKind = "district"
 
 
 def inn_is_valid(inn: str) -> bool:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from flask import Flask
@@ -14,7 +13,9 @@ from webui.extensions import init_store
 
 log = logging.getLogger("leanschool.web")
 
-CONFIG_KEYS = ("DATABASE_URL", "SECRET_KEY", "WORKFLOWS_DIR", "TESTING", "AUTO_MIGRATE")
+# the keys create_app takes from its config or else the environment (engine/config.py Settings)
+CONFIG_KEYS = ("DATABASE_URL", "SECRET_KEY", "WORKFLOWS_DIR", "TESTING", "AUTO_MIGRATE",
+               "SESSION_COOKIE_SECURE", "TRUSTED_PROXIES")
 
 
 class StartupError(SystemExit):
@@ -24,25 +25,19 @@ class StartupError(SystemExit):
         super().__init__(message)
 
 
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in ("0", "false", "no", "off", "")
-    return bool(value)
-
-
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build an app. A key in ``config`` wins over the environment; nothing is shared
     between apps (each has its own database engine and workflow registry)."""
     config = dict(config or {})
-    settings = {key: config.pop(key) if key in config else os.environ.get(key) for key in CONFIG_KEYS}
+    settings = engine_config.settings(**{key: config.pop(key) for key in CONFIG_KEYS if key in config})
 
     app = Flask(__name__, instance_path=str(engine_config.instance_dir()))
     app.config.update(
-        DATABASE_URL=engine_config.database_url(settings["DATABASE_URL"]),
-        SECRET_KEY=engine_config.secret_key(settings["SECRET_KEY"]),
-        WORKFLOWS_DIR=str(engine_config.workflows_dir(settings["WORKFLOWS_DIR"])),
-        TESTING=_flag(settings["TESTING"]) if settings["TESTING"] is not None else False,
-        AUTO_MIGRATE=_flag(settings["AUTO_MIGRATE"]) if settings["AUTO_MIGRATE"] is not None else True,
+        DATABASE_URL=engine_config.database_url(settings.DATABASE_URL),
+        SECRET_KEY=engine_config.secret_key(settings.SECRET_KEY),
+        WORKFLOWS_DIR=str(engine_config.workflows_dir(settings.WORKFLOWS_DIR)),
+        TESTING=settings.TESTING,
+        AUTO_MIGRATE=settings.AUTO_MIGRATE,
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -50,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config)  # any other keys the caller gives
     from webui import security
-    security.init_app(app, config)  # headers, SESSION_COOKIE_SECURE, TRUSTED_PROXIES
+    security.init_app(app, settings)  # headers, SESSION_COOKIE_SECURE, TRUSTED_PROXIES
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 

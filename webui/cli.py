@@ -16,9 +16,10 @@ from engine import config
 from engine.db import Store, migrate
 from engine.errors import DomainError, ValidationFailed
 from engine.policy import ROLES, SYSTEM
+from engine.text import Text
 from engine.workflow import WorkflowError, load_dir
 
-LOCALE = "en" if os.environ.get("LEANSCHOOL_LOCALE", "ru").startswith("en") else "ru"
+LOCALE = config.settings().locale
 log = logging.getLogger("leanschool")
 
 
@@ -48,7 +49,7 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         except DomainError as exc:
             raise CliError(_message(exc)) from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence
-            if os.environ.get("LEANSCHOOL_DEBUG"):
+            if config.settings().debug:
                 traceback.print_exc()
             raise CliError(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]) from None
     return wrapper
@@ -182,8 +183,8 @@ def _with_user(email: str, action: Callable[[Any, int], Any]) -> Any:
             try:
                 user_id = user_by_email(uow, email).id
             except NotFound:
-                raise CliError({"ru": f"нет пользователя с адресом {email}",
-                                "en": f"no user with the e-mail {email}"}[LOCALE]) from None
+                raise CliError(Text(f"нет пользователя с адресом {email}",
+                                    f"no user with the e-mail {email}").get(LOCALE)) from None
             return action(uow, user_id)
     finally:
         store.dispose()
@@ -198,7 +199,7 @@ def user_deactivate(email: str) -> None:
     from engine.services.admin import deactivate_user
 
     email = _with_user(email, lambda uow, uid: deactivate_user(uow, SYSTEM, uid)).email
-    click.echo({"ru": f"отключён: {email}", "en": f"deactivated: {email}"}[LOCALE])
+    click.echo(Text(f"отключён: {email}", f"deactivated: {email}").get(LOCALE))
 
 
 @user.command("activate")
@@ -209,7 +210,7 @@ def user_activate(email: str) -> None:
     from engine.services.admin import activate_user
 
     email = _with_user(email, lambda uow, uid: activate_user(uow, SYSTEM, uid)).email
-    click.echo({"ru": f"включён: {email}", "en": f"activated: {email}"}[LOCALE])
+    click.echo(Text(f"включён: {email}", f"activated: {email}").get(LOCALE))
 
 
 @user.command("revoke-role")
@@ -231,8 +232,8 @@ def user_revoke_role(email: str, role: str, org_id: int | None, region_id: int |
     email = email.strip().lower()
     scope = (f" (org {grant.org_id})" if grant.org_id is not None else
              f" (region {grant.region_id})" if grant.region_id is not None else "")
-    click.echo({"ru": f"роль снята: {email} {grant.role}{scope}",
-                "en": f"role removed: {email} {grant.role}{scope}"}[LOCALE])
+    click.echo(Text(f"роль снята: {email} {grant.role}{scope}",
+                    f"role removed: {email} {grant.role}{scope}").get(LOCALE))
 
 
 @main.group()
@@ -312,26 +313,28 @@ def import_users(file: str, region: str | None, dry_run: bool, skip_bad: bool, p
     _import("users", file, region, dry_run, skip_bad, passwords_out)
 
 
-_T = {  # CLI wording (ru, en)
-    "create": ("создание", "create"), "update": ("изменение", "update"), "unchanged": ("без изменений", "unchanged"),
-    "row": ("строка", "row"), "column": ("столбец", "column"),
-    "orgs": ("Организации", "Organisations"), "users": ("Пользователи", "Users"),
-    "created": ("создано", "created"), "updated": ("изменено", "updated"), "same": ("без изменений", "unchanged"),
-    "skipped": ("пропущено строк с ошибками", "rows skipped with errors"),
-    "dry": ("Пробный запуск: ничего не записано. Было бы", "Dry run: nothing was written. It would be"),
-    "muns": ("Муниципалитеты региона", "Municipalities of the region"),
-    "ignored": ("Эти столбцы не используются", "These columns are not used"),
-    "new_region": ("Новый регион", "New region"),
-    "new_muns": ("Новые муниципалитеты", "New municipalities"),
-    "writing": ("Запись", "Writing"), "checking": ("Проверка (пробный запуск)", "Checking (dry run)"),
-    "passwords": ("Пароли новых пользователей (больше нигде не показываются, сохраните их):",
-                  "Passwords of the new users (shown only here; keep them):"),
-    "passwords_to": ("Пароли новых пользователей записаны в", "Passwords of the new users are in"),
+WORDS = {  # the CLI's own wording
+    "create": Text("создание", "create"), "update": Text("изменение", "update"),
+    "unchanged": Text("без изменений", "unchanged"),
+    "row": Text("строка", "row"), "column": Text("столбец", "column"),
+    "orgs": Text("Организации", "Organisations"), "users": Text("Пользователи", "Users"),
+    "created": Text("создано", "created"), "updated": Text("изменено", "updated"),
+    "same": Text("без изменений", "unchanged"),
+    "skipped": Text("пропущено строк с ошибками", "rows skipped with errors"),
+    "dry": Text("Пробный запуск: ничего не записано. Было бы", "Dry run: nothing was written. It would be"),
+    "muns": Text("Муниципалитеты региона", "Municipalities of the region"),
+    "ignored": Text("Эти столбцы не используются", "These columns are not used"),
+    "new_region": Text("Новый регион", "New region"),
+    "new_muns": Text("Новые муниципалитеты", "New municipalities"),
+    "writing": Text("Запись", "Writing"), "checking": Text("Проверка (пробный запуск)", "Checking (dry run)"),
+    "passwords": Text("Пароли новых пользователей (больше нигде не показываются, сохраните их):",
+                      "Passwords of the new users (shown only here; keep them):"),
+    "passwords_to": Text("Пароли новых пользователей записаны в", "Passwords of the new users are in"),
 }
 
 
 def _t(key: str) -> str:
-    return _T[key][LOCALE == "en"]
+    return WORDS[key].get(LOCALE)
 
 
 def _import(kind: str, file: str, region: str | None, dry_run: bool, skip_bad: bool,
@@ -346,16 +349,16 @@ def _import(kind: str, file: str, region: str | None, dry_run: bool, skip_bad: b
             plan = (onboarding.plan_organizations(uow, table, region, create_missing=create_missing)
                     if kind == "orgs" else onboarding.plan_users(uow, table, region))
             if passwords_out and os.path.exists(passwords_out) and plan.count("create") and not dry_run:
-                raise CliError({"ru": f"файл {passwords_out} уже есть; укажите новый файл для паролей",
-                                "en": f"{passwords_out} exists already; give a new file for the passwords"}[LOCALE])
+                raise CliError(Text(f"файл {passwords_out} уже есть; укажите новый файл для паролей",
+                                    f"{passwords_out} exists already; give a new file for the passwords").get(LOCALE))
             _report(plan, show_outcomes=not plan.errors or skip_bad or dry_run)
             if plan.errors and not skip_bad:
                 rows = plan.bad_rows
                 listed = ", ".join(map(str, rows[:20])) + (" …" if len(rows) > 20 else "")
-                raise CliError({"ru": f"строк с ошибками: {len(rows)} ({listed}); ничего не записано "
-                                      "(исправьте файл или запустите с --skip-bad)",
-                                "en": f"rows with errors: {len(rows)} ({listed}); nothing was written "
-                                      "(correct the file, or run with --skip-bad)"}[LOCALE])
+                raise CliError(Text(f"строк с ошибками: {len(rows)} ({listed}); ничего не записано "
+                                    "(исправьте файл или запустите с --skip-bad)",
+                                    f"rows with errors: {len(rows)} ({listed}); nothing was written "
+                                    "(correct the file, or run with --skip-bad)").get(LOCALE))
             if plan.steps:
                 with click.progressbar(length=len(plan.steps), file=sys.stderr, show_pos=True,
                                        label=_t("checking" if dry_run else "writing")) as bar:

@@ -1,4 +1,5 @@
-"""What the app keeps for its views: the engine's ``Store`` (database + workflows).
+"""What the app keeps for its views: the engine's ``Store`` (database + workflows), and
+flask-htmx's ``htmx`` (``if htmx:`` tells a partial request from a page request).
 
 Views and the API import ``store()`` from here, never from the ``webui`` package, so that
 ``create_app`` can import the blueprints without an import cycle.
@@ -6,10 +7,14 @@ Views and the API import ``store()`` from here, never from the ``webui`` package
 from __future__ import annotations
 
 from flask import Flask, current_app
+from flask_htmx import HTMX
 
 from engine.db import Store
 
 KEY = "leanschool"
+
+# one instance for every app: its truth value reads the current request's HX-Request header
+htmx = HTMX()
 
 
 def init_store(app: Flask, store_: Store) -> None:

@@ -1,5 +1,8 @@
 """The query string, read alike by the pages and the API.
 
+* ``int_arg("page")``: an integer parameter. The API (``strict=True``) answers 422 naming
+  it when it is not a whole number in range; the pages, which never fail on a hand-edited
+  URL, read such a value as absent.
 * ``search_arg("q")``: the search text (engine/search.py: control characters dropped,
   None when empty, 422 naming the parameter beyond 500 characters).
 * Control characters (NUL among them) in a query parameter's name or value: the API
@@ -11,10 +14,44 @@ from __future__ import annotations
 from flask import request
 from werkzeug.datastructures import ImmutableMultiDict
 
+from engine.errors import ValidationFailed
 from engine.search import CONTROL, search_text
+from engine.services.common import INT_MAX
 from engine.text import Text
 
 CONTROL_CHARACTER = Text("Недопустимый управляющий символ", "Control characters are not allowed")
+NOT_WHOLE = Text("Нужно целое число", "Must be a whole number")
+
+
+def int_arg(name: str, default: int | None = None, lo: int | None = None, hi: int | None = None,
+            *, strict: bool = False) -> int | None:
+    """The integer query (or form) parameter ``name`` in [lo, hi], never beyond the
+    database's integers; ``default`` when absent.
+
+    ``strict`` (the API): present but empty, not a whole number or out of range is a 422
+    naming the parameter. Otherwise (the pages): only digits count (no sign), and anything
+    else reads as ``default``.
+    """
+    raw = request.values.get(name)
+    if raw is None:
+        return default
+    lo = -INT_MAX - 1 if lo is None else lo
+    hi = INT_MAX if hi is None else hi
+    if not strict:
+        raw = raw.strip()
+        if not raw.isdecimal():
+            return default
+    try:
+        value = int(raw)
+    except ValueError:  # not a number, or 4,300 digits and more (Python's limit)
+        if not strict:
+            return default
+        raise ValidationFailed({name: NOT_WHOLE}) from None
+    if not strict:
+        return value if lo <= value <= hi else default
+    if not lo <= value <= hi:
+        raise ValidationFailed({name: Text(f"Допустимо от {lo} до {hi}", f"Allowed: {lo} to {hi}")})
+    return value
 
 
 def search_arg(name: str = "q") -> str | None:

@@ -12,14 +12,15 @@ and the client address behind a reverse proxy.
 
 ``SESSION_COOKIE_SECURE`` (true behind HTTPS) and ``TRUSTED_PROXIES`` (how many reverse
 proxies stand in front, so that ``X-Forwarded-For`` names the client the login throttle
-counts) come from the app's config or the environment.
+counts) come from the settings (engine/config.py: the app's config, else the environment).
 """
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flask import Flask, request
+
+from engine.config import Settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -33,28 +34,10 @@ HEADERS = {
 }
 
 
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
-def _setting(config: dict[str, Any], key: str) -> Any:
-    """A key given to create_app wins over the environment."""
-    return config[key] if key in config else os.environ.get(key)
-
-
-def init_app(app: Flask, config: dict[str, Any]) -> None:
-    """Install the headers; read SESSION_COOKIE_SECURE and TRUSTED_PROXIES (``config`` is
-    what the caller gave create_app)."""
-    app.config["SESSION_COOKIE_SECURE"] = _flag(_setting(config, "SESSION_COOKIE_SECURE") or False)
-
-    proxies = _setting(config, "TRUSTED_PROXIES")
-    try:
-        count = int(proxies or 0)
-    except (TypeError, ValueError):
-        count = 0
-    app.config["TRUSTED_PROXIES"] = max(0, count)
+def init_app(app: Flask, settings: Settings) -> None:
+    """Install the headers; set SESSION_COOKIE_SECURE and TRUSTED_PROXIES."""
+    app.config["SESSION_COOKIE_SECURE"] = settings.SESSION_COOKIE_SECURE
+    count = app.config["TRUSTED_PROXIES"] = settings.TRUSTED_PROXIES
     if count > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)  # type: ignore[method-assign]

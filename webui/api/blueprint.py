@@ -23,6 +23,7 @@ from engine.errors import DomainError, GateFailed, NotFound, ValidationFailed
 from engine.models import User
 from engine.services import actor_for_token
 from engine.services.accounts import actor_for_session
+from engine.services.common import INT_MAX
 from engine.text import Text
 from webui.extensions import store
 from webui.query import control_params
@@ -50,7 +51,6 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
-INT_MAX = 2**31 - 1  # ids and other integers the database columns hold (PostgreSQL integer)
 
 
 def route(path: str, method: str = "GET", *, summary: str, ok: int = 200,
@@ -70,7 +70,10 @@ def route(path: str, method: str = "GET", *, summary: str, ok: int = 200,
     return register
 
 
-def error_body(code: str, message: str, details: dict | None = None, status: int | None = None):
+def error_body(code: str, message: str | Text, details: dict | None = None, status: int | None = None):
+    """The API's error answer; a ``Text`` message in the caller's language."""
+    if isinstance(message, Text):
+        message = message.get(locale())
     resp = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
     resp.status_code = status or STATUS[code]
     return resp
@@ -137,8 +140,8 @@ def authenticate() -> Any:
             from webui.csrf import check_csrf
             check_csrf()
     if g.actor is None and not (spec and spec.public):
-        return error_body("unauthenticated", _t("Требуется вход: передайте токен (Authorization: Bearer)",
-                                                "Sign in required: send a token (Authorization: Bearer)"))
+        return error_body("unauthenticated", Text("Требуется вход: передайте токен (Authorization: Bearer)",
+                                                 "Sign in required: send a token (Authorization: Bearer)"))
     if any(isinstance(v, int) and v > INT_MAX for v in (request.view_args or {}).values()):
         # no object has an id the database cannot hold (and the driver would overflow on it)
         return domain_error(NotFound())
@@ -153,10 +156,6 @@ def authenticate() -> Any:
 def _session() -> Any:
     from flask import session
     return session
-
-
-def _t(ru: str, en: str) -> str:
-    return en if locale().startswith("en") else ru
 
 
 @bp.after_request
@@ -215,7 +214,7 @@ def http_error(exc: HTTPException) -> Any:
              405: "method_not_allowed", 409: "conflict"}
     code = exc.code or 500
     if code == 413:
-        return error_body("bad_request", _t("Слишком большой запрос", "Request too large"), status=413)
+        return error_body("bad_request", Text("Слишком большой запрос", "Request too large"), status=413)
     if code in codes:
         resp = error_body(codes[code], exc.description or codes[code], status=code)
         valid = getattr(exc, "valid_methods", None)
@@ -230,6 +229,6 @@ def internal_error(exc: Exception) -> Any:
         return http_error(exc)
     ref = uuid.uuid4().hex[:12]
     log.exception("internal error ref=%s", ref)
-    return error_body("internal_error", _t(f"Внутренняя ошибка; код для обращения: {ref}",
-                                           f"Internal error; reference: {ref}"), {"reference": ref})
+    return error_body("internal_error", Text(f"Внутренняя ошибка; код для обращения: {ref}",
+                                            f"Internal error; reference: {ref}"), {"reference": ref})
 

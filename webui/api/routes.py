@@ -18,9 +18,10 @@ from engine.policy import can_in_region
 from engine.search import MAX_QUERY
 from engine.services import queries as Q
 from engine.text import Text
+from engine.vocab import ORG_KINDS, REQUEST_STATUSES, RequestStatus
 from webui.api.blueprint import INT_MAX, body_json, locale, route
 from webui.extensions import store
-from webui.query import search_arg
+from webui.query import int_arg, search_arg
 
 P = {"in": "path", "required": True, "schema": {"type": "integer"}}
 PAGE = {"limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
@@ -29,24 +30,6 @@ PAGE = {"limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 500, "d
 
 def _uow() -> UnitOfWork:
     return store().uow()
-
-
-def _int_arg(name: str, default: int | None = None, lo: int | None = None,
-             hi: int | None = None) -> int | None:
-    """An integer query parameter; 422 naming it when it is not a whole number in range
-    (never larger than the database's integers, whatever the bounds given)."""
-    raw = request.args.get(name)
-    if raw is None:  # absent; present but empty is not a number (422)
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed({name: Text("Нужно целое число", "Must be a whole number")}) from None
-    lo = -INT_MAX - 1 if lo is None else lo
-    hi = INT_MAX if hi is None else hi
-    if not lo <= value <= hi:
-        raise ValidationFailed({name: Text(f"Допустимо от {lo} до {hi}", f"Allowed: {lo} to {hi}")})
-    return value
 
 
 def _bool_arg(name: str) -> bool | None:
@@ -61,7 +44,7 @@ def _bool_arg(name: str) -> bool | None:
 
 
 def _page() -> tuple[int, int]:
-    return _int_arg("limit", 50, 1, 500), _int_arg("offset", 0, 0, None)  # type: ignore[return-value]
+    return int_arg("limit", 50, 1, 500, strict=True), int_arg("offset", 0, 0, strict=True)  # type: ignore[return-value]
 
 
 def created(body: Any) -> Any:
@@ -122,7 +105,7 @@ def create_organization() -> Any:
 @route("/organizations", summary="Organisations the user may see", response="OrganizationList",
        errors=(401, 422), query={"region_id": {"schema": {"type": "integer"}}, **PAGE})
 def list_organizations() -> Any:
-    region_id = _int_arg("region_id")
+    region_id = int_arg("region_id", strict=True)
     limit, offset = _page()
     with _uow() as uow:
         rows, total = Q.organizations_for(uow, g.actor, region_id, limit, offset)
@@ -170,7 +153,7 @@ def _project(uow: UnitOfWork, project: Project) -> dict[str, Any]:
               "q": {"schema": {"type": "string", "maxLength": MAX_QUERY}}, **PAGE})
 def list_projects() -> Any:
     limit, offset = _page()
-    filters = {"org_id": _int_arg("org_id"), "region_id": _int_arg("region_id"),
+    filters = {"org_id": int_arg("org_id", strict=True), "region_id": int_arg("region_id", strict=True),
                "state": request.args.get("state") or None, "stalled": _bool_arg("stalled"),
                "q": search_arg()}
     with _uow() as uow:
@@ -295,15 +278,16 @@ def patch_risk(risk_id: int) -> Any:
 
 # --- approvals ---------------------------------------------------------------------------------------
 
+APPROVAL_FILTERS = (*REQUEST_STATUSES, "all")
+
 @route("/approvals", summary="Transition requests the user may decide or see, oldest first",
        response="RequestList", errors=(401, 422),
-       query={"status": {"schema": {"type": "string", "enum": ["pending", "approved", "rejected", "all"]}},
-              **PAGE})
+       query={"status": {"schema": {"type": "string", "enum": list(APPROVAL_FILTERS)}}, **PAGE})
 def list_approvals() -> Any:
-    status = request.args.get("status", "pending")
-    if status not in ("pending", "approved", "rejected", "all"):
-        raise ValidationFailed({"status": Text("Допустимо: pending, approved, rejected, all",
-                                               "Allowed: pending, approved, rejected, all")})
+    status = request.args.get("status", RequestStatus.PENDING.value)
+    if status not in APPROVAL_FILTERS:
+        allowed = ", ".join(APPROVAL_FILTERS)
+        raise ValidationFailed({"status": Text(f"Допустимо: {allowed}", f"Allowed: {allowed}")})
     limit, offset = _page()
     with _uow() as uow:
         rows, total = Q.list_requests(uow, g.actor, None if status == "all" else status,
@@ -370,14 +354,14 @@ def publish_practice(project_id: int) -> Any:
        response="PracticeList", errors=(401, 422),
        query={"q": {"schema": {"type": "string", "maxLength": MAX_QUERY}},
               "category": {"schema": {"type": "string", "enum": practice_svc.category_ids()}},
-              "kind": {"schema": {"type": "string", "enum": ["school", "kindergarten", "college", "other"]}},
+              "kind": {"schema": {"type": "string", "enum": list(ORG_KINDS)}},
               "municipality_id": {"schema": {"type": "integer"}},
               "min_effect": {"schema": {"type": "number"}}, **PAGE})
 def list_practices() -> Any:
     limit, offset = _page()
     # present but empty category/kind is not one of the allowed values: 422 naming it
     filters = {"q": search_arg(), "category": request.args.get("category"),
-               "kind": request.args.get("kind"), "municipality_id": _int_arg("municipality_id"),
+               "kind": request.args.get("kind"), "municipality_id": int_arg("municipality_id", strict=True),
                "min_effect": _float_arg("min_effect")}
     with _uow() as uow:
         items, total = practice_svc.search(uow, g.actor, limit=limit, offset=offset, **filters)

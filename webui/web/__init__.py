@@ -5,12 +5,12 @@ from typing import Any
 
 from flask import Flask, abort, g, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, format_scientific
-from flask_htmx import HTMX
 
 from engine.errors import DomainError, NotFound, ValidationFailed
 from engine.policy import ROLES
 from engine.services.accounts import actor_for_session
 from webui.csrf import check_csrf, csrf_token
+from webui.extensions import htmx
 from webui.query import clean_page_args
 from webui.web.common import INT_MAX, may, tr, uow
 
@@ -21,7 +21,7 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_locale="ru", default_timezone="Europe/Moscow")
-    HTMX(app)
+    htmx.init_app(app)
 
     from webui.web import admin, approvals, auth, board, notifications, practices, projects, reports, tower
     for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports):

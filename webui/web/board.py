@@ -14,13 +14,12 @@ from engine.services import get_project, request_transition
 from engine.services.board import BoardFilters, municipalities, organizations
 from engine.services.board import board as board_view
 from engine.text import Text
-from webui.query import search_arg
-from webui.web.common import INT_MAX, locale, login_required, no_nul, query_int, tr, uow, wants_partial
+from webui.extensions import htmx
+from webui.query import int_arg, search_arg
+from webui.web.common import INT_MAX, locale, login_required, no_nul, tr, uow
 from webui.web.labels import ORG_KIND
 
 bp = Blueprint("board", __name__)
-
-_int = query_int
 
 # the board's own query parameters: only these are passed on to url_for (others, such as
 # project_id or _method, would clash with its arguments and answer 500)
@@ -35,16 +34,16 @@ def _scope() -> tuple[BoardFilters, dict[str, Any]]:
                      stalled=request.args.get("stalled") == "1",
                      critical=request.args.get("critical") == "1",
                      waiting=request.args.get("waiting") == "1",
-                     municipality_id=_int("municipality_id"))
+                     municipality_id=int_arg("municipality_id"))
     ctx: dict[str, Any] = {"mode": "org"}
     curator_regions = sorted(actor.curator_region_ids())
     orgs = sorted(actor.org_ids())
-    wanted_org = _int("org_id")
+    wanted_org = int_arg("org_id")
     with uow() as u:
         if actor.is_admin or curator_regions:
             regions = (list(u.session.execute(select(Region).order_by(Region.name)).scalars()) if actor.is_admin
                        else [u.session.get(Region, r) for r in curator_regions])
-            region_id = _int("region_id")
+            region_id = int_arg("region_id")
             if region_id not in {r.id for r in regions}:
                 region_id = regions[0].id if regions else None
             f.region_id = region_id
@@ -78,7 +77,7 @@ def _render_board(message: dict[str, Any] | None = None, status: int = 200) -> A
                 for t in wf.transitions_from(card.state) if roles & set(t.roles)]
 
     scope_args = {"org_id": f.org_id} if f.org_id else {"region_id": f.region_id} if f.region_id else {}
-    template = "_board.html" if wants_partial() else "board.html"
+    template = "_board.html" if htmx else "board.html"
     query = {k: v for k, v in request.args.items() if k in BOARD_ARGS}
     return render_template(template, board=data, filters=f, ctx=ctx, message=message,
                            query=query, moves=moves, scope_args=scope_args,
@@ -160,7 +159,7 @@ def move(project_id: int) -> Any:
             exc = e
     message, status = _move_message(project_id, title, exc, result, dest_title)
     back = request.form.get("back") or ""
-    if wants_partial():
+    if htmx:
         if back == "project":
             from webui.web.projects import render_project
             return render_project(project_id, message=message, status=status)

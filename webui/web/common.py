@@ -13,22 +13,16 @@ from engine.db import UnitOfWork
 from engine.errors import DomainError, ValidationFailed
 from engine.models import Organization
 from engine.policy import Actor, can, can_somewhere
+from engine.services.common import INT_MAX
 from engine.text import Text
 from webui.extensions import store
 
 NOT_A_NUMBER = object()  # the services' schemas answer "must be a number" for it
-INT_MAX = 2**31 - 1  # the database's integers (PostgreSQL integer); larger ids exist nowhere
 
 
 def no_nul(value: str | None) -> str:
     """Text without NUL characters, which PostgreSQL text cannot hold (a 500 otherwise)."""
     return (value or "").replace("\x00", "")
-
-
-def query_int(name: str) -> int | None:
-    """A non-negative integer query (or form) value; None when absent, malformed or too large."""
-    raw = request.values.get(name, "")
-    return int(raw) if raw.isdecimal() and int(raw) <= INT_MAX else None
 
 
 def uow() -> UnitOfWork:
@@ -104,10 +98,6 @@ def error_messages(exc: DomainError) -> tuple[str, dict[str, str]]:
     if isinstance(exc, ValidationFailed):
         return exc.message(locale()), exc.field_messages(locale())
     return exc.message(locale()), {}
-
-
-def wants_partial() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def may(action: str, where: Any = None) -> bool:

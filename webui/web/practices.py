@@ -13,18 +13,13 @@ from engine import practices as P
 from engine.errors import DomainError, NotFound
 from engine.models import ORG_KINDS, Municipality, Organization, Practice, Project, Region
 from engine.policy import can
+from webui.query import int_arg
 from webui.web.common import error_messages, form_data, login_required, tr, uow
 from webui.web.labels import ORG_KIND
 
 bp = Blueprint("practices", __name__)
 PER_PAGE = 20
-INT_MAX = 2**31 - 1
 TEXTS = ("title", "summary", "problem", "solution", "standard")
-
-
-def _arg_int(name: str) -> int | None:
-    raw = request.args.get(name, "").strip()
-    return int(raw) if raw.isdecimal() and int(raw) <= INT_MAX else None
 
 
 def _arg_float(name: str) -> float | None:
@@ -61,9 +56,9 @@ def practice_links(project_id: int) -> dict[str, Any]:
 def catalogue() -> Any:
     args = {k: v for k, v in request.args.items() if k in ("q", "category", "kind", "municipality_id", "min_effect")
             and v.strip()}
-    page_no = max(1, _arg_int("page") or 1)
+    page_no = max(1, int_arg("page") or 1)
     filters = {"q": args.get("q"), "category": args.get("category"), "kind": args.get("kind"),
-               "municipality_id": _arg_int("municipality_id"), "min_effect": _arg_float("min_effect")}
+               "municipality_id": int_arg("municipality_id"), "min_effect": _arg_float("min_effect")}
     errors: dict[str, str] = {}
     items: list[dict[str, Any]] = []
     total = 0

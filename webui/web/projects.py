@@ -22,7 +22,7 @@ from engine.models import (
 )
 from engine.services import queries as Q
 from engine.services.common import sees_project, works_in
-from webui.query import search_arg
+from webui.query import int_arg, search_arg
 from webui.web.common import (
     INT_MAX,
     error_messages,
@@ -30,7 +30,6 @@ from webui.web.common import (
     locale,
     login_required,
     no_nul,
-    query_int,
     tr,
     uow,
 )
@@ -142,7 +141,7 @@ def add_metric(project_id: int) -> Any:
 @bp.post("/metrics/<int:metric_id>/edit")
 @login_required
 def edit_metric(metric_id: int) -> Any:
-    project_id = query_int("project_id") or 0
+    project_id = int_arg("project_id") or 0
     data = form_data("baseline", "target", floats=("baseline", "target"), optional=("baseline", "target"))
     for name in ("baseline", "target"):
         if request.form.get(name, "").strip() == "":
@@ -153,7 +152,7 @@ def edit_metric(metric_id: int) -> Any:
 @bp.post("/metrics/<int:metric_id>/measurements")
 @login_required
 def add_measurement(metric_id: int) -> Any:
-    project_id = query_int("project_id") or 0
+    project_id = int_arg("project_id") or 0
     data = form_data("value", "measured_on", floats=("value",))
     return _run(project_id, f"measure-{metric_id}", "metrics", svc.record_measurement, metric_id, data)
 
@@ -175,7 +174,7 @@ def add_action(project_id: int) -> Any:
 @bp.post("/actions/<int:action_id>/status")
 @login_required
 def action_status(action_id: int) -> Any:
-    project_id = query_int("project_id") or 0
+    project_id = int_arg("project_id") or 0
     return _run(project_id, f"action-{action_id}", "actions", svc.update_action, action_id,
                 form_data("status"))
 
@@ -199,7 +198,7 @@ def add_risk(project_id: int) -> Any:
 @bp.post("/risks/<int:risk_id>/status")
 @login_required
 def risk_status(risk_id: int) -> Any:
-    project_id = query_int("project_id") or 0
+    project_id = int_arg("project_id") or 0
     return _run(project_id, f"risk-{risk_id}", "risks", svc.update_risk, risk_id, form_data("status"))
 
 
@@ -242,15 +241,11 @@ def new() -> Any:
 @login_required
 def listing() -> Any:
     """A plain list of projects (final states, search results), paged."""
-    def arg_int(name: str) -> int | None:
-        raw = request.args.get(name, "")
-        return int(raw) if raw.isdecimal() and int(raw) <= INT_MAX else None
-
-    page_no = max(1, arg_int("page") or 1)
+    page_no = max(1, int_arg("page") or 1)
     per_page = 50
     state = no_nul(request.args.get("state")) or None
     with uow() as u:
-        rows, total = Q.list_projects(u, g.actor, org_id=arg_int("org_id"), region_id=arg_int("region_id"),
+        rows, total = Q.list_projects(u, g.actor, org_id=int_arg("org_id"), region_id=int_arg("region_id"),
                                       state=state, q=search_arg(),
                                       limit=per_page, offset=(page_no - 1) * per_page)
         orgs = dict(u.session.execute(select(Organization.id, Organization.name).where(

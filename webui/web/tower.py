@@ -23,7 +23,8 @@ from engine.models import (
 )
 from engine.services import queries as Q
 from engine.services.common import named_in_scope
-from webui.web.common import login_required, no_nul, query_int, tr, uow
+from webui.query import int_arg
+from webui.web.common import login_required, no_nul, tr, uow
 
 bp = Blueprint("tower", __name__)
 LIST_LIMIT = 50
@@ -157,16 +158,13 @@ def _projects_by_org(u: Any, region_id: int) -> dict[int, list[dict[str, Any]]]:
 @login_required
 def export_csv() -> Any:
     """The projects the person may see (filters as on /projects), for spreadsheets."""
-    def arg_int(name: str) -> int | None:
-        return query_int(name)
-
     out = io.StringIO()
     out.write("\ufeff")  # so that Excel opens UTF-8 Cyrillic correctly
     writer = cells.csv_writer(out)  # text as text: a title "=1+2" is never a formula
     writer.writerow(["Номер", "Наименование проекта", "Организация", "Этап", "Дней на этапе",
                      "Остановлен", "Открытых рисков", "Ожидает согласования"])
     with uow() as u:
-        rows, _total = Q.list_projects(u, g.actor, org_id=arg_int("org_id"), region_id=arg_int("region_id"),
+        rows, _total = Q.list_projects(u, g.actor, org_id=int_arg("org_id"), region_id=int_arg("region_id"),
                                        state=no_nul(request.args.get("state")) or None, limit=100_000)
         ids = [p.id for p in rows] or [-1]
         orgs = dict(u.session.execute(select(Organization.id, Organization.name).where(
