@@ -33,3 +33,15 @@ def test_the_project_page_shows_the_next_gate_met_or_not(flow, project, member_o
     with store.uow() as u:
         page = project_page(u, member_of_school.actor, project.id)
     assert [c.met for c in page.gate.checks] == [True, True, True]
+
+
+def test_the_projects_csv_rows_are_the_projects_the_person_sees(
+        project, member_of_school, member_of_other_school, store):
+    from engine.services.tower import CSV_HEADER, projects_csv_rows
+
+    with store.uow() as u:
+        rows = projects_csv_rows(u, member_of_school.actor)
+        assert projects_csv_rows(u, member_of_other_school.actor) == []
+    assert len(rows) == 1 and len(rows[0]) == len(CSV_HEADER)
+    assert (rows[0][1], rows[0][3], rows[0][5], rows[0][6], rows[0][7]) == (
+        project.title, "Диагностика", "нет", 0, "нет")
