@@ -7,8 +7,8 @@ the day the stage should be done); without one, the stage's SLA counted from the
 was entered ("norm"). Its actual dates come from the event log: started on the first
 entry (the creation day for the initial state), done on the last move out of it to its
 next stage, unless the project came back into it afterwards. The next stage of a state
-is the destination of its first forward (not back) transition in the workflow file (how
-the project page picks its next gate), so a cancellation completes nothing. Days are UTC
+is the destination of ``Workflow.next_forward`` (the project page's next gate too), so a
+cancellation completes nothing. Days are UTC
 dates, as everywhere in the engine.
 
 The regional summary is set-based SQL: one GROUP BY over the region's projects by kind
@@ -48,14 +48,6 @@ CLOSED = "closed"  # the state of a finished project (DOMAIN.md), as engine.anal
 
 # --- one project: stages, planned against actual ------------------------------------------
 
-def next_stage(wf: Workflow, state: str) -> str | None:
-    """The destination of the first forward (not back) transition out of ``state``."""
-    for t in wf.transitions_from(state):
-        if not wf.is_back_move(t, state):
-            return t.dest
-    return None
-
-
 def _planned(milestones: dict[str, Any], state: str) -> date | None:
     raw = (milestones or {}).get(state)
     try:
@@ -89,7 +81,8 @@ def stage_dates(session: Session, wf: Workflow, project: Project, today: date | 
         if st.id == wf.initial:
             entries.insert(0, created_on)
             last_entry_at = last_entry_at or clock.as_utc(project.created_at)
-        nxt = next_stage(wf, st.id)
+        forward = wf.next_forward(st.id)
+        nxt = forward.dest if forward else None
         exits = [clock.as_utc(at) for frm, to, at in events if frm == st.id and to == nxt]
         done_at = exits[-1] if exits and last_entry_at is not None and exits[-1] >= last_entry_at else None
         started_on = entries[0] if entries else None

@@ -154,6 +154,29 @@ class Workflow:
         return (not self.is_final(t.dest)
                 and self.state_index(t.dest) < self.state_index(source))
 
+    def is_cancellation(self, t: Transition) -> bool:
+        """A jump into a final state with nothing to prove: leaving, not finishing."""
+        return self.is_final(t.dest) and not t.requires
+
+    def next_forward(self, state_id: str) -> Transition | None:
+        """The next stage's transition: the first one out of ``state_id`` in file order
+        that is neither a move back nor a cancellation (the project page's next gate,
+        the report's next stage)."""
+        for t in self.transitions_from(state_id):
+            if not self.is_back_move(t, state_id) and not self.is_cancellation(t):
+                return t
+        return None
+
+    def allowed_from(self, state_id: str, roles: set[str] | frozenset[str]) -> list[Transition]:
+        """The transitions out of ``state_id`` that one of ``roles`` may fire."""
+        return [t for t in self.transitions_from(state_id) if roles & set(t.roles)]
+
+    def trigger_to(self, source: str, dest: str,
+                   roles: set[str] | frozenset[str]) -> Transition | None:
+        """Which transition a drag from column ``source`` to column ``dest`` means for
+        someone with ``roles``: the first in file order, or None."""
+        return next((t for t in self.allowed_from(source, roles) if t.dest == dest), None)
+
     def fire(self, trigger: str, state_id: str) -> str:
         """Run the trigger on the shared machine; returns the new state.
 
@@ -162,6 +185,20 @@ class Workflow:
         holder = _Holder(state_id)
         self.machine.events[trigger].trigger(holder)
         return holder.state
+
+    def legal_move(self, trigger: str, state_id: str) -> Transition:
+        """The transition ``trigger`` makes from ``state_id``, as the shared machine
+        decides it: the machine is fired (on a holder, never the row) and is the
+        authority; the file's transition only adds gates, roles and titles.
+
+        Raises MachineError when the machine refuses (unknown trigger or not from here).
+        """
+        if trigger not in self.machine.events:
+            raise MachineError(f"unknown trigger {trigger!r}")
+        dest = self.fire(trigger, state_id)
+        t = self.find(trigger, state_id)
+        assert t is not None and t.dest == dest, (trigger, state_id, dest)
+        return t
 
     def active_states(self) -> list[State]:
         return [s for s in self.states if not s.final]

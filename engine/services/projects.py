@@ -27,7 +27,7 @@ from engine.schemas import (
 )
 from engine.services.common import cas_update, get_or_404, record, works_in
 from engine.text import Text
-from engine.workflow import Transition, Workflow
+from engine.workflow import MachineError, Transition, Workflow
 
 REQUIRED = Text("Обязательное поле", "This field is required")
 
@@ -222,14 +222,15 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
         raise Forbidden()
     body: TransitionIn = parse(TransitionIn, data)
     wf = workflow_of(uow, project)
-    t = wf.find(body.trigger, project.state)
-    if t is None:
+    try:
+        t = wf.legal_move(body.trigger, project.state)
+    except MachineError:
         if wf.knows_trigger(body.trigger):
             raise Conflict(Text(f"Переход «{body.trigger}» недоступен из этапа «{wf.state(project.state).title.ru}»",
                                 f"Transition '{body.trigger}' is not available from '{project.state}'"),
-                           {"trigger": body.trigger, "state": project.state})
+                           {"trigger": body.trigger, "state": project.state}) from None
         raise Conflict(Text(f"Неизвестный переход «{body.trigger}»", f"Unknown transition '{body.trigger}'"),
-                       {"trigger": body.trigger})
+                       {"trigger": body.trigger}) from None
     if not roles & set(t.roles):
         raise Forbidden(Text("Этот переход могут выполнить: " + ", ".join(t.roles),
                              "This transition may be fired by: " + ", ".join(t.roles)))
@@ -263,7 +264,7 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
            {"request_id": req.id, "trigger": t.trigger, "dest": t.dest, "comment": comment,
             "immediate": immediate})
     if immediate:
-        _move(uow, actor, project, wf, t, body.version, req)
+        _move(uow, actor, project, t, body.version, req)
         uow.commit()
         return TransitionResult(project, None)
     uow.commit()
@@ -275,10 +276,9 @@ def _pending_conflict() -> Conflict:
                          "A request for this project is already waiting for approval"))
 
 
-def _move(uow: UnitOfWork, actor: Actor, project: Project, wf: Workflow, t: Transition,
+def _move(uow: UnitOfWork, actor: Actor, project: Project, t: Transition,
           expected_version: int, req: TransitionRequest) -> None:
-    source, entered = project.state, project.state_entered_at
-    dest = wf.fire(t.trigger, source)  # the shared machine enforces the graph
+    source, entered, dest = project.state, project.state_entered_at, t.dest  # t: wf.legal_move
     now = clock.now()
     cas_update(uow.session, Project, project, expected_version, state=dest,
                state_entered_at=now, stalled_since=None)
@@ -304,10 +304,11 @@ def approve_request(uow: UnitOfWork, actor: Actor, request_id: int,
     if req.status != "pending":
         raise Conflict(Text("Запрос уже рассмотрен", "The request has already been decided"))
     wf = workflow_of(uow, project)
-    t = wf.find(req.trigger, project.state)
-    if t is None:
+    try:
+        t = wf.legal_move(req.trigger, project.state)
+    except MachineError:
         raise Conflict(Text("Проект уже на другом этапе; запрос устарел",
-                            "The project has moved meanwhile; the request is out of date"))
+                            "The project has moved meanwhile; the request is out of date")) from None
     unmet = evaluate(uow.session, project, t.requires)
     if unmet:
         raise GateFailed(unmet)
@@ -315,7 +316,7 @@ def approve_request(uow: UnitOfWork, actor: Actor, request_id: int,
     record(uow.session, actor, "transition_approved", project,
            {"request_id": req.id, "trigger": req.trigger, "dest": req.dest,
             "comment": req.decision_comment})
-    _move(uow, actor, project, wf, t, project.version, req)
+    _move(uow, actor, project, t, project.version, req)
     uow.commit()
     return project
 

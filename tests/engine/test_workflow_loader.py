@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy import create_engine, inspect
 
 from engine.db import REPO_ROOT
-from engine.workflow import Workflow, WorkflowError, load_dir, load_file
+from engine.workflow import MachineError, Workflow, WorkflowError, load_dir, load_file
 
 SHIPPED = REPO_ROOT / "workflows"
 FILE = "psr.yaml"
@@ -361,3 +361,39 @@ def test_a_new_version_of_a_workflow_gets_its_own_machine(spec, write, tmp_path)
     registry = load_dir(tmp_path / "workflows")
     assert registry.get("psr", 1).machine is not registry.get("psr", 2).machine
     assert registry.latest("psr").version == 2
+
+
+# --- questions the pages and the services ask of a workflow ------------------------------
+
+def test_next_forward_is_the_next_stage_never_a_back_move_or_a_cancellation():
+    wf = load_file(SHIPPED / FILE)
+    assert [wf.next_forward(s.id).trigger if wf.next_forward(s.id) else None for s in wf.states] == [
+        "to_target", "to_implement", "to_standardise", "to_sustain", "close", None, None]
+
+
+def test_next_forward_skips_a_cancellation_listed_first(spec, write):
+    cancel = spec["transitions"].pop(transition_index(spec, "cancel"))
+    spec["transitions"].insert(0, cancel)
+    wf = load_file(write(spec))
+    assert wf.next_forward("diagnose").trigger == "to_target"
+
+
+def test_trigger_to_picks_the_transition_a_drag_between_columns_means():
+    wf = load_file(SHIPPED / FILE)
+    all_roles = {r for t in wf.transitions for r in t.roles}
+    assert wf.trigger_to("diagnose", "target", all_roles).trigger == "to_target"
+    assert wf.trigger_to("target", "diagnose", all_roles).trigger == "back_to_diagnose"
+    assert wf.trigger_to("diagnose", "implement", all_roles) is None  # no such edge
+    allowed = set(wf.find("to_target", "diagnose").roles)
+    assert wf.trigger_to("diagnose", "target", {"nobody"} | (all_roles - allowed)) is None
+
+
+def test_the_shared_machine_decides_which_move_is_legal():
+    wf = load_file(SHIPPED / FILE)
+    t = wf.legal_move("to_target", "diagnose")
+    assert (t.trigger, t.dest) == ("to_target", "target")
+    with pytest.raises(MachineError):
+        wf.legal_move("to_implement", "diagnose")  # a known trigger, not from here
+    with pytest.raises(MachineError):
+        wf.legal_move("fly_away", "diagnose")  # unknown
+    assert wf.machine.models == []

@@ -7,39 +7,19 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 
 from engine import services as svc
-from engine.checks import CHECKS, evaluate
 from engine.errors import DomainError, NotFound
-from engine.models import Organization, Project, User
-from engine.services import queries as Q
-from webui.web.common import error_messages, locale, login_required, no_nul, tr, uow
+from engine.services.pages import approval_inbox
+from webui.web.common import error_messages, login_required, no_nul, tr, uow
 
 bp = Blueprint("approvals", __name__)
 
 
 def _inbox(errors: dict[int, str] | None = None, values: dict[int, str] | None = None, status: int = 200,
            comment_errors: dict[int, str] | None = None) -> Any:
-    actor = g.actor
-    items = []
     with uow() as u:
-        rows, total = Q.list_requests(u, actor, "pending", decidable_only=True, limit=200)
-        for req in rows:
-            project = u.session.get(Project, req.project_id)
-            wf = u.workflows.get(project.workflow_id, project.workflow_version)  # type: ignore[union-attr]
-            t = wf.find(req.trigger, project.state) if wf else None  # type: ignore[union-attr]
-            unmet = {x.check for x in evaluate(u.session, project, t.requires)} if t else set()  # type: ignore[arg-type]
-            requester = u.session.get(User, req.requested_by)
-            org = u.session.get(Organization, project.org_id)  # type: ignore[union-attr]
-            items.append({
-                "req": Q.request_dict(req), "project": Q.project_dict(u, actor, project, locale(),  # type: ignore[arg-type]
-                                                                       with_transitions=False),
-                "org": org.name if org else "", "requester": requester.name if requester else "",
-                "dest": tr(wf.state(req.dest).title) if wf else req.dest,  # type: ignore[union-attr]
-                "from": tr(wf.state(project.state).title) if wf else project.state,  # type: ignore[union-attr]
-                "checks": [{"check": c, "met": c not in unmet, "message": tr(CHECKS[c].text)}
-                           for c in (t.requires if t else ())],
-            })
-    return render_template("approvals.html", items=items, total=total, errors=errors or {},
-                           values=values or {}, comment_errors=comment_errors or {}), status
+        items, total = approval_inbox(u, g.actor)
+        return render_template("approvals.html", items=items, total=total, errors=errors or {},
+                               values=values or {}, comment_errors=comment_errors or {}), status
 
 
 @bp.get("/approvals")

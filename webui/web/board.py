@@ -74,7 +74,7 @@ def _render_board(message: dict[str, Any] | None = None, status: int = 200) -> A
         roles = actor.roles_for(card.org_id, region_of.get(card.org_id, f.region_id or -1))
         return [{"trigger": t.trigger, "title": tr(t.title_or_dest(wf)),
                  "comment_required": t.comment_required}
-                for t in wf.transitions_from(card.state) if roles & set(t.roles)]
+                for t in wf.allowed_from(card.state, roles)]
 
     scope_args = {"org_id": f.org_id} if f.org_id else {"region_id": f.region_id} if f.region_id else {}
     template = "_board.html" if htmx else "board.html"
@@ -140,9 +140,8 @@ def move(project_id: int) -> Any:
         wf = u.workflows.get(project.workflow_id, project.workflow_version)
         if not trigger:
             roles = g.actor.roles_for(project.org_id, project.region_id)
-            candidates = [t for t in wf.transitions_from(project.state)  # type: ignore[union-attr]
-                          if t.dest == dest and roles & set(t.roles)]
-            trigger = candidates[0].trigger if candidates else ""
+            dragged = wf.trigger_to(project.state, dest, roles)  # type: ignore[union-attr]
+            trigger = dragged.trigger if dragged else ""
         t = wf.find(trigger, project.state) if trigger else None  # type: ignore[union-attr]
         dest_title = tr(wf.state(t.dest).title) if t else dest  # type: ignore[union-attr]
     if not trigger:

@@ -37,16 +37,7 @@ def category_options() -> list[tuple[str, str]]:
 
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
-    return {"category_title": lambda cid: tr(P.category_title(cid)), "practice_links": practice_links}
-
-
-def practice_links(project_id: int) -> dict[str, Any]:
-    """For the project page: the practice it replicates, and the practice published from it."""
-    with uow() as u:
-        project = u.session.get(Project, project_id)
-        source = u.session.get(Practice, project.practice_id) if project and project.practice_id else None
-        published = u.session.execute(select(Practice).where(Practice.project_id == project_id)).scalars().first()
-        return {"replica_of": source, "published": published}
+    return {"category_title": lambda cid: tr(P.category_title(cid))}
 
 
 # --- the catalogue -------------------------------------------------------------------------------

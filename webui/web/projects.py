@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engine import services as svc
-from engine.checks import evaluate
 from engine.errors import DomainError, NotFound
 from engine.models import (
     ARTEFACT_KINDS,
@@ -16,12 +15,9 @@ from engine.models import (
     RISK_STATUSES,
     WASTES,
     Organization,
-    Project,
-    RoleGrant,
-    User,
 )
 from engine.services import queries as Q
-from engine.services.common import sees_project, works_in
+from engine.services.pages import project_page
 from webui.query import int_arg, search_arg
 from webui.web.common import (
     INT_MAX,
@@ -30,7 +26,6 @@ from webui.web.common import (
     locale,
     login_required,
     no_nul,
-    tr,
     uow,
 )
 from webui.web.labels import event_label
@@ -44,51 +39,16 @@ CARD_NUM = ("planned_hours_saved", "actual_hours_saved", "planned_roubles", "act
 def render_project(project_id: int, message: dict[str, Any] | None = None, status: int = 200,
                    errors: dict[str, dict[str, str]] | None = None,
                    values: dict[str, dict[str, Any]] | None = None) -> Any:
-    actor = g.actor
     with uow() as u:
-        project = svc.get_project(u, actor, project_id)
-        body = Q.project_dict(u, actor, project, locale())
-        detail = Q.project_detail(u, actor, project_id)
-        wf = u.workflows.get(project.workflow_id, project.workflow_version)
-        org = u.session.get(Organization, project.org_id)
-        events = Q.list_events(u, actor, project_id)
-        names = Q.user_names(u, project, actors={e["actor_id"] for e in events}
-                             | {c["author_id"] for c in detail["comments"]},
-                             people={project.leader_id} | {a["owner_id"] for a in detail["actions"]}
-                             | {r["owner_id"] for r in detail["risks"]})
-        org_users = list(u.session.execute(
-            select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(works_in(project.org_id))
-            .distinct().order_by(User.name)).all())
-        # the team may also take the region's curators (engine: add_team_member)
-        team_candidates = list(u.session.execute(
-            select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(sees_project(project.org_id, project.region_id, admins=False))
-            .distinct().order_by(User.name)).all())
-        gate = _gate(u, wf, project)
-        finished = bool(wf and wf.is_final(project.state))
-    return render_template(
-        "project.html", p=body, d=detail, wf=wf, org=org, events=events, names=names,
-        org_users=org_users, team_candidates=team_candidates, gate=gate, finished=finished,
-        project=project, message=message,
-        errors=errors or {}, values=values or {}, wastes=WASTES, artefact_kinds=ARTEFACT_KINDS,
-        risk_statuses=RISK_STATUSES, event_label=event_label,
-    ), status
-
-
-def _gate(u: Any, wf: Any, project: Project) -> dict[str, Any] | None:
-    """The next forward gate: every check, met or not, with what to do."""
-    forward = [t for t in wf.transitions_from(project.state)
-               if not wf.is_back_move(t, project.state) and (t.requires or not wf.is_final(t.dest))]
-    if not forward:
-        return None
-    t = forward[0]
-    unmet = {x.check for x in evaluate(u.session, project, t.requires)}
-    from engine.checks import CHECKS
-    return {"trigger": t.trigger, "dest": tr(wf.state(t.dest).title),
-            "title": tr(t.title_or_dest(wf)),
-            "checks": [{"check": c, "met": c not in unmet, "message": tr(CHECKS[c].text),
-                        "anchor": CHECKS[c].section} for c in t.requires]}
+        page = project_page(u, g.actor, project_id, locale())
+        return render_template(
+            "project.html", p=page.body, d=page.detail, wf=page.workflow, org=page.org,
+            events=page.events, names=page.names, org_users=page.org_users,
+            team_candidates=page.team_candidates, gate=page.gate, finished=page.finished,
+            project=page.project, links=page.practice_links, message=message,
+            errors=errors or {}, values=values or {}, wastes=WASTES, artefact_kinds=ARTEFACT_KINDS,
+            risk_statuses=RISK_STATUSES, event_label=event_label,
+        ), status
 
 
 @bp.get("/projects/<int:project_id>")

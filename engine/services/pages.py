@@ -1,0 +1,143 @@
+"""Page read models: everything one screen shows, read in the engine so that a page
+view reads like an API route (parse, call one function here, render).
+
+Texts stay ``Text`` (the page picks the language); rows stay model objects or the
+API's dicts (``queries``), so a page and the API never describe a thing twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from engine.checks import CHECKS, evaluate
+from engine.db import UnitOfWork
+from engine.models import Organization, Practice, Project, RoleGrant, TransitionRequest, User
+from engine.policy import Actor
+from engine.services import queries as Q
+from engine.services.common import sees_project, works_in
+from engine.services.projects import get_project, workflow_of
+from engine.text import Text
+from engine.workflow import Transition, Workflow
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    """One check of a gate, met or not, with what to do and where on the project page."""
+    check: str
+    met: bool
+    text: Text
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The gate of a transition for one project: every check it requires."""
+    trigger: str
+    title: Text
+    dest: Text
+    checks: list[GateCheck]
+
+
+def gate_of(uow: UnitOfWork, project: Project, wf: Workflow, t: Transition) -> Gate:
+    """Every check ``t`` requires of ``project``, met or not, in the file's order."""
+    unmet = {x.check for x in evaluate(uow.session, project, t.requires)}
+    return Gate(trigger=t.trigger, title=t.title_or_dest(wf), dest=wf.state(t.dest).title,
+                checks=[GateCheck(c, c not in unmet, CHECKS[c].text, CHECKS[c].section)
+                        for c in t.requires])
+
+
+# --- the approvals inbox ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InboxItem:
+    request: dict[str, Any]  # queries.request_dict
+    project: Project
+    org: str
+    requester: str
+    source: Text  # the stage the project is in
+    dest: Text
+    checks: list[GateCheck]  # empty when the project has moved meanwhile
+
+
+def approval_inbox(uow: UnitOfWork, actor: Actor, limit: int = 200) -> tuple[list[InboxItem], int]:
+    """The pending requests ``actor`` may decide, oldest first (at most ``limit``), each
+    with its project, organisation, requester and the gate's evidence; and how many
+    there are. One query reads the requests with everything they are shown with."""
+    total = Q.count_requests(uow, actor, "pending", decidable_only=True)
+    requester = aliased(User)
+    stmt = (select(TransitionRequest, Project, Organization.name, requester.name)
+            .join(Project, Project.id == TransitionRequest.project_id)
+            .where(Q.visible_projects_filter(actor), TransitionRequest.status == "pending",
+                   Q.decidable_requests_filter(actor))
+            .outerjoin(Organization, Organization.id == Project.org_id)
+            .outerjoin(requester, requester.id == TransitionRequest.requested_by)
+            .order_by(TransitionRequest.requested_at, TransitionRequest.id).limit(limit))
+    items = []
+    for req, project, org_name, requester_name in uow.session.execute(stmt).all():
+        wf = workflow_of(uow, project)
+        t = wf.find(req.trigger, project.state)
+        items.append(InboxItem(
+            request=Q.request_dict(req), project=project, org=org_name or "",
+            requester=requester_name or "", source=wf.state(project.state).title,
+            dest=wf.state(req.dest).title,
+            checks=gate_of(uow, project, wf, t).checks if t else []))
+    return items, total
+
+
+# --- the project page ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProjectPage:
+    project: Project
+    body: dict[str, Any]  # queries.project_dict
+    detail: dict[str, Any]  # queries.project_detail
+    workflow: Workflow
+    org: Organization | None
+    events: list[dict[str, Any]]
+    names: dict[int, str]
+    org_users: list[Any]  # (id, name) of the people of the organisation
+    team_candidates: list[Any]  # (id, name) of everyone who may join the team
+    gate: Gate | None  # the next forward gate
+    finished: bool
+    practice_links: dict[str, Practice | None]
+
+
+def project_page(uow: UnitOfWork, actor: Actor, project_id: int, locale: str = "ru") -> ProjectPage:
+    """Everything the project page shows: the card, its evidence, history, the people
+    who may be chosen, the next gate's checklist and the practices it is linked with."""
+    project = get_project(uow, actor, project_id)
+    body = Q.project_dict(uow, actor, project, locale)
+    detail = Q.project_detail(uow, actor, project_id)
+    wf = workflow_of(uow, project)
+    events = Q.list_events(uow, actor, project_id)
+    names = Q.user_names(uow, project, actors={e["actor_id"] for e in events}
+                         | {c["author_id"] for c in detail["comments"]},
+                         people={project.leader_id} | {a["owner_id"] for a in detail["actions"]}
+                         | {r["owner_id"] for r in detail["risks"]})
+    org_users = list(uow.session.execute(
+        select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(works_in(project.org_id))
+        .distinct().order_by(User.name)).all())
+    # the team may also take the region's curators (engine: add_team_member)
+    team_candidates = list(uow.session.execute(
+        select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(sees_project(project.org_id, project.region_id, admins=False))
+        .distinct().order_by(User.name)).all())
+    forward = wf.next_forward(project.state)
+    return ProjectPage(
+        project=project, body=body, detail=detail, workflow=wf,
+        org=uow.session.get(Organization, project.org_id), events=events, names=names,
+        org_users=org_users, team_candidates=team_candidates,
+        gate=gate_of(uow, project, wf, forward) if forward else None,
+        finished=wf.is_final(project.state), practice_links=practice_links(uow, project))
+
+
+def practice_links(uow: UnitOfWork, project: Project) -> dict[str, Practice | None]:
+    """The practice ``project`` replicates, and the practice published from it."""
+    source = uow.session.get(Practice, project.practice_id) if project.practice_id else None
+    published = uow.session.execute(
+        select(Practice).where(Practice.project_id == project.id)).scalars().first()
+    return {"replica_of": source, "published": published}
