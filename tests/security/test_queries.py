@@ -21,28 +21,16 @@ from engine.errors import ValidationFailed
 from engine.models import Project
 from engine.search import MAX_QUERY, contains, like_escape, search_text
 from engine.services import queries as Q
+from tests.api import conftest as api_fixtures
 from tests.api.conftest import Api, error_of, fields_of, kursk_project, member_of_kursk  # noqa: F401
+from tests.web import conftest as web_fixtures
 from tests.web.conftest import Browser, dom, furnished  # noqa: F401
 
 LONG = "я" * 50_000
 TITLES = ["Экономия 100% времени", "Экономия 1000 минут", "План_А столовой", "ПланБА столовой",
           "Путь C:\\школа", "Путь C:школа"]
 
-
-
-@pytest.fixture
-def api(app: Flask, make: Any) -> Api:
-    return Api(app, make)
-
-
-@pytest.fixture
-def web(app: Flask) -> Any:
-    def open_(person: Any = None) -> Browser:
-        b = Browser(app)
-        if person is not None:
-            b.sign_in(person)
-        return b
-    return open_
+api, web = api_fixtures.api, web_fixtures.web  # the API's and the pages' clients, shared
 
 
 @pytest.fixture
