@@ -86,3 +86,12 @@ class GateFailed(DomainError):
 
 class NotPublishable(DomainError):
     code = "not_publishable"
+
+
+class DataFileError(Exception):
+    """A broken data file (a workflow, the demo's content): ``str()`` is one
+    ``file: field: message`` line per problem, so start-up and the CLI print it as is."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        self.problems = problems  # (file, field, message)
+        super().__init__("\n".join(f"{f}: {fld}: {msg}" for f, fld, msg in problems))

@@ -10,18 +10,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from transitions import Machine, MachineError
 
+from engine.errors import DataFileError
 from engine.policy import ORG_ROLES, ROLES
 from engine.text import Text
 
 DEFAULT_ROLES = ORG_ROLES
 
 
-class WorkflowError(Exception):
+class WorkflowError(DataFileError):
     """A broken workflow file. ``str()`` is ``file: field: message`` lines."""
-
-    def __init__(self, problems: list[tuple[str, str, str]]):
-        self.problems = problems  # (file, field, message)
-        super().__init__("\n".join(f"{f}: {fld}: {msg}" for f, fld, msg in problems))
 
 
 # --- the file format (structure only; meaning is checked below) -------------------

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from engine.errors import DataFileError
 from engine.practice_categories import category_ids
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -18,12 +19,8 @@ OrgKind = Literal["school", "kindergarten", "college", "other"]
 Number = int | float  # kept as written: 67 stays an int, 72.4 a float
 
 
-class DemoDataError(Exception):
+class DemoDataError(DataFileError):
     """A broken demo data file. ``str()`` is ``file: field: message`` lines."""
-
-    def __init__(self, problems: list[tuple[str, str, str]]):
-        self.problems = problems  # (file, field, message)
-        super().__init__("\n".join(f"{f}: {fld}: {msg}" for f, fld, msg in problems))
 
 
 class _Strict(BaseModel):
