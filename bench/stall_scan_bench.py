@@ -1,4 +1,4 @@
-"""Benchmark of one stall scan (engine.scheduler.stall_scan) over 100,000 projects.
+"""Benchmark of one stall scan (engine.jobs.scheduler.stall_scan) over 100,000 projects.
 
 A script, not a test. It builds a fresh migrated SQLite file and a fresh PostgreSQL
 database (benchmark data only, bulk INSERTs): 600 organisations with a head and a member
@@ -35,8 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_db import pg_database  # noqa: E402  (bench/, beside this script)
 
-from engine import clock, scheduler  # noqa: E402
+from engine import clock
 from engine.db import REPO_ROOT, Store, migrate  # noqa: E402
+from engine.jobs import scheduler  # noqa: E402
 from engine.models import (  # noqa: E402
     Event,
     Municipality,

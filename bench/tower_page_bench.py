@@ -42,9 +42,10 @@ def build(url: str, n_projects: int) -> None:
     from sqlalchemy import insert, text
     from sqlmodel import Session
 
-    from engine import analytics, clock
+    from engine import clock
     from engine.db import REPO_ROOT, make_engine, migrate
     from engine.models import RoleGrant, User
+    from engine.reporting import analytics
     from engine.services.admin import hash_password
     from engine.workflow import load_dir
 

@@ -32,9 +32,7 @@ from bench_db import pg_database  # bench/, beside this script
 from sqlalchemy import Date, bindparam, event, insert, text
 from sqlmodel import Session
 
-from engine import analytics, clock, monitoring
-from engine.analytics import percentile
-from engine.cache import FigureCache
+from engine import clock
 from engine.db import REPO_ROOT, make_engine, migrate
 from engine.models import (
     Event,
@@ -48,6 +46,9 @@ from engine.models import (
     TransitionRequest,
     User,
 )
+from engine.reporting import analytics, monitoring
+from engine.reporting.analytics import percentile
+from engine.reporting.cache import FigureCache
 from engine.workflow import WorkflowRegistry, load_dir
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -442,7 +443,7 @@ def bench_backend(name: str, url: str, n_projects: int, runs: int, workflows: Wo
         ("cumulative_flow 90 days", lambda: analytics.cumulative_flow(session, 1, start, end, workflows=workflows),
          "cumulative_flow", {"start": start, "end": end}),
         ("analytics.stage_times", lambda: analytics.stage_times(session, workflows, 1), "stage_times", {}),
-        ("analytics.throughput", lambda: analytics.throughput(session, 1), "throughput", {}),
+        ("analytics.throughput", lambda: analytics.throughput(session, workflows, 1), "throughput", {}),
         # what the page asks for: the worst 50, the region's own flow sums, time in stage kept until a move
         ("page: stalled, worst 50", lambda: monitoring.stalled_projects(session, workflows, region_id=1, limit=50),
          "stalled_50", {}),

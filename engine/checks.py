@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, select
 from sqlmodel import Session
@@ -26,13 +27,19 @@ from engine.models import (
     Project,
     Risk,
 )
+from engine.reporting.metrics import all_reached
 from engine.text import Text
+from engine.vocab import EventKind
+
+if TYPE_CHECKING:
+    from engine.workflow import Workflow
 
 
 @dataclass(frozen=True)
 class CheckContext:
     session: Session
     project: Project
+    workflow: Workflow  # the project's own workflow version
 
 
 @dataclass(frozen=True)
@@ -60,9 +67,11 @@ def section_of(name: str) -> str:
     return found.section if found else "gate"
 
 
-def evaluate(session: Session, project: Project, names: tuple[str, ...] | list[str]) -> list[Unmet]:
-    """The unmet checks among ``names``, in order, each with what to do."""
-    ctx = CheckContext(session, project)
+def evaluate(session: Session, project: Project, names: tuple[str, ...] | list[str],
+             workflow: Workflow) -> list[Unmet]:
+    """The unmet checks among ``names``, in order, each with what to do; ``workflow`` is
+    the project's own (its ``measure_from`` state dates result_measured)."""
+    ctx = CheckContext(session, project, workflow)
     return [Unmet(n, CHECKS[n].text) for n in names if not CHECKS[n].holds(ctx)]
 
 
@@ -129,12 +138,16 @@ def actions_closed(ctx: CheckContext) -> bool:
                                                  Action.status == "open"))
 
 
-def implement_entered_on(ctx: CheckContext) -> date | None:
-    """The UTC day the project last entered ``implement`` (from the event log)."""
+def measuring_since(ctx: CheckContext) -> date | None:
+    """The UTC day the project last entered its workflow's ``measure_from`` state (in the
+    ПСР workflow: implement), from the event log; None before it did."""
+    state = ctx.workflow.measure_from
+    if state is None:
+        return None
     at = ctx.session.exec(select(func.max(Event.at)).where(  # type: ignore[call-overload]
-        Event.project_id == ctx.project.id, Event.kind == "state_changed",
-        Event.to_state == "implement")).one()[0]
-    if at is None and ctx.project.state == "implement":
+        Event.project_id == ctx.project.id, Event.kind == EventKind.STATE_CHANGED,
+        Event.to_state == state)).one()[0]
+    if at is None and ctx.project.state == state:
         at = ctx.project.state_entered_at
     if at is None:
         return None
@@ -146,7 +159,7 @@ def implement_entered_on(ctx: CheckContext) -> date | None:
        en="Measure every metric after the change", section="metrics")
 def result_measured(ctx: CheckContext) -> bool:
     metrics = _metrics(ctx)
-    since = implement_entered_on(ctx)
+    since = measuring_since(ctx)
     if not metrics or since is None:
         return False
     measured = set(ctx.session.exec(select(Measurement.metric_id).where(  # type: ignore[call-overload]
@@ -163,26 +176,7 @@ def no_critical_risks(ctx: CheckContext) -> bool:
                                                Risk.score >= CRITICAL_SCORE))
 
 
-def latest_values(session: Session, metric_ids: list[int]) -> dict[int, float]:
-    """The latest measurement of each metric (by date, then by record order)."""
-    if not metric_ids:
-        return {}
-    rows = session.exec(select(Measurement.metric_id, Measurement.value)  # type: ignore[call-overload]
-                        .where(Measurement.metric_id.in_(metric_ids))  # type: ignore[union-attr]
-                        .order_by(Measurement.metric_id, Measurement.measured_on, Measurement.id)).all()
-    return {mid: value for mid, value in rows}
-
-
-def meets_target(direction: str, value: float, target: float) -> bool:
-    return value <= target if direction == "decrease" else value >= target
-
-
 @check("targets_reached", ru="Добейтесь целевых значений: последний замер каждого показателя должен достигать цели",
        en="Reach the targets: the latest measurement of every metric must meet its target", section="metrics")
 def targets_reached(ctx: CheckContext) -> bool:
-    metrics = _metrics(ctx)
-    if not metrics:
-        return False
-    latest = latest_values(ctx.session, [m.id for m in metrics])  # type: ignore[misc]
-    return all(m.target is not None and m.id in latest
-               and meets_target(m.direction, latest[m.id], m.target) for m in metrics)
+    return all_reached(ctx.session, ctx.project.id)  # type: ignore[arg-type]

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     TRUSTED_PROXIES: int = 0  # reverse proxies in front (X-Forwarded-For); unreadable: none
     LEANSCHOOL_LOCALE: str = "ru"  # the CLI's language
     LEANSCHOOL_DEBUG: str | None = None  # tracebacks in the CLI's and the scheduler's errors
+    # e-mail (engine/io/mail.py parses them: SmtpConfig.from_env); no SMTP_HOST: in-app only
+    SMTP_HOST: str | None = None
+    SMTP_PORT: str | None = None
+    SMTP_FROM: str | None = None
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS: str | None = None
 
     @field_validator("DATABASE_URL", "SECRET_KEY", "WORKFLOWS_DIR", "LEANSCHOOL_INSTANCE_DIR", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from engine.cache import FigureCache
+from engine.reporting.cache import FigureCache
 
 if TYPE_CHECKING:
     from engine.workflow import WorkflowRegistry

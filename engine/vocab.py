@@ -87,3 +87,61 @@ UNRESOLVED_RISK = (RiskStatus.OPEN.value, RiskStatus.MITIGATING.value)
 ACTION_STATUSES = values(ActionStatus)
 DIRECTIONS = values(Direction)
 REQUEST_STATUSES = values(RequestStatus)
+
+
+class EventKind(StrEnum):
+    """What an audit event records (``event.kind``; API.md's history). Project events are
+    shown in the card's history (webui/web/labels.py names each); the others (accounts,
+    organisations, the system) are the audit log's."""
+    # a project and its card
+    CREATED = "created"
+    UPDATED = "updated"
+    TEAM_CHANGED = "team_changed"
+    TRANSITION_REQUESTED = "transition_requested"
+    TRANSITION_APPROVED = "transition_approved"
+    TRANSITION_REJECTED = "transition_rejected"
+    STATE_CHANGED = "state_changed"
+    STALLED = "stalled"  # by the system (the scheduler's stall scan)
+    PROBLEM_ADDED = "problem_added"
+    METRIC_ADDED = "metric_added"
+    METRIC_UPDATED = "metric_updated"
+    MEASUREMENT_RECORDED = "measurement_recorded"
+    ACTION_ADDED = "action_added"
+    ACTION_UPDATED = "action_updated"
+    RISK_LOGGED = "risk_logged"
+    RISK_UPDATED = "risk_updated"
+    ARTEFACT_ADDED = "artefact_added"
+    COMMENTED = "commented"
+    PRACTICE_PUBLISHED = "practice_published"
+    PRACTICE_UPDATED = "practice_updated"
+    PRACTICE_WITHDRAWN = "practice_withdrawn"
+    REPLICATED = "replicated"
+    # accounts, organisations and the region (no project)
+    USER_CREATED = "user_created"
+    USER_UPDATED = "user_updated"
+    USER_ACTIVATED = "user_activated"
+    USER_DEACTIVATED = "user_deactivated"
+    ROLE_GRANTED = "role_granted"
+    ROLE_REVOKED = "role_revoked"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    PASSWORD_REHASHED = "password_rehashed"  # a stored hash upgraded at sign-in
+    LOCALE_CHANGED = "locale_changed"
+    SIGNED_OUT = "signed_out"
+    TOKEN_CREATED = "token_created"
+    TOKEN_REVOKED = "token_revoked"
+    NOTIFICATIONS_READ = "notifications_read"
+    REGION_CREATED = "region_created"
+    MUNICIPALITY_CREATED = "municipality_created"
+    ORGANIZATION_CREATED = "organization_created"
+    ORGANIZATION_UPDATED = "organization_updated"
+
+
+PROJECT_EVENTS = frozenset({
+    EventKind.CREATED, EventKind.UPDATED, EventKind.TEAM_CHANGED, EventKind.TRANSITION_REQUESTED,
+    EventKind.TRANSITION_APPROVED, EventKind.TRANSITION_REJECTED, EventKind.STATE_CHANGED, EventKind.STALLED,
+    EventKind.PROBLEM_ADDED, EventKind.METRIC_ADDED, EventKind.METRIC_UPDATED, EventKind.MEASUREMENT_RECORDED,
+    EventKind.ACTION_ADDED, EventKind.ACTION_UPDATED, EventKind.RISK_LOGGED, EventKind.RISK_UPDATED,
+    EventKind.ARTEFACT_ADDED, EventKind.COMMENTED, EventKind.PRACTICE_PUBLISHED, EventKind.PRACTICE_UPDATED,
+    EventKind.PRACTICE_WITHDRAWN, EventKind.REPLICATED,
+})

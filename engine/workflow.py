@@ -57,6 +57,9 @@ class WorkflowSpec(_Strict):
     title: TitleSpec | None = None
     initial: str
     idle_days: int | None = None
+    default: bool = False  # new projects use this workflow unless they name another
+    done: str | None = None  # the final state of a project finished with its results
+    measure_from: str | None = None  # entering this state starts "after the change" (result_measured)
     states: list[StateSpec]
     transitions: list[TransitionSpec] = []
 
@@ -101,6 +104,9 @@ class Workflow:
     title: Text
     initial: str
     idle_days: int | None
+    default: bool  # new projects use it unless they name another
+    done: str  # the final state of a finished project (reports' "closed"); the others: "cancelled"
+    measure_from: str | None  # entering it starts the period result_measured counts measurements in
     states: list[State]
     transitions: list[Transition]
     source_file: str = ""
@@ -207,6 +213,12 @@ class WorkflowRegistry:
     def __init__(self, workflows: list[Workflow]):
         self._by_key = {w.key: w for w in workflows}
 
+    def default(self) -> Workflow:
+        """The latest version of the workflow marked ``default: true`` (else the only
+        one, else the first by id): what a new project follows unless it names another."""
+        latest = self.latest_all()
+        return next((w for w in latest if w.default), latest[0])
+
     def get(self, workflow_id: str, version: int | None = None) -> Workflow | None:
         if version is None:
             return self.latest(workflow_id)
@@ -218,6 +230,10 @@ class WorkflowRegistry:
 
     def all(self) -> list[Workflow]:
         return sorted(self._by_key.values(), key=lambda w: (w.id, w.version))
+
+    def done_states(self) -> frozenset[str]:
+        """The state ids that mean "finished with results" (each workflow's ``done``)."""
+        return frozenset(w.done for w in self._by_key.values())
 
     def latest_all(self) -> list[Workflow]:
         ids = sorted({wid for wid, _ in self._by_key})
@@ -284,6 +300,14 @@ def validate_spec(raw: Any, filename: str, known_checks: set[str]) -> Workflow:
         bad("initial", f"names a state that does not exist: {spec.initial!r}")
     if spec.idle_days is not None and spec.idle_days <= 0:
         bad("idle_days", f"must be a positive number (value: {spec.idle_days!r})")
+    final_ids = [s.id for s in spec.states if s.final]
+    if spec.done is not None and spec.done not in final_ids:
+        bad("done", f"must name a final state (value: {spec.done!r})")
+    if spec.measure_from is not None and (spec.measure_from not in known or spec.measure_from in final_ids):
+        bad("measure_from", f"must name a state that is not final (value: {spec.measure_from!r})")
+    if spec.measure_from is None and any("result_measured" in tr.requires for tr in spec.transitions):
+        bad("measure_from", "is required when a transition requires result_measured "
+                            "(the state whose entry starts the measurement after the change)")
 
     seen: set[tuple[str, str]] = set()
     for i, tr in enumerate(spec.transitions):
@@ -334,6 +358,9 @@ def validate_spec(raw: Any, filename: str, known_checks: set[str]) -> Workflow:
         title=_title(spec.title),  # type: ignore[arg-type]
         initial=spec.initial,
         idle_days=spec.idle_days,
+        default=spec.default,
+        done=spec.done or next((s.id for s in spec.states if s.final), spec.initial),
+        measure_from=spec.measure_from,
         states=[State(s.id, _title(s.title), s.sla_days, s.wip_limit, s.final)  # type: ignore[arg-type]
                 for s in spec.states],
         transitions=[
@@ -390,6 +417,9 @@ def load_dir(directory: str | Path) -> WorkflowRegistry:
             problems.append((path.name, "version",
                              f"workflow {wf.id!r} version {wf.version} is also in {clash.source_file}"))
         loaded.append(wf)
+    defaults = sorted({w.id for w in loaded if w.default})
+    if len(defaults) > 1:
+        problems.append((str(folder), "default", f"only one workflow may be the default: {', '.join(defaults)}"))
     if problems:
         raise WorkflowError(problems)
     return WorkflowRegistry(loaded)

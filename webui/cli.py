@@ -123,7 +123,7 @@ def serve(host: str, port: int, threads: int) -> None:
 @friendly
 def scheduler_cmd(once: bool) -> None:
     """Run the scheduler process: stall scan, reminders, snapshots, e-mail (only one at a time)."""
-    from engine import scheduler
+    from engine.jobs import scheduler
 
     store = open_store()
     try:
@@ -339,8 +339,8 @@ def _t(key: str) -> str:
 
 def _import(kind: str, file: str, region: str | None, dry_run: bool, skip_bad: bool,
             passwords_out: str | None = None, create_missing: bool = False) -> None:
-    from engine import onboarding
-    from engine.tabular import read_table
+    from engine.io import onboarding
+    from engine.io.tabular import read_table
 
     table = read_table(file)
     store = open_store()
@@ -412,8 +412,8 @@ def _summary(plan: Any, dry_run: bool) -> str:
 
 def _write_passwords(path: str, passwords: list[tuple[str, str]]) -> None:
     """A new file only its owner may read: e-mail;password, UTF-8 with a BOM for Excel
-    (through engine.cells, as every export: an address from the file is never a formula)."""
-    from engine import cells
+    (through engine.io.cells, as every export: an address from the file is never a formula)."""
+    from engine.io import cells
 
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:

@@ -43,7 +43,7 @@ from engine.models import (
     User,
     metadata,
 )
-from engine.monitoring import counts_by_state, pending_approvals, stalled_projects
+from engine.reporting.monitoring import counts_by_state, pending_approvals, stalled_projects
 
 __all__ = ["DEMO_SCRYPT_N", "DemoError", "load", "summary"]
 
@@ -146,7 +146,7 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
 def _record_snapshots(store: Store, echo: Callable[[str], Any]) -> None:
     """The daily snapshots of the loaded history, so the tower's cumulative flow diagram
     has data at once (afterwards the scheduler records one a day)."""
-    from engine.analytics import rebuild_missing_snapshots
+    from engine.reporting.analytics import rebuild_missing_snapshots
     with store.uow() as uow:
         days = rebuild_missing_snapshots(uow.session, store.workflows, clock.today())
     echo(f"  снимки для диаграммы потока: {len(days)} дн.")

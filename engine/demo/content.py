@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine.errors import DataFileError
-from engine.practice_categories import category_ids
+from engine.practices.categories import category_ids
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FILES = ("region.yaml", "names.yaml", "processes.yaml", "story.yaml")

@@ -16,6 +16,7 @@ from engine.demo.world import Org, Person, World
 from engine.models import (
     UNRESOLVED_RISK,
 )
+from engine.policy import ROLES
 from engine.services import (
     add_action,
     add_artefact,
@@ -37,6 +38,8 @@ from engine.services import (
 from engine.workflow import Workflow
 
 C = content()  # the Russian content (engine/demo/data/*.yaml), read and validated once
+# The story is written for the ПСР workflow (workflows/psr.yaml): its stages in order, and
+# MIX below, are the demo's content; the moves between them come from the workflow.
 FORWARD = ["diagnose", "target", "implement", "standardise", "sustain"]
 
 # (final state, kind of story, how many): the default region's 145 generated projects
@@ -99,7 +102,12 @@ class Story:
 
 
 def _trigger(wf: Workflow, source: str, dest: str) -> str:
-    return next(t.trigger for t in wf.transitions_from(source) if t.dest == dest)
+    """The trigger of the move from ``source`` to ``dest`` (as a drag between columns
+    means it: Workflow.trigger_to, for anyone)."""
+    t = wf.trigger_to(source, dest, frozenset(ROLES))
+    if t is None:
+        raise ValueError(f"the demo's story needs a move {source} -> {dest} in workflow {wf.id}")
+    return t.trigger
 
 
 def shape_story(rng: random.Random, wf: Workflow, profile: Profile, final: str, kind: str,
@@ -496,8 +504,8 @@ class ProjectPlanner:
 
     def _current_visit(self, i: int, state: str, entered: float) -> None:
         s, rng, u = self.story, self.rng, self.rng.uniform
-        forward = next((t.trigger for t in self.wf.transitions_from(state)
-                        if not self.wf.is_back_move(t, state) and t.trigger != "cancel"), None)
+        next_stage = self.wf.next_forward(state)
+        forward = next_stage.trigger if next_stage is not None else None
         asked = None  # when the stage's work is done: a request waits, was rejected, or
         if s.pending and s.pending != "cancel":  # only one baseline is missing (almost_gate)
             asked = -s.pending_age

@@ -10,6 +10,7 @@ from engine.policy import Actor
 from engine.services.admin import end_sessions
 from engine.services.common import get_or_404, load_actor, record
 from engine.text import Text
+from engine.vocab import EventKind
 
 LOCALES = ("ru", "en")
 
@@ -19,7 +20,7 @@ def set_locale(uow: UnitOfWork, actor: Actor, locale: str) -> User:
         raise ValidationFailed({"locale": Text("Допустимо: ru, en", "Allowed: ru, en")})
     user = get_or_404(uow.session, User, actor.user_id, "user")
     user.locale = locale
-    record(uow.session, actor, "locale_changed", None, {"user_id": user.id, "locale": locale})
+    record(uow.session, actor, EventKind.LOCALE_CHANGED, None, {"user_id": user.id, "locale": locale})
     uow.commit()
     return user
 
@@ -37,7 +38,7 @@ def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, repea
         raise ValidationFailed({"repeat": Text("Пароли не совпадают", "The passwords do not match")})
     user.password_hash = hash_password(new)
     end_sessions(uow.session, user)  # a copied cookie dies; the caller signs its own browser in again
-    record(uow.session, actor, "password_changed", None, {"user_id": user.id})
+    record(uow.session, actor, EventKind.PASSWORD_CHANGED, None, {"user_id": user.id})
     uow.session.flush()
     epoch: int = user.session_epoch  # read back in this transaction: nobody else's raise slips in
     uow.commit()
@@ -54,7 +55,7 @@ def reset_password(uow: UnitOfWork, actor: Actor, user_id: int, new: str) -> Non
         raise ValidationFailed({"password": problem})
     user.password_hash = hash_password(new)
     end_sessions(uow.session, user)
-    record(uow.session, actor, "password_reset", None, {"user_id": user.id})
+    record(uow.session, actor, EventKind.PASSWORD_RESET, None, {"user_id": user.id})
     uow.commit()
 
 
@@ -87,5 +88,5 @@ def sign_out(uow: UnitOfWork, actor: Actor) -> None:
     """End every browser session of the signed-in user (this one and any copy of its cookie)."""
     user = get_or_404(uow.session, User, actor.user_id, "user")
     end_sessions(uow.session, user)
-    record(uow.session, actor, "signed_out", None, {"user_id": user.id})
+    record(uow.session, actor, EventKind.SIGNED_OUT, None, {"user_id": user.id})
     uow.commit()

@@ -27,6 +27,7 @@ from engine.schemas import (
 )
 from engine.services.common import get_or_404, load_actor, record
 from engine.text import Text
+from engine.vocab import EventKind
 
 # --- passwords (engine.passwords) and tokens ----------------------------------------------
 
@@ -47,7 +48,7 @@ def create_region(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Region
     uow.session.add(region)
     uow.session.flush()
     uow.session.add(RegCounter(region_id=region.id, last_number=0))  # type: ignore[arg-type]  # its project numbers
-    record(uow.session, actor, "region_created", None, {"region_id": region.id, "name": region.name})
+    record(uow.session, actor, EventKind.REGION_CREATED, None, {"region_id": region.id, "name": region.name})
     uow.commit()
     return region
 
@@ -60,7 +61,7 @@ def create_municipality(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> 
     mun = Municipality(region_id=body.region_id, name=body.name, kind=body.kind)
     uow.session.add(mun)
     uow.session.flush()
-    record(uow.session, actor, "municipality_created", None,
+    record(uow.session, actor, EventKind.MUNICIPALITY_CREATED, None,
            {"municipality_id": mun.id, "name": mun.name})
     uow.commit()
     return mun
@@ -82,7 +83,7 @@ def create_organization(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> 
     except IntegrityError:  # the same ИНН, written by someone else since the check
         raise ValidationFailed({"inn": Text(f"ИНН {body.inn} уже у другой организации",
                                             f"INN {body.inn} belongs to another organisation")}) from None
-    record(uow.session, actor, "organization_created", None,
+    record(uow.session, actor, EventKind.ORGANIZATION_CREATED, None,
            {"org_id": org.id, "name": org.name, "kind": org.kind, "inn": org.inn})
     uow.commit()
     return org
@@ -118,7 +119,7 @@ def update_organization(uow: UnitOfWork, actor: Actor, org_id: int, data: dict[s
         for key, (_old, new) in changes.items():
             setattr(org, key, new)
         uow.session.flush()
-        record(uow.session, actor, "organization_updated", None, {"org_id": org.id, "changes": changes})
+        record(uow.session, actor, EventKind.ORGANIZATION_UPDATED, None, {"org_id": org.id, "changes": changes})
     uow.commit()
     return org
 
@@ -170,7 +171,7 @@ def create_user(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> User:
                                               "A user with this e-mail exists")}) from None
     uow.session.add(RoleGrant(user_id=user.id, role=body.role, org_id=body.org_id,  # type: ignore[arg-type]
                               region_id=body.region_id))
-    record(uow.session, actor, "user_created", None,
+    record(uow.session, actor, EventKind.USER_CREATED, None,
            {"user_id": user.id, "email": user.email, "role": body.role,
             "org_id": body.org_id, "region_id": body.region_id})
     uow.commit()
@@ -188,7 +189,7 @@ def update_user(uow: UnitOfWork, actor: Actor, user_id: int, data: dict[str, Any
         changes = {"name": [user.name, body.name]}
         user.name = body.name
         uow.session.flush()
-        record(uow.session, actor, "user_updated", None, {"user_id": user.id, "changes": changes})
+        record(uow.session, actor, EventKind.USER_UPDATED, None, {"user_id": user.id, "changes": changes})
     uow.commit()
     return user
 
@@ -204,7 +205,7 @@ def grant_role(uow: UnitOfWork, actor: Actor, user_id: int, role: str,
     grant = RoleGrant(user_id=user_id, role=role, org_id=org_id, region_id=region_id)
     uow.session.add(grant)
     uow.session.flush()
-    record(uow.session, actor, "role_granted", None,
+    record(uow.session, actor, EventKind.ROLE_GRANTED, None,
            {"user_id": user_id, "role": role, "org_id": org_id, "region_id": region_id})
     uow.commit()
     return grant
@@ -237,7 +238,7 @@ def deactivate_user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
     if user.is_active:
         user.is_active = False
         end_sessions(uow.session, user)
-        record(uow.session, actor, "user_deactivated", None, {"user_id": user.id, "email": user.email})
+        record(uow.session, actor, EventKind.USER_DEACTIVATED, None, {"user_id": user.id, "email": user.email})
     uow.commit()
     return user
 
@@ -248,7 +249,7 @@ def activate_user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
     user = _user_or_404(uow, user_id)
     if not user.is_active:
         user.is_active = True
-        record(uow.session, actor, "user_activated", None, {"user_id": user.id, "email": user.email})
+        record(uow.session, actor, EventKind.USER_ACTIVATED, None, {"user_id": user.id, "email": user.email})
     uow.commit()
     return user
 
@@ -287,7 +288,7 @@ def revoke_role(uow: UnitOfWork, actor: Actor, user_id: int, data: dict[str, Any
                                              "You cannot remove your own last admin role")})
     uow.session.delete(grant)
     end_sessions(uow.session, user)
-    record(uow.session, actor, "role_revoked", None,
+    record(uow.session, actor, EventKind.ROLE_REVOKED, None,
            {"user_id": user.id, "role": grant.role, "org_id": grant.org_id, "region_id": grant.region_id})
     uow.commit()
     return grant
@@ -306,7 +307,7 @@ def create_token(uow: UnitOfWork, actor: Actor, email: str) -> str:
     user = user_by_email(uow, email)
     token = "ls_" + secrets.token_urlsafe(32)
     uow.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=clock.now()))  # type: ignore[arg-type]
-    record(uow.session, actor, "token_created", None, {"user_id": user.id})
+    record(uow.session, actor, EventKind.TOKEN_CREATED, None, {"user_id": user.id})
     uow.commit()
     return token
 
@@ -318,7 +319,7 @@ def revoke_tokens(uow: UnitOfWork, actor: Actor, email: str) -> int:
     result = uow.session.execute(update(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now))  # type: ignore[union-attr,arg-type]
     count = result.rowcount  # type: ignore[attr-defined]
-    record(uow.session, actor, "token_revoked", None, {"user_id": user.id, "count": count})
+    record(uow.session, actor, EventKind.TOKEN_REVOKED, None, {"user_id": user.id, "count": count})
     uow.commit()
     return count
 
@@ -357,7 +358,7 @@ def authenticate(uow: UnitOfWork, email: str, password: str) -> User | None:
         return None
     if needs_rehash(stored):
         user.password_hash = hash_password(password)  # type: ignore[union-attr]
-        record(uow.session, Actor(user_id=user.id), "password_rehashed", None, {"user_id": user.id})  # type: ignore[union-attr]
+        record(uow.session, Actor(user_id=user.id), EventKind.PASSWORD_REHASHED, None, {"user_id": user.id})  # type: ignore[union-attr]
         uow.commit()
     return user
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from engine import clock
 from engine.db import UnitOfWork
 from engine.models import (
     CRITICAL_SCORE,
     UNRESOLVED_RISK,
-    Measurement,
     Metric,
     Municipality,
     Organization,
@@ -21,9 +20,9 @@ from engine.models import (
     TransitionRequest,
     User,
 )
-from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.numbers import progress_towards_target
 from engine.policy import Actor
+from engine.reporting.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.search import contains, search_text
 from engine.services.common import named_in_scope
 from engine.services.queries import visible_projects_filter
@@ -86,9 +85,11 @@ def _ageing(days: int, sla: int | None) -> str:
 
 
 def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
-          workflow_id: str = "psr") -> dict[str, Any]:
-    """Columns of the workflow's active states with their cards, and final-state counts."""
-    wf = uow.workflows.latest(workflow_id)
+          workflow_id: str | None = None) -> dict[str, Any]:
+    """Columns of the workflow's active states with their cards, and final-state counts
+    (the default workflow unless ``workflow_id`` names another)."""
+    wf = uow.workflows.latest(workflow_id) if workflow_id else uow.workflows.default()
+    workflow_id = wf.id if wf is not None else workflow_id
     s = uow.session
     now = clock.now()
     base = select(Project.id).where(visible_projects_filter(actor), Project.workflow_id == workflow_id)
@@ -163,15 +164,9 @@ def _kpis(uow: UnitOfWork, project_ids: list[int]) -> dict[int, dict[str, Any]]:
     metrics = s.execute(select(Metric).where(Metric.id.in_(first_metric))).scalars().all()  # type: ignore[union-attr]
     if not metrics:
         return {}
-    mids = [m.id for m in metrics]
-    latest_day = (select(Measurement.metric_id, func.max(Measurement.measured_on).label("d"))
-                  .where(Measurement.metric_id.in_(mids)).group_by(Measurement.metric_id).subquery())  # type: ignore[union-attr]
-    latest = dict(s.execute(select(Measurement.metric_id, Measurement.value).join(
-        latest_day, and_(latest_day.c.metric_id == Measurement.metric_id,
-                         latest_day.c.d == Measurement.measured_on)).order_by(Measurement.id)).all())
     out = {}
     for m in metrics:
-        value = latest.get(m.id)
+        value = m.latest_value
         progress = None
         if m.baseline is not None and m.target is not None and value is not None:
             progress = progress_towards_target(value, m.baseline, m.target)

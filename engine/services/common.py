@@ -11,6 +11,7 @@ from engine import clock
 from engine.errors import NotFound, StaleVersion
 from engine.models import Event, Organization, Project, RoleGrant, User
 from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, Actor, Grant, granting
+from engine.vocab import EventKind
 
 
 def load_actor(session: Session, user_id: int) -> Actor:
@@ -77,7 +78,7 @@ def get_or_404(session: Session, model: type, obj_id: Any, what: str) -> Any:
     return obj
 
 
-def record(session: Session, actor: Actor, kind: str, project: Project | None = None,
+def record(session: Session, actor: Actor, kind: EventKind, project: Project | None = None,
            payload: dict | None = None, from_state: str | None = None,
            to_state: str | None = None) -> Event:
     """Append an audit event (same transaction as the change).

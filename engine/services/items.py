@@ -37,6 +37,7 @@ from engine.schemas import (
 from engine.services.common import get_or_404, record, who_sees, works_in
 from engine.services.projects import get_project, require_open
 from engine.text import Text
+from engine.vocab import EventKind
 
 
 def _editable_project(uow: UnitOfWork, actor: Actor, project_id: int) -> Project:
@@ -101,7 +102,7 @@ def add_metric(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, A
     m = Metric(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
     uow.session.add(m)
     uow.session.flush()
-    record(uow.session, actor, "metric_added", project, {"metric_id": m.id, **body.model_dump()})
+    record(uow.session, actor, EventKind.METRIC_ADDED, project, {"metric_id": m.id, **body.model_dump()})
     uow.commit()
     return m
 
@@ -116,7 +117,7 @@ def update_metric(uow: UnitOfWork, actor: Actor, metric_id: int, data: dict[str,
         body.unit = ""  # null clears the unit
     require_open(uow, project)
     diff = _changed(metric, body)
-    record(uow.session, actor, "metric_updated", project, {"metric_id": metric.id, "fields": diff})
+    record(uow.session, actor, EventKind.METRIC_UPDATED, project, {"metric_id": metric.id, "fields": diff})
     uow.commit()
     return metric
 
@@ -135,7 +136,7 @@ def record_measurement(uow: UnitOfWork, actor: Actor, metric_id: int,
     if metric.latest_on is None or body.measured_on >= metric.latest_on:  # a later record wins a tie
         metric.latest_value, metric.latest_on = body.value, body.measured_on
     uow.session.flush()
-    record(uow.session, actor, "measurement_recorded", project,
+    record(uow.session, actor, EventKind.MEASUREMENT_RECORDED, project,
            {"metric_id": metric.id, "measurement_id": meas.id, "value": body.value,
             "measured_on": body.measured_on.isoformat()})
     uow.commit()
@@ -151,7 +152,7 @@ def add_problem(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, 
     p = Problem(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
     uow.session.add(p)
     uow.session.flush()
-    record(uow.session, actor, "problem_added", project, {"problem_id": p.id, "waste": p.waste})
+    record(uow.session, actor, EventKind.PROBLEM_ADDED, project, {"problem_id": p.id, "waste": p.waste})
     uow.commit()
     return p
 
@@ -164,7 +165,7 @@ def add_action(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, A
     a = Action(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
     uow.session.add(a)
     uow.session.flush()
-    record(uow.session, actor, "action_added", project,
+    record(uow.session, actor, EventKind.ACTION_ADDED, project,
            {"action_id": a.id, "title": a.title, "due_on": a.due_on.isoformat() if a.due_on else None})
     uow.commit()
     return a
@@ -180,7 +181,7 @@ def update_action(uow: UnitOfWork, actor: Actor, action_id: int, data: dict[str,
     _check_owner(uow, project, body.owner_id)
     require_open(uow, project)
     diff = _changed(action, body)
-    record(uow.session, actor, "action_updated", project, {"action_id": action.id, "fields": diff})
+    record(uow.session, actor, EventKind.ACTION_UPDATED, project, {"action_id": action.id, "fields": diff})
     uow.commit()
     return action
 
@@ -193,7 +194,7 @@ def add_artefact(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str,
                    **body.model_dump())
     uow.session.add(art)
     uow.session.flush()
-    record(uow.session, actor, "artefact_added", project,
+    record(uow.session, actor, EventKind.ARTEFACT_ADDED, project,
            {"artefact_id": art.id, "kind": art.kind, "title": art.title})
     uow.commit()
     return art
@@ -211,7 +212,7 @@ def log_risk(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any
                 created_at=now, updated_at=now, **body.model_dump())
     uow.session.add(risk)
     uow.session.flush()
-    record(uow.session, actor, "risk_logged", project,
+    record(uow.session, actor, EventKind.RISK_LOGGED, project,
            {"risk_id": risk.id, "title": risk.title, "score": risk.score})
     uow.commit()
     return risk
@@ -231,7 +232,7 @@ def update_risk(uow: UnitOfWork, actor: Actor, risk_id: int, data: dict[str, Any
         risk.reminded_at = None  # a new due date earns a new reminder when it passes
     risk.score = risk.probability * risk.impact
     risk.updated_at = clock.now()
-    record(uow.session, actor, "risk_updated", project,
+    record(uow.session, actor, EventKind.RISK_UPDATED, project,
            {"risk_id": risk.id, "fields": diff, "score": risk.score, "status": risk.status})
     uow.commit()
     return risk
@@ -249,7 +250,7 @@ def add_team_member(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[s
     tm = TeamMember(project_id=project.id, user_id=body.user_id, role_text=body.role_text)  # type: ignore[arg-type]
     uow.session.add(tm)
     uow.session.flush()
-    record(uow.session, actor, "team_changed", project,
+    record(uow.session, actor, EventKind.TEAM_CHANGED, project,
            {"team_member_id": tm.id, "user_id": body.user_id, "role_text": body.role_text})
     uow.commit()
     return tm

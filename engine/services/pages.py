@@ -14,7 +14,8 @@ from sqlalchemy.orm import aliased
 
 from engine.checks import CHECKS, evaluate
 from engine.db import UnitOfWork
-from engine.models import Organization, Practice, Project, RoleGrant, TransitionRequest, User
+from engine.errors import Forbidden, NotFound
+from engine.models import Organization, Practice, Project, Region, RoleGrant, TransitionRequest, User
 from engine.policy import Actor
 from engine.services import queries as Q
 from engine.services.common import sees_project, works_in
@@ -43,7 +44,7 @@ class Gate:
 
 def gate_of(uow: UnitOfWork, project: Project, wf: Workflow, t: Transition) -> Gate:
     """Every check ``t`` requires of ``project``, met or not, in the file's order."""
-    unmet = {x.check for x in evaluate(uow.session, project, t.requires)}
+    unmet = {x.check for x in evaluate(uow.session, project, t.requires, wf)}
     return Gate(trigger=t.trigger, title=t.title_or_dest(wf), dest=wf.state(t.dest).title,
                 checks=[GateCheck(c, c not in unmet, CHECKS[c].text, CHECKS[c].section)
                         for c in t.requires])
@@ -135,9 +136,36 @@ def project_page(uow: UnitOfWork, actor: Actor, project_id: int, locale: str = "
         finished=wf.is_final(project.state), practice_links=practice_links(uow, project))
 
 
-def practice_links(uow: UnitOfWork, project: Project) -> dict[str, Practice | None]:
-    """The practice ``project`` replicates, and the practice published from it."""
+def practice_links(uow: UnitOfWork, project: Project) -> dict[str, Any]:
+    """The practice ``project`` replicates, the practice published from it, and whether it
+    is finished so that it may be published (its workflow's ``done`` state)."""
     source = uow.session.get(Practice, project.practice_id) if project.practice_id else None
     published = uow.session.execute(
         select(Practice).where(Practice.project_id == project.id)).scalars().first()
-    return {"replica_of": source, "published": published}
+    wf = uow.workflows.get(project.workflow_id, project.workflow_version)
+    return {"replica_of": source, "published": published,
+            "publishable": wf is not None and project.state == wf.done}
+
+
+# --- which region a curator's page shows ------------------------------------------------------------
+
+def watched_regions(uow: UnitOfWork, actor: Actor) -> list[Region]:
+    """The regions whose board, tower and summary the actor may open: every region for an
+    admin (by name), a curator's own (by id); none for anyone else."""
+    if actor.is_admin:
+        return list(uow.session.execute(select(Region).order_by(Region.name)).scalars())
+    ids = sorted(actor.curator_region_ids())
+    return list(uow.session.execute(select(Region).where(Region.id.in_(ids))  # type: ignore[attr-defined]
+                                    .order_by(Region.id)).scalars()) if ids else []
+
+
+def region_choice(uow: UnitOfWork, actor: Actor, wanted: int | None) -> tuple[Region, list[Region]]:
+    """The region a tower or summary page shows (``wanted``, else the first watched one)
+    and the ones to choose from; Forbidden for someone who watches none, NotFound for a
+    region they do not watch."""
+    regions = watched_regions(uow, actor)
+    if not regions:
+        raise Forbidden()
+    if wanted is not None and wanted not in {r.id for r in regions}:
+        raise NotFound()
+    return next((r for r in regions if r.id == wanted), regions[0]), regions

@@ -27,6 +27,7 @@ from engine.schemas import (
 )
 from engine.services.common import cas_update, get_or_404, record, works_in
 from engine.text import Text
+from engine.vocab import EventKind
 from engine.workflow import MachineError, Transition, Workflow
 
 REQUIRED = Text("Обязательное поле", "This field is required")
@@ -128,7 +129,7 @@ def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Proje
     body: ProjectCreate = parse(ProjectCreate, data)
     if org is None:
         raise ValidationFailed({"org_id": NO_SUCH_ORG})
-    wf = uow.workflows.latest(body.workflow or "psr")
+    wf = uow.workflows.latest(body.workflow) if body.workflow else uow.workflows.default()
     if wf is None:
         raise ValidationFailed({"workflow": Text("Нет такого маршрута", "No such workflow")})
     _check_user_in_org(uow, body.leader_id, "leader_id", org.id)  # type: ignore[arg-type]
@@ -150,7 +151,7 @@ def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Proje
     except IntegrityError:
         raise Conflict(Text("Не удалось присвоить номер проекта; повторите",
                             "Could not number the project; try again")) from None
-    record(uow.session, actor, "created", project,
+    record(uow.session, actor, EventKind.CREATED, project,
            {"title": project.title, "reg_number": project.reg_number})
     uow.commit()
     return project
@@ -184,7 +185,7 @@ def update_project(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[st
     cas_update(uow.session, Project, project, body.version, **changes)
     diff = {k: {"from": _plain(before[k]), "to": _plain(v)} for k, v in changes.items()
             if before[k] != v}
-    record(uow.session, actor, "updated", project, {"fields": diff})
+    record(uow.session, actor, EventKind.UPDATED, project, {"fields": diff})
     uow.commit()
     return project
 
@@ -243,7 +244,7 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
         raise StaleVersion(project.version)
     if pending_request_of(uow, project.id) is not None:  # type: ignore[arg-type]
         raise _pending_conflict()
-    unmet = evaluate(uow.session, project, t.requires)
+    unmet = evaluate(uow.session, project, t.requires, wf)
     if unmet:
         raise GateFailed(unmet)
 
@@ -260,7 +261,7 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
         uow.session.flush()
     except IntegrityError:  # another request became pending meanwhile
         raise _pending_conflict() from None
-    record(uow.session, actor, "transition_requested", project,
+    record(uow.session, actor, EventKind.TRANSITION_REQUESTED, project,
            {"request_id": req.id, "trigger": t.trigger, "dest": t.dest, "comment": comment,
             "immediate": immediate})
     if immediate:
@@ -282,7 +283,7 @@ def _move(uow: UnitOfWork, actor: Actor, project: Project, t: Transition,
     now = clock.now()
     cas_update(uow.session, Project, project, expected_version, state=dest,
                state_entered_at=now, stalled_since=None)
-    ev = record(uow.session, actor, "state_changed", project,
+    ev = record(uow.session, actor, EventKind.STATE_CHANGED, project,
                 {"request_id": req.id, "trigger": t.trigger}, from_state=source, to_state=dest)
     ev.stay_days = (now - clock.as_utc(entered)).total_seconds() / 86400
 
@@ -309,11 +310,11 @@ def approve_request(uow: UnitOfWork, actor: Actor, request_id: int,
     except MachineError:
         raise Conflict(Text("Проект уже на другом этапе; запрос устарел",
                             "The project has moved meanwhile; the request is out of date")) from None
-    unmet = evaluate(uow.session, project, t.requires)
+    unmet = evaluate(uow.session, project, t.requires, wf)
     if unmet:
         raise GateFailed(unmet)
     _decide(uow, actor, req, "approved", (body.comment or "").strip() or None)
-    record(uow.session, actor, "transition_approved", project,
+    record(uow.session, actor, EventKind.TRANSITION_APPROVED, project,
            {"request_id": req.id, "trigger": req.trigger, "dest": req.dest,
             "comment": req.decision_comment})
     _move(uow, actor, project, t, project.version, req)
@@ -331,7 +332,7 @@ def reject_request(uow: UnitOfWork, actor: Actor, request_id: int,
     if req.status != "pending":
         raise Conflict(Text("Запрос уже рассмотрен", "The request has already been decided"))
     _decide(uow, actor, req, "rejected", body.comment)
-    record(uow.session, actor, "transition_rejected", project,
+    record(uow.session, actor, EventKind.TRANSITION_REJECTED, project,
            {"request_id": req.id, "trigger": req.trigger, "dest": req.dest, "comment": body.comment})
     uow.commit()
     return req
@@ -358,6 +359,6 @@ def add_comment(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, 
     c = Comment(project_id=project.id, author_id=actor.user_id, at=clock.now(), text=body.text)  # type: ignore[arg-type]
     uow.session.add(c)
     uow.session.flush()
-    record(uow.session, actor, "commented", project, {"comment_id": c.id, "text": body.text})
+    record(uow.session, actor, EventKind.COMMENTED, project, {"comment_id": c.id, "text": body.text})
     uow.commit()
     return c

@@ -27,8 +27,8 @@ from engine.models import (
     TransitionRequest,
     User,
 )
-from engine.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, Actor, conferred
+from engine.reporting.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.search import contains, search_text
 from engine.services.common import named_in_scope, who_sees
 from engine.services.projects import get_project, pending_request_of, workflow_of
@@ -82,7 +82,7 @@ def available_transitions(uow: UnitOfWork, actor: Actor, project: Project,
                     "title": t.title_or_dest(wf).get(locale), "approval": t.approval,
                     "comment_required": t.comment_required,
                     "back": wf.is_back_move(t, project.state),
-                    "unmet": [u.as_dict(locale) for u in evaluate(uow.session, project, t.requires)]})
+                    "unmet": [u.as_dict(locale) for u in evaluate(uow.session, project, t.requires, wf)]})
     return out
 
 

@@ -1,6 +1,6 @@
 """The regional control tower's read models: the page's figures and lists, the
 workbook's per-organisation rows, and the projects CSV. Set-based reads from
-engine.monitoring and engine.analytics; the web layer only renders them."""
+engine.reporting.monitoring and engine.reporting.analytics; the web layer only renders them."""
 from __future__ import annotations
 
 from collections import Counter
@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
-from engine import clock, monitoring
+from engine import clock
 from engine.db import UnitOfWork
 from engine.models import (
     UNRESOLVED_RISK,
@@ -22,6 +22,7 @@ from engine.models import (
     User,
 )
 from engine.policy import Actor
+from engine.reporting import monitoring
 from engine.services import queries as Q
 from engine.services.common import named_in_scope
 
@@ -33,9 +34,9 @@ CSV_HEADER = ("Номер", "Наименование проекта", "Орга
 
 def tower_data(uow: UnitOfWork, region_id: int, limit: int | None = None) -> dict[str, Any]:
     """Everything the page (the worst ``limit`` of each long list) and the exports (all)
-    show, from engine.monitoring and engine.analytics."""
-    from engine import analytics  # noqa: PLC0415
+    show, from engine.reporting.monitoring and engine.reporting.analytics."""
     from engine.practices import replications_per_practice  # noqa: PLC0415
+    from engine.reporting import analytics  # noqa: PLC0415
 
     s, wfs = uow.session, uow.workflows
     today = clock.today()
@@ -47,7 +48,7 @@ def tower_data(uow: UnitOfWork, region_id: int, limit: int | None = None) -> dic
     data["flow"] = analytics.cumulative_flow(s, region_id, today - timedelta(days=90), today, workflows=wfs)
     data["stage_times"] = analytics.stage_times_cached(s, wfs, region_id, today - timedelta(days=365),
                                                        uow.store.figures)
-    data["throughput"] = analytics.throughput_cached(s, region_id, 12, uow.store.figures)
+    data["throughput"] = analytics.throughput_cached(s, uow.workflows, region_id, 12, uow.store.figures)
     waiting = data["pending_approvals"][:limit] if limit else data["pending_approvals"]  # longest first
     project_ids = ({x["project_id"] for x in data["stalled"][:LIST_LIMIT]}
                    | {x["project_id"] for x in data["unresolved_risks"][:LIST_LIMIT]}

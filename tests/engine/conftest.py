@@ -83,8 +83,9 @@ class Flow:
         """The names of the checks the trigger's gate still misses."""
         with self.store.uow() as uow:
             project = uow.session.get(Project, project_id)
-            t = uow.workflows.get(project.workflow_id, project.workflow_version).find(trigger, project.state)
-            return [u.check for u in evaluate(uow.session, project, t.requires)]
+            wf = uow.workflows.get(project.workflow_id, project.workflow_version)
+            t = wf.find(trigger, project.state)
+            return [u.check for u in evaluate(uow.session, project, t.requires, wf)]
 
     def metrics(self, project_id: int) -> list[Metric]:
         return self._read(select(Metric).where(Metric.project_id == project_id).order_by(Metric.id))

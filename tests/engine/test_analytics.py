@@ -1,4 +1,4 @@
-"""Flow analytics (engine/analytics.py): daily snapshots and their rebuild after downtime,
+"""Flow analytics (engine/reporting/analytics.py): daily snapshots and their rebuild after downtime,
 the cumulative flow diagram, lead time and time in stage, throughput, the headline.
 
 Histories are made through the engine's own services on the frozen clock, so the event
@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from engine import analytics
 from engine.models import DailySnapshot
+from engine.reporting import analytics
 from engine.services import log_risk, record_measurement, update_project, update_risk
 
 STAGES = ["diagnose", "target", "implement", "standardise", "sustain"]
@@ -35,7 +35,7 @@ def run(store):
     def call(fn, *args, **kwargs):
         with store.uow() as uow:
             if fn in (analytics.record_snapshots, analytics.rebuild_missing_snapshots,
-                      analytics.stage_times, analytics.headline):
+                      analytics.stage_times, analytics.headline, analytics.throughput):
                 result = fn(uow.session, uow.workflows, *args, **kwargs)
             else:
                 result = fn(uow.session, *args, **kwargs)
@@ -372,7 +372,7 @@ def test_headline_figures_of_a_small_region(
     frozen_clock.set(at(date(2026, 12, 20), 9))
     flow.make.call(update_project, head_of_school.actor, reached,  # before closing: read-only after
                    {"version": flow.reload(reached).version, "actual_hours_saved": 120, "actual_roubles": 15000})
-    # two measurements of one day: the one recorded last is the latest (as checks.latest_values)
+    # two measurements of one day: the one recorded last is the latest (as engine.reporting.metrics keeps it)
     for value in (31, 28):
         flow.make.call(record_measurement, member_of_school.actor, flow.metrics(reached)[0].id,
                        {"value": value, "measured_on": "2026-12-20"})
@@ -429,7 +429,7 @@ def test_headline_figures_of_a_small_region(
         "roubles_saved": 15000.0,
     }
     # the tower page passes what it has read already: the same figures
-    from engine import monitoring
+    from engine.reporting import monitoring
     with flow.make.store.uow() as uow:
         counts = monitoring.counts_by_state(uow.session, region_id=world.region.id)
         stalled = sum(m["stalled"] for m in monitoring.by_municipality(uow.session, uow.workflows, world.region.id))
@@ -450,7 +450,7 @@ def test_headline_of_a_region_with_nothing_closed_has_no_share(run, world, proje
 def test_the_towers_kept_stage_times_are_computed_again_after_any_move(store, run, flow, world, frozen_clock):
     """stage_times_cached gives what stage_times gives, keeps it while nothing moves, and
     computes afresh after a move (the key holds the latest move's id)."""
-    from engine.cache import FigureCache
+    from engine.reporting.cache import FigureCache
 
     cache = FigureCache()
 
@@ -508,13 +508,13 @@ def test_the_latest_measurement_is_the_latest_by_date_not_by_entry(run, flow, wo
 
 def test_the_towers_kept_throughput_counts_new_projects_and_closings(store, run, flow, world, member_of_school,
                                                                       frozen_clock):
-    from engine.cache import FigureCache
+    from engine.reporting.cache import FigureCache
 
     cache = FigureCache()
 
     def kept() -> list:
         with store.uow() as uow:
-            return analytics.throughput_cached(uow.session, world.region.id, 3, cache)
+            return analytics.throughput_cached(uow.session, uow.workflows, world.region.id, 3, cache)
 
     frozen_clock.set(at(date(2026, 9, 10), 9))
     pid = flow.make.project(world.school, member_of_school.actor).id

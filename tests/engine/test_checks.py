@@ -21,7 +21,8 @@ def holds(store):
     """``holds(project_id, check)``: does the named check hold for the project now?"""
     def check_holds(project_id: int, name: str) -> bool:
         with store.uow() as uow:
-            return evaluate(uow.session, uow.session.get(Project, project_id), [name]) == []
+            p = uow.session.get(Project, project_id)
+            return evaluate(uow.session, p, [name], uow.workflows.get(p.workflow_id, p.workflow_version)) == []
     return check_holds
 
 
@@ -45,7 +46,7 @@ def test_every_check_names_a_section_of_the_project_page():
 def test_an_unmet_check_says_what_to_do_in_russian_and_english(store, project):
     with store.uow() as uow:
         unmet = evaluate(uow.session, uow.session.get(Project, project.id),
-                         ["current_state_mapped", "actions_closed", "problems_listed"])
+                         ["current_state_mapped", "actions_closed", "problems_listed"], uow.workflows.default())
     assert [u.check for u in unmet] == ["current_state_mapped", "problems_listed"]
     assert unmet[0].as_dict("ru") == {"check": "current_state_mapped",
                                       "message": "Добавьте карту текущего состояния"}

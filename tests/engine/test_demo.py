@@ -34,7 +34,7 @@ from engine.models import (
     User,
     metadata,
 )
-from engine.monitoring import pending_approvals, stalled_projects
+from engine.reporting.monitoring import pending_approvals, stalled_projects
 from engine.services import admin as admin_svc
 from engine.services import approve_request, load_actor, request_transition, update_metric
 from engine.workflow import WorkflowRegistry
@@ -147,7 +147,7 @@ def test_the_demo_region_has_every_stage_stalled_projects_waiting_approvals_and_
                                     Project.state.in_(["diagnose", "target", "implement"]))).scalar_one()  # type: ignore[attr-defined]
         closed = s.execute(select(Project).where(Project.region_id == region_id, Project.state == "closed")).scalars()
         closed_missing = [p.reg_number for p in closed
-                          if evaluate(s, p, ["targets_reached", "report_attached"])]
+                          if evaluate(s, p, ["targets_reached", "report_attached"], demo_store.workflows.default())]
         oldest = s.execute(select(func.min(Event.at))).scalar_one()
 
     assert municipalities == 27
@@ -179,7 +179,8 @@ def test_the_demo_accounts_sign_in_and_the_demo_school_shows_every_kind_of_work(
                                       ).scalars().all()
         almost = [p for p in projects if p.state == "diagnose"
                   and [u.check for u in evaluate(uow.session, p, ["current_state_mapped", "problems_listed",
-                                                                  "baselines_recorded"])] == ["baselines_recorded"]]
+                                                                  "baselines_recorded"], uow.workflows.default())]
+                  == ["baselines_recorded"]]
     assert len({p.state for p in projects}) >= 4
     assert len(waiting) == 1 and (MOMENT - clock.as_utc(waiting[0].requested_at)).days > 3
     assert len(almost) == 1

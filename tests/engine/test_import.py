@@ -1,4 +1,4 @@
-"""Onboarding a region from files: ``leanschool import orgs|users FILE`` (engine.onboarding).
+"""Onboarding a region from files: ``leanschool import orgs|users FILE`` (engine.io.onboarding).
 
 The real command runs against the test's own database (a SQLite file, or PostgreSQL with
 LEANSCHOOL_TEST_DB=postgresql): in-process through click's CliRunner, and as the installed
@@ -392,7 +392,7 @@ def test_an_existing_passwords_file_is_never_overwritten(oryol, leanschool, coun
 
 
 def test_a_crash_half_way_writes_nothing(oryol, leanschool, counts, monkeypatch):
-    from engine.onboarding import orgs as orgs_mod
+    from engine.io.onboarding import orgs as orgs_mod
 
     real = orgs_mod.create_organization
     calls = []
@@ -412,7 +412,7 @@ def test_a_crash_half_way_writes_nothing(oryol, leanschool, counts, monkeypatch)
 
 
 def test_a_step_the_service_refuses_stops_the_import(oryol, leanschool, counts, monkeypatch):
-    from engine.onboarding import orgs as orgs_mod
+    from engine.io.onboarding import orgs as orgs_mod
     from engine.text import Text
 
     def refuse(uow: Any, actor: Any, data: dict[str, Any]) -> Any:

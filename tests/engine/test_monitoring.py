@@ -1,4 +1,4 @@
-"""What curators watch (engine/monitoring.py), on the frozen clock: days in state, the
+"""What curators watch (engine/reporting/monitoring.py), on the frozen clock: days in state, the
 stall rule (SLA and idle) with its reasons, counts by state, unresolved risks, approvals
 waiting, figures per municipality; and the SQL form of the stall rule agrees with the
 Python one. psr.yaml: diagnose sla 45 days, target 30, implement 60; idle after 14."""
@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import monitoring
 from engine.models import Project
 from engine.policy import SYSTEM
+from engine.reporting import monitoring
 from engine.services import add_comment, log_risk, reject_request, update_risk
 from engine.services.common import record
 from engine.services.queries import list_projects, project_dict

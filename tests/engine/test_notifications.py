@@ -1,4 +1,4 @@
-"""Notifications (engine/notifications.py): the bell (unread count, list, mark read, only
+"""Notifications (engine/services/notifications.py): the bell (unread count, list, mark read, only
 one's own) and e-mail through a real SMTP server (aiosmtpd on 127.0.0.1), sent once."""
 from __future__ import annotations
 
@@ -14,18 +14,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
-from engine import clock, scheduler
+from engine import clock
 from engine.errors import ValidationFailed
+from engine.io.mail import SmtpConfig
+from engine.jobs import scheduler
+from engine.jobs.emails import send_pending_emails
 from engine.models import Event, Notification
-from engine.notifications import (
-    SmtpConfig,
-    list_for,
-    mark_read,
-    notify,
-    send_pending_emails,
-    unread_count,
-)
 from engine.services.accounts import set_locale
+from engine.services.notifications import list_for, mark_read, notify, unread_count
 from engine.text import Text
 
 STALLED = Text("Проект «Питание» остановился", "Project “Meals” has stalled")

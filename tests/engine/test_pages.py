@@ -27,7 +27,7 @@ def test_the_project_page_shows_the_next_gate_met_or_not(flow, project, member_o
         page = project_page(u, member_of_school.actor, project.id)
     assert (page.project.id, page.finished, page.gate.trigger) == (project.id, False, "to_target")
     assert [c.met for c in page.gate.checks] == [False, False, False]
-    assert page.practice_links == {"replica_of": None, "published": None}
+    assert page.practice_links == {"replica_of": None, "published": None, "publishable": False}
 
     flow.satisfy(project.id, "diagnose")
     with store.uow() as u:

@@ -16,7 +16,7 @@ import yaml
 from engine import policy
 from engine.db import REPO_ROOT, Store
 from engine.errors import Forbidden, NotFound, ValidationFailed
-from engine.onboarding.common import ROLE_RU
+from engine.io.onboarding.common import ROLE_RU
 from engine.policy import (
     ACTIONS,
     SYSTEM,

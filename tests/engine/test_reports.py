@@ -1,4 +1,4 @@
-"""Reports (engine/reports.py): a project's stages planned against actual, its KPI before
+"""Reports (engine/reporting/reports.py): a project's stages planned against actual, its KPI before
 and after and its effect; a region's summary by kind of organisation and municipality.
 
 Histories are made through the engine's services on the frozen clock (2026-09-01 09:00
@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from engine import analytics, reports
 from engine.practices import publish, replicate, withdraw_practice
+from engine.reporting import analytics, reports
 from engine.services import add_metric, record_measurement, update_project
 
 FORWARD = {"diagnose": "to_target", "target": "to_implement", "implement": "to_standardise",

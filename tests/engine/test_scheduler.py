@@ -1,4 +1,4 @@
-"""The scheduler's jobs (engine/scheduler.py) on a real database and a controlled clock:
+"""The scheduler's jobs (engine/jobs/scheduler.py) on a real database and a controlled clock:
 stall episodes recorded once, reminders sent once, jobs safe to run twice, and the
 ``leanschool scheduler`` process that refuses to be started twice.
 
@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from engine import clock, scheduler
+from engine import clock
 from engine.db import REPO_ROOT, Store
+from engine.jobs import scheduler
 from engine.models import DailySnapshot, Event, Notification, Project, Risk, TransitionRequest
-from engine.monitoring import stalled_projects
+from engine.reporting.monitoring import stalled_projects
 from engine.services import add_comment, create_project, log_risk, request_transition, update_risk
 from engine.workflow import load_dir
 
@@ -305,13 +306,13 @@ def test_a_risk_past_its_due_date_reminds_its_owner_once(
 
 def _analytics_ready() -> bool:
     try:
-        from engine import analytics
+        from engine.reporting import analytics
     except ImportError:
         return False
     return hasattr(analytics, "rebuild_missing_snapshots")
 
 
-@pytest.mark.skipif(not _analytics_ready(), reason="engine.analytics has not landed yet")
+@pytest.mark.skipif(not _analytics_ready(), reason="engine.reporting.analytics has not landed yet")
 def test_the_snapshot_job_fills_the_missing_days_and_is_idempotent(store, make, world, member_of_school,
                                                                   frozen_clock):
     make.project(world.school, member_of_school.actor)

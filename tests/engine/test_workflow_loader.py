@@ -397,3 +397,52 @@ def test_the_shared_machine_decides_which_move_is_legal():
     with pytest.raises(MachineError):
         wf.legal_move("fly_away", "diagnose")  # unknown
     assert wf.machine.models == []
+
+
+# --- what the workflow says about its states (no state names in Python) ----------------------------
+
+def test_the_shipped_workflow_names_its_done_state_and_where_measuring_starts():
+    wf = load_file(SHIPPED / FILE)
+    assert (wf.done, wf.measure_from, wf.default) == ("closed", "implement", True)
+    assert load_dir(SHIPPED).done_states() == {"closed"}
+
+
+def test_done_must_name_a_final_state(spec, write):
+    spec["done"] = "sustain"
+    assert_names(load_error(write(spec)), "done", "sustain")
+
+
+def test_done_defaults_to_the_first_final_state(spec, write):
+    del spec["done"]
+    assert load_file(write(spec)).done == "closed"
+
+
+def test_measure_from_must_name_a_state_that_is_not_final(spec, write):
+    spec["measure_from"] = "cancelled"
+    assert_names(load_error(write(spec)), "measure_from", "cancelled")
+    spec["measure_from"] = "nowhere"
+    assert_names(load_error(write(spec)), "measure_from", "nowhere")
+
+
+def test_measure_from_is_required_when_a_gate_requires_result_measured(spec, write):
+    del spec["measure_from"]
+    assert_names(load_error(write(spec)), "measure_from", "result_measured")
+
+
+def test_measure_from_may_name_another_active_state(spec, write):
+    spec["measure_from"] = "target"
+    assert load_file(write(spec)).measure_from == "target"
+
+
+def test_only_one_workflow_may_be_the_default(spec, write):
+    other = copy.deepcopy(spec)
+    other["id"] = "psr_short"
+    write(other, "other.yaml")
+    write(spec)
+    with pytest.raises(WorkflowError) as info:
+        load_dir(write(spec).parent)
+    assert "psr, psr_short" in str(info.value)
+    other["default"] = False
+    write(other, "other.yaml")
+    registry = load_dir(write(spec).parent)
+    assert registry.default().id == "psr"

@@ -3,7 +3,7 @@ text. Titles and names that a spreadsheet would run as a formula (OWASP "CSV inj
 or that carry control characters are written with SQL (input validation would refuse some
 of them, and older rows may hold anything), then every export is fetched by everyone who
 may: each file opens, no cell is a formula, each such text is neutralised, numbers stay
-numbers. Then engine.cells, the one helper every export writes through, on its own."""
+numbers. Then engine.io.cells, the one helper every export writes through, on its own."""
 from __future__ import annotations
 
 import csv
@@ -18,8 +18,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as OPENPYXL_ILLEGAL
 from sqlalchemy import text
 
-from engine import cells
 from engine import services as svc
+from engine.io import cells
 from engine.practices import publish
 from tests.web import conftest as web_conftest
 from tests.web.conftest import add_diagnosis, fire
@@ -222,7 +222,7 @@ def test_a_sheet_name_made_of_forbidden_characters(web, store, world, curator_or
     assert sorted(names[5:]) == ["History (2)", "Организация"]
 
 
-# --- engine.cells on its own ----------------------------------------------------------------------
+# --- engine.io.cells on its own ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", ["=1+2", "+SUM(1,2)", "-2+3", "@SUM(1,2)", "\t=1+2", "\r=1+2",
                                    '=HYPERLINK("http://x","y")', "\uff1d1+2", "-", "="])
@@ -326,18 +326,18 @@ def test_sheet_names_follow_excels_rules(name, taken, expected):
 
 
 def test_every_export_writes_through_engine_cells():
-    """Present and future: no module but engine.cells makes a CSV writer, and every module
-    that builds a workbook writes its cells through engine.cells."""
+    """Present and future: no module but engine.io.cells makes a CSV writer, and every module
+    that builds a workbook writes its cells through engine.io.cells."""
     root = Path(__file__).resolve().parents[2]
     for path in sorted([*root.glob("engine/**/*.py"), *root.glob("webui/**/*.py")]):
-        if path == root / "engine" / "cells.py":
+        if path == root / "engine" / "io" / "cells.py":
             continue
         source = path.read_text(encoding="utf-8")
         name = path.relative_to(root)
-        assert "csv.writer(" not in source and "DictWriter(" not in source, f"{name}: use engine.cells.csv_writer"
+        assert "csv.writer(" not in source and "DictWriter(" not in source, f"{name}: use engine.io.cells.csv_writer"
         if "Workbook(" in source:
-            assert "from engine import cells" in source or "from engine.cells import" in source, name
-            assert "value=" not in source, f"{name}: a cell's value goes through engine.cells.put"
+            assert "from engine.io import cells" in source or "from engine.io.cells import" in source, name
+            assert "value=" not in source, f"{name}: a cell's value goes through engine.io.cells.put"
 
 
 def test_the_passwords_file_of_an_import_writes_text_as_text(tmp_path):

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text, update
 
-from engine import clock, scheduler
+from engine import clock
 from engine import services as svc
 from engine.db import Store, make_engine, migrate
 from engine.errors import ValidationFailed
+from engine.jobs import scheduler
 from engine.models import Event, Notification, Practice, Project, RegCounter, Risk, TeamMember
 from engine.policy import SYSTEM
 from engine.services import queries as Q

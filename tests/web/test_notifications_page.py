@@ -1,7 +1,7 @@
 """The bell: a count in the header, the list, marking read (only one's own)."""
 from __future__ import annotations
 
-from engine.notifications import notify, unread_count
+from engine.services.notifications import notify, unread_count
 from engine.text import Text
 from tests.web.conftest import dom
 

@@ -147,7 +147,7 @@ def test_odd_queries_on_the_tower_and_the_export(web, curator_orel, member_of_sc
 
 @pytest.mark.parametrize("odd", ["²", HUGE, "abc"])
 def test_odd_notification_ids_mark_nothing(web, store, member_of_school, odd):
-    from engine.notifications import notify, unread_count
+    from engine.services.notifications import notify, unread_count
     from engine.text import Text
     with store.uow() as uow:
         notify(uow.session, member_of_school.id, "stalled", None, Text("Проект остановился", "Project stalled"))

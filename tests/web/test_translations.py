@@ -134,3 +134,11 @@ def test_login_page_in_english_when_chosen(fresh_app: Flask) -> None:
 
 def test_every_role_has_a_label():
     assert tuple(labels.ROLE) == ROLES  # engine/policy.py names the roles, the pages label them
+
+
+def test_every_project_event_has_a_label_and_every_label_a_kind():
+    """The card's history names every kind of project event (engine.vocab.EventKind); a
+    label for a kind that no longer exists is dead text."""
+    from engine.vocab import PROJECT_EVENTS, EventKind
+    assert set(labels.EVENT) == {k.value for k in PROJECT_EVENTS}
+    assert PROJECT_EVENTS <= set(EventKind)

@@ -6,8 +6,6 @@ from typing import Any
 
 from flask import g, jsonify, request
 
-from engine import monitoring
-from engine import practice_schemas as PS
 from engine import practices as practice_svc
 from engine import schemas as S
 from engine import services as svc
@@ -15,6 +13,8 @@ from engine.db import UnitOfWork
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.models import Municipality, Organization, Project, User
 from engine.policy import can_in_region
+from engine.practices import schemas as PS
+from engine.reporting import monitoring
 from engine.search import MAX_QUERY
 from engine.services import queries as Q
 from engine.text import Text

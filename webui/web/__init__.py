@@ -120,7 +120,7 @@ def _unread_count() -> int:
     if actor is None:
         return 0
     if "unread_count" not in g:
-        from engine.notifications import unread_count
+        from engine.services.notifications import unread_count
         with uow() as u:
             g.unread_count = unread_count(u.session, actor.user_id)
     return g.unread_count

@@ -5,14 +5,14 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from engine.checks import section_of
 from engine.errors import Conflict, DomainError, GateFailed, StaleVersion, ValidationFailed
-from engine.models import ORG_KINDS, Organization, Region
+from engine.models import ORG_KINDS, Organization
 from engine.services import get_project, request_transition
 from engine.services.board import BoardFilters, municipalities, organizations
 from engine.services.board import board as board_view
+from engine.services.pages import watched_regions
 from engine.text import Text
 from webui.extensions import htmx
 from webui.query import int_arg, search_arg
@@ -41,8 +41,7 @@ def _scope() -> tuple[BoardFilters, dict[str, Any]]:
     wanted_org = int_arg("org_id")
     with uow() as u:
         if actor.is_admin or curator_regions:
-            regions = (list(u.session.execute(select(Region).order_by(Region.name)).scalars()) if actor.is_admin
-                       else [u.session.get(Region, r) for r in curator_regions])
+            regions = watched_regions(u, actor)
             region_id = int_arg("region_id")
             if region_id not in {r.id for r in regions}:
                 region_id = regions[0].id if regions else None

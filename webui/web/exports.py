@@ -11,7 +11,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from engine import cells, clock
+from engine import clock
+from engine.io import cells
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
@@ -22,7 +23,7 @@ LINK_FONT = Font(color="0563C1", underline="single")
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[Any]], widths: list[int]) -> Any:
     """A sheet of a write-only workbook (rows go straight to the file: a region's 600
     organisation sheets fit in little memory): bold header row frozen, widths set,
-    dates as dates; every value through engine.cells (text is never a formula)."""
+    dates as dates; every value through engine.io.cells (text is never a formula)."""
     ws = wb.create_sheet(title)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -105,7 +106,7 @@ def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
 
 
 def _sheet_name(org_name: str, taken: set[str]) -> str:
-    """Excel's rules (engine.cells.sheet_name), «Организация» for a name with nothing left."""
+    """Excel's rules (engine.io.cells.sheet_name), «Организация» for a name with nothing left."""
     return cells.sheet_name(org_name, taken, fallback="Организация")
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from engine.notifications import list_for, mark_read
+from engine.services.notifications import list_for, mark_read
 from webui.web.common import INT_MAX, login_required, uow
 
 bp = Blueprint("notifications", __name__)

@@ -210,7 +210,7 @@ def listing() -> Any:
                                       limit=per_page, offset=(page_no - 1) * per_page)
         orgs = dict(u.session.execute(select(Organization.id, Organization.name).where(
             Organization.id.in_({p.org_id for p in rows} or {-1}))).all())
-        wf = u.workflows.latest("psr")
+        wf = u.workflows.default()
     pages = max(1, (total + per_page - 1) // per_page)
     return render_template("projects.html", rows=rows, total=total, orgs=orgs, wf=wf, state=state,
                            page_no=page_no, pages=pages, args={k: v for k, v in request.args.items()

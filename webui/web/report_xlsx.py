@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from engine import cells
-from engine.practice_categories import category_title
+from engine.io import cells
+from engine.practices.categories import category_title
 
 TITLE_FONT = Font(bold=True, size=13)
 HEADER_FONT = Font(bold=True)
@@ -33,7 +33,7 @@ FORMATS = {"reached_share": "0.0%", "hours_saved": "#,##0.##", "roubles_saved": 
 
 def _sheet(wb: Workbook, name: str, title: str, headers: list[str], rows: list[list[Any]],
            widths: list[int], formats: dict[int, str] | None = None, total: bool = False) -> Any:
-    """Every value through engine.cells.put: text is never a formula, dates are dates."""
+    """Every value through engine.io.cells.put: text is never a formula, dates are dates."""
     ws = wb.create_sheet(cells.sheet_name(name, set(wb.sheetnames)))
     cells.put(ws.cell(row=1, column=1), title, font=TITLE_FONT)
     for col, text in enumerate(headers, start=1):
@@ -61,7 +61,7 @@ def _figure_formats(first_column: int) -> dict[int, str]:
 
 
 def region_summary_workbook(region: Any, summary: dict[str, Any]) -> bytes:
-    """``summary``: engine.reports.regional_summary of the region."""
+    """``summary``: engine.reporting.reports.regional_summary of the region."""
     wb = Workbook()
     wb.remove(wb.active)
     as_of = summary["as_of"].strftime("%d.%m.%Y")

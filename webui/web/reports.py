@@ -7,9 +7,10 @@ from typing import Any
 from flask import Blueprint, Response, g, render_template
 from flask_babel import lazy_gettext as _l
 
-from engine import clock, reports
+from engine import clock
 from engine import services as svc
 from engine.models import Municipality, Organization, Region
+from engine.reporting import reports
 from engine.services import queries as Q
 from webui.web.common import locale, login_required, uow
 from webui.web.report_charts import metric_chart

@@ -6,10 +6,12 @@ import io
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, render_template, request
-from sqlalchemy import select
 
-from engine import cells, clock
+from engine import clock
+from engine.errors import Forbidden, NotFound
+from engine.io import cells
 from engine.models import Region
+from engine.services import pages
 from engine.services.tower import CSV_HEADER, LIST_LIMIT, projects_csv_rows, tower_data, tower_workbook_data
 from webui.query import int_arg
 from webui.web.common import login_required, no_nul, tr, uow
@@ -19,20 +21,14 @@ bp = Blueprint("tower", __name__)
 
 def region_for_page(u: Any) -> tuple[Region, list[Region]]:
     """A curator's own region; an admin picks one (?region_id=)."""
-    actor = g.actor
-    if actor.is_admin:
-        regions = list(u.session.execute(select(Region).order_by(Region.name)).scalars())
-    else:
-        ids = sorted(actor.curator_region_ids())
-        regions = [u.session.get(Region, i) for i in ids]
-    if not regions:
-        abort(403)
     raw = request.args.get("region_id", "")
     wanted = int(raw) if raw.isdecimal() else None  # ("²".isdigit() is true, int("²") fails)
-    if wanted is not None and wanted not in {r.id for r in regions}:
+    try:
+        return pages.region_choice(u, g.actor, wanted)
+    except Forbidden:
+        abort(403)
+    except NotFound:
         abort(404)
-    region = next((r for r in regions if r.id == wanted), regions[0])
-    return region, regions
 
 
 @bp.get("/tower")
@@ -42,7 +38,7 @@ def page() -> Any:
     with uow() as u:
         region, regions = region_for_page(u)
         data = tower_data(u, region.id, limit=LIST_LIMIT)
-        wf = u.workflows.latest("psr")
+        wf = u.workflows.default()
     states = [s for s in wf.states]  # type: ignore[union-attr]
     state_titles = {s.id: tr(s.title) for s in states}
     return render_template(
@@ -61,7 +57,7 @@ def export_xlsx() -> Any:
     with uow() as u:
         region, _regions = region_for_page(u)
         book = tower_workbook_data(u, region.id)
-        wf = u.workflows.latest("psr")
+        wf = u.workflows.default()
     body = tower_workbook(region, book["data"], wf, book["orgs"], book["counts"], book["org_projects"])
     filename = f"tower-{region.id}-{clock.today().isoformat()}.xlsx"
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -13,7 +13,7 @@ dates, as everywhere in the engine.
 
 The regional summary is set-based SQL: one GROUP BY over the region's projects by kind
 of organisation and municipality, with a per-project "targets reached" flag computed
-as engine.analytics does (the latest measurement of every metric meets its target; a
+as engine.reporting.analytics does (the latest measurement of every metric meets its target; a
 project without metrics has not reached its targets).
 """
 from __future__ import annotations
@@ -25,26 +25,22 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from engine import clock
-from engine.analytics import metric_met
-from engine.checks import latest_values, meets_target
 from engine.models import (
     ORG_KINDS,
     Event,
-    Measurement,
     Metric,
     Municipality,
     Organization,
     Practice,
     Project,
 )
-from engine.monitoring import active_filter
 from engine.numbers import finite
-from engine.practices import change_pct, improvement
-from engine.sqlfuncs import float_sum
+from engine.practices.service import change_pct, improvement
+from engine.reporting.metrics import meets_target, metric_met
+from engine.reporting.monitoring import active_filter, done_filter
+from engine.reporting.sqlfuncs import float_sum
+from engine.vocab import EventKind
 from engine.workflow import Workflow, WorkflowRegistry
-
-CLOSED = "closed"  # the state of a finished project (DOMAIN.md), as engine.analytics.CLOSED
-
 
 # --- one project: stages, planned against actual ------------------------------------------
 
@@ -70,7 +66,7 @@ def stage_dates(session: Session, wf: Workflow, project: Project, today: date | 
     """
     today = today or clock.today()
     events = session.execute(select(Event.from_state, Event.to_state, Event.at)
-                             .where(Event.project_id == project.id, Event.kind == "state_changed")
+                             .where(Event.project_id == project.id, Event.kind == EventKind.STATE_CHANGED)
                              .order_by(Event.at, Event.id)).all()
     created_on = clock.as_utc(project.created_at).date()
     project_ended = wf.is_final(project.state)
@@ -119,17 +115,12 @@ def kpi(session: Session, project: Project) -> list[dict[str, Any]]:
     missing)."""
     metrics = session.execute(select(Metric).where(Metric.project_id == project.id)
                               .order_by(Metric.id)).scalars().all()
-    ids = [m.id for m in metrics]
-    latest = latest_values(session, ids)  # type: ignore[arg-type]
-    last_day = dict(session.execute(select(Measurement.metric_id, func.max(Measurement.measured_on))
-                                    .where(Measurement.metric_id.in_(ids or [-1]))  # type: ignore[union-attr]
-                                    .group_by(Measurement.metric_id)).all())
     rows = []
     for m in metrics:
-        result = latest.get(m.id)  # type: ignore[arg-type]
+        result = m.latest_value
         row = {"metric_id": m.id, "name": m.name, "unit": m.unit, "direction": m.direction,
                "baseline": m.baseline, "target": m.target, "result": result,
-               "measured_on": last_day.get(m.id),
+               "measured_on": m.latest_on,
                "planned_change_pct": change_pct(m.baseline, m.target),
                "change_pct": change_pct(m.baseline, result),
                "target_reached": (meets_target(m.direction, result, m.target)
@@ -162,14 +153,14 @@ def project_report(session: Session, workflows: WorkflowRegistry, project: Proje
 
 # --- a region ------------------------------------------------------------------------------
 
-def _reached_per_project(region_id: int) -> Any:
+def _reached_per_project(workflows: WorkflowRegistry, region_id: int) -> Any:
     """Subquery: project_id, reached (1/0) for the closed projects of the region that have
     metrics."""
     met = metric_met()  # the latest measurement, kept on the metric, as the tower's headline reads it
     return (select(Metric.project_id.label("project_id"),
                    case((func.sum(met) == func.count(Metric.id), 1), else_=0).label("reached"))
             .join(Project, Project.id == Metric.project_id)
-            .where(Project.region_id == region_id, Project.state == CLOSED)
+            .where(Project.region_id == region_id, done_filter(workflows))
             .group_by(Metric.project_id).subquery("reached"))
 
 
@@ -209,8 +200,8 @@ def regional_summary(session: Session, workflows: WorkflowRegistry, region_id: i
     practice: id, title, org_name, municipality_name, category, status, published_at,
     replicas; most replicated first).
     """
-    reached = _reached_per_project(region_id)
-    is_closed = Project.state == CLOSED
+    reached = _reached_per_project(workflows, region_id)
+    is_closed = done_filter(workflows)
     active = active_filter(workflows)
     stmt = (select(Organization.kind, Organization.municipality_id,
                    func.count(Project.id),

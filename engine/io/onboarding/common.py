@@ -11,8 +11,8 @@ from sqlalchemy import select
 from engine import policy
 from engine.db import OneTransaction, UnitOfWork
 from engine.errors import DomainError, ValidationFailed
+from engine.io.tabular import BadFile, Table
 from engine.models import Municipality, Region
-from engine.tabular import BadFile, Table
 from engine.text import Text
 
 Action = Literal["create", "update", "unchanged"]

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from engine.practice_categories import category_ids
+from engine.practices.categories import category_ids
 from engine.schemas import Input, _if_given, _Patch, _text
 
 

@@ -16,8 +16,7 @@ from sqlalchemy import select
 
 from engine import passwords
 from engine.db import UnitOfWork
-from engine.models import Organization, Region, RoleGrant, User
-from engine.onboarding.common import (
+from engine.io.onboarding.common import (
     EMAIL,
     MAX,
     ROLE_RU,
@@ -34,10 +33,11 @@ from engine.onboarding.common import (
     resolve_columns,
     unknown_municipality,
 )
+from engine.io.tabular import Table
+from engine.models import Organization, Region, RoleGrant, User
 from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, SYSTEM
 from engine.schemas import inn_is_valid
 from engine.services.admin import create_user, grant_role, update_user, user_by_email
-from engine.tabular import Table
 from engine.text import Text
 
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no l/1, O/0

@@ -28,7 +28,7 @@ from engine.models import (
     Risk,
     TransitionRequest,
 )
-from engine.sqlfuncs import greatest, whole_days_between
+from engine.reporting.sqlfuncs import greatest, whole_days_between
 from engine.workflow import Workflow, WorkflowRegistry
 
 APPROVAL_WAIT_ALERT_DAYS = 3
@@ -48,6 +48,12 @@ def active_filter(workflows: WorkflowRegistry) -> ColumnElement[bool]:
     """Projects in a non-final state of their workflow."""
     finals = {s for _, _, s in _final_states(workflows)}
     return Project.state.not_in(finals) if finals else Project.id.is_not(None)  # type: ignore[attr-defined,union-attr]
+
+
+def done_filter(workflows: WorkflowRegistry) -> ColumnElement[bool]:
+    """Projects finished with their results: in their workflow's ``done`` state (the ПСР
+    workflow's «Завершён»); the other final states (cancelled) are not done."""
+    return Project.state.in_(workflows.done_states())  # type: ignore[attr-defined]
 
 
 Cutoff = Callable[[str, Workflow, int, str], Any]  # (kind, workflow, days, state) -> the moment in SQL

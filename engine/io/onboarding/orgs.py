@@ -7,8 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.db import OneTransaction, UnitOfWork
-from engine.models import Municipality, Organization, Region
-from engine.onboarding.common import (
+from engine.io.onboarding.common import (
     KIND_RU,
     KINDS,
     MAX,
@@ -23,10 +22,11 @@ from engine.onboarding.common import (
     resolve_columns,
     unknown_municipality,
 )
+from engine.io.tabular import BadFile, Table
+from engine.models import Municipality, Organization, Region
 from engine.policy import SYSTEM
 from engine.schemas import inn_is_valid
 from engine.services.admin import create_municipality, create_organization, create_region, update_organization
-from engine.tabular import BadFile, Table
 from engine.text import Text
 
 

@@ -2,7 +2,7 @@
 
 Two phases over one unit of work:
 
-- ``plan_organizations`` / ``plan_users`` read the table (engine.tabular), check every row
+- ``plan_organizations`` / ``plan_users`` read the table (engine.io.tabular), check every row
   against the columns and the database, and return a Plan: per row an outcome (create,
   update, unchanged) or the row's errors (row number as Excel shows it, column, reason);
 - ``apply_plan`` runs the planned steps through the admin services, each writing its
@@ -22,11 +22,11 @@ Names match ignoring case, spaces, quotes and ё/е, and without
 «г.» / «район» when that is still unambiguous («Орёл» finds «г. Орёл»).
 
 Modules: ``common`` (columns, matching, the plan, applying it), ``orgs``, ``users``;
-engine.tabular reads the files.
+engine.io.tabular reads the files.
 """
-from engine.onboarding.common import ORG_COLUMNS, USER_COLUMNS, Plan, RowError, RowFailed, apply_plan
-from engine.onboarding.orgs import plan_organizations
-from engine.onboarding.users import plan_users
+from engine.io.onboarding.common import ORG_COLUMNS, USER_COLUMNS, Plan, RowError, RowFailed, apply_plan
+from engine.io.onboarding.orgs import plan_organizations
+from engine.io.onboarding.users import plan_users
 
 __all__ = ["ORG_COLUMNS", "USER_COLUMNS", "Plan", "RowError", "RowFailed", "apply_plan",
            "plan_organizations", "plan_users"]

@@ -2,7 +2,7 @@
 project that reached its targets as a practice; everyone signed in finds practices by
 Russian full-text search; any organisation replicates one into a new, linked project.
 
-Service signatures (stable; engine/demo.py may call them):
+Service signatures (stable; engine/demo/ calls them):
 
     publish(uow, actor, project_id, data)            -> Practice   curator of the region
     update_practice(uow, actor, practice_id, data)   -> Practice   curator of the region
@@ -20,18 +20,15 @@ stemmed the same way, so «питанием» finds «питание» on both.
 """
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from typing import Any
 
-import snowballstemmer
-from sqlalchemy import column, exists, func, literal_column, select, table
+from sqlalchemy import exists, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from engine import clock
-from engine.checks import evaluate, latest_values, meets_target
+from engine.checks import evaluate
 from engine.db import OneTransaction, UnitOfWork
 from engine.errors import Conflict, Forbidden, NotFound, NotPublishable, StaleVersion, ValidationFailed
 from engine.models import (
@@ -45,20 +42,23 @@ from engine.models import (
     Project,
 )
 from engine.policy import Actor, can, can_in_region, require
-from engine.practice_categories import Category, categories, category_ids, category_title
-from engine.practice_schemas import (
+from engine.practices.categories import category_ids
+from engine.practices.schemas import (
     PRACTICE_TEXT_FIELDS,
     PracticePatch,
     PracticePublish,
     PracticeWithdraw,
     ReplicateIn,
 )
+from engine.practices.stemming import FTS5, MAX_QUERY_WORDS, PG_DOCUMENT, fts5_query, search_stems_of, stems, words
+from engine.reporting.metrics import all_reached, reached
 from engine.schemas import parse
 from engine.search import MAX_QUERY, too_long
 from engine.services.common import cas_update, get_or_404, record
 from engine.services.items import add_artefact, add_metric
 from engine.services.projects import NO_SUCH_ORG, create_project, get_project, visible_org, workflow_of
 from engine.text import Text
+from engine.vocab import EventKind
 
 REQUIRED = Text("Обязательное поле", "This field is required")
 
@@ -89,9 +89,8 @@ def compute_effect(session: Session, project: Project) -> list[dict[str, Any]]:
     """Each metric of the project: baseline -> result (its latest measurement), change in %."""
     metrics = session.execute(select(Metric).where(Metric.project_id == project.id)
                               .order_by(Metric.id)).scalars().all()
-    latest = latest_values(session, [m.id for m in metrics])  # type: ignore[misc]
     return [{"metric": m.name, "unit": m.unit, "direction": m.direction, "baseline": m.baseline,
-             "result": latest.get(m.id), "change_pct": change_pct(m.baseline, latest.get(m.id))}  # type: ignore[arg-type]
+             "result": m.latest_value, "change_pct": change_pct(m.baseline, m.latest_value)}
             for m in metrics]
 
 
@@ -107,69 +106,6 @@ def best_improvement(effect: list[dict[str, Any]]) -> float | None:
     """The effect size of a practice: its best improvement over all metrics."""
     values = [v for v in (improvement(r) for r in effect or []) if v is not None]
     return max(values) if values else None
-
-
-# --- Russian morphology for SQLite (PostgreSQL has its own `russian` configuration) ------------
-
-# The Snowball Russian stop list (PostgreSQL's russian.stop): both backends ignore these words.
-STOP_WORDS = frozenset("""и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по
-только ее мне было вот от меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был
-него до вас нибудь опять уж вам ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя
-их чем была сам чтоб без будто чего раз тоже себе под будет ж тогда кто этот того потому этого какой
-совсем ним здесь этом один почти мой тем чтобы нее сейчас были куда зачем всех никогда можно при наконец
-два об другой хоть после над больше тот через эти нас про всего них какая много разве три эту моя
-впрочем хорошо свою этой перед иногда лучше чуть том нельзя такой им более всегда конечно всю
-между""".split())
-# ... and the English one, for Latin words (the `russian` configuration stems them in English)
-ENGLISH_STOP_WORDS = frozenset("""i me my myself we our ours ourselves you your yours yourself yourselves he him
-his himself she her hers herself it its itself they them their theirs themselves what which who whom this that
-these those am is are was were be been being have has had having do does did doing a an the and but if or
-because as until while of at by for with about against between into through during before after above below to
-from up down in out on off over under again further then once here there when where why how all any both each
-few more most other some such no nor not only own same so than too very s t can will just don should
-now""".split())
-_WORD = re.compile(r"[^\W_]+")
-_ASCII = re.compile(r"[a-z]+")
-MAX_QUERY_WORDS = 32
-
-
-@lru_cache(maxsize=1)
-def _stemmers() -> tuple[Any, Any]:
-    return snowballstemmer.stemmer("russian"), snowballstemmer.stemmer("english")
-
-
-def words(text: str) -> list[str]:
-    """The lower-cased words of ``text`` without stop words; punctuation and anything
-    else that is not a letter or a digit separates words and is dropped."""
-    return [w for w in _WORD.findall((text or "").lower().replace("ё", "е"))
-            if w not in (ENGLISH_STOP_WORDS if _ASCII.fullmatch(w) else STOP_WORDS)]
-
-
-def stems(text: str) -> list[str]:
-    """Snowball stems of the words of ``text``: Russian words by the Russian stemmer,
-    Latin ones by the English, as PostgreSQL's `russian` configuration does."""
-    russian, english = _stemmers()
-    return [w if w.isdigit() else english.stemWord(w) if _ASCII.fullmatch(w) else russian.stemWord(w)
-            for w in words(text)]
-
-
-def search_stems_of(title: str, problem: str, summary: str, solution: str) -> str:
-    """What SQLite's FTS5 table indexes for a practice (practice.search_stems): the stems
-    of the same four texts PostgreSQL's index covers."""
-    return " ".join(stems(" ".join((title, problem, summary, solution))))
-
-
-def fts5_query(words: list[str]) -> str:
-    """An FTS5 MATCH expression that requires every stem: each one a quoted string, so that
-    nothing the user typed (quotes, *, -, NEAR, AND, parentheses) is read as syntax."""
-    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
-
-
-# The expression of the GIN index of migration 0003, written out as a constant so that
-# the planner can use the index.
-FTS5 = table("practice_fts", column("rowid"), column("rank"))
-PG_DOCUMENT = literal_column("to_tsvector('russian', practice.title || ' ' || practice.problem || ' ' || "
-                             "practice.summary || ' ' || practice.solution)")
 
 
 # --- loading with the portfolio's visibility -------------------------------------------------
@@ -217,16 +153,14 @@ def _plain(value: Any) -> Any:
 
 def _require_publishable(uow: UnitOfWork, project: Project) -> None:
     wf = workflow_of(uow, project)
-    if project.state != "closed" or not wf.is_final(project.state):
+    if project.state != wf.done:
         title = wf.state(project.state).title if wf.has_state(project.state) else Text(project.state, project.state)
         raise NotPublishable(Text(f"Опубликовать можно только завершённый проект; проект на этапе «{title.ru}»",
                                   f"Only a closed project can be published; this one is at '{title.en}'"),
                              {"reason": "not_closed", "state": project.state})
-    if evaluate(uow.session, project, ["targets_reached"]):
+    if evaluate(uow.session, project, ["targets_reached"], wf):
         metrics = uow.session.execute(select(Metric).where(Metric.project_id == project.id)).scalars().all()
-        latest = latest_values(uow.session, [m.id for m in metrics])  # type: ignore[misc]
-        missed = [m.name for m in metrics if m.target is None or m.id not in latest
-                  or not meets_target(m.direction, latest[m.id], m.target)]  # type: ignore[index]
+        missed = [m.name for m in metrics if not reached(m)]
         raise NotPublishable(Text("Проект не достиг целевых значений показателей; опубликовать его как практику нельзя",
                                   "The project did not reach its targets; it cannot be published as a practice"),
                              {"reason": "targets_missed", "metrics": missed})
@@ -293,7 +227,7 @@ def publish(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]
              search_stems=search_stems_of(fields["title"], fields["problem"], body.summary, fields["solution"]))
         payload = {"practice_id": practice.id, "category": practice.category, "title": practice.title,
                    "effect": practice.effect, "republished": True, "before": before}
-    record(s, actor, "practice_published", project, payload)
+    record(s, actor, EventKind.PRACTICE_PUBLISHED, project, payload)
     uow.commit()
     return practice
 
@@ -337,7 +271,7 @@ def update_practice(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[
             if getattr(practice, k) != v}
     texts = [changes.get(f, getattr(practice, f)) for f in ("title", "problem", "summary", "solution")]
     cas_update(s, Practice, practice, expected, **changes, updated_at=clock.now(), search_stems=search_stems_of(*texts))
-    record(s, actor, "practice_updated", project, {"practice_id": practice.id, "fields": diff,
+    record(s, actor, EventKind.PRACTICE_UPDATED, project, {"practice_id": practice.id, "fields": diff,
                                                    "version": practice.version})
     uow.commit()
     return practice
@@ -354,7 +288,7 @@ def withdraw_practice(uow: UnitOfWork, actor: Actor, practice_id: int,
     if practice.status == "withdrawn":
         raise Conflict(Text("Практика уже снята с публикации", "The practice is already withdrawn"))
     cas_update(s, Practice, practice, practice.version, status="withdrawn", updated_at=clock.now())
-    record(s, actor, "practice_withdrawn", s.get(Project, practice.project_id),
+    record(s, actor, EventKind.PRACTICE_WITHDRAWN, s.get(Project, practice.project_id),
            {"practice_id": practice.id, "reason": body.reason, "from_status": "published",
             "version": practice.version})
     uow.commit()
@@ -400,8 +334,9 @@ def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, A
             "kind": "other", "title": f"Образец: стандарт практики «{practice.title}»"[:300],
             "text": practice.standard[:100_000]})
     project.practice_id = practice.id
-    record(s, actor, "replicated", project, {"practice_id": practice.id, "source_project_id": practice.project_id,
-                                             "practice_version": practice.version})
+    record(s, actor, EventKind.REPLICATED, project, {"practice_id": practice.id,
+                                                     "source_project_id": practice.project_id,
+                                                     "practice_version": practice.version})
     uow.commit()
     return project
 
@@ -523,15 +458,9 @@ def publishable_projects(uow: UnitOfWork, actor: Actor, limit: int = 50) -> list
     s = uow.session
     published = select(Practice.project_id).where(Practice.status == "published")
     rows = s.execute(select(Project, Organization.name).join(Organization, Organization.id == Project.org_id)
-                     .where(Project.region_id.in_(regions), Project.state == "closed",  # type: ignore[attr-defined]
+                     .where(Project.region_id.in_(regions), Project.state.in_(uow.workflows.done_states()),  # type: ignore[attr-defined]
                             Project.id.not_in(published))  # type: ignore[union-attr]
                      .order_by(Project.state_entered_at.desc(), Project.id.desc()).limit(limit)).all()  # type: ignore[attr-defined]
     return [{"project_id": p.id, "title": p.title, "reg_number": p.reg_number, "org_name": name,
-             "targets_reached": not evaluate(s, p, ["targets_reached"])} for p, name in rows]
+             "targets_reached": all_reached(s, p.id)} for p, name in rows]
 
-
-__all__ = ["Category", "best_improvement", "categories", "category_ids", "category_title", "change_pct",
-           "compute_effect", "fts5_query", "get_practice", "may_curate", "may_see", "practice_detail",
-           "practice_dict", "publish", "publish_preview", "publishable_projects", "replicate",
-           "replications_per_practice", "search", "search_stems_of", "stems", "update_practice",
-           "withdraw_practice", "words"]

@@ -11,7 +11,7 @@ import yaml
 
 from engine.text import Text
 
-CATEGORIES_FILE = Path(__file__).resolve().parent / "data" / "practice_categories.yaml"
+CATEGORIES_FILE = Path(__file__).resolve().parent.parent / "data" / "practice_categories.yaml"
 
 
 @dataclass(frozen=True)

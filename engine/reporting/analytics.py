@@ -5,7 +5,7 @@ Everything is read from the append-only event log (``created`` and ``state_chang
 events) and the project rows with set-based SQL that runs unchanged on SQLite and
 PostgreSQL; the few expressions the two spell differently (the UTC day or month of a
 timestamp, the days between two timestamps) are small SQL constructs compiled per
-dialect in engine.sqlfuncs. Python only computes percentiles of the durations SQL selected and
+dialect in engine.reporting.sqlfuncs. Python only computes percentiles of the durations SQL selected and
 shapes the results. All time comes from ``engine.clock``; "the day" of a timestamp is
 its UTC date (API.md).
 
@@ -38,7 +38,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from engine import clock
-from engine.cache import FigureCache
 from engine.models import (
     CRITICAL_SCORE,
     UNRESOLVED_RISK,
@@ -51,12 +50,14 @@ from engine.models import (
     Risk,
     TransitionRequest,
 )
-from engine.monitoring import APPROVAL_WAIT_ALERT_DAYS, active_filter, stalled_filter
 from engine.numbers import finite
-from engine.sqlfuncs import days_between, float_sum, utc_date, utc_month
+from engine.reporting.cache import FigureCache
+from engine.reporting.metrics import metric_met
+from engine.reporting.monitoring import APPROVAL_WAIT_ALERT_DAYS, active_filter, done_filter, stalled_filter
+from engine.reporting.sqlfuncs import days_between, float_sum, utc_date, utc_month
+from engine.vocab import EventKind
 from engine.workflow import WorkflowRegistry
 
-CLOSED = "closed"  # the state of a finished project (DOMAIN.md); cancelled ones are not "closed"
 SNAPSHOT_CHUNK_DAYS = 31  # days rebuilt per transaction
 
 
@@ -88,7 +89,7 @@ def _stays(workflows: WorkflowRegistry, region_id: int | None = None,
     moves = (select(Event.project_id, Project.org_id, Project.region_id, Event.to_state.label("state"),  # type: ignore[union-attr]
                     Event.at, Event.id.label("seq"))  # type: ignore[union-attr]
              .join(Project, Project.id == Event.project_id)
-             .where(Event.kind == "state_changed"))
+             .where(Event.kind == EventKind.STATE_CHANGED))
     if region_id is not None:
         born = born.where(Project.region_id == region_id)
         moves = moves.where(Project.region_id == region_id)
@@ -142,7 +143,7 @@ def _record_from_day_before(session: Session, workflows: WorkflowRegistry, day: 
     def moves(state: Any, n: int) -> Any:
         return (select(Project.org_id, Project.region_id, state, literal(n, Integer))
                 .select_from(Event).join(Project, Project.id == Event.project_id)
-                .where(Event.kind == "state_changed", Event.at >= begin, Event.at < end))
+                .where(Event.kind == EventKind.STATE_CHANGED, Event.at >= begin, Event.at < end))
 
     changes = union_all(before, born, moves(Event.to_state, 1), moves(Event.from_state, -1)).subquery("changes")
     counts = (select(literal(day, Date), changes.c.org_id, changes.c.region_id, changes.c.state,
@@ -306,15 +307,16 @@ def stage_times(session: Session, workflows: WorkflowRegistry, region_id: int,
                     days_between(Project.created_at, Event.at))
              .select_from(Event)
              .join(Project, Project.id == Event.project_id)
-             .where(Project.region_id == region_id, Event.kind == "state_changed"))
+             .where(Project.region_id == region_id, Event.kind == EventKind.STATE_CHANGED))
     if since is not None:
         moves = moves.where(Event.at >= day_start(since))
+    done = workflows.done_states()
     lead_times: list[float] = []
     by_state: dict[str, list[float]] = {}
     for source, dest, stay, since_creation in session.execute(moves).all():
         if stay is not None:  # written with every move (migration 0004 filled the older ones)
             by_state.setdefault(source, []).append(float(stay))
-        if dest == CLOSED:
+        if dest in done:
             lead_times.append(float(since_creation))
     finals = {s.id for w in workflows.all() for s in w.states if s.final}
     states = [s for s in _state_order(workflows, list(by_state)) if s not in finals or s in by_state]
@@ -326,7 +328,7 @@ def flow_watermark(session: Session) -> tuple[int, int]:
     """(id of the latest state_changed event of any project, id of the newest project), 0
     when none: what time in stage and throughput depend on besides their window (projects
     are never deleted, moves never rewritten). One round trip, two index probes."""
-    move = select(func.max(Event.id)).where(Event.kind == "state_changed").scalar_subquery()
+    move = select(func.max(Event.id)).where(Event.kind == EventKind.STATE_CHANGED).scalar_subquery()
     newest = select(func.max(Project.id)).scalar_subquery()
     latest_move, newest_project = session.execute(select(move, newest)).one()
     return int(latest_move or 0), int(newest_project or 0)
@@ -340,10 +342,11 @@ def stage_times_cached(session: Session, workflows: WorkflowRegistry, region_id:
     return cache.get(key, lambda: stage_times(session, workflows, region_id, since))  # type: ignore[no-any-return]
 
 
-def throughput_cached(session: Session, region_id: int, months: int, cache: FigureCache) -> list[dict[str, Any]]:
+def throughput_cached(session: Session, workflows: WorkflowRegistry, region_id: int, months: int,
+                      cache: FigureCache) -> list[dict[str, Any]]:
     """throughput, kept in ``cache`` for the day until the next move or new project."""
     key = ("throughput", region_id, months, clock.today(), flow_watermark(session))
-    return cache.get(key, lambda: throughput(session, region_id, months))  # type: ignore[no-any-return]
+    return cache.get(key, lambda: throughput(session, workflows, region_id, months))  # type: ignore[no-any-return]
 
 
 # --- throughput -----------------------------------------------------------------------------------
@@ -357,16 +360,17 @@ def _month_starts(today: date, months: int) -> list[date]:
     return out[::-1]
 
 
-def throughput(session: Session, region_id: int, months: int = 12) -> list[dict[str, Any]]:
+def throughput(session: Session, workflows: WorkflowRegistry, region_id: int,
+               months: int = 12) -> list[dict[str, Any]]:
     """Projects closed and started (created) per calendar month (UTC) in the region, for the
     last ``months`` months up to the current one, oldest first, months with none included:
     ``[{"month": "YYYY-MM", "closed": n, "started": n}]``."""
     starts = _month_starts(clock.today(), months)
     since = day_start(starts[0])
-    # ``closed`` is final (nothing leaves it), so a closed project entered it when it closed
+    # the done state is final (nothing leaves it), so a closed project entered it when it closed
     closed_month = utc_month(Project.state_entered_at)
     closed = (select(closed_month, func.count())
-              .where(Project.region_id == region_id, Project.state == CLOSED,
+              .where(Project.region_id == region_id, done_filter(workflows),
                      Project.state_entered_at >= since)
               .group_by(closed_month))
     started_month = utc_month(Project.created_at)
@@ -382,21 +386,15 @@ def throughput(session: Session, region_id: int, months: int = 12) -> list[dict[
 
 # --- the headline -----------------------------------------------------------------------------------
 
-def metric_met() -> Any:
-    """SQL: 1 when the metric's latest value meets its target in its direction, else 0."""
-    return case((and_(Metric.direction == "decrease", Metric.latest_value <= Metric.target), 1),
-                (and_(Metric.direction == "increase", Metric.latest_value >= Metric.target), 1), else_=0)
-
-
-def _targets_reached(session: Session, region_id: int) -> tuple[int, int]:
+def _targets_reached(session: Session, workflows: WorkflowRegistry, region_id: int) -> tuple[int, int]:
     """(closed projects of the region, those whose every metric's latest measurement meets
     its target). The latest measurement is the last by date, then by record order (as
-    checks.latest_values; kept on the metric as latest_value); a project without metrics
+    engine.reporting.metrics: kept on the metric as latest_value); a project without metrics
     has not reached its targets."""
     per_project = (select(func.count(Metric.id).label("metrics"), func.sum(metric_met()).label("met"))
                    .select_from(Project)
                    .join(Metric, Metric.project_id == Project.id, isouter=True)
-                   .where(Project.region_id == region_id, Project.state == CLOSED)
+                   .where(Project.region_id == region_id, done_filter(workflows))
                    .group_by(Project.id)
                    .subquery("per_project"))
     reached = case((and_(per_project.c.metrics > 0, per_project.c.met == per_project.c.metrics), 1), else_=0)
@@ -449,8 +447,8 @@ def headline(session: Session, workflows: WorkflowRegistry, region_id: int,
     closed_this_year, hours, roubles = session.execute(
         select(func.count(case((Project.state_entered_at >= year_start, 1))),
                float_sum(Project.actual_hours_saved), float_sum(Project.actual_roubles))
-        .where(region, Project.state == CLOSED)).one()
-    n_closed, n_reached = _targets_reached(session, region_id)
+        .where(region, done_filter(workflows))).one()
+    n_closed, n_reached = _targets_reached(session, workflows, region_id)
     order = _state_order(workflows, list(by_stage))
     return {
         "region_id": region_id,
