@@ -83,13 +83,13 @@ def _any(ctx: CheckContext, stmt) -> bool:
 def _artefact(kind: str) -> Callable[[CheckContext], bool]:
     def holds(ctx: CheckContext) -> bool:
         return _any(ctx, select(col(Artefact.id)).where(col(Artefact.project_id) == ctx.project.id,
-                                                   col(Artefact.kind) == kind))
+                                                        col(Artefact.kind) == kind))
     return holds
 
 
 def _metrics(ctx: CheckContext) -> list[Metric]:
     return list(ctx.session.execute(select(Metric).where(col(Metric.project_id) == ctx.project.id)
-                                 ).scalars())
+                                    ).scalars())
 
 
 check("current_state_mapped", ru="Добавьте карту текущего состояния",
@@ -128,7 +128,7 @@ def action_plan_ready(ctx: CheckContext) -> bool:
     pid = ctx.project.id
     has_any = _any(ctx, select(col(Action.id)).where(col(Action.project_id) == pid))
     undated = _any(ctx, select(col(Action.id)).where(col(Action.project_id) == pid,
-                                                col(Action.due_on).is_(None)))
+                                                     col(Action.due_on).is_(None)))
     return has_any and not undated
 
 
@@ -136,7 +136,7 @@ def action_plan_ready(ctx: CheckContext) -> bool:
        en="Mark every action done or dropped", section="actions")
 def actions_closed(ctx: CheckContext) -> bool:
     return not _any(ctx, select(col(Action.id)).where(col(Action.project_id) == ctx.project.id,
-                                                 col(Action.status) == "open"))
+                                                      col(Action.status) == "open"))
 
 
 def measuring_since(ctx: CheckContext) -> date | None:
@@ -173,8 +173,8 @@ def result_measured(ctx: CheckContext) -> bool:
        en="Mitigate or close the critical risks (score 15 or more)", section="risks")
 def no_critical_risks(ctx: CheckContext) -> bool:
     return not _any(ctx, select(col(Risk.id)).where(col(Risk.project_id) == ctx.project.id,
-                                               col(Risk.status).in_(UNRESOLVED_RISK),
-                                               col(Risk.score) >= CRITICAL_SCORE))
+                                                    col(Risk.status).in_(UNRESOLVED_RISK),
+                                                    col(Risk.score) >= CRITICAL_SCORE))
 
 
 @check("targets_reached", ru="Добейтесь целевых значений: последний замер каждого показателя должен достигать цели",

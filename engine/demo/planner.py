@@ -384,7 +384,7 @@ class ProjectPlanner:
 
         def fn(uow: UnitOfWork) -> None:
             a = add_action(uow, who.actor, pk(self.run), {"title": title, "due_on": due,
-                                                         "owner_id": owner.id})
+                                                          "owner_id": owner.id})
             self.run.action_ids.append(pk(a))
         self.add(d, "мероприятие", fn)
 
@@ -688,10 +688,10 @@ def plan_oryol(plan: Plan, rng: random.Random, wf: Workflow, world: World) -> in
     # whose request waits for the head (head@), one in diagnose that lacks only a baseline.
     SchoolPlan = list[tuple[str, str, str, Person, tuple[float, ...] | None]]
     school_plan: SchoolPlan = [("test_papers", "closed", "normal", member, (29, 98.6)),
-                   ("edo", "sustain", "normal", others[0], None),
-                   ("meal_payment", "target", "normal", others[1], None),
-                   ("hot_meals", "implement", "pending_old", member, None),
-                   ("navigation", "diagnose", "almost", member, None)]
+                               ("edo", "sustain", "normal", others[0], None),
+                               ("meal_payment", "target", "normal", others[1], None),
+                               ("hot_meals", "implement", "pending_old", member, None),
+                               ("navigation", "diagnose", "almost", member, None)]
     for key, final, kind, leader, values in school_plan:
         story = shape_story(rng, wf, RICH, final, kind, pending_age=4.3 if kind == "pending_old" else None)
         story.rejections.clear()

@@ -111,10 +111,10 @@ def _replica(store: Store, practice_id: int, org_id: int, advance: bool, moment:
     moment[0] = start + timedelta(days=5)
     with store.uow() as uow:
         add_artefact(uow, member, pk(project), {"kind": "current_state_map",
-                                               "title": "Карта текущего состояния процесса"})
+                                                "title": "Карта текущего состояния процесса"})
     with store.uow() as uow:
         add_problem(uow, member, pk(project), {"description": "Процесс повторяет проблемы, описанные в практике",
-                                              "waste": "waiting"})
+                                               "waste": "waiting"})
     moment[0] = start + timedelta(days=12)
     with store.uow() as uow:
         result = request_transition(uow, member, pk(project), {"trigger": "to_target", "version": project.version})

@@ -203,11 +203,11 @@ def publish(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]
                        {"practice_id": existing.id})
     _require_publishable(uow, project)
     fields: dict[str, Any] = {"title": body.title or project.title, "category": body.category, "summary": body.summary,
-              "problem": project.problem if body.problem is None else body.problem,
-              "solution": _project_solution(s, project) if body.solution is None else body.solution,
-              "standard": _project_standard(s, project) if body.standard is None else body.standard,
-              "process_start": project.process_start, "process_end": project.process_end,
-              "effect": compute_effect(s, project)}
+                              "problem": project.problem if body.problem is None else body.problem,
+                              "solution": _project_solution(s, project) if body.solution is None else body.solution,
+                              "standard": _project_standard(s, project) if body.standard is None else body.standard,
+                              "process_start": project.process_start, "process_end": project.process_end,
+                              "effect": compute_effect(s, project)}
     now = clock.now()
     if existing is None:
         practice = Practice(project_id=pk(project), region_id=project.region_id, org_id=project.org_id,
@@ -332,7 +332,7 @@ def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, A
     for m in s.execute(select(Metric).where(col(Metric.project_id) == practice.project_id)
                        .order_by(col(Metric.id))).scalars():
         add_metric(one, actor, pk(project), {"name": m.name, "unit": m.unit, "direction": m.direction,
-                                            "target": m.target})
+                                             "target": m.target})
     if practice.standard.strip():
         add_artefact(one, actor, pk(project), {
             "kind": "other", "title": f"Образец: стандарт практики «{practice.title}»"[:300],

@@ -90,8 +90,8 @@ def _stays(workflows: WorkflowRegistry, region_id: int | None = None,
     moves: Select[*tuple[Any, ...]] = (
         select(col(Event.project_id), col(Project.org_id), col(Project.region_id), col(Event.to_state).label("state"),
                col(Event.at), col(Event.id).label("seq"))
-             .join(Project, col(Project.id) == col(Event.project_id))
-             .where(col(Event.kind) == EventKind.STATE_CHANGED))
+        .join(Project, col(Project.id) == col(Event.project_id))
+        .where(col(Event.kind) == EventKind.STATE_CHANGED))
     if region_id is not None:
         born = born.where(col(Project.region_id) == region_id)
         moves = moves.where(col(Project.region_id) == region_id)
@@ -139,7 +139,7 @@ def _record_from_day_before(session: Session, workflows: WorkflowRegistry, day: 
     before: Select[*tuple[Any, ...]] = (
         select(col(DailySnapshot.org_id), col(DailySnapshot.region_id), col(DailySnapshot.state),
                col(DailySnapshot.count).label("n"))
-              .where(col(DailySnapshot.day) == day - timedelta(days=1)))
+        .where(col(DailySnapshot.day) == day - timedelta(days=1)))
     born = (select(col(Project.org_id), col(Project.region_id), _initial_state(workflows), literal(1, Integer))
             .where(col(Project.created_at) >= begin, col(Project.created_at) < end))
 

@@ -219,8 +219,8 @@ def regional_summary(session: Session, workflows: WorkflowRegistry, region_id: i
             .where(col(Project.region_id) == region_id)
             .group_by(col(Organization.kind), col(Organization.municipality_id)))
     municipalities = list(session.execute(select(col(Municipality.id), col(Municipality.name))
-                                     .where(col(Municipality.region_id) == region_id)
-                                     .order_by(col(Municipality.id))).all())
+                                          .where(col(Municipality.region_id) == region_id)
+                                          .order_by(col(Municipality.id))).all())
     municipalities.sort(key=lambda m: (m[1].casefold(), m[0]))  # the same order on both backends
     by_kind = {k: _empty() for k in ORG_KINDS}
     by_mun = {mid: {"municipality_id": mid, "name": name, **_empty()} for mid, name in municipalities}

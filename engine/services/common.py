@@ -21,7 +21,7 @@ def load_actor(session: Session, user_id: int) -> Actor:
     org_regions: dict[int, int] = {}
     if org_ids:
         rows = session.execute(select(col(Organization.id), col(Organization.region_id))
-                            .where(col(Organization.id).in_(org_ids))).all()
+                               .where(col(Organization.id).in_(org_ids))).all()
         org_regions = {oid: rid for oid, rid in rows}
     return Actor(user_id=user_id,
                  grants=tuple(Grant(g.role, g.org_id, g.region_id) for g in grants),
