@@ -239,7 +239,7 @@ class Run:
     metric_ids: list[int] = field(default_factory=list)
     action_ids: list[int] = field(default_factory=list)
     risk_ids: list[int] = field(default_factory=list)
-    request_id: int | None = None
+    request_id: int | None = None  # the pending request; set before an approve or reject step
 
 
 Item = tuple[float, Callable[[float], None]]  # (share of the visit, op placed at a moment)

@@ -19,7 +19,7 @@ project without metrics has not reached its targets).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlmodel import Session, col
@@ -83,7 +83,8 @@ def stage_dates(session: Session, wf: Workflow, project: Project, today: date | 
         done_at = exits[-1] if exits and last_entry_at is not None and exits[-1] >= last_entry_at else None
         started_on = entries[0] if entries else None
         finished_on = done_at.date() if done_at else None
-        planned_on, source = _planned(project.milestones, st.id), cast(str | None, "plan")
+        planned_on = _planned(project.milestones, st.id)
+        source: str | None = "plan"
         if planned_on is None:
             if started_on is not None and st.sla_days:
                 planned_on, source = date.fromordinal(started_on.toordinal() + st.sla_days), "norm"

@@ -52,7 +52,7 @@ def _owned(uow: UnitOfWork, actor: Actor, model: type, obj_id: int, what: str) -
     obj = get_or_404(uow.session, model, obj_id, what)
     project_id = obj.project_id if hasattr(obj, "project_id") else None
     if project_id is None:  # a measurement hangs off a metric
-        project_id = cast(Metric, uow.session.get(Metric, obj.metric_id)).project_id
+        project_id = cast(Metric, uow.session.get(Metric, obj.metric_id)).project_id  # a foreign key
     return obj, _editable_project(uow, actor, project_id)
 
 

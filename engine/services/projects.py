@@ -252,7 +252,7 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
     now = clock.now()
     immediate = t.approval is None or t.approval in roles
     req = TransitionRequest(project_id=pk(project), trigger=t.trigger, dest=t.dest,
-                            approval=t.approval or "", requested_by=cast(int, actor.user_id),
+                            approval=t.approval or "", requested_by=cast(int, actor.user_id),  # a person
                             requested_at=now, comment=comment,
                             status="approved" if immediate else "pending",
                             decided_by=actor.user_id if immediate else None,
@@ -357,7 +357,8 @@ def add_comment(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, 
     project = get_project(uow, actor, project_id)
     require(actor, "project.comment", project.org_id, project.region_id)
     body: CommentIn = parse(CommentIn, data)
-    c = Comment(project_id=pk(project), author_id=cast(int, actor.user_id), at=clock.now(), text=body.text)
+    c = Comment(project_id=pk(project), author_id=cast(int, actor.user_id),  # a person
+                at=clock.now(), text=body.text)
     uow.session.add(c)
     uow.session.flush()
     record(uow.session, actor, EventKind.COMMENTED, project, {"comment_id": c.id, "text": body.text})

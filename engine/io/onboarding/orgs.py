@@ -104,7 +104,7 @@ def plan_organizations(uow: UnitOfWork, table: Table, region_ref: str | None = N
         if not changes:
             plan.outcomes.append(Outcome(number, "unchanged", label))
             continue
-        shown = {"name": (org.name, name), "kind": (KIND_RU[org.kind], KIND_RU[cast(str, kind)]),
+        shown = {"name": (org.name, name), "kind": (KIND_RU[org.kind], KIND_RU[cast(str, kind)]),  # row.ok: kind read
                  "municipality_id": (_mun_name(uow, org.municipality_id), mun.name), "inn": (org.inn or "—", inn)}
         ru = {"name": "наименование", "kind": "тип", "municipality_id": "муниципалитет", "inn": "ИНН"}
         en = {"name": "name", "kind": "kind", "municipality_id": "municipality", "inn": "INN"}
