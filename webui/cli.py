@@ -128,7 +128,8 @@ def scheduler_cmd(once: bool) -> None:
     store = open_store()
     try:
         if not once:
-            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            from engine import logs
+            logs.configure(config.settings().LOG_FORMAT)  # LOG_FORMAT=json: one JSON object a line
             click.echo("Lean School scheduler: Ctrl-C to stop")
             scheduler.run_forever(store)
             return
