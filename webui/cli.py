@@ -144,6 +144,43 @@ def scheduler_cmd(once: bool) -> None:
         store.dispose()
 
 
+class Refused(CliError):
+    exit_code = 2  # a refusal the operator can lift (--force), not a failure
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@friendly
+def backup(file: str) -> None:
+    """Copy the whole database to FILE (SQLite: its online backup API; PostgreSQL: pg_dump
+    custom format), while the server and the scheduler run. FILE is readable by its owner only."""
+    from engine.io import backup as backups
+
+    done = backups.backup(config.database_url(), file)
+    click.echo(Text(f"копия базы записана: {done.file} ({done.size} байт)",
+                    f"backup written: {done.file} ({done.size} bytes)").get(LOCALE))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the data of a database that is not empty.")
+@friendly
+def restore(file: str, force: bool) -> None:
+    """Restore FILE (made by `leanschool backup`) into an empty database; a database that
+    holds data is refused (exit 2) unless --force. Stop the server and the scheduler first."""
+    from engine.io import backup as backups
+
+    url = config.database_url()
+    try:
+        done = backups.restore(url, file, force=force)
+    except backups.NotEmpty as exc:
+        raise Refused(exc.message(LOCALE)) from None
+    click.echo(Text(f"копия {done.file} восстановлена в {_safe_url(url)}; "
+                    "запустите leanschool init, если она сделана более старой версией",
+                    f"{done.file} restored into {_safe_url(url)}; run leanschool init if it was made by "
+                    "an older version").get(LOCALE))
+
+
 @main.group()
 def user() -> None:
     """Users."""
