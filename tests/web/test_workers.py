@@ -203,3 +203,14 @@ def test_a_move_through_one_server_is_seen_by_the_other_at_once(servers):
     status, answer = servers.api(servers.b, head_token, "POST", f"/projects/{project.id}/transitions",
                                  {"trigger": "back_to_diagnose", "version": 1, "comment": "Вернуть"})
     assert status == 409 and answer["error"]["code"] == "conflict"
+
+
+def test_metrics_add_up_every_worker_of_a_server(servers):
+    for _ in range(20):
+        Browser().open(f"{servers.a}/healthz")
+    _, _, text = Browser().open(f"{servers.a}/metrics")
+    name = "leanschool_http_request_duration_seconds_count{"
+    counts = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+              if line.startswith(name) and 'endpoint="ops.healthz"' in line]
+    assert sum(counts) == 20, text[:2000]
+    assert "leanschool_database_up 1.0" in text
