@@ -119,6 +119,10 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> Non
     if workers == 1:
         from waitress import serve as waitress_serve
 
+        # one process: its figures stay in memory (an inherited multi-process folder would be
+        # read by nobody else, and might not exist)
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
         from webui import create_app
 
         app = create_app()
