@@ -74,6 +74,11 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a SQLite file (a file: URI, so any file name works)."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
 def row_counts(url: str) -> dict[str, int]:
     """Rows in each Lean School table that exists in the database (alembic_version aside)."""
     eng = make_engine(url)
@@ -142,7 +147,7 @@ def backup(url: str, file: str | os.PathLike[str]) -> Result:
             source_path = _sqlite_path(url)
             if not source_path.exists():
                 raise BackupFailed(Text(f"нет файла базы данных {source_path}", f"no database file {source_path}"))
-            source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+            source = _read_only(source_path)
             try:
                 dest = sqlite3.connect(tmp)
                 try:
@@ -178,7 +183,7 @@ def _file_kind(path: Path) -> str:
 
 
 def _check_sqlite_copy(path: Path) -> None:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = _read_only(path)
     try:
         if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise BackupFailed(Text(f"копия {path} повреждена", f"the backup {path} is damaged"))
@@ -193,33 +198,47 @@ def _check_sqlite_copy(path: Path) -> None:
 
 
 def _restore_postgresql(url: str, path: Path) -> None:
-    """pg_restore writes the copy as SQL into psql, which runs it after emptying the schema,
-    all in ONE transaction: a copy that fails half-way leaves the database as it was."""
+    """pg_restore turns the copy into SQL, which psql runs inside ONE explicit transaction
+    after emptying the schema; the COMMIT is written only when pg_restore read the whole
+    copy without error. A damaged or truncated copy, or any failing statement, ends psql
+    without COMMIT: the database stays as it was."""
     conninfo, env = _conninfo(url)
     restore_cmd = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(path)]
-    psql_cmd = [_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
-                "--command=DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;",
-                "--file=-", f"--dbname={conninfo}"]
-    script = subprocess.Popen(restore_cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        loaded = subprocess.run(psql_cmd, env=env, stdin=script.stdout, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
-    finally:
-        assert script.stdout is not None
-        script.stdout.close()
-        script_err = script.stderr.read().decode(errors="replace") if script.stderr else ""
-        script.wait()
-        if script.stderr:
-            script.stderr.close()
-    for code, err, what in ((script.returncode, script_err, Text("pg_restore не прочитал копию",
-                                                                  "pg_restore could not read the backup")),
-                            (loaded.returncode, loaded.stderr, Text("копия не восстановлена, база не изменена",
-                                                                    "the backup was not restored; the database "
-                                                                    "is unchanged"))):
-        if code != 0:
-            lines = [line for line in (err or "").splitlines() if line.strip()]
-            reason = lines[0] if lines else f"exit {code}"
-            raise BackupFailed(Text(f"{what.ru}: {reason}", f"{what.en}: {reason}"))
+    psql_cmd = [_tool("psql"), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", f"--dbname={conninfo}"]
+    with tempfile.TemporaryFile() as restore_err, tempfile.TemporaryFile() as psql_err:
+        loader = subprocess.Popen(psql_cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                  stderr=psql_err)
+        script = subprocess.Popen(restore_cmd, env=env, stdout=subprocess.PIPE, stderr=restore_err)
+        assert loader.stdin is not None and script.stdout is not None
+        try:
+            loader.stdin.write(b"BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")
+            while chunk := script.stdout.read(1 << 20):
+                loader.stdin.write(chunk)
+            if script.wait() == 0:
+                loader.stdin.write(b"\nCOMMIT;\n")
+        except BrokenPipeError:  # psql stopped at a failing statement: nothing committed
+            script.kill()
+        finally:
+            script.stdout.close()
+            script.wait()
+            try:
+                loader.stdin.close()
+            except BrokenPipeError:
+                pass
+            loader.wait()
+        failures = []
+        for code, err, what in ((script.returncode, restore_err, Text("pg_restore не прочитал копию",
+                                                                       "pg_restore could not read the backup")),
+                                (loader.returncode, psql_err, Text("psql не выполнил копию",
+                                                                   "psql could not run the backup"))):
+            err.seek(0)
+            lines = [line for line in err.read().decode(errors="replace").splitlines() if line.strip()]
+            if code != 0 and code != -9:  # -9: pg_restore stopped by us after psql failed
+                failures.append(f"{what.ru}: {lines[0] if lines else f'exit {code}'}")
+        if failures:
+            reason = "; ".join(failures)
+            raise BackupFailed(Text(f"копия не восстановлена, база данных не изменена ({reason})",
+                                    f"the backup was not restored; the database is unchanged ({reason})"))
     eng = make_engine(url)
     try:
         with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -249,7 +268,7 @@ def restore(url: str, file: str | os.PathLike[str], force: bool = False) -> Resu
     if rows and not force:
         raise NotEmpty(rows, sum(1 for n in counts.values() if n))
     if kind == "sqlite":
-        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        source = _read_only(path)
         try:
             dest = sqlite3.connect(_sqlite_path(url), timeout=30)
             try:

@@ -131,3 +131,15 @@ def test_the_command_line_round_trip_and_refusal(filled, db_url, empty_url, tmp_
     forced = subprocess.run([leanschool(), "restore", "--force", str(file)], env=into_empty, capture_output=True,
                             text=True, timeout=120)
     assert forced.returncode == 0, forced.stderr
+
+
+def test_a_damaged_copy_leaves_the_database_as_it_was(filled, db_url, tmp_path, make):
+    made = backups.backup(db_url, tmp_path / "copy.backup")
+    damaged = tmp_path / "damaged.backup"
+    damaged.write_bytes(made.file.read_bytes()[: made.size * 2 // 3])
+    make.region("Регион после копии")
+    before = everything(db_url)
+    with pytest.raises(backups.BackupFailed) as failed:
+        backups.restore(db_url, damaged, force=True)
+    assert "копи" in failed.value.message("ru")
+    assert everything(db_url) == before
