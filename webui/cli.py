@@ -189,15 +189,16 @@ def _serve_gunicorn(host: str, port: int, workers: int, threads: int, timeout: i
 
     class LeanSchoolGunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
             if "control_socket_disable" in self.cfg.settings:  # gunicorn ≥ 24: no socket in $HOME (systemd)
                 self.cfg.set("control_socket_disable", True)
-            # anything else gunicorn knows (limits, access log ...), as its own command reads it
+            # anything else gunicorn knows (limits, access log ...), as its own command reads it;
+            # this command's own options win
             parsed = self.cfg.parser().parse_args(self.cfg.get_cmd_args_from_env())
             for key, value in vars(parsed).items():
                 if value is not None and key != "args":
                     self.cfg.set(key.lower(), value)
+            for key, value in options.items():
+                self.cfg.set(key, value)
 
         def load(self) -> Any:
             from webui import create_app
