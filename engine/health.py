@@ -65,14 +65,6 @@ def record_run(store: Store, name: str, job: Callable[[Store], dict[str, Any]]) 
             log.warning("could not record the run of %s: %s: %s", name, type(exc).__name__, exc)
 
 
-def recorded(name: str, job: Callable[[Store], dict[str, Any]]) -> Callable[[Store], dict[str, Any]]:
-    """``job`` that records each of its runs (for the scheduler's job table)."""
-    @functools.wraps(job)
-    def run(store: Store) -> dict[str, Any]:
-        return record_run(store, name, job)
-    return run
-
-
 def jobs(store: Store) -> list[SchedulerJob]:
     with store.uow() as uow:
         return list(uow.session.execute(select(SchedulerJob).order_by(SchedulerJob.name)).scalars())
