@@ -53,8 +53,13 @@ class Settings(BaseSettings):
     SMTP_USER: str | None = None
     SMTP_PASSWORD: str | None = None
     SMTP_STARTTLS: str | None = None
+    # operations (#16): /healthz, /metrics, logs
+    HEALTH_SCHEDULER_MAX_AGE: int = 300  # seconds without a scheduler heartbeat before /healthz answers 503; 0: off
+    LOG_FORMAT: str = "text"  # text | json (one JSON object a line)
+    PROMETHEUS_MULTIPROC_DIR: str | None = None  # the metrics folder shared by gunicorn's workers
 
-    @field_validator("DATABASE_URL", "SECRET_KEY", "WORKFLOWS_DIR", "LEANSCHOOL_INSTANCE_DIR", mode="before")
+    @field_validator("DATABASE_URL", "SECRET_KEY", "WORKFLOWS_DIR", "LEANSCHOOL_INSTANCE_DIR",
+                     "PROMETHEUS_MULTIPROC_DIR", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if value in ("", None) else str(value)
@@ -78,6 +83,19 @@ class Settings(BaseSettings):
             return max(0, int(value or 0))
         except (TypeError, ValueError):
             return 0
+
+    @field_validator("HEALTH_SCHEDULER_MAX_AGE", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> int:
+        try:
+            return max(0, int(value if value not in (None, "") else 300))
+        except (TypeError, ValueError):
+            return 300
+
+    @field_validator("LOG_FORMAT", mode="before")
+    @classmethod
+    def _log_format(cls, value: Any) -> str:
+        return "json" if str(value or "").strip().lower() == "json" else "text"
 
     @property
     def debug(self) -> bool:

@@ -355,3 +355,17 @@ class Practice(SQLModel, table=True):
     version: int = Field(default=1)
     # Snowball-stemmed words of title, problem, summary and solution (SQLite FTS5 indexes it).
     search_stems: str = Field(default="")
+
+
+class SchedulerJob(SQLModel, table=True):
+    """The scheduler's record of each job (one row a job, rewritten by every run): the
+    heartbeat /healthz reads and the figures /metrics shows (engine/health.py)."""
+    __tablename__ = "scheduler_job"
+    name: str = Field(primary_key=True, max_length=40)
+    last_started_at: datetime
+    last_finished_at: datetime
+    last_duration_ms: float = Field(default=0)
+    last_ok: bool = Field(default=True)
+    last_error: str | None = Field(default=None, max_length=500)
+    runs: int = Field(default=0)
+    failures: int = Field(default=0)

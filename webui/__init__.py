@@ -46,6 +46,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)  # any other keys the caller gives
     from webui import security
     security.init_app(app, settings)  # headers, SESSION_COOKIE_SECURE, TRUSTED_PROXIES
+    from webui import health
+    health.init_app(app, settings)  # /healthz, /metrics (request latency first of all hooks), JSON logs
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 

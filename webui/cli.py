@@ -105,17 +105,111 @@ def demo(reset: bool, scale: int | None) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, type=int, show_default=True)
-@click.option("--threads", default=8, type=int, show_default=True)
+@click.option("--workers", default=1, type=click.IntRange(1, 64), show_default=True,
+              help="Processes. 1: waitress (one PC, Windows); more: gunicorn (Linux), each worker with --threads.")
+@click.option("--threads", default=8, type=click.IntRange(1, 64), show_default=True, help="Threads per process.")
+@click.option("--timeout", default=120, type=click.IntRange(10, 3600), show_default=True,
+              help="gunicorn: seconds a request may take before its worker is restarted.")
 @friendly
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the web UI with a production WSGI server (waitress)."""
-    from waitress import serve as waitress_serve
+def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> None:
+    """Serve the web UI and the API: waitress in one process, or gunicorn with N worker
+    processes (--workers N, Linux) that share nothing but the database. Migrations run once,
+    here, before any worker starts (unless AUTO_MIGRATE=false); the scheduler is its own
+    process (leanschool scheduler)."""
+    if workers == 1:
+        from waitress import serve as waitress_serve
 
-    from webui import create_app
+        # one process: its figures stay in memory (an inherited multi-process folder would be
+        # read by nobody else, and might not exist)
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
-    app = create_app()
-    click.echo(f"Lean School: http://{host}:{port}/")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="leanschool")
+        from webui import create_app
+
+        app = create_app()
+        click.echo(f"Lean School: http://{host}:{port}/")
+        waitress_serve(app, host=host, port=port, threads=threads, ident="leanschool")
+        return
+    if sys.platform == "win32":
+        raise CliError(Text("несколько процессов (--workers) работают только в Linux (gunicorn); "
+                            "в Windows запустите с --workers 1",
+                            "several processes (--workers) need Linux (gunicorn); on Windows use --workers 1"
+                            ).get(LOCALE))
+    _serve_gunicorn(host, port, workers, threads, timeout)
+
+
+def _metrics_dir(settings: config.Settings) -> tuple[str, bool]:
+    """The folder where gunicorn's workers keep their Prometheus figures (prometheus-client's
+    multi-process mode), emptied at start; a temporary one unless PROMETHEUS_MULTIPROC_DIR
+    names it. Returns (folder, whether it is temporary)."""
+    import tempfile
+    from pathlib import Path
+
+    if settings.PROMETHEUS_MULTIPROC_DIR:
+        folder = Path(settings.PROMETHEUS_MULTIPROC_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.db"):
+            old.unlink()
+        return str(folder), False
+    return tempfile.mkdtemp(prefix="leanschool-metrics-"), True
+
+
+def _serve_gunicorn(host: str, port: int, workers: int, threads: int, timeout: int) -> None:
+    import shutil
+
+    from gunicorn.app.base import BaseApplication
+
+    settings = config.settings()
+    load_dir(config.workflows_dir())  # a broken workflow file stops here, before any worker
+    url = config.database_url()
+    if settings.AUTO_MIGRATE:
+        migrate(url)  # once, here: the workers never migrate
+    config.secret_key()  # the instance's generated key, made once before the workers read it
+    metrics_dir, temporary = _metrics_dir(settings)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir  # before prometheus-client is imported anywhere
+
+    def child_exit(server: Any, worker: Any) -> None:
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)
+
+    options: dict[str, Any] = {
+        "bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": threads,
+        "timeout": timeout, "graceful_timeout": 30, "proc_name": "leanschool", "errorlog": "-",
+        "child_exit": child_exit,
+    }
+    if settings.LOG_FORMAT == "json":
+        options["logconfig_dict"] = {
+            "version": 1, "disable_existing_loggers": False,
+            "formatters": {"json": {"()": "engine.logs.JsonFormatter"}},
+            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
+                                     "stream": "ext://sys.stderr"}},
+            "root": {"level": "INFO", "handlers": ["console"]},
+            "loggers": {name: {"level": "INFO", "handlers": ["console"], "propagate": False}
+                        for name in ("gunicorn.error", "gunicorn.access")},
+        }
+
+    class LeanSchoolGunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn ≥ 24: no socket in $HOME (systemd)
+                self.cfg.set("control_socket_disable", True)
+            # anything else gunicorn knows (limits, access log ...), as its own command reads it;
+            # this command's own options win
+            parsed = self.cfg.parser().parse_args(self.cfg.get_cmd_args_from_env())
+            for key, value in vars(parsed).items():
+                if value is not None and key != "args":
+                    self.cfg.set(key.lower(), value)
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from webui import create_app
+            return create_app({"AUTO_MIGRATE": False})  # in each worker; migrated above
+
+    click.echo(f"Lean School: http://{host}:{port}/ (gunicorn, {workers} workers × {threads} threads)")
+    try:
+        LeanSchoolGunicorn().run()
+    finally:
+        if temporary:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @main.command("scheduler")
@@ -128,7 +222,8 @@ def scheduler_cmd(once: bool) -> None:
     store = open_store()
     try:
         if not once:
-            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            from engine import logs
+            logs.configure(config.settings().LOG_FORMAT)  # LOG_FORMAT=json: one JSON object a line
             click.echo("Lean School scheduler: Ctrl-C to stop")
             scheduler.run_forever(store)
             return
@@ -141,6 +236,43 @@ def scheduler_cmd(once: bool) -> None:
             raise CliError("failed: " + ", ".join(failed))
     finally:
         store.dispose()
+
+
+class Refused(CliError):
+    exit_code = 2  # a refusal the operator can lift (--force), not a failure
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@friendly
+def backup(file: str) -> None:
+    """Copy the whole database to FILE (SQLite: its online backup API; PostgreSQL: pg_dump
+    custom format), while the server and the scheduler run. FILE is readable by its owner only."""
+    from engine.io import backup as backups
+
+    done = backups.backup(config.database_url(), file)
+    click.echo(Text(f"копия базы записана: {done.file} ({done.size} байт)",
+                    f"backup written: {done.file} ({done.size} bytes)").get(LOCALE))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the data of a database that is not empty.")
+@friendly
+def restore(file: str, force: bool) -> None:
+    """Restore FILE (made by `leanschool backup`) into an empty database; a database that
+    holds data is refused (exit 2) unless --force. Stop the server and the scheduler first."""
+    from engine.io import backup as backups
+
+    url = config.database_url()
+    try:
+        done = backups.restore(url, file, force=force)
+    except backups.NotEmpty as exc:
+        raise Refused(exc.message(LOCALE)) from None
+    click.echo(Text(f"копия {done.file} восстановлена в {_safe_url(url)}; "
+                    "запустите leanschool init, если она сделана более старой версией",
+                    f"{done.file} restored into {_safe_url(url)}; run leanschool init if it was made by "
+                    "an older version").get(LOCALE))
 
 
 @main.group()

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from engine import config
+from engine import config, health
 from engine.db import Store
 from engine.errors import Conflict
 from engine.jobs.emails import emails
@@ -68,8 +68,6 @@ class SchedulerLockLost(Conflict):
 JOBS: dict[str, Callable[[Store], dict[str, Any]]] = {
     "stall_scan": stall_scan, "reminders": reminders, "snapshots": snapshots, "emails": emails,
 }
-# APScheduler's textual references to the same functions ("module:function")
-JOB_REFS = {name: f"{job.__module__}:{job.__name__}" for name, job in JOBS.items()}
 
 
 def run_once(store: Store) -> dict[str, dict[str, Any]]:
@@ -78,7 +76,7 @@ def run_once(store: Store) -> dict[str, dict[str, Any]]:
     summary: dict[str, dict[str, Any]] = {}
     for name, job in JOBS.items():
         try:
-            summary[name] = job(store)
+            summary[name] = health.record_run(store, name, job)  # the heartbeat /healthz reads
         except Exception as exc:  # noqa: BLE001 - one job's failure must not hide the others
             # one line, like every CLI error; the traceback only with LEANSCHOOL_DEBUG
             log.error("job %s failed: %s: %s", name, type(exc).__name__, exc,
@@ -159,7 +157,8 @@ def build_scheduler(store: Store) -> Any:
         ("emails", IntervalTrigger(minutes=EMAILS_MINUTES, timezone=UTC)),
     ]
     for job_id, trigger in schedule:
-        sched.add_job(JOB_REFS[job_id], trigger, args=[store], id=job_id, name=job_id,
+        # each run recorded in scheduler_job: the heartbeat /healthz reads, the figures of /metrics
+        sched.add_job(health.record_run, trigger, args=[store, job_id, JOBS[job_id]], id=job_id, name=job_id,
                       next_run_time=start)  # every job also runs once at start
     return sched
 

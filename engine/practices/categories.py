@@ -37,6 +37,15 @@ def category_ids() -> list[str]:
     return [c.id for c in categories()]
 
 
+def category_id_of(value: str) -> str | None:
+    """The id a person means: the id itself, or a category's Russian or English title
+    as DOMAIN.md writes them («питание», «Приём детей»), ignoring case, ё/е and spaces."""
+    def norm(text: str) -> str:
+        return " ".join(text.lower().replace("ё", "е").split())
+    wanted = norm(value)
+    return next((c.id for c in categories() if wanted in (c.id, norm(c.title.ru), norm(c.title.en or ""))), None)
+
+
 def category_title(category_id: str) -> Text:
     """A category's title; an unknown id is its own title."""
     return next((c.title for c in categories() if c.id == category_id), Text(category_id, category_id))

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from engine.practices.categories import category_ids
+from engine.practices.categories import categories, category_id_of, category_ids
 from engine.schemas import Input, _if_given, _Patch, _text
 
 # None for a field typed ``str``: absent from a PATCH means "no change"
@@ -16,13 +16,16 @@ _ABSENT: Any = None
 
 
 def _check_category(value: str | None) -> str | None:
-    """A category id from engine/data/practice_categories.yaml (a list in data, not code)."""
-    ids = category_ids()
-    if value is not None and value not in ids:
+    """A category of engine/data/practice_categories.yaml (a list in data, not code): its
+    id, or its title as people write it («питание»); stored as the id."""
+    if value is None:
+        return None
+    found = category_id_of(value) if isinstance(value, str) else None
+    if found is None:
         # "literal_error": engine.schemas.parse words it as "not allowed; expected one of ..."
         raise PydanticCustomError("literal_error", "Input should be one of {expected}",
-                                  {"expected": ", ".join(ids)})
-    return value
+                                  {"expected": ", ".join(category_ids())})
+    return found
 
 
 def _category_enum(schema: dict[str, Any]) -> None:
@@ -30,7 +33,8 @@ def _category_enum(schema: dict[str, Any]) -> None:
     target = schema
     if "anyOf" in schema:  # optional: [string, null]
         target = next((s for s in schema["anyOf"] if s.get("type") == "string"), schema)
-    target["enum"] = category_ids()
+    # the ids, then the Russian titles (lower case, as DOMAIN.md writes them): both are taken
+    target["enum"] = category_ids() + [c.title.ru.lower() for c in categories()]
 
 
 def _category_enum_no_default(schema: dict[str, Any]) -> None:
@@ -75,8 +79,10 @@ class PracticeWithdraw(Input):
 
 
 class ReplicateIn(Input):
-    """POST /practices/<id>/replicate: the organisation the new project belongs to."""
+    """POST /practices/<id>/replicate: the organisation the new project belongs to;
+    ``confirm`` when the organisation has replicated this practice already (else 409)."""
     org_id: int
+    confirm: bool = False
 
 
 PRACTICE_TEXT_FIELDS = ("title", "category", "problem", "summary", "solution", "standard")

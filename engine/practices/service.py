@@ -316,16 +316,24 @@ def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, A
     org = visible_org(uow, actor, data.get("org_id") if isinstance(data, dict) else None)
     if org is not None:
         require(actor, "project.create", pk(org), org.region_id, "organization")
-    parse(ReplicateIn, data)
+    body: ReplicateIn = parse(ReplicateIn, data)
     if org is None:
         raise ValidationFailed({"org_id": NO_SUCH_ORG})
     if practice.status != "published":
         raise Conflict(Text("Практика снята с публикации; тиражировать её нельзя",
                             "The practice is withdrawn; it cannot be replicated"))
+    earlier = s.execute(select(col(Project.id), col(Project.title)).where(
+        col(Project.org_id) == org.id, col(Project.practice_id) == practice.id).order_by(col(Project.id))).first()
+    if earlier is not None and not body.confirm:
+        raise Conflict(Text(f"Организация уже тиражировала эту практику (проект «{earlier.title}»); "
+                            "подтвердите, если нужен ещё один проект",
+                            f"The organisation has replicated this practice already (“{earlier.title}”); "
+                            "confirm to start another project"),
+                       {"reason": "already_replicated", "project_id": earlier.id})
     source = s.get(Project, practice.project_id)
     one = OneTransaction(uow)
     project = create_project(one, actor, {
-        "org_id": org.id, "title": practice.title,
+        "org_id": org.id, "title": practice.title, "leader_id": actor.user_id,
         "problem": practice.problem or practice.summary or practice.title,
         "goal": (source.goal if source else "") or practice.summary or practice.title,
         "process_start": practice.process_start, "process_end": practice.process_end})

@@ -11,6 +11,7 @@ from engine import clock
 from engine import services as svc
 from engine.models import Measurement, Metric
 from tests.api.conftest import error_of, fields_of
+from tests.web.conftest import db_snapshot
 
 PUBLISH = {"category": "meals", "summary": "Питание без очередей: предзаказ обедов накануне"}
 LEAD_TIME = "ВПП выдачи обедов"
@@ -227,6 +228,31 @@ def test_replicate_creates_a_linked_project_in_the_callers_organisation(api, pra
                                                "baseline": None, "result": None, "change_pct": None}]}]
     kinds = [e["kind"] for e in api.ok("GET", f"/projects/{body['id']}/events", member_of_other_school)["items"]]
     assert kinds == ["created", "metric_added", "artefact_added", "replicated"]
+
+
+def test_the_replicator_leads_the_new_project_and_a_second_replica_needs_confirming(
+        api, practice, world, member_of_other_school, store):
+    path = f"/practices/{practice['id']}/replicate"
+    first = api.post(path, member_of_other_school, json={"org_id": world.other_school.id})
+    assert first.status_code == 201 and first.get_json()["leader_id"] == member_of_other_school.id
+    before = db_snapshot(store)
+    details = error_of(api.post(path, member_of_other_school, json={"org_id": world.other_school.id}),
+                       409, "conflict")
+    assert details == {"reason": "already_replicated", "project_id": first.get_json()["id"]}
+    assert db_snapshot(store) == before  # nothing written
+    again = api.post(path, member_of_other_school, json={"org_id": world.other_school.id, "confirm": True})
+    assert again.status_code == 201 and again.get_json()["id"] != first.get_json()["id"]
+
+
+@pytest.mark.parametrize("category", ["питание", "Питание", "  ПИТАНИЕ ", "School meals", "meals"])
+def test_publish_takes_the_category_as_domain_md_names_it_or_its_code(api, closed, curator_orel, category):
+    body = api.ok("POST", f"/projects/{closed.id}/publish", curator_orel, dict(PUBLISH, category=category))
+    assert body["category"] == "meals"
+
+
+def test_publish_refuses_an_unknown_category_naming_the_field(api, closed, curator_orel):
+    r = api.post(f"/projects/{closed.id}/publish", curator_orel, json=dict(PUBLISH, category="кулинария"))
+    assert "category" in fields_of(r)
 
 
 def test_replicate_only_into_ones_own_organisation(api, practice, world, member_of_school, member_of_other_school,

@@ -152,6 +152,12 @@ def _with_ids(paths: list[str], ids: dict[str, Any]) -> list[str]:
         "/projects/{project}", "/projects/{project}/passport", "/projects/{project}/report")]
 
 
+def _health_answer(path: str, r: Any) -> bool:
+    """/healthz answers 503 with its JSON report when something is down (here: no scheduler
+    has run on the test database); that is its answer, not an error."""
+    return path == "/healthz" and r.status_code == 503 and r.get_json()["status"] == "fail"
+
+
 @pytest.mark.slow  # every page route, three people, every parameter: the suite's longest test
 def test_control_characters_in_any_page_query_are_never_a_500(app: Flask, web: Any, furnished: dict[str, Any],  # noqa: F811
                                                               member_of_school: Any, curator_orel: Any,
@@ -164,10 +170,10 @@ def test_control_characters_in_any_page_query_are_never_a_500(app: Flask, web: A
             if who is not admin:  # one parameter at a time (the admin sees what the curator sees)
                 for name in PARAMS:
                     r = b.get(path + "?" + name + "=%00")
-                    assert r.status_code < 500, (who.email, path, name, r.status_code)
+                    assert r.status_code < 500 or _health_answer(path, r), (who.email, path, name, r.status_code)
             for odd in ODD:  # every parameter at once, in its name and its value
                 r = b.get(path + "?" + "&".join(f"{quote(n + odd)}={quote(odd)}&{n}={quote(odd)}" for n in PARAMS))
-                assert r.status_code < 500, (who.email, path, repr(odd), r.status_code)
+                assert r.status_code < 500 or _health_answer(path, r), (who.email, path, repr(odd), r.status_code)
 
 
 def test_a_control_character_reads_as_absent_on_pages(web: Any, titled: dict[str, int],

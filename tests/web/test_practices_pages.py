@@ -247,6 +247,22 @@ def test_a_member_of_another_school_replicates_and_the_comparison_shows_it(
     assert table.one("tr", data_replica_project_id=str(replica_id)).find(data_change=True)["data-change"] == "-40.0"
 
 
+def test_a_second_replica_in_one_organisation_is_asked_to_be_confirmed(web, store, practice, world,
+                                                                      member_of_other_school):
+    b = web(member_of_other_school)
+    b.get(f"/practices/{practice.id}")
+    path = f"/practices/{practice.id}/replicate"
+    assert b.post(path, {"org_id": str(world.other_school.id)}).status_code == 302
+    before = db_snapshot(store)
+    r = b.post(path, {"org_id": str(world.other_school.id)})
+    assert r.status_code == 409 and db_snapshot(store) == before
+    page = dom(r)
+    form = form_for(page, path)
+    assert form.one("input", name="confirm")["type"] == "checkbox"
+    assert "уже тиражировала" in form.text
+    assert b.post(path, {"org_id": str(world.other_school.id), "confirm": "1"}).status_code == 302
+
+
 def test_replicate_refuses_someone_elses_organisation_and_writes_nothing(web, store, practice, world,
                                                                          member_of_other_school, curator_orel):
     b = web(member_of_other_school)

@@ -53,9 +53,9 @@ def test_xlsx_export_opens_and_holds_the_rows(web, curator_orel, world, region_w
     assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
     wb = load_workbook(io.BytesIO(r.data))
     # then one sheet per organisation with projects (the other school of the region has none)
-    assert wb.sheetnames[:5] == ["Сводка", "Остановленные", "Риски", "Согласования", "По организациям"]
+    assert wb.sheetnames[:5] == ["Сводка", "Зависшие", "Риски", "Согласования", "По организациям"]
     school_sheet = wb.sheetnames[5]
-    assert wb.sheetnames[5:] == [school_sheet] and world.school.name.startswith(school_sheet.rstrip())
+    assert wb.sheetnames[5:] == [school_sheet] == ["МБОУ Лицей №1 им. М.В."]
     projects = list(wb[school_sheet].iter_rows(values_only=True))
     assert projects[0][:3] == ("Номер", "Проект", "Этап")
     by_title = {row[1]: row for row in projects[1:]}
@@ -64,13 +64,13 @@ def test_xlsx_export_opens_and_holds_the_rows(web, curator_orel, world, region_w
     assert by_title["Оптимизация выдачи справок"][4] == 50 and by_title["Оптимизация приёма документов"][7] == 1
     assert by_title["Оптимизация приёма документов"][3] == region_with_a_stalled_project["now"].replace(
         tzinfo=None, hour=0, minute=0, second=0, microsecond=0)  # a real date cell
-    stalled = list(wb["Остановленные"].iter_rows(values_only=True))
+    stalled = list(wb["Зависшие"].iter_rows(values_only=True))
     assert stalled[0][:2] == ("Номер", "Проект")
     assert [row[1] for row in stalled[1:]] == ["Оптимизация выдачи справок"]
     risks = list(wb["Риски"].iter_rows(values_only=True))
     assert risks[1][0] == "Сопротивление педагогов" and risks[1][2] == 16
     summary = {row[0]: row[1] for row in wb["Сводка"].iter_rows(min_row=2, values_only=True)}
-    assert summary["Остановленные проекты"] == 1
+    assert summary["Зависшие проекты"] == 1
     assert summary["Дата"].date() == region_with_a_stalled_project["now"].date()  # a real date cell
     per_org = list(wb["По организациям"].iter_rows(values_only=True))
     school_row = next(row for row in per_org if row[0] == world.school.name)
@@ -78,16 +78,24 @@ def test_xlsx_export_opens_and_holds_the_rows(web, curator_orel, world, region_w
     assert school_row[-2] == 2 and school_row[-1] == school_sheet
     link = next(row[-1] for row in wb["По организациям"].iter_rows() if row[0].value == world.school.name)
     assert link.data_type == "s" and link.hyperlink.location == f"'{school_sheet}'!A1"
-    assert wb["Остановленные"].column_dimensions["B"].width == 60
+    assert wb["Зависшие"].column_dimensions["B"].width == 60
+    # words, never codes: the risk's status and what a waiting request asks for
+    assert risks[1][3] in ("открыт", "в работе")
 
 
 @pytest.mark.parametrize(("name", "taken", "expected"), [
-    ("МБОУ «Лицей № 1 имени М. В. Ломоносова» г. Орла", set(), "МБОУ «Лицей № 1 имени М. В. Лом"),
+    ("МБОУ «Лицей № 1 имени М. В. Ломоносова» г. Орла", set(), "МБОУ Лицей № 1 им. М. В."),
+    ("Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 27 "
+     "с углублённым изучением отдельных предметов»", set(), "МБОУ СОШ № 27 с углублённым"),
+    ("МБОУ «Средняя общеобразовательная школа с углублённым изучением английского языка № 35»", set(),
+     "МБОУ СОШ с углублённым № 35"),
+    ("МБДОУ «Детский сад № 3 общеразвивающего вида»", set(), "МБДОУ ДС № 3 общеразвивающего"),
     ("Школа [а/б]: что?*", set(), "Школа а б что"),
     ("Школа № 5", {"школа № 5"}, "Школа № 5 (2)"),
     ("", set(), "Организация"),
 ])
 def test_sheet_names_follow_excels_rules(name, taken, expected):
+    """Readable and distinct: the usual abbreviations, whole words, the school's number kept."""
     from webui.web.exports import _sheet_name
     got = _sheet_name(name, set(taken))
     assert got == expected and len(got) <= 31
@@ -102,3 +110,12 @@ def test_projects_csv_lists_what_the_person_may_see(web, member_of_other_school,
     assert stalled_row[5] == "да" and stalled_row[3] == "Диагностика"
     other = web(member_of_other_school).get("/projects.csv").get_data(as_text=True)
     assert "Оптимизация выдачи справок" not in other
+
+
+def test_nine_schools_with_one_long_name_get_nine_readable_sheets():
+    """The region's «МБОУ «Средняя общеобразовательная школа №N»» are told apart by their
+    number, not by (2)…(9) after a cut name."""
+    from webui.web.exports import _sheet_name
+    taken: set[str] = set()
+    names = [_sheet_name(f"МБОУ «Средняя общеобразовательная школа №{n}» г. Орла", taken) for n in range(1, 10)]
+    assert names == [f"МБОУ СОШ №{n} г. Орла" for n in range(1, 10)]

@@ -52,7 +52,7 @@ def compiled_view(catalog: Catalog) -> dict[object, object]:
         if not m.string or m.fuzzy:
             continue
         if isinstance(m.id, tuple | list):
-            out[m.id] = tuple(s or m.id[min(i, 1)] for i, s in enumerate(m.string))
+            out[tuple(m.id)] = tuple(s or m.id[min(i, 1)] for i, s in enumerate(m.string))
         else:
             out[m.id] = m.string
     return out
@@ -73,7 +73,8 @@ def test_compiled_mo_matches_po(lang: str) -> None:
     po = load_po(lang)
     with (po_path(lang).with_suffix(".mo")).open("rb") as fh:
         mo = read_mo(fh)
-    in_mo = {m.id: m.string for m in entries(mo)}
+    in_mo = {tuple(m.id) if isinstance(m.id, list) else m.id:
+             tuple(m.string) if isinstance(m.string, list) else m.string for m in entries(mo)}
     assert in_mo == compiled_view(po), (
         f"webui/translations/{lang}/LC_MESSAGES/messages.mo is stale: run scripts/update-translations.sh")
 

@@ -3,6 +3,7 @@ column widths set."""
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +59,7 @@ def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
     summary = [["Регион", region.name], ["Дата", today]]
     summary += [[f"Активные проекты: {titles.get(k, k)}", v] for k, v in h["active_by_stage"].items()]
     summary += [
-        ["Остановленные проекты", h["stalled"]],
+        ["Зависшие проекты", h["stalled"]],
         ["Нерешённые критические риски", h["critical_risks"]],
         ["Согласования ждут больше 3 дней", h["approvals_waiting_over_3_days"]],
         ["Завершено в этом году", h["closed_this_year"]],
@@ -68,7 +69,7 @@ def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
     ]
     _sheet(wb, "Сводка", ["Показатель", "Значение"], summary, [48, 22])
     projects, org_names = t["projects"], t["orgs"]
-    _sheet(wb, "Остановленные", ["Номер", "Проект", "Организация", "Этап", "Дней на этапе", "Срок этапа, дн.",
+    _sheet(wb, "Зависшие", ["Номер", "Проект", "Организация", "Этап", "Дней на этапе", "Срок этапа, дн.",
                                  "Причины"],
            [[projects[x["project_id"]].reg_number if x["project_id"] in projects else "", x["title"],
              org_names.get(x["org_id"], ""), titles.get(x["state"], x["state"]), x["days_in_state"],
@@ -76,11 +77,11 @@ def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
            [14, 60, 40, 24, 12, 12, 50])
     _sheet(wb, "Риски", ["Риск", "Проект", "Оценка", "Статус", "Дней открыт"],
            [[x["title"], projects[x["project_id"]].title if x["project_id"] in projects else x["project_id"],
-             x["score"], x["status"], x["age_days"]] for x in t["unresolved_risks"]],
+             x["score"], _risk_status(x["status"]), x["age_days"]] for x in t["unresolved_risks"]],
            [50, 60, 10, 14, 12])
     _sheet(wb, "Согласования", ["Организация", "Проект", "Переход", "Ждёт дней"],
            [[org_names.get(x["org_id"], ""), projects[x["project_id"]].title if x["project_id"] in projects else "",
-             x["trigger"], x["waiting_days"]] for x in t["pending_approvals"]],
+             _move_title(wf, x), x["waiting_days"]] for x in t["pending_approvals"]],
            [40, 60, 20, 12])
     states = [s for s in wf.states]
     names = set(wb.sheetnames) | {"По организациям"}
@@ -94,7 +95,7 @@ def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
     for org in orgs:
         if org.id not in sheet_of:
             continue
-        _sheet(wb, sheet_of[org.id], ["Номер", "Проект", "Этап", "На этапе с", "Дней на этапе", "Остановлен",
+        _sheet(wb, sheet_of[org.id], ["Номер", "Проект", "Этап", "На этапе с", "Дней на этапе", "Зависший",
                                       "Руководитель проекта", "Нерешённых рисков", "Ждёт согласования", "Создан"],
                [[p["reg_number"], p["title"], titles.get(p["state"], p["state"]), p["state_entered_on"],
                  p["days_in_state"], "да" if p["stalled"] else "нет", p["leader"], p["risks"],
@@ -105,9 +106,65 @@ def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
     return buf.getvalue()
 
 
+# Official long names as people shorten them (the order matters: longer phrases first)
+ABBREVIATIONS = [
+    (r"муниципальное\s+бюджетное\s+дошкольное\s+образовательное\s+учреждение", "МБДОУ"),
+    (r"муниципальное\s+бюджетное\s+общеобразовательное\s+учреждение", "МБОУ"),
+    (r"бюджетное\s+профессиональное\s+образовательное\s+учреждение", "БПОУ"),
+    (r"средняя\s+общеобразовательная\s+школа", "СОШ"),
+    (r"основная\s+общеобразовательная\s+школа", "ООШ"),
+    (r"детский\s+сад", "ДС"),
+    (r"имени", "им."),
+]
+_NUMBER = re.compile(r"№\s*\d+")
+
+
+def readable_short_name(name: str, limit: int = cells.EXCEL_MAX_SHEET_NAME) -> str:
+    """An organisation's name short enough for a sheet tab and still telling schools apart:
+    the usual abbreviations (МБОУ, СОШ, ДС, им.), no quotes, and the number (№ 5) kept
+    when the name must be cut."""
+    short = name.replace("«", "").replace("»", "").replace('"', "")
+    for pattern, abbreviation in ABBREVIATIONS:
+        short = re.sub(pattern, abbreviation, short, flags=re.IGNORECASE)
+    short = " ".join(short.split())
+    if len(short) <= limit:
+        return short
+    number = _NUMBER.search(short)
+    if number is None or number.end() <= limit:
+        return _cut_at_word(short, limit)
+    tail = " " + number.group(0)
+    return _cut_at_word(short[:number.start()], limit - len(tail)) + tail
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    """At most ``limit`` characters, ending at a whole word when that keeps most of it
+    (else cut with «…»)."""
+    if len(text) <= limit:
+        return text.rstrip(" ,-")
+    cut = text[:limit + 1].rsplit(" ", 1)[0].rstrip(" ,-")
+    return cut if len(cut) >= limit - 12 else text[:limit - 1].rstrip() + "…"
+
+
 def _sheet_name(org_name: str, taken: set[str]) -> str:
-    """Excel's rules (engine.io.cells.sheet_name), «Организация» for a name with nothing left."""
-    return cells.sheet_name(org_name, taken, fallback="Организация")
+    """A readable short name by Excel's rules (engine.io.cells.sheet_name), unique among
+    ``taken``; «Организация» for a name with nothing left."""
+    return cells.sheet_name(readable_short_name(org_name), taken, fallback="Организация")
+
+
+def _risk_status(status: str) -> str:
+    """The risk status as the pages name it in Russian (webui/web/labels.py, the ru catalog)."""
+    from flask_babel import force_locale
+
+    from webui.web.labels import RISK_STATUS
+    with force_locale("ru"):
+        return str(RISK_STATUS.get(status, status))
+
+
+def _move_title(wf: Any, request: dict[str, Any]) -> str:
+    """What a waiting request asks for, in words: the transition's title (or the stage it
+    leads to), never the trigger's code."""
+    t = next((t for t in wf.transitions if t.trigger == request["trigger"]), None)
+    return t.title_or_dest(wf).ru if t is not None else request["trigger"]
 
 
 def _reason(r: dict[str, Any]) -> str:

@@ -114,6 +114,7 @@ def _form_failure(exc: DomainError) -> tuple[dict[str, str], int]:
 @login_required
 def replicate(practice_id: int) -> Any:
     data = form_data("org_id", ints=("org_id",))
+    data["confirm"] = request.form.get("confirm") == "1"
     try:
         with uow() as u:
             project = P.replicate(u, g.actor, practice_id, data)
@@ -121,6 +122,8 @@ def replicate(practice_id: int) -> Any:
         raise
     except DomainError as exc:
         fields, status = _form_failure(exc)
+        if exc.details.get("reason") == "already_replicated":  # ask again, with the earlier project named
+            fields["confirm"] = "1"
         return render_practice(practice_id, errors={"replicate": fields}, values={"replicate": request.form},
                                status=status)
     flash(_("A new project was started from the practice. Record the baselines of its metrics."), "ok")
