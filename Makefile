@@ -31,6 +31,7 @@ test-fast: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 ## make bench: every benchmark in bench/ (prints figures; builds its own databases; ~10 min)
 bench: install

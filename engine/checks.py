@@ -12,7 +12,7 @@ from datetime import date
 from typing import Protocol
 
 from sqlalchemy import exists, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from engine.errors import Unmet
 from engine.models import (
@@ -26,6 +26,7 @@ from engine.models import (
     Problem,
     Project,
     Risk,
+    pk,
 )
 from engine.reporting.metrics import all_reached
 from engine.text import Text
@@ -79,19 +80,19 @@ def evaluate(session: Session, project: Project, names: tuple[str, ...] | list[s
 
 
 def _any(ctx: CheckContext, stmt) -> bool:
-    return bool(ctx.session.exec(select(exists(stmt))).one()[0])  # type: ignore[call-overload]
+    return bool(ctx.session.execute(select(exists(stmt))).one()[0])
 
 
 def _artefact(kind: str) -> Callable[[CheckContext], bool]:
     def holds(ctx: CheckContext) -> bool:
-        return _any(ctx, select(Artefact.id).where(Artefact.project_id == ctx.project.id,
-                                                   Artefact.kind == kind))
+        return _any(ctx, select(col(Artefact.id)).where(col(Artefact.project_id) == ctx.project.id,
+                                                        col(Artefact.kind) == kind))
     return holds
 
 
 def _metrics(ctx: CheckContext) -> list[Metric]:
-    return list(ctx.session.exec(select(Metric).where(Metric.project_id == ctx.project.id)  # type: ignore[call-overload]
-                                 ).scalars())
+    return list(ctx.session.execute(select(Metric).where(col(Metric.project_id) == ctx.project.id)
+                                    ).scalars())
 
 
 check("current_state_mapped", ru="Добавьте карту текущего состояния",
@@ -107,7 +108,7 @@ check("report_attached", ru="Приложите итоговый отчёт по
 @check("problems_listed", ru="Внесите хотя бы одну проблему в реестр проблем",
        en="Register at least one problem", section="problems")
 def problems_listed(ctx: CheckContext) -> bool:
-    return _any(ctx, select(Problem.id).where(Problem.project_id == ctx.project.id))
+    return _any(ctx, select(col(Problem.id)).where(col(Problem.project_id) == ctx.project.id))
 
 
 @check("baselines_recorded", ru="Добавьте показатели и укажите текущее (базовое) значение каждого",
@@ -128,17 +129,17 @@ def targets_set(ctx: CheckContext) -> bool:
        en="Make an action plan: at least one action, each with a due date", section="actions")
 def action_plan_ready(ctx: CheckContext) -> bool:
     pid = ctx.project.id
-    has_any = _any(ctx, select(Action.id).where(Action.project_id == pid))
-    undated = _any(ctx, select(Action.id).where(Action.project_id == pid,
-                                                Action.due_on.is_(None)))  # type: ignore[union-attr]
+    has_any = _any(ctx, select(col(Action.id)).where(col(Action.project_id) == pid))
+    undated = _any(ctx, select(col(Action.id)).where(col(Action.project_id) == pid,
+                                                     col(Action.due_on).is_(None)))
     return has_any and not undated
 
 
 @check("actions_closed", ru="Завершите или отмените все мероприятия плана",
        en="Mark every action done or dropped", section="actions")
 def actions_closed(ctx: CheckContext) -> bool:
-    return not _any(ctx, select(Action.id).where(Action.project_id == ctx.project.id,
-                                                 Action.status == "open"))
+    return not _any(ctx, select(col(Action.id)).where(col(Action.project_id) == ctx.project.id,
+                                                      col(Action.status) == "open"))
 
 
 def measuring_since(ctx: CheckContext) -> date | None:
@@ -147,9 +148,9 @@ def measuring_since(ctx: CheckContext) -> date | None:
     state = ctx.workflow.measure_from
     if state is None:
         return None
-    at = ctx.session.exec(select(func.max(Event.at)).where(  # type: ignore[call-overload]
-        Event.project_id == ctx.project.id, Event.kind == EventKind.STATE_CHANGED,
-        Event.to_state == state)).one()[0]
+    at = ctx.session.execute(select(func.max(col(Event.at))).where(
+        col(Event.project_id) == ctx.project.id, col(Event.kind) == EventKind.STATE_CHANGED,
+        col(Event.to_state) == state)).one()[0]
     if at is None and ctx.project.state == state:
         at = ctx.project.state_entered_at
     if at is None:
@@ -165,21 +166,21 @@ def result_measured(ctx: CheckContext) -> bool:
     since = measuring_since(ctx)
     if not metrics or since is None:
         return False
-    measured = set(ctx.session.exec(select(Measurement.metric_id).where(  # type: ignore[call-overload]
-        Measurement.metric_id.in_([m.id for m in metrics]),  # type: ignore[union-attr]
-        Measurement.measured_on >= since)).scalars())
+    measured = set(ctx.session.execute(select(col(Measurement.metric_id)).where(
+        col(Measurement.metric_id).in_([m.id for m in metrics]),
+        col(Measurement.measured_on) >= since)).scalars())
     return all(m.id in measured for m in metrics)
 
 
 @check("no_critical_risks", ru="Снизьте или закройте критические риски (оценка 15 и выше)",
        en="Mitigate or close the critical risks (score 15 or more)", section="risks")
 def no_critical_risks(ctx: CheckContext) -> bool:
-    return not _any(ctx, select(Risk.id).where(Risk.project_id == ctx.project.id,
-                                               Risk.status.in_(UNRESOLVED_RISK),  # type: ignore[attr-defined]
-                                               Risk.score >= CRITICAL_SCORE))
+    return not _any(ctx, select(col(Risk.id)).where(col(Risk.project_id) == ctx.project.id,
+                                                    col(Risk.status).in_(UNRESOLVED_RISK),
+                                                    col(Risk.score) >= CRITICAL_SCORE))
 
 
 @check("targets_reached", ru="Добейтесь целевых значений: последний замер каждого показателя должен достигать цели",
        en="Reach the targets: the latest measurement of every metric must meet its target", section="metrics")
 def targets_reached(ctx: CheckContext) -> bool:
-    return all_reached(ctx.session, ctx.project.id)  # type: ignore[arg-type]
+    return all_reached(ctx.session, pk(ctx.project))

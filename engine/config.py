@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     @classmethod
     def _flag(cls, value: Any, info: ValidationInfo) -> bool:
         if value is None:  # given as None: the default
-            return bool(cls.model_fields[info.field_name].default)
+            return bool(cls.model_fields[cast(str, info.field_name)].default)  # set for a field validator
         return _on_unless_off(value)
 
     @field_validator("SESSION_COOKIE_SECURE", mode="before")

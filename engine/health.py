@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
 
 from engine import clock
 from engine.db import MIGRATIONS_DIR, Store
-from engine.models import Notification, SchedulerJob
+from engine.models import Notification, SchedulerJob, table_of
 from engine.text import Text
 
 log = logging.getLogger("leanschool.health")
@@ -34,7 +35,7 @@ def _upsert(store: Store, name: str, started: datetime, finished: datetime, dura
     values = {"name": name, "last_started_at": started, "last_finished_at": finished,
               "last_duration_ms": duration_ms, "last_ok": error is None,
               "last_error": error[:ERROR_MAX] if error else None, "runs": 1, "failures": int(error is not None)}
-    table = SchedulerJob.__table__  # type: ignore[attr-defined]
+    table = table_of(SchedulerJob)
     insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
     stmt = insert(table).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={
@@ -77,8 +78,8 @@ def email_queue_length(store: Store) -> int:
     with store.uow() as uow:
         return int(uow.session.execute(
             select(func.count()).select_from(Notification)
-            .where(Notification.emailed_at.is_(None),  # type: ignore[union-attr]
-                   Notification.at >= clock.now() - EMAIL_MAX_AGE)).scalar_one())
+            .where(col(Notification.emailed_at).is_(None),
+                   col(Notification.at) >= clock.now() - EMAIL_MAX_AGE)).scalar_one())
 
 
 # --- health ---------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ Schema changes go through Alembic migrations (migrations/), never create_all.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, Table, inspect, text
 from sqlmodel import Field, SQLModel
 
 # the vocabularies' values, for the modules that import them from here
@@ -24,6 +24,23 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 CRITICAL_SCORE = 15
+
+
+class _Row(Protocol):
+    id: int | None
+
+
+def pk(row: _Row) -> int:
+    """The id of a row that has been flushed or loaded. SQLModel types every ``id`` as
+    ``int | None`` (None until the INSERT); this is the one place that narrows it."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet (not flushed)")
+    return row.id
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model (``Model.__table__``, which SQLModel does not declare)."""
+    return cast(Table, inspect(model).local_table)
 
 
 class Region(SQLModel, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -24,13 +24,25 @@ from engine.numbers import HOURS_MAX, METRIC_ABS_MAX, ROUBLES_MAX
 from engine.text import Text
 
 # engine/vocab.py's values as plain strings (a Literal keeps "literal_error" and the OpenAPI's inline enum)
-OrgKind = Literal[vocab.ORG_KINDS]
-Waste = Literal[vocab.WASTES]
-ArtefactKind = Literal[vocab.ARTEFACT_KINDS]
-RiskStatus = Literal[vocab.RISK_STATUSES]
-ActionStatus = Literal[vocab.ACTION_STATUSES]
-Direction = Literal[vocab.DIRECTIONS]
-MunicipalityKind = Literal[vocab.values(vocab.MunicipalityKind)]
+if TYPE_CHECKING:
+    # mypy cannot read a Literal built at run time: the same values, written out
+    # (tests/engine/test_schema_types.py keeps them equal to engine/vocab.py)
+    OrgKind = Literal["school", "kindergarten", "college", "other"]
+    Waste = Literal["transport", "inventory", "motion", "waiting", "overproduction", "overprocessing",
+                    "defects", "talent"]
+    ArtefactKind = Literal["current_state_map", "target_state_map", "standard", "report", "other"]
+    RiskStatus = Literal["open", "mitigating", "resolved", "accepted"]
+    ActionStatus = Literal["open", "done", "dropped"]
+    Direction = Literal["decrease", "increase"]
+    MunicipalityKind = Literal["city", "district"]
+else:
+    OrgKind = Literal[vocab.ORG_KINDS]
+    Waste = Literal[vocab.WASTES]
+    ArtefactKind = Literal[vocab.ARTEFACT_KINDS]
+    RiskStatus = Literal[vocab.RISK_STATUSES]
+    ActionStatus = Literal[vocab.ACTION_STATUSES]
+    Direction = Literal[vocab.DIRECTIONS]
+    MunicipalityKind = Literal[vocab.values(vocab.MunicipalityKind)]
 Role = Literal["member", "head", "curator", "admin"]
 
 # Texts of several lines (a textarea on the pages): newline and tab are kept, "\r\n" and a

@@ -11,7 +11,7 @@ class Text(NamedTuple):
     def get(self, locale: str | None) -> str:
         return self.en if (locale or "ru").startswith("en") else self.ru
 
-    def format(self, **kwargs: object) -> Text:  # type: ignore[override]
+    def format(self, **kwargs: object) -> Text:
         return Text(self.ru.format(**kwargs), self.en.format(**kwargs))
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -237,7 +237,7 @@ class WorkflowRegistry:
 
     def latest_all(self) -> list[Workflow]:
         ids = sorted({wid for wid, _ in self._by_key})
-        return [self.latest(i) for i in ids]  # type: ignore[misc]
+        return [w for i in ids if (w := self.latest(i)) is not None]
 
 
 # --- loading and the rules ----------------------------------------------------------
@@ -256,6 +256,11 @@ def _title(spec: TitleSpec | None) -> Text | None:
     if spec is None or not spec.ru:
         return None
     return Text(spec.ru, spec.en or spec.ru)
+
+
+def _required_title(spec: TitleSpec | None) -> Text:
+    """The title of the workflow or of a state, which validate_spec has required."""
+    return cast(Text, _title(spec))
 
 
 def validate_spec(raw: Any, filename: str, known_checks: set[str]) -> Workflow:
@@ -355,13 +360,13 @@ def validate_spec(raw: Any, filename: str, known_checks: set[str]) -> Workflow:
     return Workflow(
         id=spec.id,
         version=spec.version,
-        title=_title(spec.title),  # type: ignore[arg-type]
+        title=_required_title(spec.title),
         initial=spec.initial,
         idle_days=spec.idle_days,
         default=spec.default,
         done=spec.done or next((s.id for s in spec.states if s.final), spec.initial),
         measure_from=spec.measure_from,
-        states=[State(s.id, _title(s.title), s.sla_days, s.wip_limit, s.final)  # type: ignore[arg-type]
+        states=[State(s.id, _required_title(s.title), s.sla_days, s.wip_limit, s.final)
                 for s in spec.states],
         transitions=[
             Transition(

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from engine import clock, passwords
 from engine.db import Store
@@ -137,9 +138,9 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
         clock.set_clock(previous)
     if scale is None:
         from engine.demo.portfolio import load_practices
-        load_practices(store, world.region_id, echo)  # type: ignore[arg-type]
+        load_practices(store, world.region_id, echo)
     _record_snapshots(store, echo)
-    summary(store, world.region_id, echo, time.monotonic() - started)  # type: ignore[arg-type]
+    summary(store, world.region_id, echo, time.monotonic() - started)
     return world.accounts
 
 
@@ -160,26 +161,26 @@ def summary(store: Store, region_id: int, echo: Callable[[str], Any], seconds: f
         def count(stmt: Any) -> int:
             return int(s.execute(stmt).scalar_one())
 
-        org_ids = select(Organization.id).where(Organization.region_id == region_id)
-        project_ids = select(Project.id).where(Project.region_id == region_id)
-        risks = select(func.count()).select_from(Risk).where(Risk.project_id.in_(project_ids))  # type: ignore[attr-defined]
-        out = {
+        org_ids = select(col(Organization.id)).where(col(Organization.region_id) == region_id)
+        project_ids = select(col(Project.id)).where(col(Project.region_id) == region_id)
+        risks = select(func.count()).select_from(Risk).where(col(Risk.project_id).in_(project_ids))
+        out: dict[str, Any] = {
             "municipalities": count(select(func.count()).select_from(Municipality)
-                                    .where(Municipality.region_id == region_id)),
+                                    .where(col(Municipality.region_id) == region_id)),
             "organizations": count(select(func.count()).select_from(Organization)
-                                   .where(Organization.region_id == region_id)),
+                                   .where(col(Organization.region_id) == region_id)),
             "users": count(select(func.count(func.distinct(RoleGrant.user_id))).where(
-                RoleGrant.org_id.in_(org_ids) | (RoleGrant.region_id == region_id))),  # type: ignore[union-attr]
+                col(RoleGrant.org_id).in_(org_ids) | (RoleGrant.region_id == region_id))),
             "by_state": counts_by_state(s, region_id=region_id),
             "risks": count(risks),
-            "unresolved_risks": count(risks.where(Risk.status.in_(UNRESOLVED_RISK))),  # type: ignore[attr-defined]
-            "critical_risks": count(risks.where(Risk.status.in_(UNRESOLVED_RISK), Risk.score >= 15)),  # type: ignore[attr-defined]
+            "unresolved_risks": count(risks.where(col(Risk.status).in_(UNRESOLVED_RISK))),
+            "critical_risks": count(risks.where(col(Risk.status).in_(UNRESOLVED_RISK), col(Risk.score) >= 15)),
             "stalled": len(stalled_projects(s, store.workflows, region_id=region_id)),
             "pending": pending_approvals(s, region_id=region_id),
             "events": count(select(func.count()).select_from(Event)),
         }
     wf = store.workflows.latest("psr")
-    states = ", ".join(f"{wf.state(k).title.ru if wf and wf.has_state(k) else k} {v}"  # type: ignore[union-attr]
+    states = ", ".join(f"{wf.state(k).title.ru if wf and wf.has_state(k) else k} {v}"
                        for k, v in sorted(out["by_state"].items(),
                                           key=lambda kv: wf.state_index(kv[0]) if wf else 0))
     pending = out["pending"]

@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from engine.db import UnitOfWork
 from engine.demo.content import MetricT, ProcessT, RiskT, content
@@ -15,6 +15,7 @@ from engine.demo.timeline import EPS, HISTORY_DAYS, MAX_AGE_DAYS, Plan
 from engine.demo.world import Org, Person, World
 from engine.models import (
     UNRESOLVED_RISK,
+    pk,
 )
 from engine.policy import ROLES
 from engine.services import (
@@ -238,7 +239,7 @@ class Run:
     metric_ids: list[int] = field(default_factory=list)
     action_ids: list[int] = field(default_factory=list)
     risk_ids: list[int] = field(default_factory=list)
-    request_id: int | None = None
+    request_id: int | None = None  # the pending request; set before an approve or reject step
 
 
 Item = tuple[float, Callable[[float], None]]  # (share of the visit, op placed at a moment)
@@ -255,7 +256,7 @@ class ProjectPlanner:
         self.plan, self.rng, self.wf, self.p = plan, rng, wf, profile
         self.number = plan.new_project()
         self.story, self.proc, self.org, self.curator = story, proc, org, curator
-        self.head: Person = org.head  # type: ignore[assignment]
+        self.head: Person = org.head
         self.leader = leader or rng.choice(org.members)
         others = [m for m in org.members if m is not self.leader]
         self.team = [self.leader] + (rng.sample(others, rng.randint(0, len(others))) if profile.rich else [])
@@ -299,12 +300,12 @@ class ProjectPlanner:
             data["planned_roubles"] = float(round(hours * 420, -2))
 
         def fn(uow: UnitOfWork) -> None:
-            p = create_project(uow, leader.actor, {**data, "org_id": org.id, "leader_id": leader.id})  # type: ignore[arg-type]
+            p = create_project(uow, leader.actor, {**data, "org_id": org.id, "leader_id": leader.id})
             self.run.id, self.run.version = p.id, p.version
         self.add(d, "создан", fn)
 
     def op_team(self, d: float, person: Person, role: str) -> None:
-        self.add(d, "команда", lambda uow: add_team_member(uow, self.leader.actor, self.run.id,  # type: ignore[arg-type]
+        self.add(d, "команда", lambda uow: add_team_member(uow, self.leader.actor, pk(self.run),
                                                            {"user_id": person.id, "role_text": role}))
 
     def op_metric(self, d: float, i: int) -> None:
@@ -314,12 +315,12 @@ class ProjectPlanner:
             body.update(baseline=m.baseline, target=m.target)
 
         def fn(uow: UnitOfWork) -> None:
-            self.run.metric_ids.append(add_metric(uow, who.actor, self.run.id, body).id)  # type: ignore[arg-type]
+            self.run.metric_ids.append(pk(add_metric(uow, who.actor, pk(self.run), body)))
         self.add(d, "показатель", fn)
 
     def op_baseline(self, d: float, i: int) -> None:
         value, who = self.metrics[i].baseline, self.doer()
-        self.add(d, "базовое значение", lambda uow: update_metric(uow, who.actor, self.run.metric_ids[i],  # type: ignore[arg-type]
+        self.add(d, "базовое значение", lambda uow: update_metric(uow, who.actor, self.run.metric_ids[i],
                                                                  {"baseline": value}))
 
     def op_target(self, d: float, i: int, revise: bool = False) -> None:
@@ -329,7 +330,7 @@ class ProjectPlanner:
             m.target = float(round(m.target + (m.target - m.baseline) * 0.15, m.t.decimals))
             m.target = max(min(m.target, 100.0 if m.t.unit == "%" else math.inf), step if m.baseline > step else 0.0)
         value = m.target
-        self.add(d, "целевое значение", lambda uow: update_metric(uow, who.actor, self.run.metric_ids[i],  # type: ignore[arg-type]
+        self.add(d, "целевое значение", lambda uow: update_metric(uow, who.actor, self.run.metric_ids[i],
                                                                  {"target": value}))
 
     def op_measure(self, d: float, i: int, f: float | None = None, value: float | None = None) -> None:
@@ -340,13 +341,13 @@ class ProjectPlanner:
         m.latest = value
         d = self.slot(d)
         day = self.plan.tl.day(d)
-        self.add(d, "замер", lambda uow: record_measurement(uow, who.actor, self.run.metric_ids[i],  # type: ignore[arg-type]
+        self.add(d, "замер", lambda uow: record_measurement(uow, who.actor, self.run.metric_ids[i],
                                                            {"value": value, "measured_on": day}))
 
     def op_problem(self, d: float) -> None:
         waste, text = self.problems.pop(0) if self.problems else self.rng.choice(self.proc.problems)
         who = self.doer()
-        self.add(d, "проблема", lambda uow: add_problem(uow, who.actor, self.run.id,  # type: ignore[arg-type]
+        self.add(d, "проблема", lambda uow: add_problem(uow, who.actor, pk(self.run),
                                                         {"description": text, "waste": waste}))
 
     def _process_phrase(self) -> str:
@@ -373,7 +374,7 @@ class ProjectPlanner:
                 for m in self.metrics) + "."
         if revision:
             title = C.story.revision_titles.get(kind, title) if kind != "standard" else f"{title} (ред. 2)"
-        self.add(d, kind, lambda uow: add_artefact(uow, who.actor, self.run.id,  # type: ignore[arg-type]
+        self.add(d, kind, lambda uow: add_artefact(uow, who.actor, pk(self.run),
                                                    {"kind": kind, "title": title, "text": text}))
 
     def op_action(self, d: float, due_d: float) -> None:
@@ -382,15 +383,15 @@ class ProjectPlanner:
         self.actions.append([title, "open"])
 
         def fn(uow: UnitOfWork) -> None:
-            a = add_action(uow, who.actor, self.run.id, {"title": title, "due_on": due,  # type: ignore[arg-type]
-                                                         "owner_id": owner.id})
-            self.run.action_ids.append(a.id)  # type: ignore[arg-type]
+            a = add_action(uow, who.actor, pk(self.run), {"title": title, "due_on": due,
+                                                          "owner_id": owner.id})
+            self.run.action_ids.append(pk(a))
         self.add(d, "мероприятие", fn)
 
     def op_action_status(self, d: float, j: int, status: str) -> None:
         self.actions[j][1] = status
         who = self.doer()
-        self.add(d, "статус мероприятия", lambda uow: update_action(uow, who.actor, self.run.action_ids[j],  # type: ignore[arg-type]
+        self.add(d, "статус мероприятия", lambda uow: update_action(uow, who.actor, self.run.action_ids[j],
                                                                      {"status": status}))
 
     def op_risk(self, d: float, risk: RiskT, keep_open: bool = False) -> None:
@@ -401,29 +402,29 @@ class ProjectPlanner:
                 "mitigation": risk.mitigation, "due_on": due}
 
         def fn(uow: UnitOfWork) -> None:
-            self.run.risk_ids.append(log_risk(uow, who.actor, self.run.id, {**body, "owner_id": owner.id}).id)  # type: ignore[arg-type]
+            self.run.risk_ids.append(pk(log_risk(uow, who.actor, pk(self.run), {**body, "owner_id": pk(owner)})))
         self.add(d, "риск", fn)
 
     def op_risk_status(self, d: float, k: int, status: str) -> None:
         self.risks[k].status = status
         who = self.doer()
-        self.add(d, "статус риска", lambda uow: update_risk(uow, who.actor, self.run.risk_ids[k], {"status": status}))  # type: ignore[arg-type]
+        self.add(d, "статус риска", lambda uow: update_risk(uow, who.actor, self.run.risk_ids[k], {"status": status}))
 
     def op_comment(self, d: float, person: Person, text: str) -> None:
-        self.add(d, "комментарий", lambda uow: add_comment(uow, person.actor, self.run.id, {"text": text}))  # type: ignore[arg-type]
+        self.add(d, "комментарий", lambda uow: add_comment(uow, person.actor, pk(self.run), {"text": text}))
 
     def op_hours(self, d: float) -> None:
         hours = float(round(self.proc.hours * self.rng.uniform(0.8, 1.15)))
 
         def fn(uow: UnitOfWork) -> None:
-            p = update_project(uow, self.leader.actor, self.run.id,  # type: ignore[arg-type]
+            p = update_project(uow, self.leader.actor, pk(self.run),
                                {"actual_hours_saved": hours, "version": self.run.version})
             self.run.version = p.version
         self.add(d, "эффект", fn)
 
     def op_request(self, d: float, person: Person, trigger: str, comment: str | None) -> None:
         def fn(uow: UnitOfWork) -> None:
-            res = request_transition(uow, person.actor, self.run.id,  # type: ignore[arg-type]
+            res = request_transition(uow, person.actor, pk(self.run),
                                      {"trigger": trigger, "version": self.run.version, "comment": comment})
             self.run.version = res.project.version
             self.run.request_id = res.request.id if res.request else None
@@ -431,12 +432,13 @@ class ProjectPlanner:
 
     def op_approve(self, d: float, comment: str | None) -> None:
         def fn(uow: UnitOfWork) -> None:
-            p = approve_request(uow, self.head.actor, self.run.request_id, {"comment": comment} if comment else {})  # type: ignore[arg-type]
+            p = approve_request(uow, self.head.actor, cast(int, self.run.request_id),
+                                {"comment": comment} if comment else {})
             self.run.version = p.version
         self.add(d, "согласовано", fn)
 
     def op_reject(self, d: float, comment: str) -> None:
-        self.add(d, "отклонено", lambda uow: reject_request(uow, self.head.actor, self.run.request_id,  # type: ignore[arg-type]
+        self.add(d, "отклонено", lambda uow: reject_request(uow, self.head.actor, cast(int, self.run.request_id),
                                                             {"comment": comment}))
 
     # -- the story, visit by visit --
@@ -684,11 +686,12 @@ def plan_oryol(plan: Plan, rng: random.Random, wf: Workflow, world: World) -> in
 
     # The demo school: a closed project, one in sustain, one in target, one in implement
     # whose request waits for the head (head@), one in diagnose that lacks only a baseline.
-    school_plan = [("test_papers", "closed", "normal", member, (29, 98.6)),
-                   ("edo", "sustain", "normal", others[0], None),
-                   ("meal_payment", "target", "normal", others[1], None),
-                   ("hot_meals", "implement", "pending_old", member, None),
-                   ("navigation", "diagnose", "almost", member, None)]
+    SchoolPlan = list[tuple[str, str, str, Person, tuple[float, ...] | None]]
+    school_plan: SchoolPlan = [("test_papers", "closed", "normal", member, (29, 98.6)),
+                               ("edo", "sustain", "normal", others[0], None),
+                               ("meal_payment", "target", "normal", others[1], None),
+                               ("hot_meals", "implement", "pending_old", member, None),
+                               ("navigation", "diagnose", "almost", member, None)]
     for key, final, kind, leader, values in school_plan:
         story = shape_story(rng, wf, RICH, final, kind, pending_age=4.3 if kind == "pending_old" else None)
         story.rejections.clear()

@@ -8,11 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from engine import clock
 from engine.db import Store
 from engine.demo.content import content
-from engine.models import Metric, Organization, Practice, Project, RoleGrant
+from engine.models import Metric, Organization, Practice, Project, RoleGrant, pk
 from engine.practices import publish, replicate
 from engine.services import (
     add_artefact,
@@ -33,8 +34,9 @@ def _category(title: str) -> str:
 
 
 def _grant(session: Any, role: str, org_id: int) -> int | None:
-    return session.execute(select(RoleGrant.user_id).where(RoleGrant.role == role, RoleGrant.org_id == org_id)
-                           .order_by(RoleGrant.user_id)).scalars().first()
+    return session.execute(select(col(RoleGrant.user_id))
+                           .where(col(RoleGrant.role) == role, col(RoleGrant.org_id) == org_id)
+                           .order_by(col(RoleGrant.user_id))).scalars().first()
 
 
 def load_practices(store: Store, region_id: int, echo: Callable[[str], Any]) -> int:
@@ -42,19 +44,19 @@ def load_practices(store: Store, region_id: int, echo: Callable[[str], Any]) -> 
     another kind of place: one replica just started, one measured and moved to «target»."""
     with store.uow() as uow:
         s = uow.session
-        if s.execute(select(Practice.id).where(Practice.region_id == region_id)).first():
+        if s.execute(select(col(Practice.id)).where(col(Practice.region_id) == region_id)).first():
             return 0
-        curator_id = s.execute(select(RoleGrant.user_id).where(
-            RoleGrant.role == "curator", RoleGrant.region_id == region_id)).scalars().first()
-        closed = s.execute(select(Project).where(Project.region_id == region_id, Project.state == "closed")
-                           .order_by(Project.id)).scalars().all()
+        curator_id = s.execute(select(col(RoleGrant.user_id)).where(
+            col(RoleGrant.role) == "curator", col(RoleGrant.region_id) == region_id)).scalars().first()
+        closed = s.execute(select(Project).where(col(Project.region_id) == region_id, col(Project.state) == "closed")
+                           .order_by(col(Project.id))).scalars().all()
         # one practice per category first, so the catalogue shows its range
         firsts: dict[str, Project] = {}
         for p in closed:
             firsts.setdefault(_category(p.title), p)
         closed = list(firsts.values()) + [p for p in closed if p not in firsts.values()]
-        orgs = s.execute(select(Organization).where(Organization.region_id == region_id)
-                         .order_by(Organization.id)).scalars().all()
+        orgs = s.execute(select(Organization).where(col(Organization.region_id) == region_id)
+                         .order_by(col(Organization.id))).scalars().all()
     if curator_id is None or not closed:
         return 0
     now = clock.now()
@@ -81,7 +83,7 @@ def load_practices(store: Store, region_id: int, echo: Callable[[str], Any]) -> 
             targets = [o for o in orgs if o.id != project.org_id][published * 7 % max(1, len(orgs) - 2):][:2]
             for n, org in enumerate(targets):
                 moment[0] = now - timedelta(days=35 - n * 10)
-                _replica(store, practice.id, org.id, advance=(n == 0), moment=moment)
+                _replica(store, pk(practice), pk(org), advance=(n == 0), moment=moment)
     finally:
         clock.set_clock(previous)
     echo(f"  практики «Бережливой школы»: {published} опубликовано, тиражирование в других организациях")
@@ -97,7 +99,7 @@ def _replica(store: Store, practice_id: int, org_id: int, advance: bool, moment:
     with store.uow() as uow:
         project = replicate(uow, member, practice_id, {"org_id": org_id})
     with store.uow() as uow:
-        metrics = uow.session.execute(select(Metric).where(Metric.project_id == project.id)).scalars().all()
+        metrics = uow.session.execute(select(Metric).where(col(Metric.project_id) == project.id)).scalars().all()
     start = moment[0]
     for i, m in enumerate(metrics):
         baseline = (m.target or 1) * (1.8 if m.direction == "decrease" else 0.6)
@@ -108,18 +110,18 @@ def _replica(store: Store, practice_id: int, org_id: int, advance: bool, moment:
         return
     moment[0] = start + timedelta(days=5)
     with store.uow() as uow:
-        add_artefact(uow, member, project.id, {"kind": "current_state_map",
-                                               "title": "Карта текущего состояния процесса"})
+        add_artefact(uow, member, pk(project), {"kind": "current_state_map",
+                                                "title": "Карта текущего состояния процесса"})
     with store.uow() as uow:
-        add_problem(uow, member, project.id, {"description": "Процесс повторяет проблемы, описанные в практике",
-                                              "waste": "waiting"})
+        add_problem(uow, member, pk(project), {"description": "Процесс повторяет проблемы, описанные в практике",
+                                               "waste": "waiting"})
     moment[0] = start + timedelta(days=12)
     with store.uow() as uow:
-        result = request_transition(uow, member, project.id, {"trigger": "to_target", "version": project.version})
+        result = request_transition(uow, member, pk(project), {"trigger": "to_target", "version": project.version})
     moment[0] = start + timedelta(days=13)
     if result.request is not None:
         with store.uow() as uow:
-            approve_request(uow, head, result.request.id, {"comment": "Согласовано: тиражируем практику"})
+            approve_request(uow, head, pk(result.request), {"comment": "Согласовано: тиражируем практику"})
     for i, m in enumerate(metrics):
         moment[0] = start + timedelta(days=20, hours=i)
         value = (m.target or 1) * (1.3 if m.direction == "decrease" else 0.8)

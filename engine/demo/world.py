@@ -6,10 +6,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from functools import partial
+from typing import cast
 
 from engine.db import UnitOfWork
-from engine.demo.content import content
+from engine.demo.content import OrgKind, content
 from engine.demo.timeline import SETUP_DAYS, Plan
+from engine.models import pk
 from engine.policy import SYSTEM, Actor, Grant
 from engine.services import (
     create_municipality,
@@ -29,7 +31,8 @@ class Person:
     role: str  # admin | curator | head | member
     job: str = ""
     id: int | None = None
-    actor: Actor | None = None
+    # set when the account is created, which comes before every step of the person
+    actor: Actor = cast(Actor, None)
 
 
 @dataclass(eq=False)
@@ -42,10 +45,10 @@ class Mun:
 @dataclass(eq=False)
 class Org:
     name: str
-    kind: str
+    kind: OrgKind
     mun: Mun
     id: int | None = None
-    head: Person | None = None
+    head: Person = cast(Person, None)  # set as soon as the organisation is built
     members: list[Person] = field(default_factory=list)
 
 
@@ -58,7 +61,7 @@ class World:
     curator: Person
     admin: Person | None  # None when the admin account exists already
     accounts: list[dict[str, str]]
-    region_id: int | None = None
+    region_id: int = cast(int, None)  # set by the first step, which creates the region
 
 
 class Names:
@@ -153,6 +156,9 @@ def scale_region_name(n: int) -> str:
     return f"Демо-регион ({counted(n, 'проект', 'проекта', 'проектов')})"
 
 
+KINDS: list[OrgKind] = ["school", "kindergarten", "college", "other"]
+
+
 def scale_world(rng: random.Random, n: int, admin_exists: bool) -> World:
     names = Names(rng)
     n_orgs = max(5, round(n / 2.5))
@@ -164,7 +170,7 @@ def scale_world(rng: random.Random, n: int, admin_exists: bool) -> World:
     orgs = []
     for k in range(n_orgs):
         mun = muns[k % n_muns]
-        kind = rng.choices(["school", "kindergarten", "college", "other"], weights=[55, 27, 8, 10])[0]
+        kind: OrgKind = rng.choices(KINDS, weights=[55, 27, 8, 10])[0]
         num = k // n_muns + 1
         name = {"school": f"МБОУ «Средняя общеобразовательная школа №{num}»",
                 "kindergarten": f"МБДОУ «Детский сад №{num} «{rng.choice(C.names.kindergarten_names)}»»",
@@ -181,7 +187,7 @@ def scale_world(rng: random.Random, n: int, admin_exists: bool) -> World:
     admin = None if admin_exists else Person(C.region.admin_name, C.region.admin_email, "admin")
     accounts = [{"email": C.region.admin_email, "password": C.region.password, "role": "admin"},
                 {"email": curator.email, "password": C.region.password, "role": "curator"},
-                {"email": orgs[0].head.email, "password": C.region.password, "role": "head"},  # type: ignore[union-attr]
+                {"email": orgs[0].head.email, "password": C.region.password, "role": "head"},
                 {"email": orgs[0].members[0].email, "password": C.region.password, "role": "member"}]
     return World(scale_region_name(n), "99", muns, orgs, curator, admin, accounts)
 
@@ -192,7 +198,7 @@ def plan_world(plan: Plan, world: World) -> None:
     d = -SETUP_DAYS
 
     def region(uow: UnitOfWork) -> None:
-        world.region_id = create_region(uow, SYSTEM, {"name": world.region_name, "code": world.region_code}).id
+        world.region_id = pk(create_region(uow, SYSTEM, {"name": world.region_name, "code": world.region_code}))
 
     def municipality(uow: UnitOfWork, mun: Mun) -> None:
         mun.id = create_municipality(uow, SYSTEM, {"region_id": world.region_id, "name": mun.name,
@@ -211,7 +217,7 @@ def plan_world(plan: Plan, world: World) -> None:
         # what services.load_actor reads back for this one grant, without the query
         person.actor = Actor(u.id, (Grant(person.role, org.id if org else None,
                                           world.region_id if person.role == "curator" else None),),
-                             {org.id: world.region_id} if org else {})  # type: ignore[dict-item]
+                             {pk(org): world.region_id} if org else {})
 
     plan.add(d, "регион", region)
     for mun in world.muns:
@@ -222,4 +228,4 @@ def plan_world(plan: Plan, world: World) -> None:
     for org in world.orgs:
         plan.add(d, f"организация {org.name}", partial(organization, org=org))
         for person in [org.head, *org.members]:
-            plan.add(d + 0.01, f"пользователь {person.email}", partial(user, person=person, org=org))  # type: ignore[arg-type]
+            plan.add(d + 0.01, f"пользователь {person.email}", partial(user, person=person, org=org))

@@ -64,7 +64,7 @@ def looks_like_formula(text: str) -> bool:
 
 # --- CSV ----------------------------------------------------------------------------------------
 
-def csv_value(value: Any) -> str | int | float:
+def csv_value(value: Any) -> str | int | float | Decimal:
     """What a CSV cell holds: numbers as numbers, dates as ISO dates, yes/no in Russian,
     text cleaned and, when it would be a formula, with a leading ``'``."""
     if value is None:
@@ -110,7 +110,7 @@ def xlsx_value(value: Any) -> Any:
     if isinstance(value, int | float | Decimal):
         if not _finite(value):
             return None
-        return value if abs(value) <= EXCEL_MAX_NUMBER else str(value)
+        return value if -EXCEL_MAX_NUMBER <= value <= EXCEL_MAX_NUMBER else str(value)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)

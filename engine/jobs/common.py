@@ -8,10 +8,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from engine import clock
-from engine.models import Event, Project, RoleGrant, User
+from engine.models import Event, Project, RoleGrant, User, table_of
 from engine.services.common import sees_project
 from engine.text import Text
 from engine.vocab import EventKind
@@ -28,8 +28,8 @@ def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
 def active_users(session: Session, ids: Iterable[int | None]) -> set[int]:
     out: set[int] = set()
     for chunk in chunks(i for i in ids if i is not None):
-        out.update(session.execute(select(User.id).where(
-            User.id.in_(chunk), User.is_active.is_(True))).scalars())  # type: ignore[union-attr,attr-defined]
+        out.update(session.execute(select(col(User.id)).where(
+            col(User.id).in_(chunk), col(User.is_active).is_(True))).scalars())
     return out
 
 
@@ -38,9 +38,9 @@ def granted(session: Session, roles: tuple[str, ...], column: Any, scope_ids: It
     out: dict[int, list[int]] = defaultdict(list)
     for chunk in chunks(scope_ids):
         rows = session.execute(
-            select(column, RoleGrant.user_id).join(User, User.id == RoleGrant.user_id)
-            .where(RoleGrant.role.in_(roles), column.in_(chunk), User.is_active.is_(True))  # type: ignore[attr-defined]
-            .order_by(RoleGrant.user_id))
+            select(column, col(RoleGrant.user_id)).join(User, col(User.id) == col(RoleGrant.user_id))
+            .where(col(RoleGrant.role).in_(roles), column.in_(chunk), col(User.is_active).is_(True))
+            .order_by(col(RoleGrant.user_id)))
         for scope_id, user_id in rows:
             if user_id not in out[scope_id]:
                 out[scope_id].append(user_id)
@@ -60,10 +60,10 @@ def only_who_see(session: Session, notes: list[Note]) -> list[Note]:
     for chunk in chunks(pid for _, pid in pairs):
         in_chunk = set(chunk)
         users = {u for u, pid in pairs if pid in in_chunk}
-        seeing.update(tuple(r) for r in session.execute(  # type: ignore[misc]
-            select(RoleGrant.user_id, Project.id)
+        seeing.update(tuple(r) for r in session.execute(
+            select(col(RoleGrant.user_id), col(Project.id))
             .join(Project, sees_project(Project.org_id, Project.region_id))
-            .where(Project.id.in_(chunk), RoleGrant.user_id.in_(users))))  # type: ignore[union-attr,attr-defined]
+            .where(col(Project.id).in_(chunk), col(RoleGrant.user_id).in_(users))))
     return [n for n in notes if n[2] is None or (n[0], n[2]) in seeing]
 
 
@@ -77,4 +77,4 @@ def system_events(session: Session, kind: EventKind, events: list[tuple[int, dic
     if events:
         rows = [{"project_id": pid, "at": at, "actor_id": None, "kind": kind, "from_state": None,
                  "to_state": None, "payload": payload} for pid, payload in events]
-        session.execute(insert(Event.__table__), rows)  # type: ignore[attr-defined]
+        session.execute(insert(table_of(Event)), rows)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from engine import clock
 from engine.db import Store
@@ -31,23 +32,23 @@ def _claim(store: Store, limit: int) -> tuple[datetime, list[Any]]:
     """Claim what is due with one compare-and-swap UPDATE (the transaction's first
     statement, so SQLite takes its write lock at once); only the rows it returns are ours."""
     now = clock.now()
-    due = (select(Notification.id).join(User, User.id == Notification.user_id)
-           .where(Notification.emailed_at.is_(None), Notification.at >= now - EMAIL_MAX_AGE,  # type: ignore[union-attr]
-                  User.is_active.is_(True))  # type: ignore[attr-defined]
-           .order_by(Notification.id).limit(limit))
+    due = (select(col(Notification.id)).join(User, col(User.id) == col(Notification.user_id))
+           .where(col(Notification.emailed_at).is_(None), col(Notification.at) >= now - EMAIL_MAX_AGE,
+                  col(User.is_active).is_(True))
+           .order_by(col(Notification.id)).limit(limit))
     with store.uow() as uow:
         claimed = uow.session.execute(
             update(Notification)
-            .where(Notification.id.in_(due.scalar_subquery()),  # type: ignore[union-attr]
-                   Notification.emailed_at.is_(None))  # type: ignore[union-attr]
+            .where(col(Notification.id).in_(due.scalar_subquery()),
+                   col(Notification.emailed_at).is_(None))
             .values(emailed_at=now)
-            .returning(Notification.id)
+            .returning(col(Notification.id))
             .execution_options(synchronize_session=False)).scalars().all()
         rows = uow.session.execute(
-            select(Notification.id, Notification.kind, Notification.at, Notification.text_ru,
-                   Notification.text_en, User.email, User.locale)
-            .join(User, User.id == Notification.user_id)
-            .where(Notification.id.in_(claimed)).order_by(Notification.id)).all() if claimed else []  # type: ignore[union-attr]
+            select(col(Notification.id), col(Notification.kind), col(Notification.at), col(Notification.text_ru),
+                   col(Notification.text_en), col(User.email), col(User.locale))
+            .join(User, col(User.id) == col(Notification.user_id))
+            .where(col(Notification.id).in_(claimed)).order_by(col(Notification.id))).all() if claimed else []
         uow.commit()
     return now, list(rows)
 
@@ -58,8 +59,8 @@ def _release(store: Store, ids: list[int], claimed_at: datetime) -> None:
         return
     with store.uow() as uow:
         uow.session.execute(update(Notification)
-                            .where(Notification.id.in_(ids),  # type: ignore[union-attr]
-                                   Notification.emailed_at == claimed_at)
+                            .where(col(Notification.id).in_(ids),
+                                   col(Notification.emailed_at) == claimed_at)
                             .values(emailed_at=None).execution_options(synchronize_session=False))
         uow.commit()
 

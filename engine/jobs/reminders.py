@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from engine import clock
 from engine.db import Store
@@ -27,9 +27,9 @@ def _deciders(session: Session, approvals: list[tuple[str, int, int]]) -> dict[t
     by_region = {role: granted(session, (role,), RoleGrant.region_id, {r for a, _, r in approvals if a == role})
                  for role in REGION_ROLES if role in wanted}
     everywhere = {role: list(session.execute(
-        select(RoleGrant.user_id).join(User, User.id == RoleGrant.user_id)
-        .where(RoleGrant.role == role, User.is_active.is_(True))  # type: ignore[attr-defined]
-        .distinct().order_by(RoleGrant.user_id)).scalars()) for role in GLOBAL_ROLES if role in wanted}
+        select(col(RoleGrant.user_id)).join(User, col(User.id) == col(RoleGrant.user_id))
+        .where(col(RoleGrant.role) == role, col(User.is_active).is_(True))
+        .distinct().order_by(col(RoleGrant.user_id))).scalars()) for role in GLOBAL_ROLES if role in wanted}
     out: dict[tuple[str, int, int], list[int]] = {}
     for key in approvals:
         approval, org_id, region_id = key
@@ -47,18 +47,18 @@ def _remind_requests(store: Store, now: datetime) -> tuple[int, int]:
         s = uow.session
         won = s.execute(
             update(TransitionRequest)
-            .where(TransitionRequest.status == "pending",
-                   TransitionRequest.reminded_at.is_(None),  # type: ignore[union-attr]
-                   TransitionRequest.requested_at < now - REQUEST_REMINDER_AFTER)
+            .where(col(TransitionRequest.status) == "pending",
+                   col(TransitionRequest.reminded_at).is_(None),
+                   col(TransitionRequest.requested_at) < now - REQUEST_REMINDER_AFTER)
             .values(reminded_at=now)
-            .returning(TransitionRequest.id, TransitionRequest.project_id, TransitionRequest.approval,
-                       TransitionRequest.dest, TransitionRequest.requested_at)
+            .returning(col(TransitionRequest.id), col(TransitionRequest.project_id), col(TransitionRequest.approval),
+                       col(TransitionRequest.dest), col(TransitionRequest.requested_at))
             .execution_options(synchronize_session=False)).all()
         projects = {}
         for chunk in chunks(r.project_id for r in won):
-            for p in s.execute(select(Project.id, Project.title, Project.org_id, Project.region_id,
-                                      Project.workflow_id, Project.workflow_version)
-                               .where(Project.id.in_(chunk))):  # type: ignore[union-attr]
+            for p in s.execute(select(col(Project.id), col(Project.title), col(Project.org_id), col(Project.region_id),
+                                      col(Project.workflow_id), col(Project.workflow_version))
+                               .where(col(Project.id).in_(chunk))):
                 projects[p.id] = p
         deciders = _deciders(s, sorted({(r.approval, projects[r.project_id].org_id,
                                          projects[r.project_id].region_id) for r in won}))
@@ -85,16 +85,16 @@ def _remind_risks(store: Store, now: datetime) -> tuple[int, int]:
         s = uow.session
         won = s.execute(
             update(Risk)
-            .where(Risk.status.in_(UNRESOLVED_RISK), Risk.reminded_at.is_(None),  # type: ignore[attr-defined,union-attr]
-                   Risk.owner_id.is_not(None), Risk.due_on < today,  # type: ignore[union-attr,operator]
-                   Risk.project_id.in_(select(Project.id).where(active_filter(store.workflows))))  # type: ignore[attr-defined]
+            .where(col(Risk.status).in_(UNRESOLVED_RISK), col(Risk.reminded_at).is_(None),
+                   col(Risk.owner_id).is_not(None), col(Risk.due_on) < today,
+                   col(Risk.project_id).in_(select(col(Project.id)).where(active_filter(store.workflows))))
             .values(reminded_at=now)
-            .returning(Risk.id, Risk.project_id, Risk.owner_id, Risk.title, Risk.due_on)
+            .returning(col(Risk.id), col(Risk.project_id), col(Risk.owner_id), col(Risk.title), col(Risk.due_on))
             .execution_options(synchronize_session=False)).all()
         titles: dict[int, str] = {}
         for chunk in chunks(r.project_id for r in won):
             titles.update((pid, title) for pid, title in s.execute(
-                select(Project.id, Project.title).where(Project.id.in_(chunk))))  # type: ignore[union-attr]
+                select(col(Project.id), col(Project.title)).where(col(Project.id).in_(chunk))))
         owners = active_users(s, (r.owner_id for r in won))
         notes: list[Note] = []
         for r in sorted(won, key=lambda r: r.id):

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, not_, update
+from sqlmodel import col
 
 from engine import clock
 from engine.db import Store
@@ -16,6 +17,7 @@ from engine.policy import ORG_ROLES, granting
 from engine.reporting.monitoring import active_filter, stall_reasons, stalled_filter
 from engine.services.notifications import notify_many
 from engine.text import Text
+from engine.vocab import EventKind
 from engine.workflow import Workflow
 
 
@@ -45,14 +47,14 @@ def _clear_resumed(store: Store, now: datetime) -> int:
     """
     wfs = store.workflows
     with store.uow() as uow:
-        result = uow.session.execute(
+        result = uow.session.exec(
             update(Project)
-            .where(Project.stalled_since.is_not(None),  # type: ignore[union-attr]
+            .where(col(Project.stalled_since).is_not(None),
                    not_(and_(active_filter(wfs), stalled_filter(wfs, now))))
             .values(stalled_since=None)
             .execution_options(synchronize_session=False))
         uow.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)
 
 
 def stall_scan(store: Store) -> dict[str, int]:
@@ -65,12 +67,12 @@ def stall_scan(store: Store) -> dict[str, int]:
         s = uow.session
         won = s.execute(
             update(Project)
-            .where(Project.stalled_since.is_(None), active_filter(wfs),  # type: ignore[union-attr]
+            .where(col(Project.stalled_since).is_(None), active_filter(wfs),
                    stalled_filter(wfs, now))
             .values(stalled_since=now)
-            .returning(Project.id, Project.title, Project.org_id, Project.leader_id, Project.state,
-                       Project.state_entered_at, Project.last_activity_at, Project.workflow_id,
-                       Project.workflow_version)
+            .returning(col(Project.id), col(Project.title), col(Project.org_id), col(Project.leader_id),
+                       col(Project.state), col(Project.state_entered_at), col(Project.last_activity_at),
+                       col(Project.workflow_id), col(Project.workflow_version))
             .execution_options(synchronize_session=False)).all()
         heads = granted(s, granting("project.stall_notice", ORG_ROLES), RoleGrant.org_id,
                          {r.org_id for r in won})
@@ -86,7 +88,7 @@ def stall_scan(store: Store) -> dict[str, int]:
             message = _stalled_text(r.title, wf, r.state, reasons)
             recipients = ([r.leader_id] if r.leader_id in leaders else []) + heads.get(r.org_id, [])
             notes += [(user_id, "stalled", r.id, message) for user_id in dict.fromkeys(recipients)]
-        system_events(s, "stalled", events)
+        system_events(s, EventKind.STALLED, events)
         notified = notify_many(s, only_who_see(s, notes))
         uow.commit()
     return {"stalled": len(won), "cleared": cleared, "notified": notified}

@@ -11,6 +11,9 @@ from pydantic_core import PydanticCustomError
 from engine.practices.categories import categories, category_id_of, category_ids
 from engine.schemas import Input, _if_given, _Patch, _text
 
+# None for a field typed ``str``: absent from a PATCH means "no change"
+_ABSENT: Any = None
+
 
 def _check_category(value: str | None) -> str | None:
     """A category of engine/data/practice_categories.yaml (a list in data, not code): its
@@ -66,7 +69,7 @@ class PracticePatch(_Patch, _PracticeText):
     overwriting a colleague's edit. The measured effect is recomputed on every update."""
     version: int | None = None
     title: str = _if_given(min_length=1, max_length=300)
-    category: str = Field(default=None, max_length=50, json_schema_extra=_category_enum_no_default)
+    category: str = Field(default=_ABSENT, max_length=50, json_schema_extra=_category_enum_no_default)
     summary: str = _if_given(min_length=1, max_length=10_000)
 
 

@@ -21,11 +21,11 @@ stemmed the same way, so «питанием» finds «питание» on both.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import exists, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from engine import clock
 from engine.checks import evaluate
@@ -40,6 +40,7 @@ from engine.models import (
     Organization,
     Practice,
     Project,
+    pk,
 )
 from engine.policy import Actor, can, can_in_region, require
 from engine.practices.categories import category_ids
@@ -87,8 +88,8 @@ _ROUNDED_LIMIT = Decimal("1e15")
 
 def compute_effect(session: Session, project: Project) -> list[dict[str, Any]]:
     """Each metric of the project: baseline -> result (its latest measurement), change in %."""
-    metrics = session.execute(select(Metric).where(Metric.project_id == project.id)
-                              .order_by(Metric.id)).scalars().all()
+    metrics = session.execute(select(Metric).where(col(Metric.project_id) == project.id)
+                              .order_by(col(Metric.id))).scalars().all()
     return [{"metric": m.name, "unit": m.unit, "direction": m.direction, "baseline": m.baseline,
              "result": m.latest_value, "change_pct": change_pct(m.baseline, m.latest_value)}
             for m in metrics]
@@ -112,8 +113,8 @@ def best_improvement(effect: list[dict[str, Any]]) -> float | None:
 
 def _replica_visible(session: Session, actor: Actor, practice: Practice) -> bool:
     from engine.services.queries import visible_projects_filter
-    return bool(session.execute(select(exists(select(Project.id).where(
-        Project.practice_id == practice.id, visible_projects_filter(actor))))).scalar())
+    return bool(session.execute(select(exists(select(col(Project.id)).where(
+        col(Project.practice_id) == practice.id, visible_projects_filter(actor))))).scalar())
 
 
 def may_see(session: Session, actor: Actor, practice: Practice) -> bool:
@@ -159,7 +160,7 @@ def _require_publishable(uow: UnitOfWork, project: Project) -> None:
                                   f"Only a closed project can be published; this one is at '{title.en}'"),
                              {"reason": "not_closed", "state": project.state})
     if evaluate(uow.session, project, ["targets_reached"], wf):
-        metrics = uow.session.execute(select(Metric).where(Metric.project_id == project.id)).scalars().all()
+        metrics = uow.session.execute(select(Metric).where(col(Metric.project_id) == project.id)).scalars().all()
         missed = [m.name for m in metrics if not reached(m)]
         raise NotPublishable(Text("Проект не достиг целевых значений показателей; опубликовать его как практику нельзя",
                                   "The project did not reach its targets; it cannot be published as a practice"),
@@ -167,16 +168,18 @@ def _require_publishable(uow: UnitOfWork, project: Project) -> None:
 
 
 def _project_standard(session: Session, project: Project) -> str:
-    art = session.execute(select(Artefact).where(Artefact.project_id == project.id, Artefact.kind == "standard")
-                          .order_by(Artefact.id.desc())).scalars().first()  # type: ignore[union-attr]
+    art = session.execute(select(Artefact)
+                          .where(col(Artefact.project_id) == project.id, col(Artefact.kind) == "standard")
+                          .order_by(col(Artefact.id).desc())).scalars().first()
     if art is None:
         return ""
     return "\n\n".join(x for x in (art.title, art.text or "", art.url or "") if x)
 
 
 def _project_solution(session: Session, project: Project) -> str:
-    done = session.execute(select(Action.title).where(Action.project_id == project.id, Action.status == "done")
-                           .order_by(Action.id)).scalars().all()
+    done = session.execute(select(col(Action.title))
+                           .where(col(Action.project_id) == project.id, col(Action.status) == "done")
+                           .order_by(col(Action.id))).scalars().all()
     return "\n".join(f"— {t}" for t in done) or project.goal
 
 
@@ -193,21 +196,21 @@ def publish(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]
     project = get_project(uow, actor, project_id)
     require(actor, "practice.publish", project.org_id, project.region_id)
     body: PracticePublish = parse(PracticePublish, data)
-    existing = s.execute(select(Practice).where(Practice.project_id == project.id)).scalars().first()
+    existing = s.execute(select(Practice).where(col(Practice.project_id) == project.id)).scalars().first()
     if existing is not None and existing.status == "published":
         raise Conflict(Text("Проект уже опубликован как практика; измените её на странице практики",
                             "The project is already published; edit the practice instead"),
                        {"practice_id": existing.id})
     _require_publishable(uow, project)
-    fields = {"title": body.title or project.title, "category": body.category, "summary": body.summary,
-              "problem": project.problem if body.problem is None else body.problem,
-              "solution": _project_solution(s, project) if body.solution is None else body.solution,
-              "standard": _project_standard(s, project) if body.standard is None else body.standard,
-              "process_start": project.process_start, "process_end": project.process_end,
-              "effect": compute_effect(s, project)}
+    fields: dict[str, Any] = {"title": body.title or project.title, "category": body.category, "summary": body.summary,
+                              "problem": project.problem if body.problem is None else body.problem,
+                              "solution": _project_solution(s, project) if body.solution is None else body.solution,
+                              "standard": _project_standard(s, project) if body.standard is None else body.standard,
+                              "process_start": project.process_start, "process_end": project.process_end,
+                              "effect": compute_effect(s, project)}
     now = clock.now()
     if existing is None:
-        practice = Practice(project_id=project.id, region_id=project.region_id, org_id=project.org_id,  # type: ignore[arg-type]
+        practice = Practice(project_id=pk(project), region_id=project.region_id, org_id=project.org_id,
                             status="published", published_by=actor.user_id, published_at=now,
                             updated_at=now, version=1, **fields)
         practice.search_stems = search_stems_of(fields["title"], fields["problem"], body.summary,
@@ -239,7 +242,7 @@ def publish_preview(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str,
     s = uow.session
     project = get_project(uow, actor, project_id)
     require(actor, "practice.publish", project.org_id, project.region_id)
-    existing = s.execute(select(Practice).where(Practice.project_id == project.id)).scalars().first()
+    existing = s.execute(select(Practice).where(col(Practice.project_id) == project.id)).scalars().first()
     try:
         _require_publishable(uow, project)
         refusal = None
@@ -265,8 +268,8 @@ def update_practice(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[
         raise StaleVersion(practice.version)
     changes = {k: getattr(body, k) if getattr(body, k) is not None else "" for k in PRACTICE_TEXT_FIELDS
                if k in body.model_fields_set}
-    project = s.get(Project, practice.project_id)
-    changes["effect"] = compute_effect(s, project)  # type: ignore[arg-type]
+    project = cast(Project, s.get(Project, practice.project_id))  # the practice's (a foreign key)
+    changes["effect"] = compute_effect(s, project)
     diff = {k: {"from": _plain(getattr(practice, k)), "to": _plain(v)} for k, v in changes.items()
             if getattr(practice, k) != v}
     texts = [changes.get(f, getattr(practice, f)) for f in ("title", "problem", "summary", "solution")]
@@ -312,15 +315,15 @@ def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, A
     # unknown and out-of-scope organisations answer alike (422 on org_id)
     org = visible_org(uow, actor, data.get("org_id") if isinstance(data, dict) else None)
     if org is not None:
-        require(actor, "project.create", org.id, org.region_id, "organization")  # type: ignore[arg-type]
+        require(actor, "project.create", pk(org), org.region_id, "organization")
     body: ReplicateIn = parse(ReplicateIn, data)
     if org is None:
         raise ValidationFailed({"org_id": NO_SUCH_ORG})
     if practice.status != "published":
         raise Conflict(Text("Практика снята с публикации; тиражировать её нельзя",
                             "The practice is withdrawn; it cannot be replicated"))
-    earlier = s.execute(select(Project.id, Project.title).where(
-        Project.org_id == org.id, Project.practice_id == practice.id).order_by(Project.id)).first()
+    earlier = s.execute(select(col(Project.id), col(Project.title)).where(
+        col(Project.org_id) == org.id, col(Project.practice_id) == practice.id).order_by(col(Project.id))).first()
     if earlier is not None and not body.confirm:
         raise Conflict(Text(f"Организация уже тиражировала эту практику (проект «{earlier.title}»); "
                             "подтвердите, если нужен ещё один проект",
@@ -334,11 +337,12 @@ def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, A
         "problem": practice.problem or practice.summary or practice.title,
         "goal": (source.goal if source else "") or practice.summary or practice.title,
         "process_start": practice.process_start, "process_end": practice.process_end})
-    for m in s.execute(select(Metric).where(Metric.project_id == practice.project_id).order_by(Metric.id)).scalars():
-        add_metric(one, actor, project.id, {"name": m.name, "unit": m.unit, "direction": m.direction,  # type: ignore[arg-type]
-                                            "target": m.target})
+    for m in s.execute(select(Metric).where(col(Metric.project_id) == practice.project_id)
+                       .order_by(col(Metric.id))).scalars():
+        add_metric(one, actor, pk(project), {"name": m.name, "unit": m.unit, "direction": m.direction,
+                                             "target": m.target})
     if practice.standard.strip():
-        add_artefact(one, actor, project.id, {  # type: ignore[arg-type]
+        add_artefact(one, actor, pk(project), {
             "kind": "other", "title": f"Образец: стандарт практики «{practice.title}»"[:300],
             "text": practice.standard[:100_000]})
     project.practice_id = practice.id
@@ -372,9 +376,9 @@ def practice_dict(practice: Practice, org: Organization | None = None,
 def _replica_counts(session: Session, practice_ids: list[int]) -> dict[int, int]:
     if not practice_ids:
         return {}
-    rows = session.execute(select(Project.practice_id, func.count(Project.id))
-                           .where(Project.practice_id.in_(practice_ids))  # type: ignore[union-attr]
-                           .group_by(Project.practice_id)).all()
+    rows = session.execute(select(col(Project.practice_id), func.count(col(Project.id)))
+                           .where(col(Project.practice_id).in_(practice_ids))
+                           .group_by(col(Project.practice_id))).all()
     return {pid: n for pid, n in rows}
 
 
@@ -397,15 +401,15 @@ def search(uow: UnitOfWork, actor: Actor, q: str | None = None, category: str | 
     if bad:
         raise ValidationFailed(bad)
     stmt = (select(Practice, Organization, Municipality)
-            .join(Organization, Organization.id == Practice.org_id)
-            .join(Municipality, Municipality.id == Organization.municipality_id)
-            .where(Practice.status == "published"))
+            .join(Organization, col(Organization.id) == col(Practice.org_id))
+            .join(Municipality, col(Municipality.id) == col(Organization.municipality_id))
+            .where(col(Practice.status) == "published"))
     if category is not None:
-        stmt = stmt.where(Practice.category == category)
+        stmt = stmt.where(col(Practice.category) == category)
     if kind is not None:
-        stmt = stmt.where(Organization.kind == kind)
+        stmt = stmt.where(col(Organization.kind) == kind)
     if municipality_id is not None:
-        stmt = stmt.where(Organization.municipality_id == municipality_id)
+        stmt = stmt.where(col(Organization.municipality_id) == municipality_id)
     terms = words(q or "")[:MAX_QUERY_WORDS]
     order: list[Any] = []
     if terms:
@@ -418,9 +422,9 @@ def search(uow: UnitOfWork, actor: Actor, q: str | None = None, category: str | 
                     .where(literal_column("practice_fts").op("MATCH", is_comparison=True)(
                         fts5_query(stems(" ".join(terms))))))
             order.append(FTS5.c.rank)
-    stmt = stmt.order_by(*order, Practice.published_at.desc(), Practice.id.desc())  # type: ignore[attr-defined]
+    stmt = stmt.order_by(*order, col(Practice.published_at).desc(), col(Practice.id).desc())
     if min_effect is None:
-        ids = stmt.with_only_columns(Practice.id).order_by(None).subquery()
+        ids = stmt.with_only_columns(col(Practice.id)).order_by(None).subquery()
         total = s.execute(select(func.count()).select_from(ids)).scalar_one()
         rows = s.execute(stmt.limit(limit).offset(offset)).all()
     else:
@@ -438,8 +442,8 @@ def practice_detail(uow: UnitOfWork, actor: Actor, practice_id: int) -> dict[str
     practice = get_practice(uow, actor, practice_id)
     org = s.get(Organization, practice.org_id)
     mun = s.get(Municipality, org.municipality_id) if org else None
-    rows = s.execute(select(Project, Organization).join(Organization, Organization.id == Project.org_id)
-                     .where(Project.practice_id == practice.id).order_by(Project.id)).all()
+    rows = s.execute(select(Project, Organization).join(Organization, col(Organization.id) == col(Project.org_id))
+                     .where(col(Project.practice_id) == practice.id).order_by(col(Project.id))).all()
     body = practice_dict(practice, org, mun, len(rows))
     body["replicas"] = [{"project_id": p.id, "org_id": p.org_id, "org_name": o.name, "org_kind": o.kind,
                          "region_id": p.region_id, "state": p.state, "effect": compute_effect(s, p)}
@@ -450,10 +454,10 @@ def practice_detail(uow: UnitOfWork, actor: Actor, practice_id: int) -> dict[str
 def replications_per_practice(session: Session, region_id: int) -> dict[int, int]:
     """For the control tower: practice id -> number of projects started from it, for every
     practice published in the region (withdrawn ones too; 0 when none)."""
-    rows = session.execute(select(Practice.id, func.count(Project.id))
-                           .outerjoin(Project, Project.practice_id == Practice.id)
-                           .where(Practice.region_id == region_id)
-                           .group_by(Practice.id).order_by(Practice.id)).all()
+    rows = session.execute(select(col(Practice.id), func.count(col(Project.id)))
+                           .outerjoin(Project, col(Project.practice_id) == col(Practice.id))
+                           .where(col(Practice.region_id) == region_id)
+                           .group_by(col(Practice.id)).order_by(col(Practice.id))).all()
     return {pid: n for pid, n in rows}
 
 
@@ -464,11 +468,12 @@ def publishable_projects(uow: UnitOfWork, actor: Actor, limit: int = 50) -> list
     if not regions:
         return []
     s = uow.session
-    published = select(Practice.project_id).where(Practice.status == "published")
-    rows = s.execute(select(Project, Organization.name).join(Organization, Organization.id == Project.org_id)
-                     .where(Project.region_id.in_(regions), Project.state.in_(uow.workflows.done_states()),  # type: ignore[attr-defined]
-                            Project.id.not_in(published))  # type: ignore[union-attr]
-                     .order_by(Project.state_entered_at.desc(), Project.id.desc()).limit(limit)).all()  # type: ignore[attr-defined]
+    published = select(col(Practice.project_id)).where(col(Practice.status) == "published")
+    rows = s.execute(select(Project, col(Organization.name))
+                     .join(Organization, col(Organization.id) == col(Project.org_id))
+                     .where(col(Project.region_id).in_(regions), col(Project.state).in_(uow.workflows.done_states()),
+                            col(Project.id).not_in(published))
+                     .order_by(col(Project.state_entered_at).desc(), col(Project.id).desc()).limit(limit)).all()
     return [{"project_id": p.id, "title": p.title, "reg_number": p.reg_number, "org_name": name,
              "targets_reached": all_reached(s, p.id)} for p, name in rows]
 

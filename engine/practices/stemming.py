@@ -10,6 +10,7 @@ from typing import Any
 
 import snowballstemmer
 from sqlalchemy import column, literal_column, table
+from sqlalchemy.sql.elements import ColumnClause
 
 # --- Russian morphology for SQLite (PostgreSQL has its own `russian` configuration) ------------
 
@@ -70,5 +71,6 @@ def fts5_query(words: list[str]) -> str:
 # The expression of the GIN index of migration 0003, written out as a constant so that
 # the planner can use the index.
 FTS5 = table("practice_fts", column("rowid"), column("rank"))
-PG_DOCUMENT = literal_column("to_tsvector('russian', practice.title || ' ' || practice.problem || ' ' || "
-                             "practice.summary || ' ' || practice.solution)")
+PG_DOCUMENT: ColumnClause[Any] = literal_column(
+    "to_tsvector('russian', practice.title || ' ' || practice.problem || ' ' || "
+    "practice.summary || ' ' || practice.solution)")

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import (
     Date,
     Integer,
+    Select,
     and_,
     case,
     delete,
@@ -35,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from engine import clock
 from engine.models import (
@@ -73,7 +74,7 @@ def day_start(day: date) -> datetime:
 
 def _initial_state(workflows: WorkflowRegistry) -> Any:
     """SQL: the initial state of each project's workflow (its current state if unknown)."""
-    whens = [(and_(Project.workflow_id == w.id, Project.workflow_version == w.version), w.initial)
+    whens = [(and_(col(Project.workflow_id) == w.id, col(Project.workflow_version) == w.version), w.initial)
              for w in workflows.all()]
     return case(*whens, else_=Project.state) if whens else Project.state
 
@@ -86,19 +87,20 @@ def _stays(workflows: WorkflowRegistry, region_id: int | None = None,
 
     Only the log before ``before`` is read, so a stay that ended later is still open.
     """
-    born = select(Project.id.label("project_id"), Project.org_id, Project.region_id,  # type: ignore[union-attr]
-                  _initial_state(workflows).label("state"), Project.created_at.label("at"),  # type: ignore[attr-defined]
+    born = select(col(Project.id).label("project_id"), col(Project.org_id), col(Project.region_id),
+                  _initial_state(workflows).label("state"), col(Project.created_at).label("at"),
                   literal(0, Integer).label("seq"))
-    moves = (select(Event.project_id, Project.org_id, Project.region_id, Event.to_state.label("state"),  # type: ignore[union-attr]
-                    Event.at, Event.id.label("seq"))  # type: ignore[union-attr]
-             .join(Project, Project.id == Event.project_id)
-             .where(Event.kind == EventKind.STATE_CHANGED))
+    moves: Select[*tuple[Any, ...]] = (
+        select(col(Event.project_id), col(Project.org_id), col(Project.region_id), col(Event.to_state).label("state"),
+               col(Event.at), col(Event.id).label("seq"))
+        .join(Project, col(Project.id) == col(Event.project_id))
+        .where(col(Event.kind) == EventKind.STATE_CHANGED))
     if region_id is not None:
-        born = born.where(Project.region_id == region_id)
-        moves = moves.where(Project.region_id == region_id)
+        born = born.where(col(Project.region_id) == region_id)
+        moves = moves.where(col(Project.region_id) == region_id)
     if before is not None:
-        born = born.where(Project.created_at < before)
-        moves = moves.where(Event.at < before)
+        born = born.where(col(Project.created_at) < before)
+        moves = moves.where(col(Event.at) < before)
     entries = union_all(born, moves).subquery("entries")
     left_at = func.lead(entries.c.at).over(partition_by=entries.c.project_id,
                                            order_by=(entries.c.at, entries.c.seq))
@@ -116,8 +118,8 @@ def _upsert(session: Session, counts: Any) -> int:
     # A concurrent writer of the same day may have committed meanwhile: its rows are replaced.
     stmt = stmt.on_conflict_do_update(index_elements=["day", "org_id", "state"],
                                       set_={"region_id": stmt.excluded.region_id, "count": stmt.excluded["count"]})
-    result = session.execute(stmt.execution_options(preserve_rowcount=True))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    result = session.exec(stmt.execution_options(preserve_rowcount=True))
+    return int(result.rowcount)
 
 
 def _record_from_log(session: Session, workflows: WorkflowRegistry, day: date) -> int:
@@ -137,16 +139,17 @@ def _record_from_day_before(session: Session, workflows: WorkflowRegistry, day: 
     initial state for each project created, -1 / +1 for the two ends of each move (so a
     state entered and left on the same day nets 0). Reads only that day's part of the log."""
     begin, end = day_start(day), day_start(day + timedelta(days=1))
-    before = (select(DailySnapshot.org_id, DailySnapshot.region_id, DailySnapshot.state,
-                     DailySnapshot.count.label("n"))
-              .where(DailySnapshot.day == day - timedelta(days=1)))
-    born = (select(Project.org_id, Project.region_id, _initial_state(workflows), literal(1, Integer))
-            .where(Project.created_at >= begin, Project.created_at < end))
+    before: Select[*tuple[Any, ...]] = (
+        select(col(DailySnapshot.org_id), col(DailySnapshot.region_id), col(DailySnapshot.state),
+               col(DailySnapshot.count).label("n"))
+        .where(col(DailySnapshot.day) == day - timedelta(days=1)))
+    born = (select(col(Project.org_id), col(Project.region_id), _initial_state(workflows), literal(1, Integer))
+            .where(col(Project.created_at) >= begin, col(Project.created_at) < end))
 
     def moves(state: Any, n: int) -> Any:
-        return (select(Project.org_id, Project.region_id, state, literal(n, Integer))
-                .select_from(Event).join(Project, Project.id == Event.project_id)
-                .where(Event.kind == EventKind.STATE_CHANGED, Event.at >= begin, Event.at < end))
+        return (select(col(Project.org_id), col(Project.region_id), state, literal(n, Integer))
+                .select_from(Event).join(Project, col(Project.id) == col(Event.project_id))
+                .where(col(Event.kind) == EventKind.STATE_CHANGED, col(Event.at) >= begin, col(Event.at) < end))
 
     changes = union_all(before, born, moves(Event.to_state, 1), moves(Event.from_state, -1)).subquery("changes")
     counts = (select(literal(day, Date), changes.c.org_id, changes.c.region_id, changes.c.state,
@@ -158,16 +161,17 @@ def _record_from_day_before(session: Session, workflows: WorkflowRegistry, day: 
 
 
 def _clear(session: Session, days: Sequence[date]) -> None:
-    session.execute(delete(DailySnapshot).where(DailySnapshot.day.in_(days)))  # type: ignore[attr-defined]
-    session.execute(delete(RegionSnapshot).where(RegionSnapshot.day.in_(days)))  # type: ignore[attr-defined]
+    session.execute(delete(DailySnapshot).where(col(DailySnapshot.day).in_(days)))
+    session.execute(delete(RegionSnapshot).where(col(RegionSnapshot.day).in_(days)))
 
 
 def _roll_up(session: Session, days: Sequence[date]) -> None:
     """Sum the days' organisation snapshots per region and state into region_snapshot."""
     insert_ = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    sums = (select(DailySnapshot.region_id, DailySnapshot.day, DailySnapshot.state, func.sum(DailySnapshot.count))
-            .where(DailySnapshot.day.in_(days))  # type: ignore[attr-defined]
-            .group_by(DailySnapshot.region_id, DailySnapshot.day, DailySnapshot.state))
+    sums = (select(col(DailySnapshot.region_id), col(DailySnapshot.day), col(DailySnapshot.state),
+                   func.sum(col(DailySnapshot.count)))
+            .where(col(DailySnapshot.day).in_(days))
+            .group_by(col(DailySnapshot.region_id), col(DailySnapshot.day), col(DailySnapshot.state)))
     stmt = insert_(RegionSnapshot).from_select(["region_id", "day", "state", "count"], sums)
     stmt = stmt.on_conflict_do_update(index_elements=["region_id", "day", "state"],
                                       set_={"count": stmt.excluded["count"]})
@@ -213,8 +217,8 @@ def rebuild_missing_snapshots(session: Session, workflows: WorkflowRegistry, unt
     if first is None:
         return []
     start = clock.as_utc(first).date()
-    recorded = set(session.execute(select(DailySnapshot.day).where(DailySnapshot.day >= start)
-                                   .group_by(DailySnapshot.day)).scalars())
+    recorded = set(session.execute(select(col(DailySnapshot.day)).where(col(DailySnapshot.day) >= start)
+                                   .group_by(col(DailySnapshot.day))).scalars())
     latest = max(recorded, default=None)
     todo = [d for d in (start + timedelta(days=i) for i in range((until - start).days + 1))
             if d not in recorded or d == latest]
@@ -251,19 +255,19 @@ def cumulative_flow(session: Session, region_id: int, start: date, end: date,
     in workflow order when ``workflows`` is given (every state of them, even at 0).
     """
     if org_id is None and municipality_id is None:  # the whole region: its own sums
-        stmt = (select(RegionSnapshot.day, RegionSnapshot.state, RegionSnapshot.count)
-                .where(RegionSnapshot.region_id == region_id, RegionSnapshot.day >= start,
-                       RegionSnapshot.day <= end))
+        stmt = (select(col(RegionSnapshot.day), col(RegionSnapshot.state), col(RegionSnapshot.count))
+                .where(col(RegionSnapshot.region_id) == region_id, col(RegionSnapshot.day) >= start,
+                       col(RegionSnapshot.day) <= end))
     else:
-        stmt = (select(DailySnapshot.day, DailySnapshot.state, func.sum(DailySnapshot.count))
-                .where(DailySnapshot.region_id == region_id, DailySnapshot.day >= start,
-                       DailySnapshot.day <= end)
-                .group_by(DailySnapshot.day, DailySnapshot.state))
+        stmt = (select(col(DailySnapshot.day), col(DailySnapshot.state), func.sum(col(DailySnapshot.count)))
+                .where(col(DailySnapshot.region_id) == region_id, col(DailySnapshot.day) >= start,
+                       col(DailySnapshot.day) <= end)
+                .group_by(col(DailySnapshot.day), col(DailySnapshot.state)))
     if org_id is not None:
-        stmt = stmt.where(DailySnapshot.org_id == org_id)
+        stmt = stmt.where(col(DailySnapshot.org_id) == org_id)
     if municipality_id is not None:
-        stmt = stmt.where(DailySnapshot.org_id.in_(  # type: ignore[attr-defined]
-            select(Organization.id).where(Organization.municipality_id == municipality_id)))
+        stmt = stmt.where(col(DailySnapshot.org_id).in_(
+            select(col(Organization.id)).where(col(Organization.municipality_id) == municipality_id)))
     counts = {(day, state): int(n) for day, state, n in session.execute(stmt).all()}
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     states = _state_order(workflows, [state for _, state in counts])
@@ -306,13 +310,13 @@ def stage_times(session: Session, workflows: WorkflowRegistry, region_id: int,
     ``{"lead_time": {"median", "p85", "n"}, "by_stage": {state: {...}}}``, the states of
     the workflows in order (final states have no completed stays and are left out).
     """
-    moves = (select(Event.from_state, Event.to_state, Event.stay_days,
+    moves = (select(col(Event.from_state), col(Event.to_state), col(Event.stay_days),
                     days_between(Project.created_at, Event.at))
              .select_from(Event)
-             .join(Project, Project.id == Event.project_id)
-             .where(Project.region_id == region_id, Event.kind == EventKind.STATE_CHANGED))
+             .join(Project, col(Project.id) == col(Event.project_id))
+             .where(col(Project.region_id) == region_id, col(Event.kind) == EventKind.STATE_CHANGED))
     if since is not None:
-        moves = moves.where(Event.at >= day_start(since))
+        moves = moves.where(col(Event.at) >= day_start(since))
     done = workflows.done_states()
     lead_times: list[float] = []
     by_state: dict[str, list[float]] = {}
@@ -331,7 +335,7 @@ def flow_watermark(session: Session) -> tuple[int, int]:
     """(id of the latest state_changed event of any project, id of the newest project), 0
     when none: what time in stage and throughput depend on besides their window (projects
     are never deleted, moves never rewritten). One round trip, two index probes."""
-    move = select(func.max(Event.id)).where(Event.kind == EventKind.STATE_CHANGED).scalar_subquery()
+    move = select(func.max(col(Event.id))).where(col(Event.kind) == EventKind.STATE_CHANGED).scalar_subquery()
     newest = select(func.max(Project.id)).scalar_subquery()
     latest_move, newest_project = session.execute(select(move, newest)).one()
     return int(latest_move or 0), int(newest_project or 0)
@@ -342,14 +346,14 @@ def stage_times_cached(session: Session, workflows: WorkflowRegistry, region_id:
     """stage_times, kept in ``cache`` until the next move or new project (the tower page:
     reading a year of moves of 10,000 projects is the slowest figure it shows)."""
     key = ("stage_times", region_id, since, flow_watermark(session))
-    return cache.get(key, lambda: stage_times(session, workflows, region_id, since))  # type: ignore[no-any-return]
+    return cache.get(key, lambda: stage_times(session, workflows, region_id, since))
 
 
 def throughput_cached(session: Session, workflows: WorkflowRegistry, region_id: int, months: int,
                       cache: FigureCache) -> list[dict[str, Any]]:
     """throughput, kept in ``cache`` for the day until the next move or new project."""
     key = ("throughput", region_id, months, clock.today(), flow_watermark(session))
-    return cache.get(key, lambda: throughput(session, workflows, region_id, months))  # type: ignore[no-any-return]
+    return cache.get(key, lambda: throughput(session, workflows, region_id, months))
 
 
 # --- throughput -----------------------------------------------------------------------------------
@@ -373,12 +377,12 @@ def throughput(session: Session, workflows: WorkflowRegistry, region_id: int,
     # the done state is final (nothing leaves it), so a closed project entered it when it closed
     closed_month = utc_month(Project.state_entered_at)
     closed = (select(closed_month, func.count())
-              .where(Project.region_id == region_id, done_filter(workflows),
-                     Project.state_entered_at >= since)
+              .where(col(Project.region_id) == region_id, done_filter(workflows),
+                     col(Project.state_entered_at) >= since)
               .group_by(closed_month))
     started_month = utc_month(Project.created_at)
     started = (select(started_month, func.count())
-               .where(Project.region_id == region_id, Project.created_at >= since)
+               .where(col(Project.region_id) == region_id, col(Project.created_at) >= since)
                .group_by(started_month))
     n_closed = dict(session.execute(closed).all())
     n_started = dict(session.execute(started).all())
@@ -394,11 +398,11 @@ def _targets_reached(session: Session, workflows: WorkflowRegistry, region_id: i
     its target). The latest measurement is the last by date, then by record order (as
     engine.reporting.metrics: kept on the metric as latest_value); a project without metrics
     has not reached its targets."""
-    per_project = (select(func.count(Metric.id).label("metrics"), func.sum(metric_met()).label("met"))
+    per_project = (select(func.count(col(Metric.id)).label("metrics"), func.sum(metric_met()).label("met"))
                    .select_from(Project)
-                   .join(Metric, Metric.project_id == Project.id, isouter=True)
-                   .where(Project.region_id == region_id, done_filter(workflows))
-                   .group_by(Project.id)
+                   .join(Metric, col(Metric.project_id) == col(Project.id), isouter=True)
+                   .where(col(Project.region_id) == region_id, done_filter(workflows))
+                   .group_by(col(Project.id))
                    .subquery("per_project"))
     reached = case((and_(per_project.c.metrics > 0, per_project.c.met == per_project.c.metrics), 1), else_=0)
     n, n_reached = session.execute(select(func.count(), func.sum(reached)).select_from(per_project)).one()
@@ -426,10 +430,10 @@ def headline(session: Session, workflows: WorkflowRegistry, region_id: int,
     (the tower page).
     """
     now = clock.now()
-    region = Project.region_id == region_id
+    region = col(Project.region_id) == region_id
     active = active_filter(workflows)
     if counts is None:
-        by_stage = dict(session.execute(select(Project.state, func.count()).where(region, active)
+        by_stage = dict(session.execute(select(col(Project.state), func.count()).where(region, active)
                                         .group_by(Project.state)).all())
     else:
         finals = {s.id for w in workflows.all() for s in w.states if s.final}
@@ -438,13 +442,13 @@ def headline(session: Session, workflows: WorkflowRegistry, region_id: int,
         stalled = session.execute(select(func.count()).select_from(Project)
                                   .where(region, active, stalled_filter(workflows, now))).scalar_one()
     risks = critical_risks if critical_risks is not None else session.execute(
-        select(func.count()).select_from(Risk).join(Project, Project.id == Risk.project_id)
+        select(func.count()).select_from(Risk).join(Project, col(Project.id) == col(Risk.project_id))
         .where(region, active, critical_risk())).scalar_one()
     overdue = session.execute(select(func.count()).select_from(Project)
                               .where(region, waiting_long_filter(now))).scalar_one()
     year_start = day_start(date(now.year, 1, 1))
     closed_this_year, hours, roubles = session.execute(
-        select(func.count(case((Project.state_entered_at >= year_start, 1))),
+        select(func.count(case((col(Project.state_entered_at) >= year_start, 1))),
                float_sum(Project.actual_hours_saved), float_sum(Project.actual_roubles))
         .where(region, done_filter(workflows))).one()
     n_closed, n_reached = _targets_reached(session, workflows, region_id)

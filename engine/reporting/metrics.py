@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, case, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from engine.models import Metric
 
@@ -30,11 +30,11 @@ def reached(metric: Metric) -> bool:
 def all_reached(session: Session, project_id: int) -> bool:
     """The project has metrics and every one reached its target (the check
     ``targets_reached``; a practice may be published only then)."""
-    metrics = session.execute(select(Metric).where(Metric.project_id == project_id)).scalars().all()
+    metrics = session.execute(select(Metric).where(col(Metric.project_id) == project_id)).scalars().all()
     return bool(metrics) and all(reached(m) for m in metrics)
 
 
 def metric_met() -> Any:
     """SQL: 1 when the metric's latest value meets its target in its direction, else 0."""
-    return case((and_(Metric.direction == "decrease", Metric.latest_value <= Metric.target), 1),
-                (and_(Metric.direction == "increase", Metric.latest_value >= Metric.target), 1), else_=0)
+    return case((and_(col(Metric.direction) == "decrease", col(Metric.latest_value) <= col(Metric.target)), 1),
+                (and_(col(Metric.direction) == "increase", col(Metric.latest_value) >= col(Metric.target)), 1), else_=0)

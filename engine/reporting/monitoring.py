@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, case, false, func, literal, null, or_, select
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from engine import clock
 from engine.models import (
@@ -28,11 +28,14 @@ from engine.models import (
     Project,
     Risk,
     TransitionRequest,
+    table_of,
 )
 from engine.reporting.sqlfuncs import greatest, whole_days_between
 from engine.workflow import Workflow, WorkflowRegistry
 
 APPROVAL_WAIT_ALERT_DAYS = 3
+# the column type of the timestamps compared with bound moments
+_TIMESTAMP = table_of(Project).c.state_entered_at.type
 
 
 def whole_days(later: datetime, earlier: datetime) -> int:
@@ -48,33 +51,33 @@ def _final_states(workflows: WorkflowRegistry) -> list[tuple[str, int, str]]:
 def active_filter(workflows: WorkflowRegistry) -> ColumnElement[bool]:
     """Projects in a non-final state of their workflow."""
     finals = {s for _, _, s in _final_states(workflows)}
-    return Project.state.not_in(finals) if finals else Project.id.is_not(None)  # type: ignore[attr-defined,union-attr]
+    return col(Project.state).not_in(finals) if finals else col(Project.id).is_not(None)
 
 
 def done_filter(workflows: WorkflowRegistry) -> ColumnElement[bool]:
     """Projects finished with their results: in their workflow's ``done`` state (the ПСР
     workflow's «Завершён»); the other final states (cancelled) are not done."""
-    return Project.state.in_(workflows.done_states())  # type: ignore[attr-defined]
+    return col(Project.state).in_(workflows.done_states())
 
 
 def critical_risk() -> ColumnElement[bool]:
     """SQL condition on Risk: unresolved (open, mitigating) and scoring CRITICAL_SCORE or more."""
-    return and_(Risk.status.in_(UNRESOLVED_RISK), Risk.score >= CRITICAL_SCORE)  # type: ignore[attr-defined]
+    return and_(col(Risk.status).in_(UNRESOLVED_RISK), col(Risk.score) >= CRITICAL_SCORE)
 
 
 def waiting_long_filter(now: datetime | None = None) -> ColumnElement[bool]:
     """Projects whose pending request waits more than APPROVAL_WAIT_ALERT_DAYS whole days
     (a project has at most one pending request: as many projects as such requests)."""
     cutoff = (now or clock.now()) - timedelta(days=APPROVAL_WAIT_ALERT_DAYS + 1)
-    return Project.id.in_(select(TransitionRequest.project_id).where(  # type: ignore[union-attr]
-        TransitionRequest.status == "pending", TransitionRequest.requested_at <= cutoff))
+    return col(Project.id).in_(select(col(TransitionRequest.project_id)).where(
+        col(TransitionRequest.status) == "pending", col(TransitionRequest.requested_at) <= cutoff))
 
 
 def reached_filter() -> ColumnElement[bool]:
     """Projects that have metrics and whose every metric's latest value meets its target."""
     from engine.reporting.metrics import metric_met
-    return Project.id.in_(select(Metric.project_id).group_by(Metric.project_id)  # type: ignore[union-attr]
-                          .having(func.sum(metric_met()) == func.count(Metric.id)))
+    return col(Project.id).in_(select(col(Metric.project_id)).group_by(col(Metric.project_id))
+                               .having(func.sum(metric_met()) == func.count(col(Metric.id))))
 
 
 Cutoff = Callable[[str, Workflow, int, str], Any]  # (kind, workflow, days, state) -> the moment in SQL
@@ -82,15 +85,15 @@ Cutoff = Callable[[str, Workflow, int, str], Any]  # (kind, workflow, days, stat
 
 def _sla_clauses(workflows: WorkflowRegistry, cutoff: Cutoff) -> list[ColumnElement[bool]]:
     """Per workflow state with an SLA: in that state since before ``cutoff(...)``."""
-    return [and_(Project.workflow_id == w.id, Project.workflow_version == w.version, Project.state == s.id,
-                 Project.state_entered_at < cutoff("sla", w, s.sla_days, s.id))
+    return [and_(col(Project.workflow_id) == w.id, col(Project.workflow_version) == w.version,
+                 col(Project.state) == s.id, Project.state_entered_at < cutoff("sla", w, s.sla_days, s.id))
             for w in workflows.all() for s in w.active_states() if s.sla_days]
 
 
 def _idle_clauses(workflows: WorkflowRegistry, cutoff: Cutoff) -> list[ColumnElement[bool]]:
     """Per workflow with idle days: active, and no activity since ``cutoff(...)``."""
-    return [and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
-                 Project.state.in_([s.id for s in w.active_states()]),  # type: ignore[attr-defined]
+    return [and_(col(Project.workflow_id) == w.id, col(Project.workflow_version) == w.version,
+                 col(Project.state).in_([s.id for s in w.active_states()]),
                  Project.last_activity_at < cutoff("idle", w, w.idle_days, ""))
             for w in workflows.all() if w.idle_days]
 
@@ -108,8 +111,8 @@ def stalled_filter(workflows: WorkflowRegistry, now: datetime | None = None) -> 
 
 def sla_days_expr(workflows: WorkflowRegistry) -> Any:
     """SQL expression: the SLA (days) of each project's current state, or NULL."""
-    whens = [(and_(Project.workflow_id == w.id, Project.workflow_version == w.version,
-                   Project.state == s.id), s.sla_days)
+    whens = [(and_(col(Project.workflow_id) == w.id, col(Project.workflow_version) == w.version,
+                   col(Project.state) == s.id), s.sla_days)
              for w in workflows.all() for s in w.active_states() if s.sla_days]
     return case(*whens, else_=None) if whens else None
 
@@ -149,25 +152,25 @@ def _scope(stmt: Any, region_id: int | None = None, org_id: int | None = None,
     if org_id is not None:
         stmt = stmt.where(Project.org_id == org_id)
     if municipality_id is not None:
-        stmt = stmt.where(Project.org_id.in_(  # type: ignore[attr-defined]
-            select(Organization.id).where(Organization.municipality_id == municipality_id)))
+        stmt = stmt.where(col(Project.org_id).in_(
+            select(col(Organization.id)).where(col(Organization.municipality_id) == municipality_id)))
     return stmt
 
 
 def counts_by_state(session: Session, region_id: int | None = None,
                     org_id: int | None = None) -> dict[str, int]:
-    stmt = _scope(select(Project.state, func.count()).group_by(Project.state), region_id, org_id)
+    stmt = _scope(select(col(Project.state), func.count()).group_by(col(Project.state)), region_id, org_id)
     return {state: n for state, n in session.execute(stmt).all()}
 
 
 def _at(now: datetime) -> Any:
     """``now`` as a bound timestamp, stored as the columns are."""
-    return literal(now, Project.__table__.c.state_entered_at.type)  # type: ignore[attr-defined]
+    return literal(now, _TIMESTAMP)
 
 
 def _idle_limit_expr(workflows: WorkflowRegistry) -> Any:
     """SQL: the idle days of each project's workflow, or NULL."""
-    whens = [(and_(Project.workflow_id == w.id, Project.workflow_version == w.version), w.idle_days)
+    whens = [(and_(col(Project.workflow_id) == w.id, col(Project.workflow_version) == w.version), w.idle_days)
              for w in workflows.all() if w.idle_days]
     return case(*whens, else_=None) if whens else null()
 
@@ -198,7 +201,7 @@ def _stalled_statement(workflows: WorkflowRegistry, by_region: bool, by_org: boo
     """stalled_projects' statement, built once per registry and shape (the tower asks for
     it on every page): the moment and the limits' cut-off times are bound parameters,
     returned as (name, days before now)."""
-    ts = Project.__table__.c.state_entered_at.type  # type: ignore[attr-defined]
+    ts = _TIMESTAMP
     now = bindparam("now", type_=ts)
     cutoffs: list[tuple[str, int]] = []
 
@@ -211,16 +214,16 @@ def _stalled_statement(workflows: WorkflowRegistry, by_region: bool, by_org: boo
     sla, idle = sla_days_expr(workflows), _idle_limit_expr(workflows)
     in_state = whole_days_between(Project.state_entered_at, now)
     quiet = whole_days_between(Project.last_activity_at, now)
-    stmt = (select(Project.id, Project.title, Project.org_id, Project.state, in_state, quiet,
+    stmt = (select(col(Project.id), col(Project.title), col(Project.org_id), col(Project.state), in_state, quiet,
                    sla if sla is not None else null(), idle,
                    case((or_(*sla_hit), True), else_=False) if sla_hit else false(),
                    case((or_(*idle_hit), True), else_=False) if idle_hit else false())
             .where(active_filter(workflows), or_(*sla_hit, *idle_hit) if sla_hit or idle_hit else false())
-            .order_by(greatest(in_state - sla if sla is not None else null(), quiet - idle).desc(), Project.id))
+            .order_by(greatest(in_state - sla if sla is not None else null(), quiet - idle).desc(), col(Project.id)))
     if by_region:
-        stmt = stmt.where(Project.region_id == bindparam("region_id"))
+        stmt = stmt.where(col(Project.region_id) == bindparam("region_id"))
     if by_org:
-        stmt = stmt.where(Project.org_id == bindparam("org_id"))
+        stmt = stmt.where(col(Project.org_id) == bindparam("org_id"))
     if limit:
         stmt = stmt.limit(limit)
     return stmt, cutoffs
@@ -230,11 +233,11 @@ def unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: i
                      org_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Open or mitigating risks of active projects: highest score first, then oldest."""
     now = clock.now()
-    stmt = _scope(select(Risk.id, Risk.project_id, Risk.title, Risk.score, Risk.status,
+    stmt = _scope(select(col(Risk.id), col(Risk.project_id), col(Risk.title), col(Risk.score), col(Risk.status),
                          whole_days_between(Risk.created_at, _at(now)))
-                  .join(Project, Project.id == Risk.project_id)
-                  .where(Risk.status.in_(UNRESOLVED_RISK), active_filter(workflows))  # type: ignore[attr-defined]
-                  .order_by(Risk.score.desc(), Risk.created_at.asc(), Risk.id),  # type: ignore[attr-defined]
+                  .join(Project, col(Project.id) == col(Risk.project_id))
+                  .where(col(Risk.status).in_(UNRESOLVED_RISK), active_filter(workflows))
+                  .order_by(col(Risk.score).desc(), col(Risk.created_at).asc(), col(Risk.id)),
                   region_id, org_id)
     if limit:
         stmt = stmt.limit(limit)
@@ -246,9 +249,9 @@ def count_unresolved_risks(session: Session, workflows: WorkflowRegistry, region
     """How many risks unresolved_risks lists for the region, and how many of them are
     critical (score 15 or more, the headline's figure)."""
     n, critical = session.execute(
-        select(func.count(), func.count(case((Risk.score >= CRITICAL_SCORE, 1))))
-        .select_from(Risk).join(Project, Project.id == Risk.project_id)
-        .where(Project.region_id == region_id, Risk.status.in_(UNRESOLVED_RISK),  # type: ignore[attr-defined]
+        select(func.count(), func.count(case((col(Risk.score) >= CRITICAL_SCORE, 1))))
+        .select_from(Risk).join(Project, col(Project.id) == col(Risk.project_id))
+        .where(col(Project.region_id) == region_id, col(Risk.status).in_(UNRESOLVED_RISK),
                active_filter(workflows))).one()
     return int(n), int(critical)
 
@@ -257,11 +260,11 @@ def pending_approvals(session: Session, region_id: int | None = None, org_id: in
                       limit: int | None = None) -> list[dict[str, Any]]:
     """Requests waiting for a decision, longest waiting first."""
     now = clock.now()
-    stmt = _scope(select(TransitionRequest.id, TransitionRequest.project_id, TransitionRequest.trigger,
-                         whole_days_between(TransitionRequest.requested_at, _at(now)), Project.org_id)
-                  .join(Project, Project.id == TransitionRequest.project_id)
-                  .where(TransitionRequest.status == "pending")
-                  .order_by(TransitionRequest.requested_at, TransitionRequest.id),
+    stmt = _scope(select(col(TransitionRequest.id), col(TransitionRequest.project_id), col(TransitionRequest.trigger),
+                         whole_days_between(col(TransitionRequest.requested_at), _at(now)), col(Project.org_id))
+                  .join(Project, col(Project.id) == col(TransitionRequest.project_id))
+                  .where(col(TransitionRequest.status) == "pending")
+                  .order_by(col(TransitionRequest.requested_at), col(TransitionRequest.id)),
                   region_id, org_id)
     if limit:
         stmt = stmt.limit(limit)
@@ -274,13 +277,13 @@ def by_municipality(session: Session, workflows: WorkflowRegistry,
     """Per municipality: counts by state and stalled count; most stalled first."""
     now = clock.now()
     stalled = case((and_(active_filter(workflows), stalled_filter(workflows, now)), 1), else_=0)
-    stmt = (select(Municipality.id, Municipality.name, Project.state, func.count(Project.id),
+    stmt = (select(col(Municipality.id), col(Municipality.name), col(Project.state), func.count(col(Project.id)),
                    func.sum(stalled))
             .select_from(Municipality)
-            .join(Organization, Organization.municipality_id == Municipality.id, isouter=True)
-            .join(Project, Project.org_id == Organization.id, isouter=True)
-            .where(Municipality.region_id == region_id)
-            .group_by(Municipality.id, Municipality.name, Project.state))
+            .join(Organization, col(Organization.municipality_id) == col(Municipality.id), isouter=True)
+            .join(Project, col(Project.org_id) == col(Organization.id), isouter=True)
+            .where(col(Municipality.region_id) == region_id)
+            .group_by(col(Municipality.id), col(Municipality.name), col(Project.state)))
     rows: dict[int, dict[str, Any]] = {}
     for mid, name, state, n, n_stalled in session.execute(stmt).all():
         entry = rows.setdefault(mid, {"municipality_id": mid, "name": name, "by_state": {},

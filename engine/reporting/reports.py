@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from engine import clock
 from engine.models import (
@@ -65,9 +65,9 @@ def stage_dates(session: Session, wf: Workflow, project: Project, today: date | 
     planned on when the current stage is past its planned date (else None).
     """
     today = today or clock.today()
-    events = session.execute(select(Event.from_state, Event.to_state, Event.at)
-                             .where(Event.project_id == project.id, Event.kind == EventKind.STATE_CHANGED)
-                             .order_by(Event.at, Event.id)).all()
+    events = session.execute(select(col(Event.from_state), col(Event.to_state), col(Event.at))
+                             .where(col(Event.project_id) == project.id, col(Event.kind) == EventKind.STATE_CHANGED)
+                             .order_by(col(Event.at), col(Event.id))).all()
     created_on = clock.as_utc(project.created_at).date()
     project_ended = wf.is_final(project.state)
     rows = []
@@ -83,10 +83,13 @@ def stage_dates(session: Session, wf: Workflow, project: Project, today: date | 
         done_at = exits[-1] if exits and last_entry_at is not None and exits[-1] >= last_entry_at else None
         started_on = entries[0] if entries else None
         finished_on = done_at.date() if done_at else None
-        planned_on, source = _planned(project.milestones, st.id), "plan"
+        planned_on = _planned(project.milestones, st.id)
+        source: str | None = "plan"
         if planned_on is None:
-            source = "norm" if (started_on is not None and st.sla_days) else None
-            planned_on = date.fromordinal(started_on.toordinal() + st.sla_days) if source else None
+            if started_on is not None and st.sla_days:
+                planned_on, source = date.fromordinal(started_on.toordinal() + st.sla_days), "norm"
+            else:
+                source = None
         if finished_on is not None:
             status = "done"
         elif project.state == st.id:
@@ -113,8 +116,8 @@ def kpi(session: Session, project: Project) -> list[dict[str, Any]]:
     ``change_pct`` (result against baseline; engine.practices.change_pct); ``improvement``
     (the change in the good direction); ``target_reached`` (None when target or result is
     missing)."""
-    metrics = session.execute(select(Metric).where(Metric.project_id == project.id)
-                              .order_by(Metric.id)).scalars().all()
+    metrics = session.execute(select(Metric).where(col(Metric.project_id) == project.id)
+                              .order_by(col(Metric.id))).scalars().all()
     rows = []
     for m in metrics:
         result = m.latest_value
@@ -146,7 +149,7 @@ def project_report(session: Session, workflows: WorkflowRegistry, project: Proje
     ``targets_reached`` (every metric reached its target; False without metrics)."""
     wf = workflows.get(project.workflow_id, project.workflow_version)
     rows = kpi(session, project)
-    return {"stages": stage_dates(session, wf, project) if wf else [],  # type: ignore[arg-type]
+    return {"stages": stage_dates(session, wf, project) if wf else [],
             "kpi": rows, "effect": effect(project),
             "targets_reached": bool(rows) and all(r["target_reached"] for r in rows)}
 
@@ -157,11 +160,11 @@ def _reached_per_project(workflows: WorkflowRegistry, region_id: int) -> Any:
     """Subquery: project_id, reached (1/0) for the closed projects of the region that have
     metrics."""
     met = metric_met()  # the latest measurement, kept on the metric, as the tower's headline reads it
-    return (select(Metric.project_id.label("project_id"),
-                   case((func.sum(met) == func.count(Metric.id), 1), else_=0).label("reached"))
-            .join(Project, Project.id == Metric.project_id)
-            .where(Project.region_id == region_id, done_filter(workflows))
-            .group_by(Metric.project_id).subquery("reached"))
+    return (select(col(Metric.project_id).label("project_id"),
+                   case((func.sum(met) == func.count(col(Metric.id)), 1), else_=0).label("reached"))
+            .join(Project, col(Project.id) == col(Metric.project_id))
+            .where(col(Project.region_id) == region_id, done_filter(workflows))
+            .group_by(col(Metric.project_id)).subquery("reached"))
 
 
 FIGURES = ("launched", "in_progress", "closed", "cancelled", "reached", "hours_saved", "roubles_saved")
@@ -203,8 +206,8 @@ def regional_summary(session: Session, workflows: WorkflowRegistry, region_id: i
     reached = _reached_per_project(workflows, region_id)
     is_closed = done_filter(workflows)
     active = active_filter(workflows)
-    stmt = (select(Organization.kind, Organization.municipality_id,
-                   func.count(Project.id),
+    stmt = (select(col(Organization.kind), col(Organization.municipality_id),
+                   func.count(col(Project.id)),
                    func.sum(case((active, 1), else_=0)),
                    func.sum(case((is_closed, 1), else_=0)),
                    func.sum(case((and_(~active, ~is_closed), 1), else_=0)),
@@ -212,13 +215,13 @@ def regional_summary(session: Session, workflows: WorkflowRegistry, region_id: i
                    float_sum(case((is_closed, Project.actual_hours_saved))),
                    float_sum(case((is_closed, Project.actual_roubles))))
             .select_from(Project)
-            .join(Organization, Organization.id == Project.org_id)
+            .join(Organization, col(Organization.id) == col(Project.org_id))
             .join(reached, reached.c.project_id == Project.id, isouter=True)
-            .where(Project.region_id == region_id)
-            .group_by(Organization.kind, Organization.municipality_id))
-    municipalities = session.execute(select(Municipality.id, Municipality.name)
-                                     .where(Municipality.region_id == region_id)
-                                     .order_by(Municipality.id)).all()
+            .where(col(Project.region_id) == region_id)
+            .group_by(col(Organization.kind), col(Organization.municipality_id)))
+    municipalities = list(session.execute(select(col(Municipality.id), col(Municipality.name))
+                                          .where(col(Municipality.region_id) == region_id)
+                                          .order_by(col(Municipality.id))).all())
     municipalities.sort(key=lambda m: (m[1].casefold(), m[0]))  # the same order on both backends
     by_kind = {k: _empty() for k in ORG_KINDS}
     by_mun = {mid: {"municipality_id": mid, "name": name, **_empty()} for mid, name in municipalities}
@@ -239,16 +242,16 @@ def regional_summary(session: Session, workflows: WorkflowRegistry, region_id: i
 
 def practices_summary(session: Session, region_id: int) -> dict[str, Any]:
     """The region's practices and how often they were replicated (see regional_summary)."""
-    replicas = (select(Project.practice_id.label("practice_id"), func.count(Project.id).label("n"))
-                .where(Project.practice_id.is_not(None))  # type: ignore[union-attr]
-                .group_by(Project.practice_id).subquery("replicas"))
+    replicas = (select(col(Project.practice_id).label("practice_id"), func.count(col(Project.id)).label("n"))
+                .where(col(Project.practice_id).is_not(None))
+                .group_by(col(Project.practice_id)).subquery("replicas"))
     rows = session.execute(
-        select(Practice.id, Practice.title, Organization.name, Municipality.name, Practice.category,
-               Practice.status, Practice.published_at, func.coalesce(replicas.c.n, 0))
-        .join(Organization, Organization.id == Practice.org_id)
-        .join(Municipality, Municipality.id == Organization.municipality_id)
-        .join(replicas, replicas.c.practice_id == Practice.id, isouter=True)
-        .where(Practice.region_id == region_id)).all()
+        select(col(Practice.id), col(Practice.title), col(Organization.name), col(Municipality.name),
+               col(Practice.category), col(Practice.status), col(Practice.published_at), func.coalesce(replicas.c.n, 0))
+        .join(Organization, col(Organization.id) == col(Practice.org_id))
+        .join(Municipality, col(Municipality.id) == col(Organization.municipality_id))
+        .join(replicas, replicas.c.practice_id == col(Practice.id), isouter=True)
+        .where(col(Practice.region_id) == region_id)).all()
     items = [{"id": pid, "title": title, "org_name": org, "municipality_name": mun, "category": cat,
               "status": status, "published_at": clock.as_utc(at).date(), "replicas": int(n)}
              for pid, title, org, mun, cat, status, at, n in rows]

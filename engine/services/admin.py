@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from engine import clock
 from engine.db import UnitOfWork
 from engine.errors import NotFound, ValidationFailed
-from engine.models import ApiToken, Municipality, Organization, RegCounter, Region, RoleGrant, User
+from engine.models import ApiToken, Municipality, Organization, RegCounter, Region, RoleGrant, User, pk
 from engine.passwords import hash_password, needs_rehash, password_problem, verify_password
 from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, ROLES, SYSTEM, Actor, require_admin
 from engine.schemas import (
@@ -41,14 +42,14 @@ def hash_token(token: str) -> str:
 def create_region(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Region:
     require_admin(actor)
     body: RegionIn = parse(RegionIn, data)
-    exists = uow.session.exec(select(Region).where(Region.name == body.name)).scalars().first()  # type: ignore[call-overload]
+    exists = uow.session.execute(select(Region).where(col(Region.name) == body.name)).scalars().first()
     if exists:
         raise ValidationFailed({"name": Text("Регион с таким названием уже есть",
                                              "A region with this name exists")})
     region = Region(name=body.name, code=body.code)
     uow.session.add(region)
     uow.session.flush()
-    uow.session.add(RegCounter(region_id=region.id, last_number=0))  # type: ignore[arg-type]  # its project numbers
+    uow.session.add(RegCounter(region_id=pk(region), last_number=0))  # its project numbers
     record(uow.session, actor, EventKind.REGION_CREATED, None, {"region_id": region.id, "name": region.name})
     uow.commit()
     return region
@@ -76,7 +77,7 @@ def create_organization(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> 
         raise ValidationFailed({"municipality_id": Text("Нет такого муниципалитета",
                                                         "No such municipality")})
     _check_inn_free(uow, body.inn, None)
-    org = Organization(municipality_id=mun.id, region_id=mun.region_id, name=body.name,  # type: ignore[arg-type]
+    org = Organization(municipality_id=pk(mun), region_id=mun.region_id, name=body.name,
                        kind=body.kind, inn=body.inn)
     uow.session.add(org)
     try:
@@ -93,7 +94,7 @@ def create_organization(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> 
 def _check_inn_free(uow: UnitOfWork, inn: str | None, org_id: int | None) -> None:
     if inn is None:
         return
-    other = uow.session.exec(select(Organization).where(Organization.inn == inn)).scalars().first()  # type: ignore[call-overload]
+    other = uow.session.execute(select(Organization).where(col(Organization.inn) == inn)).scalars().first()
     if other is not None and other.id != org_id:
         raise ValidationFailed({"inn": Text(f"ИНН {inn} уже у организации «{other.name}»",
                                             f"INN {inn} belongs to «{other.name}» already")})
@@ -155,7 +156,7 @@ def create_user(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> User:
     """Create a user with one role grant. The CLI calls it as the system."""
     require_admin(actor)
     body: UserIn = parse(UserIn, data)
-    if uow.session.exec(select(User).where(User.email == body.email)).scalars().first():  # type: ignore[call-overload]
+    if uow.session.execute(select(User).where(col(User.email) == body.email)).scalars().first():
         raise ValidationFailed({"email": Text("Пользователь с таким адресом уже есть",
                                               "A user with this e-mail exists")})
     problem = password_problem(body.password, body.email)
@@ -170,7 +171,7 @@ def create_user(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> User:
     except IntegrityError:
         raise ValidationFailed({"email": Text("Пользователь с таким адресом уже есть",
                                               "A user with this e-mail exists")}) from None
-    uow.session.add(RoleGrant(user_id=user.id, role=body.role, org_id=body.org_id,  # type: ignore[arg-type]
+    uow.session.add(RoleGrant(user_id=pk(user), role=body.role, org_id=body.org_id,
                               region_id=body.region_id))
     record(uow.session, actor, EventKind.USER_CREATED, None,
            {"user_id": user.id, "email": user.email, "role": body.role,
@@ -215,7 +216,7 @@ def grant_role(uow: UnitOfWork, actor: Actor, user_id: int, role: str,
 def end_sessions(session: Any, user: User) -> None:
     """Raise the user's session epoch: every browser session signed in before it ends
     (one UPDATE, so two raises at once both count). The caller records the event."""
-    user.session_epoch = User.session_epoch + 1  # type: ignore[assignment,operator]
+    user.session_epoch = User.session_epoch + 1
 
 
 def _user_or_404(uow: UnitOfWork, user_id: Any) -> User:
@@ -266,12 +267,13 @@ def revoke_role(uow: UnitOfWork, actor: Actor, user_id: int, data: dict[str, Any
         raise ValidationFailed({"municipality_id": Text(
             "Роли на уровне муниципалитета пока не поддерживаются: роли выдаются на организацию или регион",
             "Municipal roles are not supported yet: roles are granted for an organisation or a region")})
-    held = uow.session.exec(select(RoleGrant).where(  # type: ignore[call-overload]
-        RoleGrant.user_id == user.id, RoleGrant.role == body.role).order_by(RoleGrant.id)).scalars().all()
+    held = uow.session.execute(select(RoleGrant).where(
+        col(RoleGrant.user_id) == user.id, col(RoleGrant.role) == body.role)
+        .order_by(col(RoleGrant.id))).scalars().all()
     matching = [g for g in held if (body.org_id is None or g.org_id == body.org_id)
                 and (body.region_id is None or g.region_id == body.region_id)]
     if not matching:
-        where = ("" if body.org_id is None and body.region_id is None else
+        where = (None if body.org_id is None and body.region_id is None else
                  Text(" в этой организации" if body.org_id is not None else " в этом регионе",
                       " in this organisation" if body.org_id is not None else " in this region"))
         raise ValidationFailed({"role": Text(f"У пользователя нет этой роли{where.ru if where else ''}",
@@ -296,7 +298,7 @@ def revoke_role(uow: UnitOfWork, actor: Actor, user_id: int, data: dict[str, Any
 
 
 def user_by_email(uow: UnitOfWork, email: str) -> User:
-    user = uow.session.exec(select(User).where(User.email == email.strip().lower())).scalars().first()  # type: ignore[call-overload]
+    user = uow.session.execute(select(User).where(col(User.email) == email.strip().lower())).scalars().first()
     if user is None:
         raise NotFound("user")
     return user
@@ -307,7 +309,7 @@ def create_token(uow: UnitOfWork, actor: Actor, email: str) -> str:
     require_admin(actor)
     user = user_by_email(uow, email)
     token = "ls_" + secrets.token_urlsafe(32)
-    uow.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=clock.now()))  # type: ignore[arg-type]
+    uow.session.add(ApiToken(user_id=pk(user), token_hash=hash_token(token), created_at=clock.now()))
     record(uow.session, actor, EventKind.TOKEN_CREATED, None, {"user_id": user.id})
     uow.commit()
     return token
@@ -317,9 +319,9 @@ def revoke_tokens(uow: UnitOfWork, actor: Actor, email: str) -> int:
     require_admin(actor)
     user = user_by_email(uow, email)
     now = clock.now()
-    result = uow.session.execute(update(ApiToken).where(
-        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now))  # type: ignore[union-attr,arg-type]
-    count = result.rowcount  # type: ignore[attr-defined]
+    result = uow.session.exec(update(ApiToken).where(
+        col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None)).values(revoked_at=now))
+    count = result.rowcount
     record(uow.session, actor, EventKind.TOKEN_REVOKED, None, {"user_id": user.id, "count": count})
     uow.commit()
     return count
@@ -329,8 +331,8 @@ def actor_for_token(uow: UnitOfWork, token: str) -> Actor | None:
     """The actor a bearer token belongs to (recording its last use), or None."""
     if not token:
         return None
-    row = uow.session.exec(select(ApiToken).where(  # type: ignore[call-overload]
-        ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))).scalars().first()  # type: ignore[union-attr]
+    row = uow.session.execute(select(ApiToken).where(
+        col(ApiToken.token_hash) == hash_token(token), col(ApiToken.revoked_at).is_(None))).scalars().first()
     if row is None:
         return None
     user = uow.session.get(User, row.user_id)
@@ -340,7 +342,7 @@ def actor_for_token(uow: UnitOfWork, token: str) -> Actor | None:
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         row.last_used_at = now  # at most once a minute, to keep reads cheap
         uow.commit()
-    return load_actor(uow.session, user.id)  # type: ignore[arg-type]
+    return load_actor(uow.session, pk(user))
 
 
 def authenticate(uow: UnitOfWork, email: str, password: str) -> User | None:
@@ -351,15 +353,15 @@ def authenticate(uow: UnitOfWork, email: str, password: str) -> User | None:
     password for a hash written at a lower cost (before the cost was raised) costs that
     dummy verification too. A right password for such a hash is hashed again at the
     current cost (event ``password_rehashed``), so the older hashes die out."""
-    user = uow.session.exec(select(User).where(User.email == (email or "").strip().lower())).scalars().first()  # type: ignore[call-overload]
+    user = uow.session.execute(select(User).where(col(User.email) == (email or "").strip().lower())).scalars().first()
     stored = user.password_hash if user is not None and user.is_active else None
     if not verify_password(password or "", stored):
         if stored and needs_rehash(stored):
             verify_password(password or "", None)
         return None
-    if needs_rehash(stored):
-        user.password_hash = hash_password(password)  # type: ignore[union-attr]
-        record(uow.session, Actor(user_id=user.id), EventKind.PASSWORD_REHASHED, None, {"user_id": user.id})  # type: ignore[union-attr]
+    if user is not None and needs_rehash(stored):  # a user: the password was verified
+        user.password_hash = hash_password(password)
+        record(uow.session, Actor(user_id=user.id), EventKind.PASSWORD_REHASHED, None, {"user_id": user.id})
         uow.commit()
     return user
 
@@ -378,9 +380,9 @@ def update_municipality(uow: UnitOfWork, actor: Actor, municipality_id: int, dat
     body: MunicipalityPatch = parse(MunicipalityPatch, data)
     given = {k: getattr(body, k) for k in body.model_fields_set if getattr(body, k) is not None}
     if "name" in given:
-        clash = uow.session.execute(select(Municipality.id).where(
-            Municipality.region_id == mun.region_id, func.lower(Municipality.name) == given["name"].lower(),
-            Municipality.id != mun.id)).first()
+        clash = uow.session.execute(select(col(Municipality.id)).where(
+            col(Municipality.region_id) == mun.region_id, func.lower(col(Municipality.name)) == given["name"].lower(),
+            col(Municipality.id) != mun.id)).first()
         if clash:
             raise ValidationFailed({"name": Text("Такой муниципалитет в регионе уже есть",
                                                  "The region has a municipality of this name already")})

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from engine.db import UnitOfWork
 from engine.models import Event, Municipality, Organization, Project, Region, RoleGrant, User
@@ -65,35 +67,35 @@ def users(uow: UnitOfWork, actor: Actor, filters: UserFilters, page: int | None 
     """One page of users (by name) with every role grant and its organisation or region."""
     require_admin(actor)
     s = uow.session
-    stmt = select(User.id)
+    stmt = select(col(User.id))
     if filters.q:
         stmt = stmt.where(contains((User.name, User.email), filters.q))
     if filters.active is not None:
-        stmt = stmt.where(User.is_active.is_(filters.active))  # type: ignore[attr-defined]
-    grant = select(RoleGrant.user_id)
+        stmt = stmt.where(col(User.is_active).is_(filters.active))
+    grant = select(col(RoleGrant.user_id))
     granted = False
     if filters.role in ROLES:
-        grant, granted = grant.where(RoleGrant.role == filters.role), True
+        grant, granted = grant.where(col(RoleGrant.role) == filters.role), True
     if filters.org_id is not None:
-        grant, granted = grant.where(RoleGrant.org_id == filters.org_id), True
+        grant, granted = grant.where(col(RoleGrant.org_id) == filters.org_id), True
     if filters.region_id is not None:
-        grant, granted = grant.where(or_(RoleGrant.region_id == filters.region_id, RoleGrant.org_id.in_(  # type: ignore[union-attr]
-            select(Organization.id).where(Organization.region_id == filters.region_id)))), True
+        grant, granted = grant.where(or_(col(RoleGrant.region_id) == filters.region_id, col(RoleGrant.org_id).in_(
+            select(col(Organization.id)).where(col(Organization.region_id) == filters.region_id)))), True
     if granted:
-        stmt = stmt.where(User.id.in_(grant))  # type: ignore[union-attr]
+        stmt = stmt.where(col(User.id).in_(grant))
     total = int(s.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
     number = _page_number(page, total)
-    found = list(s.execute(select(User).where(User.id.in_(stmt))  # type: ignore[union-attr]
-                           .order_by(func.lower(User.name), User.id)
+    found = list(s.execute(select(User).where(col(User.id).in_(stmt))
+                           .order_by(func.lower(col(User.name)), col(User.id))
                            .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).scalars())
     rows = {u.id: UserRow(u) for u in found}
     if rows:
         for g, org_name, region_name in s.execute(
-                select(RoleGrant, Organization.name, Region.name)
-                .join(Organization, Organization.id == RoleGrant.org_id, isouter=True)
-                .join(Region, Region.id == RoleGrant.region_id, isouter=True)
-                .where(RoleGrant.user_id.in_(list(rows)))  # type: ignore[attr-defined]
-                .order_by(RoleGrant.id)):
+                select(RoleGrant, col(Organization.name), col(Region.name))
+                .join(Organization, col(Organization.id) == col(RoleGrant.org_id), isouter=True)
+                .join(Region, col(Region.id) == col(RoleGrant.region_id), isouter=True)
+                .where(col(RoleGrant.user_id).in_(list(rows)))
+                .order_by(col(RoleGrant.id))):
             rows[g.user_id].grants.append({"id": g.id, "role": g.role, "org_id": g.org_id, "org_name": org_name,
                                            "region_id": g.region_id, "region_name": region_name})
     return Page.of(list(rows.values()), total, number)
@@ -108,10 +110,10 @@ def user_detail(uow: UnitOfWork, actor: Actor, user_id: int) -> UserRow:
         raise NotFound("user")
     row = UserRow(user)
     for g, org_name, region_name in uow.session.execute(
-            select(RoleGrant, Organization.name, Region.name)
-            .join(Organization, Organization.id == RoleGrant.org_id, isouter=True)
-            .join(Region, Region.id == RoleGrant.region_id, isouter=True)
-            .where(RoleGrant.user_id == user_id).order_by(RoleGrant.id)):
+            select(RoleGrant, col(Organization.name), col(Region.name))
+            .join(Organization, col(Organization.id) == col(RoleGrant.org_id), isouter=True)
+            .join(Region, col(Region.id) == col(RoleGrant.region_id), isouter=True)
+            .where(col(RoleGrant.user_id) == user_id).order_by(col(RoleGrant.id))):
         row.grants.append({"id": g.id, "role": g.role, "org_id": g.org_id, "org_name": org_name,
                            "region_id": g.region_id, "region_name": region_name})
     return row
@@ -143,16 +145,16 @@ def organizations(uow: UnitOfWork, actor: Actor, filters: OrgFilters, page: int 
         where.append(Organization.region_id == filters.region_id)
     total = int(s.execute(select(func.count()).select_from(Organization).where(*where)).scalar_one())
     number = _page_number(page, total)
-    people = (select(RoleGrant.org_id, func.count(func.distinct(RoleGrant.user_id)).label("n"))
-              .where(RoleGrant.org_id.is_not(None)).group_by(RoleGrant.org_id).subquery())  # type: ignore[union-attr]
-    projects = (select(Project.org_id, func.count().label("n")).group_by(Project.org_id).subquery())
+    people = (select(col(RoleGrant.org_id), func.count(func.distinct(col(RoleGrant.user_id))).label("n"))
+              .where(col(RoleGrant.org_id).is_not(None)).group_by(col(RoleGrant.org_id)).subquery())
+    projects = (select(col(Project.org_id), func.count().label("n")).group_by(col(Project.org_id)).subquery())
     rows = s.execute(
-        select(Organization, Municipality.name, Region.name, people.c.n, projects.c.n)
-        .join(Municipality, Municipality.id == Organization.municipality_id)
-        .join(Region, Region.id == Organization.region_id)
-        .join(people, people.c.org_id == Organization.id, isouter=True)
-        .join(projects, projects.c.org_id == Organization.id, isouter=True)
-        .where(*where).order_by(func.lower(Organization.name), Organization.id)
+        select(Organization, col(Municipality.name), col(Region.name), people.c.n, projects.c.n)
+        .join(Municipality, col(Municipality.id) == col(Organization.municipality_id))
+        .join(Region, col(Region.id) == col(Organization.region_id))
+        .join(people, people.c.org_id == col(Organization.id), isouter=True)
+        .join(projects, projects.c.org_id == col(Organization.id), isouter=True)
+        .where(*where).order_by(func.lower(col(Organization.name)), col(Organization.id))
         .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
     return Page.of([{"org": o, "municipality": m, "region": r, "people": int(p or 0), "projects": int(n or 0)}
                     for o, m, r, p, n in rows], total, number)
@@ -162,13 +164,13 @@ def municipalities(uow: UnitOfWork, actor: Actor, region_id: int | None = None) 
     """Every municipality (of one region, or all) with its region and how many
     organisations it has: ``[{municipality, region, organizations}]``, by region and name."""
     require_admin(actor)
-    orgs = (select(Organization.municipality_id, func.count().label("n"))
-            .group_by(Organization.municipality_id).subquery())
-    stmt = (select(Municipality, Region.name, orgs.c.n)
-            .join(Region, Region.id == Municipality.region_id)
-            .join(orgs, orgs.c.municipality_id == Municipality.id, isouter=True))
+    orgs = (select(col(Organization.municipality_id), func.count().label("n"))
+            .group_by(col(Organization.municipality_id)).subquery())
+    stmt = (select(Municipality, col(Region.name), orgs.c.n)
+            .join(Region, col(Region.id) == col(Municipality.region_id))
+            .join(orgs, orgs.c.municipality_id == col(Municipality.id), isouter=True))
     if region_id is not None:
-        stmt = stmt.where(Municipality.region_id == region_id)
+        stmt = stmt.where(col(Municipality.region_id) == region_id)
     rows = uow.session.execute(stmt.order_by(Region.name, Municipality.kind, func.lower(Municipality.name))).all()
     return [{"municipality": m, "region": r, "organizations": int(n or 0)} for m, r, n in rows]
 
@@ -189,25 +191,25 @@ def audit_log(uow: UnitOfWork, actor: Actor, filters: AuditFilters, page: int | 
     project_title}]`` (a system event has no actor)."""
     require_admin(actor)
     s = uow.session
-    where = []
+    where: list[ColumnElement[bool]] = []
     if filters.kind:
-        where.append(Event.kind == filters.kind)
+        where.append(col(Event.kind) == filters.kind)
     if filters.project_id is not None:
-        where.append(Event.project_id == filters.project_id)
+        where.append(col(Event.project_id) == filters.project_id)
     if filters.since is not None:
-        where.append(Event.at >= day_start(filters.since))
+        where.append(col(Event.at) >= day_start(filters.since))
     if filters.until is not None:
-        where.append(Event.at < day_start(filters.until + timedelta(days=1)))
+        where.append(col(Event.at) < day_start(filters.until + timedelta(days=1)))
     if filters.actor:
-        where.append(Event.actor_id.in_(  # type: ignore[union-attr]
-            select(User.id).where(contains((User.name, User.email), filters.actor))))
+        where.append(col(Event.actor_id).in_(
+            select(col(User.id)).where(contains((col(User.name), col(User.email)), filters.actor))))
     total = int(s.execute(select(func.count()).select_from(Event).where(*where)).scalar_one())
     number = _page_number(page, total)
     rows = s.execute(
-        select(Event, User.name, User.email, Project.title)
-        .join(User, User.id == Event.actor_id, isouter=True)
-        .join(Project, Project.id == Event.project_id, isouter=True)
-        .where(*where).order_by(Event.id.desc())  # type: ignore[union-attr]
+        select(Event, col(User.name), col(User.email), col(Project.title))
+        .join(User, col(User.id) == col(Event.actor_id), isouter=True)
+        .join(Project, col(Project.id) == col(Event.project_id), isouter=True)
+        .where(*where).order_by(col(Event.id).desc())
         .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
     return Page.of([{"event": e, "actor_name": n, "actor_email": m, "project_title": t} for e, n, m, t in rows],
                    total, number)

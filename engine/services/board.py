@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from engine import clock
 from engine.db import UnitOfWork
+from engine.errors import NotFound
 from engine.models import (
     CRITICAL_SCORE,
     UNRESOLVED_RISK,
@@ -89,59 +91,61 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
     """Columns of the workflow's active states with their cards, and final-state counts
     (the default workflow unless ``workflow_id`` names another)."""
     wf = uow.workflows.latest(workflow_id) if workflow_id else uow.workflows.default()
-    workflow_id = wf.id if wf is not None else workflow_id
+    if wf is None:
+        raise NotFound("workflow")
+    workflow_id = wf.id
     s = uow.session
     now = clock.now()
-    base = select(Project.id).where(visible_projects_filter(actor), Project.workflow_id == workflow_id)
+    base = select(col(Project.id)).where(visible_projects_filter(actor), col(Project.workflow_id) == workflow_id)
     if filters.region_id is not None:
-        base = base.where(Project.region_id == filters.region_id)
+        base = base.where(col(Project.region_id) == filters.region_id)
     if filters.org_id is not None:
-        base = base.where(Project.org_id == filters.org_id)
+        base = base.where(col(Project.org_id) == filters.org_id)
     if filters.municipality_id is not None or filters.kind:
-        org_q = select(Organization.id)
+        org_q = select(col(Organization.id))
         if filters.municipality_id is not None:
-            org_q = org_q.where(Organization.municipality_id == filters.municipality_id)
+            org_q = org_q.where(col(Organization.municipality_id) == filters.municipality_id)
         if filters.kind:
-            org_q = org_q.where(Organization.kind == filters.kind)
-        base = base.where(Project.org_id.in_(org_q))  # type: ignore[attr-defined]
+            org_q = org_q.where(col(Organization.kind) == filters.kind)
+        base = base.where(col(Project.org_id).in_(org_q))
     q = search_text(filters.q)
     if q:
-        base = base.where(contains((Project.title, Project.reg_number), q))
-    final_counts = dict(s.execute(select(Project.state, func.count()).where(
-        Project.id.in_(base), ~active_filter(uow.workflows)).group_by(Project.state)).all())  # type: ignore[union-attr]
+        base = base.where(contains((col(Project.title), col(Project.reg_number)), q))
+    final_counts: dict[str, int] = dict(s.execute(select(col(Project.state), func.count()).where(
+        col(Project.id).in_(base), ~active_filter(uow.workflows)).group_by(col(Project.state))).all())
 
     active = base.where(active_filter(uow.workflows))
     if filters.stalled:
         active = active.where(stalled_filter(uow.workflows, now))
-    critical_q = (select(Risk.project_id, func.count()).where(
-        Risk.status.in_(UNRESOLVED_RISK), Risk.score >= CRITICAL_SCORE)  # type: ignore[attr-defined]
-        .group_by(Risk.project_id))
+    critical_q = (select(col(Risk.project_id), func.count()).where(
+        col(Risk.status).in_(UNRESOLVED_RISK), col(Risk.score) >= CRITICAL_SCORE)
+        .group_by(col(Risk.project_id)))
     if filters.critical:
-        active = active.where(Project.id.in_(select(critical_q.subquery().c.project_id)))  # type: ignore[union-attr]
-    pending_q = select(TransitionRequest.project_id).where(TransitionRequest.status == "pending")
+        active = active.where(col(Project.id).in_(select(critical_q.subquery().c.project_id)))
+    pending_q = select(col(TransitionRequest.project_id)).where(col(TransitionRequest.status) == "pending")
     if filters.waiting:
-        active = active.where(Project.id.in_(pending_q))  # type: ignore[union-attr]
+        active = active.where(col(Project.id).in_(pending_q))
 
     rows = s.execute(
-        select(Project.id, Project.title, Project.version, Project.state, Project.org_id,
-               Project.state_entered_at, Project.last_activity_at, Project.reg_number,
-               Project.workflow_version, Organization.name.label("org_name"),
-               User.name.label("leader"))
-        .join(Organization, Organization.id == Project.org_id)
-        .join(User, named_in_scope(Project.leader_id), isouter=True)
-        .where(Project.id.in_(active))  # type: ignore[union-attr]
-        .order_by(Project.state_entered_at, Project.id)).all()
+        select(col(Project.id), col(Project.title), col(Project.version), col(Project.state), col(Project.org_id),
+               col(Project.state_entered_at), col(Project.last_activity_at), col(Project.reg_number),
+               col(Project.workflow_version), col(Organization.name).label("org_name"),
+               col(User.name).label("leader"))
+        .join(Organization, col(Organization.id) == col(Project.org_id))
+        .join(User, named_in_scope(col(Project.leader_id)), isouter=True)
+        .where(col(Project.id).in_(active))
+        .order_by(col(Project.state_entered_at), col(Project.id))).all()
     ids = [r.id for r in rows]
-    waiting = set(s.execute(pending_q.where(TransitionRequest.project_id.in_(ids))).scalars()) if ids else set()
-    critical = dict(s.execute(critical_q.where(Risk.project_id.in_(ids))).all()) if ids else {}
+    waiting = set(s.execute(pending_q.where(col(TransitionRequest.project_id).in_(ids))).scalars()) if ids else set()
+    critical = dict(s.execute(critical_q.where(col(Risk.project_id).in_(ids))).all()) if ids else {}
     kpis = _kpis(uow, ids)
 
-    columns = {st.id: Column(st.id, st.title, st.wip_limit) for st in wf.active_states()}  # type: ignore[union-attr]
+    columns = {st.id: Column(st.id, st.title, st.wip_limit) for st in wf.active_states()}
     for r in rows:
         pwf = uow.workflows.get(workflow_id, r.workflow_version) or wf
-        sla = pwf.state(r.state).sla_days if pwf.has_state(r.state) else None  # type: ignore[union-attr]
+        sla = pwf.state(r.state).sla_days if pwf.has_state(r.state) else None
         days = whole_days(now, r.state_entered_at)
-        reasons = stall_reasons(pwf, r.state, r.state_entered_at, r.last_activity_at, now)  # type: ignore[arg-type]
+        reasons = stall_reasons(pwf, r.state, r.state_entered_at, r.last_activity_at, now)
         card = Card(id=r.id, title=r.title, version=r.version, state=r.state, org_id=r.org_id,
                     org_name=r.org_name, leader=r.leader, days_in_state=days, sla_days=sla,
                     ageing=_ageing(days, sla), stalled=bool(reasons),
@@ -149,7 +153,7 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
                     critical_risks=critical.get(r.id, 0), kpi=kpis.get(r.id), reg_number=r.reg_number)
         if r.state in columns:
             columns[r.state].cards.append(card)
-    finals = [(st, final_counts.get(st.id, 0)) for st in wf.states if st.final]  # type: ignore[union-attr]
+    finals = [(st, final_counts.get(st.id, 0)) for st in wf.states if st.final]
     return {"workflow": wf, "columns": list(columns.values()), "finals": finals,
             "total": len(rows)}
 
@@ -159,9 +163,9 @@ def _kpis(uow: UnitOfWork, project_ids: list[int]) -> dict[int, dict[str, Any]]:
     if not project_ids:
         return {}
     s = uow.session
-    first_metric = (select(func.min(Metric.id)).where(Metric.project_id.in_(project_ids))  # type: ignore[attr-defined]
-                    .group_by(Metric.project_id))
-    metrics = s.execute(select(Metric).where(Metric.id.in_(first_metric))).scalars().all()  # type: ignore[union-attr]
+    first_metric = (select(func.min(col(Metric.id))).where(col(Metric.project_id).in_(project_ids))
+                    .group_by(col(Metric.project_id)))
+    metrics = s.execute(select(Metric).where(col(Metric.id).in_(first_metric))).scalars().all()
     if not metrics:
         return {}
     out = {}
@@ -176,10 +180,10 @@ def _kpis(uow: UnitOfWork, project_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 def municipalities(uow: UnitOfWork, region_id: int) -> list[Municipality]:
-    return list(uow.session.execute(select(Municipality).where(Municipality.region_id == region_id)
+    return list(uow.session.execute(select(Municipality).where(col(Municipality.region_id) == region_id)
                                     .order_by(Municipality.kind, Municipality.name)).scalars())
 
 
 def organizations(uow: UnitOfWork, region_id: int) -> list[Organization]:
-    return list(uow.session.execute(select(Organization).where(Organization.region_id == region_id)
+    return list(uow.session.execute(select(Organization).where(col(Organization.region_id) == region_id)
                                     .order_by(Organization.name)).scalars())

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from engine import clock
 from engine.errors import NotFound, StaleVersion
@@ -16,12 +16,12 @@ from engine.vocab import EventKind
 
 def load_actor(session: Session, user_id: int) -> Actor:
     """An Actor with the user's role grants and the regions of their organisations."""
-    grants = session.exec(select(RoleGrant).where(RoleGrant.user_id == user_id)).scalars().all()  # type: ignore[call-overload]
+    grants = session.execute(select(RoleGrant).where(col(RoleGrant.user_id) == user_id)).scalars().all()
     org_ids = [g.org_id for g in grants if g.org_id is not None]
     org_regions: dict[int, int] = {}
     if org_ids:
-        rows = session.exec(select(Organization.id, Organization.region_id)  # type: ignore[call-overload]
-                            .where(Organization.id.in_(org_ids))).all()  # type: ignore[union-attr]
+        rows = session.execute(select(col(Organization.id), col(Organization.region_id))
+                               .where(col(Organization.id).in_(org_ids))).all()
         org_regions = {oid: rid for oid, rid in rows}
     return Actor(user_id=user_id,
                  grants=tuple(Grant(g.role, g.org_id, g.region_id) for g in grants),
@@ -36,18 +36,18 @@ def sees_project(org_id: int, region_id: int, *, admins: bool = True) -> Any:
     organisation and region (a member or head there, a curator of the region, an admin).
     Mirrors ``policy.Actor.roles_for``; ``admins=False`` leaves admins out (a team is made
     of the organisation's people and the region's curators)."""
-    cond = or_(and_(RoleGrant.role.in_(granting("project.view", ORG_ROLES)),  # type: ignore[attr-defined]
-                    RoleGrant.org_id == org_id),
-               and_(RoleGrant.role.in_(granting("project.view", REGION_ROLES)),  # type: ignore[attr-defined]
-                    RoleGrant.region_id == region_id))
-    return or_(cond, RoleGrant.role.in_(granting("project.view", GLOBAL_ROLES))) if admins else cond  # type: ignore[attr-defined]
+    cond = or_(and_(col(RoleGrant.role).in_(granting("project.view", ORG_ROLES)),
+                    col(RoleGrant.org_id) == org_id),
+               and_(col(RoleGrant.role).in_(granting("project.view", REGION_ROLES)),
+                    col(RoleGrant.region_id) == region_id))
+    return or_(cond, col(RoleGrant.role).in_(granting("project.view", GLOBAL_ROLES))) if admins else cond
 
 
 def works_in(org_id: int) -> Any:
     """SQL condition on RoleGrant: a grant that makes its user staff of this organisation
     (policy "project.staff": may lead a project there, own its actions and risks)."""
-    return and_(RoleGrant.role.in_(granting("project.staff", ORG_ROLES)),  # type: ignore[attr-defined]
-                RoleGrant.org_id == org_id)
+    return and_(col(RoleGrant.role).in_(granting("project.staff", ORG_ROLES)),
+                col(RoleGrant.org_id) == org_id)
 
 
 def who_sees(session: Session, user_ids: Any, org_id: int, region_id: int, *,
@@ -57,8 +57,8 @@ def who_sees(session: Session, user_ids: Any, org_id: int, region_id: int, *,
     ids = {i for i in user_ids if isinstance(i, int) and not isinstance(i, bool) and 0 < i <= INT_MAX}
     if not ids:
         return set()
-    return set(session.execute(select(RoleGrant.user_id).where(  # type: ignore[call-overload]
-        RoleGrant.user_id.in_(ids), sees_project(org_id, region_id, admins=admins))).scalars())  # type: ignore[attr-defined]
+    return set(session.execute(select(col(RoleGrant.user_id)).where(
+        col(RoleGrant.user_id).in_(ids), sees_project(org_id, region_id, admins=admins))).scalars())
 
 
 def named_in_scope(user_id: Any, org_id: Any = None, region_id: Any = None) -> Any:
@@ -67,8 +67,8 @@ def named_in_scope(user_id: Any, org_id: Any = None, region_id: Any = None) -> A
     so that old data never prints someone from outside it (the name stays empty)."""
     org_id = Project.org_id if org_id is None else org_id
     region_id = Project.region_id if region_id is None else region_id
-    return and_(User.id == user_id, exists(select(RoleGrant.id).where(
-        RoleGrant.user_id == User.id, sees_project(org_id, region_id))))
+    return and_(col(User.id) == user_id, exists(select(col(RoleGrant.id)).where(
+        col(RoleGrant.user_id) == col(User.id), sees_project(org_id, region_id))))
 
 
 def get_or_404(session: Session, model: type, obj_id: Any, what: str) -> Any:
@@ -90,7 +90,7 @@ def record(session: Session, actor: Actor, kind: EventKind, project: Project | N
                kind=kind, from_state=from_state, to_state=to_state, payload=payload or {})
     session.add(ev)
     if project is not None and actor.user_id is not None:
-        session.execute(update(Project).where(Project.id == project.id)  # type: ignore[arg-type]
+        session.execute(update(Project).where(col(Project.id) == project.id)
                         .values(last_activity_at=at).execution_options(synchronize_session=False))
         set_committed_value(project, "last_activity_at", at)  # written above; no second UPDATE
     return ev
@@ -103,13 +103,13 @@ def cas_update(session: Session, model: Any, obj: Any, expected_version: int, **
     if not 0 < expected_version < INT_MAX:  # no row has it; version + 1 must fit the column
         raise StaleVersion(obj.version)
     values["version"] = expected_version + 1
-    result = session.execute(
+    result = session.exec(
         update(model)
         .where(model.id == obj.id, model.version == expected_version)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         # a query, not session.get(): the identity map still holds the version we read
         current = session.execute(select(model.version).where(model.id == obj.id)).scalar_one_or_none()
         raise StaleVersion(current)

@@ -2,9 +2,10 @@
 artefacts, risks and team. Each writes its event in the same transaction."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from engine import clock
 from engine.db import UnitOfWork
@@ -19,6 +20,7 @@ from engine.models import (
     Risk,
     RoleGrant,
     TeamMember,
+    pk,
 )
 from engine.policy import Actor, require
 from engine.schemas import (
@@ -50,7 +52,7 @@ def _owned(uow: UnitOfWork, actor: Actor, model: type, obj_id: int, what: str) -
     obj = get_or_404(uow.session, model, obj_id, what)
     project_id = obj.project_id if hasattr(obj, "project_id") else None
     if project_id is None:  # a measurement hangs off a metric
-        project_id = uow.session.get(Metric, obj.metric_id).project_id
+        project_id = cast(Metric, uow.session.get(Metric, obj.metric_id)).project_id  # a foreign key
     return obj, _editable_project(uow, actor, project_id)
 
 
@@ -70,10 +72,10 @@ def _check_owner(uow: UnitOfWork, project: Any, user_id: int | None) -> None:
         return
     if user_id not in who_sees(uow.session, {user_id}, project.org_id, project.region_id, admins=False):
         raise ValidationFailed({"owner_id": NOT_ELIGIBLE_OWNER})
-    in_org = uow.session.execute(select(RoleGrant.id).where(
-        RoleGrant.user_id == user_id, works_in(project.org_id))).first()
-    on_team = uow.session.execute(select(TeamMember.id).where(
-        TeamMember.project_id == project.id, TeamMember.user_id == user_id)).first()
+    in_org = uow.session.execute(select(col(RoleGrant.id)).where(
+        col(RoleGrant.user_id) == user_id, works_in(project.org_id))).first()
+    on_team = uow.session.execute(select(col(TeamMember.id)).where(
+        col(TeamMember.project_id) == project.id, col(TeamMember.user_id) == user_id)).first()
     if in_org is None and on_team is None:
         raise ValidationFailed({"owner_id": NOT_ELIGIBLE_OWNER})
 
@@ -99,7 +101,7 @@ def add_metric(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, A
     project = _editable_project(uow, actor, project_id)
     body: MetricIn = parse(MetricIn, data)
     require_open(uow, project)
-    m = Metric(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
+    m = Metric(project_id=pk(project), created_at=clock.now(), **body.model_dump())
     uow.session.add(m)
     uow.session.flush()
     record(uow.session, actor, EventKind.METRIC_ADDED, project, {"metric_id": m.id, **body.model_dump()})
@@ -149,7 +151,7 @@ def add_problem(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, 
     project = _editable_project(uow, actor, project_id)
     body: ProblemIn = parse(ProblemIn, data)
     require_open(uow, project)
-    p = Problem(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
+    p = Problem(project_id=pk(project), created_at=clock.now(), **body.model_dump())
     uow.session.add(p)
     uow.session.flush()
     record(uow.session, actor, EventKind.PROBLEM_ADDED, project, {"problem_id": p.id, "waste": p.waste})
@@ -162,7 +164,7 @@ def add_action(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, A
     body: ActionIn = parse(ActionIn, data)
     _check_owner(uow, project, body.owner_id)
     require_open(uow, project)
-    a = Action(project_id=project.id, created_at=clock.now(), **body.model_dump())  # type: ignore[arg-type]
+    a = Action(project_id=pk(project), created_at=clock.now(), **body.model_dump())
     uow.session.add(a)
     uow.session.flush()
     record(uow.session, actor, EventKind.ACTION_ADDED, project,
@@ -190,7 +192,7 @@ def add_artefact(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str,
     project = _editable_project(uow, actor, project_id)
     body: ArtefactIn = parse(ArtefactIn, data)
     require_open(uow, project)
-    art = Artefact(project_id=project.id, created_at=clock.now(), created_by=actor.user_id,  # type: ignore[arg-type]
+    art = Artefact(project_id=pk(project), created_at=clock.now(), created_by=actor.user_id,
                    **body.model_dump())
     uow.session.add(art)
     uow.session.flush()
@@ -208,7 +210,7 @@ def log_risk(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any
     _check_owner(uow, project, body.owner_id)
     require_open(uow, project)
     now = clock.now()
-    risk = Risk(project_id=project.id, score=body.probability * body.impact, status="open",  # type: ignore[arg-type]
+    risk = Risk(project_id=pk(project), score=body.probability * body.impact, status="open",
                 created_at=now, updated_at=now, **body.model_dump())
     uow.session.add(risk)
     uow.session.flush()
@@ -247,7 +249,7 @@ def add_team_member(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[s
                                     admins=False):
         raise ValidationFailed({"user_id": NOT_ELIGIBLE_TEAM})
     require_open(uow, project)
-    tm = TeamMember(project_id=project.id, user_id=body.user_id, role_text=body.role_text)  # type: ignore[arg-type]
+    tm = TeamMember(project_id=pk(project), user_id=body.user_id, role_text=body.role_text)
     uow.session.add(tm)
     uow.session.flush()
     record(uow.session, actor, EventKind.TEAM_CHANGED, project,

@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from engine import clock
 from engine.errors import ValidationFailed
-from engine.models import Notification
+from engine.models import Notification, table_of
 from engine.policy import Actor
 from engine.services.common import record
 from engine.text import Text
@@ -43,14 +43,14 @@ def notify_many(session: Session, notes: Iterable[tuple[int, str, int | None, Te
     rows = [{"user_id": user_id, "at": at, "kind": kind, "project_id": project_id,
              "text_ru": text.ru, "text_en": text.en} for user_id, kind, project_id, text in notes]
     if rows:
-        session.execute(insert(Notification.__table__), rows)  # type: ignore[attr-defined]
+        session.execute(insert(table_of(Notification)), rows)
     return len(rows)
 
 
 def unread_count(session: Session, user_id: int) -> int:
     """How many of the user's notifications are unread (the number on the bell)."""
     stmt = select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))  # type: ignore[union-attr]
+        col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
     return int(session.execute(stmt).scalar_one())
 
 
@@ -59,8 +59,8 @@ def list_for(uow: UnitOfWork, actor: Actor, limit: int = 50) -> list[Notificatio
     if actor.user_id is None:
         return []
     limit = max(1, min(int(limit), 500))
-    stmt = (select(Notification).where(Notification.user_id == actor.user_id)
-            .order_by(Notification.at.desc(), Notification.id.desc())  # type: ignore[attr-defined,union-attr]
+    stmt = (select(Notification).where(col(Notification.user_id) == actor.user_id)
+            .order_by(col(Notification.at).desc(), col(Notification.id).desc())
             .limit(limit))
     return list(uow.session.execute(stmt).scalars())
 
@@ -79,13 +79,13 @@ def mark_read(uow: UnitOfWork, actor: Actor, ids: list[int] | None) -> int:
     if actor.user_id is None or ids == []:
         return 0
     stmt = (update(Notification)
-            .where(Notification.user_id == actor.user_id,
-                   Notification.read_at.is_(None))  # type: ignore[union-attr]
+            .where(col(Notification.user_id) == actor.user_id,
+                   col(Notification.read_at).is_(None))
             .values(read_at=clock.now())
             .execution_options(synchronize_session=False))
     if ids is not None:
-        stmt = stmt.where(Notification.id.in_(ids))  # type: ignore[union-attr]
-    marked = uow.session.execute(stmt).rowcount  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Notification.id).in_(ids))
+    marked = uow.session.exec(stmt).rowcount
     if marked:
         record(uow.session, actor, EventKind.NOTIFICATIONS_READ, None,
                {"count": marked, "all": ids is None, "ids": ids if ids is not None else None})

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from engine.checks import CHECKS, evaluate
 from engine.db import UnitOfWork
@@ -69,13 +70,13 @@ def approval_inbox(uow: UnitOfWork, actor: Actor, limit: int = 200) -> tuple[lis
     there are. One query reads the requests with everything they are shown with."""
     total = Q.count_requests(uow, actor, "pending", decidable_only=True)
     requester = aliased(User)
-    stmt = (select(TransitionRequest, Project, Organization.name, requester.name)
-            .join(Project, Project.id == TransitionRequest.project_id)
-            .where(Q.visible_projects_filter(actor), TransitionRequest.status == "pending",
+    stmt = (select(TransitionRequest, Project, col(Organization.name), col(requester.name))
+            .join(Project, col(Project.id) == col(TransitionRequest.project_id))
+            .where(Q.visible_projects_filter(actor), col(TransitionRequest.status) == "pending",
                    Q.decidable_requests_filter(actor))
-            .outerjoin(Organization, Organization.id == Project.org_id)
-            .outerjoin(requester, requester.id == TransitionRequest.requested_by)
-            .order_by(TransitionRequest.requested_at, TransitionRequest.id).limit(limit))
+            .outerjoin(Organization, col(Organization.id) == col(Project.org_id))
+            .outerjoin(requester, col(requester.id) == col(TransitionRequest.requested_by))
+            .order_by(col(TransitionRequest.requested_at), col(TransitionRequest.id)).limit(limit))
     items = []
     for req, project, org_name, requester_name in uow.session.execute(stmt).all():
         wf = workflow_of(uow, project)
@@ -119,12 +120,12 @@ def project_page(uow: UnitOfWork, actor: Actor, project_id: int, locale: str = "
                          people={project.leader_id} | {a["owner_id"] for a in detail["actions"]}
                          | {r["owner_id"] for r in detail["risks"]})
     org_users = list(uow.session.execute(
-        select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
+        select(col(User.id), col(User.name)).join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
         .where(works_in(project.org_id))
         .distinct().order_by(User.name)).all())
     # the team may also take the region's curators (engine: add_team_member)
     team_candidates = list(uow.session.execute(
-        select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
+        select(col(User.id), col(User.name)).join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
         .where(sees_project(project.org_id, project.region_id, admins=False))
         .distinct().order_by(User.name)).all())
     forward = wf.next_forward(project.state)
@@ -141,7 +142,7 @@ def practice_links(uow: UnitOfWork, project: Project) -> dict[str, Any]:
     is finished so that it may be published (its workflow's ``done`` state)."""
     source = uow.session.get(Practice, project.practice_id) if project.practice_id else None
     published = uow.session.execute(
-        select(Practice).where(Practice.project_id == project.id)).scalars().first()
+        select(Practice).where(col(Practice.project_id) == project.id)).scalars().first()
     wf = uow.workflows.get(project.workflow_id, project.workflow_version)
     return {"replica_of": source, "published": published,
             "publishable": wf is not None and project.state == wf.done}
@@ -155,8 +156,8 @@ def watched_regions(uow: UnitOfWork, actor: Actor) -> list[Region]:
     if actor.is_admin:
         return list(uow.session.execute(select(Region).order_by(Region.name)).scalars())
     ids = sorted(actor.curator_region_ids())
-    return list(uow.session.execute(select(Region).where(Region.id.in_(ids))  # type: ignore[attr-defined]
-                                    .order_by(Region.id)).scalars()) if ids else []
+    return list(uow.session.execute(select(Region).where(col(Region.id).in_(ids))
+                                    .order_by(col(Region.id))).scalars()) if ids else []
 
 
 def region_choice(uow: UnitOfWork, actor: Actor, wanted: int | None) -> tuple[Region, list[Region]]:

@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from engine import clock
 from engine.checks import evaluate
 from engine.db import UnitOfWork
 from engine.errors import Conflict, Forbidden, GateFailed, ValidationFailed
-from engine.models import Comment, Organization, Project, RegCounter, Region, RoleGrant, TransitionRequest
+from engine.models import Comment, Organization, Project, RegCounter, Region, RoleGrant, TransitionRequest, pk
 from engine.policy import ACTIONS, Actor, can_somewhere, may_decide, require, require_visible
 from engine.schemas import (
     CARD_FIELDS,
@@ -72,7 +73,7 @@ def visible_org(uow: UnitOfWork, actor: Actor, org_id: Any) -> Organization | No
     if not isinstance(org_id, int) or isinstance(org_id, bool) or not 0 < org_id <= 2**31 - 1:
         return None
     org = uow.session.get(Organization, org_id)
-    if org is None or not actor.roles_for(org.id, org.region_id):  # type: ignore[arg-type]
+    if org is None or not actor.roles_for(pk(org), org.region_id):
         return None
     return org
 
@@ -83,8 +84,8 @@ def _check_user_in_org(uow: UnitOfWork, user_id: int | None, field: str, org_id:
     if user_id is None:
         return
     # one answer for an unknown id and a person of another organisation (no existence leak)
-    in_org = uow.session.exec(select(RoleGrant.id).where(  # type: ignore[call-overload]
-        RoleGrant.user_id == user_id, works_in(org_id))).first()
+    in_org = uow.session.execute(select(col(RoleGrant.id)).where(
+        col(RoleGrant.user_id) == user_id, works_in(org_id))).first()
     if in_org is None:
         raise ValidationFailed({field: Text("Пользователь не работает в этой организации",
                                             "This user is not in the project's organisation")})
@@ -94,8 +95,8 @@ def _bump_counter(uow: UnitOfWork, region_id: int) -> int:
     """The region's next number: its ``reg_counter`` row bumped with UPDATE … RETURNING.
     The row stays locked until the transaction ends, so concurrent creations in a region
     take their numbers one after another and never the same one (both databases)."""
-    bump = (update(RegCounter).where(RegCounter.region_id == region_id)  # type: ignore[arg-type]
-            .values(last_number=RegCounter.last_number + 1).returning(RegCounter.last_number)
+    bump = (update(RegCounter).where(col(RegCounter.region_id) == region_id)
+            .values(last_number=col(RegCounter.last_number) + 1).returning(col(RegCounter.last_number))
             .execution_options(synchronize_session=False))
     number = uow.session.execute(bump).scalar()
     if number is None:  # a region made before its row (or by old code): add it, then bump
@@ -112,9 +113,9 @@ def _next_reg_number(uow: UnitOfWork, region: Region) -> str:
     project holds already (given by hand or by the old rule) is skipped."""
     prefix = region.code or str(region.id)
     while True:
-        reg_number = f"{prefix}-{clock.now().year}-{_bump_counter(uow, region.id):04d}"  # type: ignore[arg-type]
-        taken = uow.session.execute(select(Project.id).where(
-            Project.region_id == region.id, Project.reg_number == reg_number)).first()
+        reg_number = f"{prefix}-{clock.now().year}-{_bump_counter(uow, pk(region)):04d}"
+        taken = uow.session.execute(select(col(Project.id)).where(
+            col(Project.region_id) == region.id, col(Project.reg_number) == reg_number)).first()
         if taken is None:
             return reg_number
 
@@ -123,7 +124,7 @@ def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Proje
     """Create a project in the workflow's initial state; writes a ``created`` event."""
     org = visible_org(uow, actor, data.get("org_id") if isinstance(data, dict) else None)
     if org is not None:
-        require(actor, "project.create", org.id, org.region_id, "organization")  # type: ignore[arg-type]
+        require(actor, "project.create", pk(org), org.region_id, "organization")
     elif not can_somewhere(actor, "project.create"):
         raise Forbidden()  # curators and admins start no projects, whatever the body says
     body: ProjectCreate = parse(ProjectCreate, data)
@@ -132,16 +133,16 @@ def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Proje
     wf = uow.workflows.latest(body.workflow) if body.workflow else uow.workflows.default()
     if wf is None:
         raise ValidationFailed({"workflow": Text("Нет такого маршрута", "No such workflow")})
-    _check_user_in_org(uow, body.leader_id, "leader_id", org.id)  # type: ignore[arg-type]
+    _check_user_in_org(uow, body.leader_id, "leader_id", pk(org))
     _check_milestones(wf, body.milestones)
-    region = uow.session.get(Region, org.region_id)
+    region = cast(Region, uow.session.get(Region, org.region_id))  # the organisation's (a foreign key)
     now = clock.now()
     card = body.model_dump(include=set(CARD_FIELDS), exclude_none=True)
     if "milestones" in card:
         card["milestones"] = {k: v.isoformat() for k, v in card["milestones"].items()}
     project = Project(
-        org_id=org.id, region_id=org.region_id, workflow_id=wf.id, workflow_version=wf.version,
-        reg_number=_next_reg_number(uow, region),  # type: ignore[arg-type]
+        org_id=pk(org), region_id=org.region_id, workflow_id=wf.id, workflow_version=wf.version,
+        reg_number=_next_reg_number(uow, region),
         state=wf.initial, state_entered_at=now, last_activity_at=now, version=1,
         created_at=now, created_by=actor.user_id, **card,
     )
@@ -205,8 +206,8 @@ class TransitionResult:
 
 
 def pending_request_of(uow: UnitOfWork, project_id: int) -> TransitionRequest | None:
-    return uow.session.exec(select(TransitionRequest).where(  # type: ignore[call-overload]
-        TransitionRequest.project_id == project_id, TransitionRequest.status == "pending")
+    return uow.session.execute(select(TransitionRequest).where(
+        col(TransitionRequest.project_id) == project_id, col(TransitionRequest.status) == "pending")
     ).scalars().first()
 
 
@@ -242,7 +243,7 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
     if body.version != project.version:
         from engine.errors import StaleVersion
         raise StaleVersion(project.version)
-    if pending_request_of(uow, project.id) is not None:  # type: ignore[arg-type]
+    if pending_request_of(uow, pk(project)) is not None:
         raise _pending_conflict()
     unmet = evaluate(uow.session, project, t.requires, wf)
     if unmet:
@@ -250,8 +251,8 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
 
     now = clock.now()
     immediate = t.approval is None or t.approval in roles
-    req = TransitionRequest(project_id=project.id, trigger=t.trigger, dest=t.dest,  # type: ignore[arg-type]
-                            approval=t.approval or "", requested_by=actor.user_id,  # type: ignore[arg-type]
+    req = TransitionRequest(project_id=pk(project), trigger=t.trigger, dest=t.dest,
+                            approval=t.approval or "", requested_by=cast(int, actor.user_id),  # a person
                             requested_at=now, comment=comment,
                             status="approved" if immediate else "pending",
                             decided_by=actor.user_id if immediate else None,
@@ -341,12 +342,12 @@ def reject_request(uow: UnitOfWork, actor: Actor, request_id: int,
 def _decide(uow: UnitOfWork, actor: Actor, req: TransitionRequest, status: str,
             comment: str | None) -> None:
     now = clock.now()
-    result = uow.session.execute(
+    result = uow.session.exec(
         update(TransitionRequest)
-        .where(TransitionRequest.id == req.id, TransitionRequest.status == "pending")  # type: ignore[arg-type]
+        .where(col(TransitionRequest.id) == req.id, col(TransitionRequest.status) == "pending")
         .values(status=status, decided_by=actor.user_id, decided_at=now, decision_comment=comment)
         .execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise Conflict(Text("Запрос уже рассмотрен", "The request has already been decided"))
     req.status, req.decided_by, req.decided_at, req.decision_comment = status, actor.user_id, now, comment
 
@@ -356,7 +357,8 @@ def add_comment(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, 
     project = get_project(uow, actor, project_id)
     require(actor, "project.comment", project.org_id, project.region_id)
     body: CommentIn = parse(CommentIn, data)
-    c = Comment(project_id=project.id, author_id=actor.user_id, at=clock.now(), text=body.text)  # type: ignore[arg-type]
+    c = Comment(project_id=pk(project), author_id=cast(int, actor.user_id),  # a person
+                at=clock.now(), text=body.text)
     uow.session.add(c)
     uow.session.flush()
     record(uow.session, actor, EventKind.COMMENTED, project, {"comment_id": c.id, "text": body.text})

@@ -5,6 +5,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from engine import clock
 from engine.checks import evaluate
@@ -26,6 +28,7 @@ from engine.models import (
     TeamMember,
     TransitionRequest,
     User,
+    pk,
 )
 from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, Actor, conferred
 from engine.reporting.analytics import day_start
@@ -104,8 +107,8 @@ def project_dict(uow: UnitOfWork, actor: Actor, project: Project, locale: str = 
     reasons = stall_reasons(wf, project.state, project.state_entered_at,
                             project.last_activity_at, now)
     open_risks = uow.session.execute(select(func.count()).select_from(Risk).where(
-        Risk.project_id == project.id, Risk.status.in_(UNRESOLVED_RISK))).scalar_one()  # type: ignore[attr-defined]
-    pending = pending_request_of(uow, project.id)  # type: ignore[arg-type]
+        col(Risk.project_id) == project.id, col(Risk.status).in_(UNRESOLVED_RISK))).scalar_one()
+    pending = pending_request_of(uow, pk(project))
     body = {
         "id": project.id, "org_id": project.org_id, "workflow": project.workflow_id,
         "workflow_version": project.workflow_version, "title": project.title,
@@ -129,9 +132,9 @@ def project_detail(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str, 
     project = get_project(uow, actor, project_id)
     s = uow.session
     pid = project.id
-    metrics = s.execute(select(Metric).where(Metric.project_id == pid).order_by(Metric.id)).scalars().all()
-    meas = s.execute(select(Measurement).where(Measurement.metric_id.in_([m.id for m in metrics]))  # type: ignore[union-attr]
-                     .order_by(Measurement.measured_on, Measurement.id)).scalars().all()
+    metrics = s.execute(select(Metric).where(col(Metric.project_id) == pid).order_by(col(Metric.id))).scalars().all()
+    meas = s.execute(select(Measurement).where(col(Measurement.metric_id).in_([m.id for m in metrics]))
+                     .order_by(col(Measurement.measured_on), col(Measurement.id))).scalars().all()
     by_metric: dict[int, list] = {}
     for m in meas:
         by_metric.setdefault(m.metric_id, []).append(row_dict(m, MEASUREMENT_FIELDS))
@@ -141,11 +144,11 @@ def project_detail(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str, 
                 s.execute(select(model).where(model.project_id == pid).order_by(model.id)).scalars()]
 
     # only people who may see the project (old data may hold others: never named here)
-    team = s.execute(select(TeamMember, User.name)
+    team = s.execute(select(TeamMember, col(User.name))
                      .join(User, named_in_scope(TeamMember.user_id, project.org_id, project.region_id))
-                     .where(TeamMember.project_id == pid).order_by(TeamMember.id)).all()
+                     .where(col(TeamMember.project_id) == pid).order_by(col(TeamMember.id))).all()
     return {
-        "metrics": [{**row_dict(m, METRIC_FIELDS), "measurements": by_metric.get(m.id, [])}  # type: ignore[arg-type]
+        "metrics": [{**row_dict(m, METRIC_FIELDS), "measurements": by_metric.get(m.id, [])}
                     for m in metrics],
         "problems": rows(Problem, PROBLEM_FIELDS),
         "actions": rows(Action, ACTION_FIELDS),
@@ -165,21 +168,21 @@ def user_names(uow: UnitOfWork, project: Project, *, people: Any = (), actors: A
     shown |= {i for i in actors if isinstance(i, int)}
     if not shown:
         return {}
-    return dict(uow.session.execute(select(User.id, User.name).where(User.id.in_(shown))).all())  # type: ignore[arg-type,union-attr]
+    return dict(uow.session.execute(select(col(User.id), col(User.name)).where(col(User.id).in_(shown))).all())
 
 
 def visible_projects_filter(actor: Actor) -> Any:
     """SQL condition: projects inside the actor's scope."""
     if actor.is_admin:
-        return Project.id.is_not(None)  # type: ignore[union-attr]
+        return col(Project.id).is_not(None)
     clauses = []
     orgs = actor.org_ids()
     regions = actor.curator_region_ids()
     if orgs:
-        clauses.append(Project.org_id.in_(orgs))  # type: ignore[attr-defined]
+        clauses.append(col(Project.org_id).in_(orgs))
     if regions:
-        clauses.append(Project.region_id.in_(regions))  # type: ignore[attr-defined]
-    return or_(*clauses) if clauses else Project.id.is_(None)  # type: ignore[union-attr]
+        clauses.append(col(Project.region_id).in_(regions))
+    return or_(*clauses) if clauses else col(Project.id).is_(None)
 
 
 def list_projects(uow: UnitOfWork, actor: Actor, *, org_id: int | None = None,
@@ -198,33 +201,33 @@ def list_projects(uow: UnitOfWork, actor: Actor, *, org_id: int | None = None,
     target met), ``municipality_id``."""
     stmt = select(Project).where(visible_projects_filter(actor))
     if org_id is not None:
-        stmt = stmt.where(Project.org_id == org_id)
+        stmt = stmt.where(col(Project.org_id) == org_id)
     if region_id is not None:
-        stmt = stmt.where(Project.region_id == region_id)
+        stmt = stmt.where(col(Project.region_id) == region_id)
     if municipality_id is not None:
-        stmt = stmt.where(Project.org_id.in_(select(Organization.id).where(  # type: ignore[attr-defined]
-            Organization.municipality_id == municipality_id)))
+        stmt = stmt.where(col(Project.org_id).in_(select(col(Organization.id)).where(
+            col(Organization.municipality_id) == municipality_id)))
     if state:
-        stmt = stmt.where(Project.state == state)
+        stmt = stmt.where(col(Project.state) == state)
     if active is not None:
         stmt = stmt.where(active_filter(uow.workflows) if active else ~active_filter(uow.workflows))
     if stalled is not None:
         cond = active_filter(uow.workflows) & stalled_filter(uow.workflows)
         stmt = stmt.where(cond if stalled else ~cond)
     if critical:
-        stmt = stmt.where(active_filter(uow.workflows), Project.id.in_(  # type: ignore[union-attr]
-            select(Risk.project_id).where(critical_risk())))
+        stmt = stmt.where(active_filter(uow.workflows), col(Project.id).in_(
+            select(col(Risk.project_id)).where(critical_risk())))
     if waiting_long:
         stmt = stmt.where(waiting_long_filter())
     if closed_since is not None:
-        stmt = stmt.where(done_filter(uow.workflows), Project.state_entered_at >= day_start(closed_since))
+        stmt = stmt.where(done_filter(uow.workflows), col(Project.state_entered_at) >= day_start(closed_since))
     if reached:
         stmt = stmt.where(done_filter(uow.workflows), reached_filter())
     q = search_text(q)
     if q:
         stmt = stmt.where(contains((Project.title, Project.reg_number), q))
     total = uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    page = uow.session.execute(stmt.order_by(Project.id).limit(limit).offset(offset)).scalars().all()
+    page = uow.session.execute(stmt.order_by(col(Project.id)).limit(limit).offset(offset)).scalars().all()
     return list(page), total
 
 
@@ -232,15 +235,15 @@ def list_risks(uow: UnitOfWork, actor: Actor, *, region_id: int | None = None, c
                limit: int = 50, offset: int = 0) -> tuple[list[tuple[Risk, str]], int]:
     """Unresolved risks of active projects in scope, worst first: ``[(risk, project
     title)]`` and how many (``critical``: scoring 15 or more, the tower's figure)."""
-    stmt = (select(Risk, Project.title).join(Project, Project.id == Risk.project_id)
+    stmt = (select(Risk, col(Project.title)).join(Project, col(Project.id) == col(Risk.project_id))
             .where(visible_projects_filter(actor), active_filter(uow.workflows),
-                   Risk.status.in_(UNRESOLVED_RISK)))  # type: ignore[attr-defined]
+                   col(Risk.status).in_(UNRESOLVED_RISK)))
     if region_id is not None:
-        stmt = stmt.where(Project.region_id == region_id)
+        stmt = stmt.where(col(Project.region_id) == region_id)
     if critical:
         stmt = stmt.where(critical_risk())
     total = uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = uow.session.execute(stmt.order_by(Risk.score.desc(), Risk.id)  # type: ignore[attr-defined]
+    rows = uow.session.execute(stmt.order_by(col(Risk.score).desc(), col(Risk.id))
                                .limit(limit).offset(offset)).all()
     return [(r, title) for r, title in rows], int(total)
 
@@ -264,10 +267,10 @@ def count_requests(uow: UnitOfWork, actor: Actor, status: str | None = "pending"
 
 
 def _requests(actor: Actor, status: str | None, decidable_only: bool) -> Any:
-    stmt = (select(TransitionRequest).join(Project, Project.id == TransitionRequest.project_id)
+    stmt = (select(TransitionRequest).join(Project, col(Project.id) == col(TransitionRequest.project_id))
             .where(visible_projects_filter(actor)))
     if status:
-        stmt = stmt.where(TransitionRequest.status == status)
+        stmt = stmt.where(col(TransitionRequest.status) == status)
     if decidable_only:
         stmt = stmt.where(decidable_requests_filter(actor))
     return stmt
@@ -288,25 +291,25 @@ def decidable_requests_filter(actor: Actor) -> Any:
                 regions.setdefault(role, set()).add(g.region_id)
             elif g.role in ORG_ROLES and g.org_id is not None:
                 orgs.setdefault(role, set()).add(g.org_id)
-    clauses = [TransitionRequest.approval.in_(everywhere)] if everywhere else []  # type: ignore[attr-defined]
-    clauses += [(TransitionRequest.approval == role) & Project.org_id.in_(ids)  # type: ignore[attr-defined]
+    clauses: list[ColumnElement[bool]] = [col(TransitionRequest.approval).in_(everywhere)] if everywhere else []
+    clauses += [(col(TransitionRequest.approval) == role) & col(Project.org_id).in_(ids)
                 for role, ids in sorted(orgs.items())]
-    clauses += [(TransitionRequest.approval == role) & Project.region_id.in_(ids)  # type: ignore[attr-defined]
+    clauses += [(col(TransitionRequest.approval) == role) & col(Project.region_id).in_(ids)
                 for role, ids in sorted(regions.items())]
-    return or_(*clauses) if clauses else TransitionRequest.id.is_(None)  # type: ignore[union-attr]
+    return or_(*clauses) if clauses else col(TransitionRequest.id).is_(None)
 
 
 def list_events(uow: UnitOfWork, actor: Actor, project_id: int) -> list[dict[str, Any]]:
     get_project(uow, actor, project_id)
-    rows = uow.session.execute(select(Event).where(Event.project_id == project_id)
-                               .order_by(Event.at, Event.id)).scalars().all()
+    rows = uow.session.execute(select(Event).where(col(Event.project_id) == project_id)
+                               .order_by(col(Event.at), col(Event.id))).scalars().all()
     return [row_dict(e, EVENT_FIELDS) for e in rows]
 
 
 def regions_for(uow: UnitOfWork, actor: Actor) -> list[Region]:
-    stmt = select(Region).order_by(Region.id)
+    stmt = select(Region).order_by(col(Region.id))
     if not actor.is_admin:
-        stmt = stmt.where(Region.id.in_(actor.region_ids() or {-1}))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Region.id).in_(actor.region_ids() or {-1}))
     return list(uow.session.execute(stmt).scalars())
 
 
@@ -314,12 +317,12 @@ def organizations_for(uow: UnitOfWork, actor: Actor, region_id: int | None = Non
                       limit: int = 50, offset: int = 0) -> tuple[list[Organization], int]:
     stmt = select(Organization)
     if not actor.is_admin:
-        stmt = stmt.where(or_(Organization.id.in_(actor.org_ids() or {-1}),  # type: ignore[union-attr]
-                              Organization.region_id.in_(actor.curator_region_ids() or {-1})))  # type: ignore[attr-defined]
+        stmt = stmt.where(or_(col(Organization.id).in_(actor.org_ids() or {-1}),
+                              col(Organization.region_id).in_(actor.curator_region_ids() or {-1})))
     if region_id is not None:
-        stmt = stmt.where(Organization.region_id == region_id)
+        stmt = stmt.where(col(Organization.region_id) == region_id)
     total = uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = uow.session.execute(stmt.order_by(Organization.id).limit(limit).offset(offset)).scalars().all()
+    rows = uow.session.execute(stmt.order_by(col(Organization.id)).limit(limit).offset(offset)).scalars().all()
     return list(rows), total
 
 

@@ -30,6 +30,8 @@ import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
 from engine import clock
 from engine.db import UnitOfWork
@@ -59,14 +61,14 @@ def _delay(failures: int, free: int) -> int:
     return min(MAX_DELAY, FIRST_DELAY * 2 ** (failures - free))
 
 
-def _remaining(uow: UnitOfWork, column: object, value: str, free: int, now: datetime) -> int:
+def _remaining(uow: UnitOfWork, column: Mapped[str], value: str, free: int, now: datetime) -> int:
     """Seconds still to wait for the failures of one account (or address) in a row: each
     less than WINDOW after the next one. Only the latest few matter, since the delay stops
     growing at MAX_DELAY."""
     enough = free + MAX_DELAY.bit_length()
     times = uow.session.execute(
-        select(LoginAttempt.at).where(column == value, LoginAttempt.at > now - KEEP)  # type: ignore[operator]
-        .order_by(LoginAttempt.at.desc()).limit(enough)).scalars().all()  # type: ignore[attr-defined]
+        select(col(LoginAttempt.at)).where(column == value, col(LoginAttempt.at) > now - KEEP)
+        .order_by(col(LoginAttempt.at).desc()).limit(enough)).scalars().all()
     streak, later = 0, now
     for at in (clock.as_utc(t) for t in times):
         if later - at > WINDOW:
@@ -82,19 +84,19 @@ def _remaining(uow: UnitOfWork, column: object, value: str, free: int, now: date
 def wait_seconds(uow: UnitOfWork, email: str | None, ip: str | None) -> int:
     """How many seconds a sign-in to ``email`` from ``ip`` must still wait (0: try now)."""
     now = clock.now()
-    return max(_remaining(uow, LoginAttempt.email, _email(email), ACCOUNT_FREE, now),
-               _remaining(uow, LoginAttempt.ip, _ip(ip), ADDRESS_FREE, now))
+    return max(_remaining(uow, col(LoginAttempt.email), _email(email), ACCOUNT_FREE, now),
+               _remaining(uow, col(LoginAttempt.ip), _ip(ip), ADDRESS_FREE, now))
 
 
 def record_failure(uow: UnitOfWork, email: str | None, ip: str | None) -> None:
     """Remember a failed sign-in (and forget the ones older than ``KEEP``)."""
     now = clock.now()
-    uow.session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP))  # type: ignore[arg-type]
+    uow.session.execute(delete(LoginAttempt).where(col(LoginAttempt.at) < now - KEEP))
     uow.session.add(LoginAttempt(at=now, email=_email(email), ip=_ip(ip)))
     uow.commit()
 
 
 def clear_account(uow: UnitOfWork, email: str | None) -> None:
     """A successful sign-in: the account's failures are forgotten (the address's stay)."""
-    uow.session.execute(delete(LoginAttempt).where(LoginAttempt.email == _email(email)))  # type: ignore[arg-type]
+    uow.session.execute(delete(LoginAttempt).where(col(LoginAttempt.email) == _email(email)))
     uow.commit()

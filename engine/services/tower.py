@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
+from sqlmodel import col
 
 from engine import clock
 from engine.db import UnitOfWork
@@ -54,17 +55,17 @@ def tower_data(uow: UnitOfWork, region_id: int, limit: int | None = None) -> dic
                    | {x["project_id"] for x in data["unresolved_risks"][:LIST_LIMIT]}
                    | {x["project_id"] for x in waiting})
     data["projects"] = {row.id: row for row in s.execute(
-        select(Project.id, Project.title, Project.org_id, Project.reg_number)
-        .where(Project.id.in_(project_ids or {-1}))).all()}
-    orgs = s.execute(select(Organization.id, Organization.name, Organization.municipality_id)
-                     .where(Organization.region_id == region_id)).all()
+        select(col(Project.id), col(Project.title), col(Project.org_id), col(Project.reg_number))
+        .where(col(Project.id).in_(project_ids or {-1}))).all()}
+    orgs = s.execute(select(col(Organization.id), col(Organization.name), col(Organization.municipality_id))
+                     .where(col(Organization.region_id) == region_id)).all()
     data["orgs"] = {org_id: name for org_id, name, _ in orgs}
     data["org_municipality"] = {org_id: mun for org_id, _, mun in orgs}
-    data["municipality_names"] = dict(s.execute(select(Municipality.id, Municipality.name)
-                                                .where(Municipality.region_id == region_id)).all())
+    data["municipality_names"] = dict(s.execute(select(col(Municipality.id), col(Municipality.name))
+                                                .where(col(Municipality.region_id) == region_id)).all())
     counts = replications_per_practice(s, region_id)
-    titles = dict(s.execute(select(Practice.id, Practice.title)
-                            .where(Practice.region_id == region_id)).all())
+    titles = dict(s.execute(select(col(Practice.id), col(Practice.title))
+                            .where(col(Practice.region_id) == region_id)).all())
     data["replications"] = sorted(((pid, titles.get(pid, ""), n) for pid, n in counts.items() if pid in titles),
                                   key=lambda row: (-row[2], row[1]))
     by_org: dict[int, list[dict[str, Any]]] = {}
@@ -77,7 +78,7 @@ def tower_data(uow: UnitOfWork, region_id: int, limit: int | None = None) -> dic
 def tower_workbook_data(uow: UnitOfWork, region_id: int) -> dict[str, Any]:
     """What the tower's XLSX export holds: the tower's figures (every row), the region's
     organisations, their projects and the projects per (organisation, stage)."""
-    orgs = list(uow.session.execute(select(Organization).where(Organization.region_id == region_id)
+    orgs = list(uow.session.execute(select(Organization).where(col(Organization.region_id) == region_id)
                                     .order_by(Organization.name)).scalars())
     org_projects = projects_by_org(uow, region_id)
     counts = Counter((org_id, p["state"]) for org_id, rows in org_projects.items() for p in rows)
@@ -89,18 +90,21 @@ def projects_by_org(uow: UnitOfWork, region_id: int) -> dict[int, list[dict[str,
     """Every project of the region for the per-organisation sheets, by organisation and number."""
     now = clock.now()
     s, wfs = uow.session, uow.workflows
-    risks = dict(s.execute(select(Risk.project_id, func.count()).join(Project, Project.id == Risk.project_id)
-                           .where(Project.region_id == region_id, Risk.status.in_(UNRESOLVED_RISK))
-                           .group_by(Risk.project_id)).all())
-    pending = set(s.execute(select(TransitionRequest.project_id)
-                            .join(Project, Project.id == TransitionRequest.project_id)
-                            .where(Project.region_id == region_id, TransitionRequest.status == "pending")).scalars())
+    risks = dict(s.execute(select(col(Risk.project_id), func.count())
+                           .join(Project, col(Project.id) == col(Risk.project_id))
+                           .where(col(Project.region_id) == region_id, col(Risk.status).in_(UNRESOLVED_RISK))
+                           .group_by(col(Risk.project_id))).all())
+    pending = set(s.execute(select(col(TransitionRequest.project_id))
+                            .join(Project, col(Project.id) == col(TransitionRequest.project_id))
+                            .where(col(Project.region_id) == region_id,
+                                   col(TransitionRequest.status) == "pending")).scalars())
     stalled = case((and_(monitoring.active_filter(wfs), monitoring.stalled_filter(wfs, now)), True), else_=False)
-    rows = s.execute(select(Project.id, Project.org_id, Project.reg_number, Project.title, Project.state,
-                            Project.state_entered_at, Project.created_at, stalled.label("stalled"),
-                            User.name.label("leader"))
-                     .join(User, named_in_scope(Project.leader_id), isouter=True)
-                     .where(Project.region_id == region_id).order_by(Project.org_id, Project.reg_number)).all()
+    rows = s.execute(select(col(Project.id), col(Project.org_id), col(Project.reg_number), col(Project.title),
+                            col(Project.state), col(Project.state_entered_at), col(Project.created_at),
+                            stalled.label("stalled"), col(User.name).label("leader"))
+                     .join(User, named_in_scope(col(Project.leader_id)), isouter=True)
+                     .where(col(Project.region_id) == region_id)
+                     .order_by(col(Project.org_id), col(Project.reg_number))).all()
     out: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
         out.setdefault(r.org_id, []).append({
@@ -120,12 +124,12 @@ def projects_csv_rows(uow: UnitOfWork, actor: Actor, *, org_id: int | None = Non
                                    limit=100_000)
     ids = [p.id for p in rows] or [-1]
     s = uow.session
-    orgs = dict(s.execute(select(Organization.id, Organization.name).where(
-        Organization.id.in_({p.org_id for p in rows} or {-1}))).all())
-    risks = dict(s.execute(select(Risk.project_id, func.count()).where(
-        Risk.project_id.in_(ids), Risk.status.in_(UNRESOLVED_RISK)).group_by(Risk.project_id)).all())
-    pending = set(s.execute(select(TransitionRequest.project_id).where(
-        TransitionRequest.project_id.in_(ids), TransitionRequest.status == "pending")).scalars())
+    orgs = dict(s.execute(select(col(Organization.id), col(Organization.name)).where(
+        col(Organization.id).in_({p.org_id for p in rows} or {-1}))).all())
+    risks = dict(s.execute(select(col(Risk.project_id), func.count()).where(
+        col(Risk.project_id).in_(ids), col(Risk.status).in_(UNRESOLVED_RISK)).group_by(col(Risk.project_id))).all())
+    pending = set(s.execute(select(col(TransitionRequest.project_id)).where(
+        col(TransitionRequest.project_id).in_(ids), col(TransitionRequest.status) == "pending")).scalars())
     now = clock.now()
     out = []
     for p in rows:

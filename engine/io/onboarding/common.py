@@ -4,15 +4,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from engine import policy
 from engine.db import OneTransaction, UnitOfWork
 from engine.errors import DomainError, ValidationFailed
 from engine.io.tabular import BadFile, Table
-from engine.models import Municipality, Region
+from engine.models import Municipality, Region, pk
 from engine.text import Text
 
 Action = Literal["create", "update", "unchanged"]
@@ -171,7 +172,7 @@ def ignored_columns(table: Table, index: dict[str, int]) -> list[str]:
 
 def find_region(uow: UnitOfWork, ref: str | None) -> Region | None:
     """The region named (or numbered) ``ref``; without it, the only region there is."""
-    regions = list(uow.session.execute(select(Region).order_by(Region.id)).scalars())
+    regions = list(uow.session.execute(select(Region).order_by(col(Region.id))).scalars())
     if ref:
         for r in regions:
             if str(r.id) == ref.strip() or norm(r.name) == norm(ref):
@@ -188,13 +189,13 @@ class Municipalities:
             self.by_region.setdefault(m.region_id, []).append(m)
 
     def find(self, region: Region, name: str) -> Municipality | None:
-        muns = self.by_region.get(region.id, [])  # type: ignore[arg-type]
+        muns = self.by_region.get(pk(region), [])
         exact = [m for m in muns if norm(m.name) == norm(name)]
         near = exact or [m for m in muns if loose(m.name) == loose(name)]
         return near[0] if len(near) == 1 else None
 
     def names(self, region: Region) -> list[str]:
-        return [m.name for m in self.by_region.get(region.id, [])]  # type: ignore[arg-type]
+        return [m.name for m in self.by_region.get(pk(region), [])]
 
 
 def unknown_municipality(row: Row, plan: Plan, muns: Municipalities, region: Region, name: str) -> None:
@@ -234,7 +235,7 @@ def apply_plan(uow: UnitOfWork, plan: Plan, on_step: Callable[[], None] | None =
     batch = OneTransaction(uow)
     for outcome in plan.steps:
         try:
-            outcome.apply(batch)  # type: ignore[misc]
+            cast(Callable[[UnitOfWork], None], outcome.apply)(batch)  # Plan.steps: only outcomes to apply
         except DomainError as exc:
             raise RowFailed(outcome.row, exc) from None
         if on_step:

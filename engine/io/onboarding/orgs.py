@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -23,7 +23,7 @@ from engine.io.onboarding.common import (
     unknown_municipality,
 )
 from engine.io.tabular import BadFile, Table
-from engine.models import Municipality, Organization, Region
+from engine.models import Municipality, Organization, Region, pk
 from engine.policy import SYSTEM
 from engine.schemas import inn_is_valid
 from engine.services.admin import create_municipality, create_organization, create_region, update_organization
@@ -52,7 +52,7 @@ def plan_organizations(uow: UnitOfWork, table: Table, region_ref: str | None = N
     by_inn = {o.inn: o for o in orgs if o.inn}
     by_key = {(o.municipality_id, norm(o.name)): o for o in orgs}
     seen_inn: dict[str, int] = {}
-    seen_key: dict[tuple[int, str], int] = {}
+    seen_key: dict[tuple[int | None, str], int] = {}
     for number, cells in table.rows:
         row = Row(plan, number, cells, index, written)
         inn, name = row["inn"], row.required("name", MAX["org_name"])
@@ -88,7 +88,7 @@ def plan_organizations(uow: UnitOfWork, table: Table, region_ref: str | None = N
                                   f"INN {inn} belongs to «{org.name}» of another region"))
             continue
         if org is None:
-            org = by_key.get(key)  # type: ignore[arg-type]
+            org = by_key.get(key)
             if org is not None and inn and org.inn and org.inn != inn:
                 row.error("inn", Text(f"«{org.name}» ({mun.name}) уже есть с другим ИНН: {org.inn}",
                                       f"«{org.name}» ({mun.name}) exists with another INN: {org.inn}"))
@@ -104,13 +104,13 @@ def plan_organizations(uow: UnitOfWork, table: Table, region_ref: str | None = N
         if not changes:
             plan.outcomes.append(Outcome(number, "unchanged", label))
             continue
-        shown = {"name": (org.name, name), "kind": (KIND_RU[org.kind], KIND_RU[kind]),  # type: ignore[index]
+        shown = {"name": (org.name, name), "kind": (KIND_RU[org.kind], KIND_RU[cast(str, kind)]),  # row.ok: kind read
                  "municipality_id": (_mun_name(uow, org.municipality_id), mun.name), "inn": (org.inn or "—", inn)}
         ru = {"name": "наименование", "kind": "тип", "municipality_id": "муниципалитет", "inn": "ИНН"}
         en = {"name": "name", "kind": "kind", "municipality_id": "municipality", "inn": "INN"}
         details = Text("; ".join(f"{ru[k]}: {shown[k][0]} → {shown[k][1]}" for k in changes),
                        "; ".join(f"{en[k]}: {shown[k][0]} → {shown[k][1]}" for k in changes))
-        plan.outcomes.append(Outcome(number, "update", label, details, _update_org(org.id, changes)))  # type: ignore[arg-type]
+        plan.outcomes.append(Outcome(number, "update", label, details, _update_org(org.id, changes)))
     return plan
 
 
@@ -137,7 +137,7 @@ def _create_municipality(uow: UnitOfWork, muns: Municipalities, region: Region, 
     name = " ".join(name.split())
     kind = "city" if name.lower().startswith(("г.", "город ")) else "district"
     mun = create_municipality(OneTransaction(uow), SYSTEM, {"region_id": region.id, "name": name, "kind": kind})
-    muns.by_region.setdefault(region.id, []).append(mun)  # type: ignore[arg-type]
+    muns.by_region.setdefault(pk(region), []).append(mun)
     return mun
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from engine import passwords
 from engine.db import UnitOfWork
@@ -34,7 +35,7 @@ from engine.io.onboarding.common import (
     unknown_municipality,
 )
 from engine.io.tabular import Table
-from engine.models import Organization, Region, RoleGrant, User
+from engine.models import Organization, Region, RoleGrant, User, pk
 from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, SYSTEM
 from engine.schemas import inn_is_valid
 from engine.services.admin import create_user, grant_role, update_user, user_by_email
@@ -53,7 +54,7 @@ class _World:
 
     def __init__(self, uow: UnitOfWork):
         s = uow.session
-        self.regions = list(s.execute(select(Region).order_by(Region.id)).scalars())
+        self.regions = list(s.execute(select(Region).order_by(col(Region.id))).scalars())
         self.orgs = list(s.execute(select(Organization)).scalars())
         self.org_by_inn = {o.inn: o for o in self.orgs if o.inn}
         self.users = {u.email: u for u in s.execute(select(User)).scalars()}
@@ -134,7 +135,7 @@ def _outcome(plan: Plan, world: _World, number: int, label: str, first: bool, em
     ru: list[str] = []
     en: list[str] = []
     if first and user.name != name:
-        steps.append(lambda uow: update_user(uow, SYSTEM, user.id, {"name": name}))  # type: ignore[arg-type]
+        steps.append(lambda uow: update_user(uow, SYSTEM, user.id, {"name": name}))
         ru.append(f"ФИО: {user.name} → {name}")
         en.append(f"name: {user.name} → {name}")
     if (user.id, role, org_id, region_id) not in world.grants:
@@ -222,5 +223,5 @@ def _create_user(plan: Plan, data: dict[str, Any]) -> Callable[[UnitOfWork], Non
 
 def _grant(email: str, role: str, org_id: int | None, region_id: int | None) -> Callable[[UnitOfWork], None]:
     def grant(uow: UnitOfWork) -> None:
-        grant_role(uow, SYSTEM, user_by_email(uow, email).id, role, org_id, region_id)  # type: ignore[arg-type]
+        grant_role(uow, SYSTEM, pk(user_by_email(uow, email)), role, org_id, region_id)
     return grant
