@@ -291,6 +291,14 @@ class Notification(SQLModel, table=True):
     emailed_at: datetime | None = None
 
 
+class EmailMute(SQLModel, table=True):
+    """A kind of notification a person wants in the app only, never by e-mail (set on the
+    account page; the scheduler's e-mail job skips it)."""
+    __tablename__ = "email_mute"
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    kind: str = Field(max_length=40, primary_key=True)
+
+
 class DailySnapshot(SQLModel, table=True):
     """Projects per organisation and state at the end of a UTC day (cumulative flow)."""
     __tablename__ = "daily_snapshot"

@@ -307,6 +307,10 @@ class RejectIn(Input):
     comment: str = _text(5000)
 
 
+class WithdrawIn(Input):
+    comment: str | None = Field(default=None, max_length=5000)
+
+
 class CommentIn(Input):
     text: str = _text(10_000)
 

@@ -1,4 +1,6 @@
 """The e-mail job (every minute): send pending notifications when SMTP is configured.
+A kind the recipient muted on the account page (``email_mute``) is never e-mailed: it
+stays in the bell only.
 
 Each notification is claimed with a compare-and-swap on ``emailed_at`` before it is sent,
 so two senders never send the same one twice (at most once: a sender that dies between
@@ -11,12 +13,12 @@ import smtplib
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from engine import clock
 from engine.db import Store
 from engine.io.mail import SmtpConfig, compose, connect
-from engine.models import Notification, User
+from engine.models import EmailMute, Notification, User
 from engine.text import Text
 
 log = logging.getLogger("leanschool.notifications")
@@ -31,9 +33,11 @@ def _claim(store: Store, limit: int) -> tuple[datetime, list[Any]]:
     """Claim what is due with one compare-and-swap UPDATE (the transaction's first
     statement, so SQLite takes its write lock at once); only the rows it returns are ours."""
     now = clock.now()
+    muted = exists(select(EmailMute.kind).where(EmailMute.user_id == Notification.user_id,
+                                                EmailMute.kind == Notification.kind))
     due = (select(Notification.id).join(User, User.id == Notification.user_id)
            .where(Notification.emailed_at.is_(None), Notification.at >= now - EMAIL_MAX_AGE,  # type: ignore[union-attr]
-                  User.is_active.is_(True))  # type: ignore[attr-defined]
+                  User.is_active.is_(True), ~muted)  # type: ignore[attr-defined]
            .order_by(Notification.id).limit(limit))
     with store.uow() as uow:
         claimed = uow.session.execute(
