@@ -311,6 +311,11 @@ class WithdrawIn(Input):
     comment: str | None = Field(default=None, max_length=5000)
 
 
+class NotificationsReadIn(Input):
+    """Which of one's notifications to mark read: ``ids``, or all when absent."""
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(default=None, max_length=1000)
+
+
 class CommentIn(Input):
     text: str = _text(10_000)
 

@@ -191,6 +191,13 @@ def notification_dict(n: Notification, locale: str = "ru") -> dict[str, Any]:
             "text": n.text_en if locale == "en" else n.text_ru, "read": n.read_at is not None}
 
 
+def mark_read_body(uow: UnitOfWork, actor: Actor, data: Any) -> int:
+    """``mark_read`` for an API body ``{ids?}`` (engine.schemas.NotificationsReadIn)."""
+    from engine.schemas import NotificationsReadIn, parse
+    body: NotificationsReadIn = parse(NotificationsReadIn, data)
+    return mark_read(uow, actor, body.ids)
+
+
 def mark_read(uow: UnitOfWork, actor: Actor, ids: list[int] | None) -> int:
     """Mark the actor's notifications read: those in ``ids``, or all when None.
 
