@@ -11,6 +11,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -313,7 +314,7 @@ class WithdrawIn(Input):
 
 class NotificationsReadIn(Input):
     """Which of one's notifications to mark read: ``ids``, or all when absent."""
-    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(default=None, max_length=1000)
+    ids: list[Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]] | None = Field(default=None, max_length=1000)
 
 
 class CommentIn(Input):
