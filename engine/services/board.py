@@ -21,11 +21,12 @@ from engine.models import (
     User,
 )
 from engine.numbers import progress_towards_target
-from engine.policy import Actor
+from engine.policy import Actor, may_withdraw
 from engine.reporting.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.search import contains, search_text
 from engine.services.common import named_in_scope
 from engine.services.queries import visible_projects_filter
+from engine.vocab import RequestStatus
 
 
 @dataclass
@@ -62,6 +63,8 @@ class Card:
     critical_risks: int
     kpi: dict[str, Any] | None
     reg_number: str
+    rejected: str | None = None  # the reason, when the card's latest request was rejected
+    withdrawable: int | None = None  # the pending request's id, when the viewer may withdraw it
 
 
 @dataclass
@@ -125,16 +128,22 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
     rows = s.execute(
         select(Project.id, Project.title, Project.version, Project.state, Project.org_id,
                Project.state_entered_at, Project.last_activity_at, Project.reg_number,
-               Project.workflow_version, Organization.name.label("org_name"),
+               Project.workflow_version, Project.region_id, Organization.name.label("org_name"),
                User.name.label("leader"))
         .join(Organization, Organization.id == Project.org_id)
         .join(User, named_in_scope(Project.leader_id), isouter=True)
         .where(Project.id.in_(active))  # type: ignore[union-attr]
         .order_by(Project.state_entered_at, Project.id)).all()
     ids = [r.id for r in rows]
-    waiting = set(s.execute(pending_q.where(TransitionRequest.project_id.in_(ids))).scalars()) if ids else set()
+    pending = {p.project_id: p for p in s.execute(
+        select(TransitionRequest.project_id, TransitionRequest.id, TransitionRequest.requested_by,
+               TransitionRequest.approval)
+        .where(TransitionRequest.status == RequestStatus.PENDING.value,
+               TransitionRequest.project_id.in_(ids)))} if ids else {}  # type: ignore[attr-defined]
+    waiting = set(pending)
     critical = dict(s.execute(critical_q.where(Risk.project_id.in_(ids))).all()) if ids else {}
     kpis = _kpis(uow, ids)
+    rejected = _rejections(uow, ids)
 
     columns = {st.id: Column(st.id, st.title, st.wip_limit) for st in wf.active_states()}  # type: ignore[union-attr]
     for r in rows:
@@ -146,12 +155,27 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
                     org_name=r.org_name, leader=r.leader, days_in_state=days, sla_days=sla,
                     ageing=_ageing(days, sla), stalled=bool(reasons),
                     stall_reasons=[x.as_dict() for x in reasons], waiting=r.id in waiting,
-                    critical_risks=critical.get(r.id, 0), kpi=kpis.get(r.id), reg_number=r.reg_number)
+                    critical_risks=critical.get(r.id, 0), kpi=kpis.get(r.id), reg_number=r.reg_number,
+                    rejected=rejected.get(r.id))
+        req = pending.get(r.id)
+        if req is not None and may_withdraw(actor, req.requested_by, req.approval, r.org_id, r.region_id):
+            card.withdrawable = req.id
         if r.state in columns:
             columns[r.state].cards.append(card)
     finals = [(st, final_counts.get(st.id, 0)) for st in wf.states if st.final]  # type: ignore[union-attr]
     return {"workflow": wf, "columns": list(columns.values()), "finals": finals,
             "total": len(rows)}
+
+
+def _rejections(uow: UnitOfWork, project_ids: list[int]) -> dict[int, str]:
+    """Per project whose latest request was rejected: the reason (one query)."""
+    if not project_ids:
+        return {}
+    latest = (select(func.max(TransitionRequest.id)).where(TransitionRequest.project_id.in_(project_ids))  # type: ignore[attr-defined]
+              .group_by(TransitionRequest.project_id))
+    rows = uow.session.execute(select(TransitionRequest.project_id, TransitionRequest.decision_comment).where(
+        TransitionRequest.id.in_(latest), TransitionRequest.status == RequestStatus.REJECTED.value))  # type: ignore[union-attr]
+    return {pid: reason or "" for pid, reason in rows}
 
 
 def _kpis(uow: UnitOfWork, project_ids: list[int]) -> dict[int, dict[str, Any]]:
