@@ -136,3 +136,19 @@ def test_the_account_page_mutes_email_per_kind(web, store, member_of_school):
     page = dom(w.get("/password"))
     unticked = {b["value"] for b in page.one(id="email").iter() if b.get("name") == "email" and not b.has("checked")}
     assert unticked == {"commented", "mentioned"}
+
+
+def test_deciding_on_the_card_a_request_withdrawn_meanwhile_says_so_on_the_card(
+        web, make, store, world, member_of_school, head_of_school):
+    p, req = _asked(make, store, world, member_of_school)
+    head = web(head_of_school)
+    head.get(f"/projects/{p.id}")  # the head opens the card ...
+    make.call(svc.withdraw_request, member_of_school.actor, req.id, {})  # ... the member withdraws
+    before = db_snapshot(store)
+    r = head.post(f"/approvals/{req.id}/approve", {"back": "project"})
+    assert r.status_code == 409
+    page = dom(r)
+    assert page.one("h1", cls="project-title").text == p.title
+    assert "Запрос уже рассмотрен" in page.one(id="project-message").text
+    assert db_snapshot(store) == before
+    assert project_row(store, p.id).state == "diagnose"

@@ -41,9 +41,15 @@ def _back_to_card(request_id: int, form: str, exc: DomainError, general: str, fi
     """The card page again with the error next to the request's form (the URL stays the
     form's: a reload would send it again, so the page says what happened instead)."""
     from webui.web.projects import render_project
-    return render_project(_project_of(request_id), errors={form: fields or {"_": general}},
-                          values={form: request.form.to_dict()},
-                          status={"forbidden": 403, "conflict": 409}.get(exc.code, 422))
+    status = {"forbidden": 403, "conflict": 409}.get(exc.code, 422)
+    project_id = _project_of(request_id)
+    if fields:  # next to the field (the reason of a rejection)
+        return render_project(project_id, errors={form: fields}, values={form: request.form.to_dict()},
+                              status=status)
+    # decided or withdrawn meanwhile, a gate unmet ...: at the top of the page, where the
+    # request panel may no longer be
+    return render_project(project_id, message={"kind": "error", "project_id": project_id, "text": general},
+                          status=status)
 
 
 def _done(request_id: int) -> Any:
