@@ -336,8 +336,8 @@ def _move(uow: UnitOfWork, actor: Actor, project: Project, t: Transition,
     wf = workflow_of(uow, project)
     if wf.is_back_move(t, source):  # the team hears that its project went back a stage
         title, why = _dest_title(wf, dest), req.decision_comment or req.comment
-        ru = f"«{project.title}» возвращён на этап «{title.ru}»"
-        en = f"“{project.title}” was moved back to “{title.en}”"
+        ru = f"Проект «{project.title}» возвращён на этап «{title.ru}»"
+        en = f"The project “{project.title}” was moved back to “{title.en}”"
         if why:
             ru, en = ru + f": {notes.excerpt(why)}", en + f": {notes.excerpt(why)}"
         told = {req.requested_by, project.leader_id} if req.decided_by != req.requested_by else set()
