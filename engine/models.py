@@ -283,7 +283,7 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
     at: datetime
-    kind: str = Field(max_length=40)  # stalled | approval_reminder | risk_overdue | ...
+    kind: str = Field(max_length=40)  # engine.vocab.NotificationKind
     project_id: int | None = Field(default=None, foreign_key="project.id")
     text_ru: str
     text_en: str

@@ -133,7 +133,9 @@ def my_requests(uow: UnitOfWork, actor: Actor, limit: int = 200) -> list[MyReque
             .join(Project, Project.id == TransitionRequest.project_id)
             .outerjoin(decider, decider.id == TransitionRequest.decided_by)
             .where(Q.visible_projects_filter(actor), TransitionRequest.requested_by == actor.user_id,
-                   TransitionRequest.approval != "")  # moves made at once asked nobody
+                   # a move made at once (approved by the one who asked) asked nobody
+                   ~((TransitionRequest.status == RequestStatus.APPROVED.value)
+                     & (TransitionRequest.decided_by == TransitionRequest.requested_by)))
             .order_by(TransitionRequest.requested_at.desc(), TransitionRequest.id.desc())  # type: ignore[attr-defined,union-attr]
             .limit(limit))
     out = []

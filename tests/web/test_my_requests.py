@@ -33,7 +33,10 @@ def test_my_requests_lists_status_and_the_decision(web, make, store, world, memb
     assert rejected["data-status"] == "rejected" and "отклонено" in rejected.text
     assert "Нет карты целевого состояния" in rejected.text and "Петров Сергей" in rejected.text
     assert rejected.find("button", data_action="withdraw") is None
-    # the head asked for nothing: an empty page that says why
+    # the head's own moves happen at once and ask nobody: an empty page that says why
+    p3 = make.project(world.school, head_of_school.actor, title="Оптимизация приёма")
+    add_diagnosis(make, p3.id, head_of_school)
+    assert fire(make, store, p3.id, head_of_school, "to_target").moved
     empty = dom(web(head_of_school).get("/my-requests"))
     assert empty.find(data_request_id=True) is None and "Вы ещё не запрашивали" in empty.text
     nav = dom(web(member_of_school).get("/board")).one("header").find("nav")
