@@ -21,6 +21,7 @@ ACTION_STATUS = {"open": _l("open"), "done": _l("done"), "dropped": _l("dropped"
 DIRECTION = {"decrease": _l("decrease"), "increase": _l("increase")}
 ORG_KIND = {"school": _l("School"), "kindergarten": _l("Kindergarten"), "college": _l("College"),
             "other": _l("Other")}
+MUNICIPALITY_KIND = {"city": _l("city"), "district": _l("district")}
 ROLE = {"member": _l("team member"), "head": _l("head"), "curator": _l("curator"), "admin": _l("administrator")}
 REQUEST_STATUS = {"pending": _l("waiting"), "approved": _l("approved"), "rejected": _l("rejected"),
                   "withdrawn": _l("withdrawn")}
@@ -57,6 +58,26 @@ EVENT = {
     "practice_withdrawn": _l("withdrew the practice"),
     "replicated": _l("started the project from a practice"),
 }
+
+
+# the audit log's other kinds (accounts, organisations, the region; no project)
+AUDIT = {
+    "user_created": _l("created a user"), "user_updated": _l("edited a user"),
+    "user_activated": _l("activated a user"), "user_deactivated": _l("deactivated a user"),
+    "role_granted": _l("granted a role"), "role_revoked": _l("removed a role"),
+    "password_changed": _l("changed their password"), "password_reset": _l("reset a password"),
+    "password_rehashed": _l("password hash upgraded at sign-in"), "locale_changed": _l("changed the language"),
+    "signed_out": _l("signed out everywhere"), "token_created": _l("created an API token"),
+    "token_revoked": _l("revoked API tokens"), "notifications_read": _l("read notifications"),
+    "region_created": _l("created a region"), "municipality_created": _l("created a municipality"),
+    "municipality_updated": _l("edited a municipality"), "organization_created": _l("created an organisation"),
+    "organization_updated": _l("edited an organisation"),
+}
+
+
+def audit_label(kind: str) -> Any:
+    """Any event kind, for the audit log: the card history's label or the audit one."""
+    return EVENT.get(kind) or AUDIT.get(kind, kind)
 
 
 def event_label(kind: str) -> Any:
