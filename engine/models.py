@@ -300,12 +300,20 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
     at: datetime
-    kind: str = Field(max_length=40)  # stalled | approval_reminder | risk_overdue | ...
+    kind: str = Field(max_length=40)  # engine.vocab.NotificationKind
     project_id: int | None = Field(default=None, foreign_key="project.id")
     text_ru: str
     text_en: str
     read_at: datetime | None = None
     emailed_at: datetime | None = None
+
+
+class EmailMute(SQLModel, table=True):
+    """A kind of notification a person wants in the app only, never by e-mail (set on the
+    account page; the scheduler's e-mail job skips it)."""
+    __tablename__ = "email_mute"
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    kind: str = Field(max_length=40, primary_key=True)
 
 
 class DailySnapshot(SQLModel, table=True):

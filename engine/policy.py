@@ -28,7 +28,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "project.comment": _ORG | {"curator"},
     "project.move": _ORG | {"curator"},  # fire a transition (its workflow `roles` narrow it)
     "project.staff": _ORG,  # be named the project's leader, an action's or a risk's owner
-    "project.stall_notice": frozenset({"head"}),  # told when a project of the organisation stalls
+    "project.stall_notice": frozenset({"head"}),
+    # take back one's own pending request (a head who may decide it may withdraw it too:
+    # may_withdraw)
+    "request.withdraw": _ORG | {"curator"},  # told when a project of the organisation stalls
     "region.watch": frozenset({"curator", "admin"}),  # the region's control tower
     "practice.publish": frozenset({"curator"}),
     "admin.manage": frozenset({"admin"}),
@@ -124,6 +127,15 @@ def can_somewhere(actor: Actor, action: str) -> bool:
 def may_decide(actor: Actor, approval: str | None, org_id: int, region_id: int) -> bool:
     """Whether the actor may approve or reject a request that waits for ``approval``."""
     return bool(approval) and approval in actor.roles_for(org_id, region_id)
+
+
+def may_withdraw(actor: Actor, requested_by: int | None, approval: str | None,
+                 org_id: int, region_id: int) -> bool:
+    """Whether the actor may withdraw a pending request: the person who asked, while they
+    still hold a role that may withdraw here, or whoever may decide it."""
+    own = (actor.user_id is not None and actor.user_id == requested_by
+           and can(actor, "request.withdraw", org_id, region_id))
+    return own or may_decide(actor, approval, org_id, region_id)
 
 
 def require_visible(actor: Actor, org_id: int, region_id: int, what: str = "project") -> frozenset[str]:

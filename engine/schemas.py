@@ -11,6 +11,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -322,6 +323,15 @@ class ApproveIn(Input):
 
 class RejectIn(Input):
     comment: str = _text(5000)
+
+
+class WithdrawIn(Input):
+    comment: str | None = Field(default=None, max_length=5000)
+
+
+class NotificationsReadIn(Input):
+    """Which of one's notifications to mark read: ``ids``, or all when absent."""
+    ids: list[Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]] | None = Field(default=None, max_length=1000)
 
 
 class CommentIn(Input):

@@ -67,6 +67,7 @@ class RequestStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by the requester, or by a head who may decide it
 
 
 class PracticeStatus(StrEnum):
@@ -101,6 +102,7 @@ class EventKind(StrEnum):
     TRANSITION_REQUESTED = "transition_requested"
     TRANSITION_APPROVED = "transition_approved"
     TRANSITION_REJECTED = "transition_rejected"
+    TRANSITION_WITHDRAWN = "transition_withdrawn"
     STATE_CHANGED = "state_changed"
     STALLED = "stalled"  # by the system (the scheduler's stall scan)
     PROBLEM_ADDED = "problem_added"
@@ -141,9 +143,47 @@ class EventKind(StrEnum):
 
 PROJECT_EVENTS = frozenset({
     EventKind.CREATED, EventKind.UPDATED, EventKind.TEAM_CHANGED, EventKind.TRANSITION_REQUESTED,
-    EventKind.TRANSITION_APPROVED, EventKind.TRANSITION_REJECTED, EventKind.STATE_CHANGED, EventKind.STALLED,
+    EventKind.TRANSITION_APPROVED, EventKind.TRANSITION_REJECTED, EventKind.TRANSITION_WITHDRAWN,
+    EventKind.STATE_CHANGED, EventKind.STALLED,
     EventKind.PROBLEM_ADDED, EventKind.METRIC_ADDED, EventKind.METRIC_UPDATED, EventKind.MEASUREMENT_RECORDED,
     EventKind.ACTION_ADDED, EventKind.ACTION_UPDATED, EventKind.RISK_LOGGED, EventKind.RISK_UPDATED,
     EventKind.ARTEFACT_ADDED, EventKind.COMMENTED, EventKind.PRACTICE_PUBLISHED, EventKind.PRACTICE_UPDATED,
     EventKind.PRACTICE_WITHDRAWN, EventKind.REPLICATED,
 })
+
+
+class NotificationKind(StrEnum):
+    """What a notification (the bell, an e-mail) tells (``notification.kind``; API.md's
+    people-loop). The first ones are written by the services in the transaction of the
+    decision; the last three by the scheduler's jobs."""
+    TRANSITION_REQUESTED = "transition_requested"  # to those who may decide it
+    TRANSITION_APPROVED = "transition_approved"  # to the requester and the leader
+    TRANSITION_REJECTED = "transition_rejected"  # the same; the text carries the reason
+    REQUEST_WITHDRAWN = "request_withdrawn"  # the same
+    COMMENTED = "commented"  # to the team (leader and members)
+    MENTIONED = "mentioned"  # to the person named «@Имя» in a comment
+    TEAM_ADDED = "team_added"  # to the person put on the team
+    OWNER_ASSIGNED = "owner_assigned"  # to the person made leader, or owner of an action or a risk
+    MOVED_BACK = "moved_back"  # to the team, when the project goes back a stage
+    STALLED = "stalled"  # the stall scan: to the leader and the heads
+    APPROVAL_REMINDER = "approval_reminder"  # a request waits too long: to who may decide
+    RISK_OVERDUE = "risk_overdue"  # a risk past its due date: to its owner
+
+
+# The kind's name on the account page (the e-mail mute settings) and in the e-mail subject.
+NOTIFICATION_TITLES: dict[NotificationKind, tuple[str, str]] = {
+    NotificationKind.TRANSITION_REQUESTED: ("Новый запрос на согласование", "A new request to decide"),
+    NotificationKind.TRANSITION_APPROVED: ("Запрос согласован", "A request was approved"),
+    NotificationKind.TRANSITION_REJECTED: ("Запрос отклонён", "A request was rejected"),
+    NotificationKind.REQUEST_WITHDRAWN: ("Запрос отозван", "A request was withdrawn"),
+    NotificationKind.COMMENTED: ("Комментарий к проекту", "A comment on a project"),
+    NotificationKind.MENTIONED: ("Вас упомянули в комментарии", "You were mentioned in a comment"),
+    NotificationKind.TEAM_ADDED: ("Вас включили в команду проекта", "You were added to a project team"),
+    NotificationKind.OWNER_ASSIGNED: ("Вас назначили ответственным", "You were made responsible"),
+    NotificationKind.MOVED_BACK: ("Проект возвращён на этап", "A project was moved back"),
+    NotificationKind.STALLED: ("Проект остановился", "A project has stalled"),
+    NotificationKind.APPROVAL_REMINDER: ("Запрос ждёт вашего согласования",
+                                         "A request is waiting for your approval"),
+    NotificationKind.RISK_OVERDUE: ("Срок по риску прошёл", "A risk is past its due date"),
+}
+NOTIFICATION_KINDS = values(NotificationKind)

@@ -12,12 +12,9 @@ from email.utils import format_datetime, make_msgid
 
 from engine import clock, config
 from engine.text import Text
+from engine.vocab import NOTIFICATION_TITLES
 
-SUBJECTS: dict[str, Text] = {
-    "stalled": Text("Проект остановился", "A project has stalled"),
-    "approval_reminder": Text("Запрос ждёт вашего согласования", "A request is waiting for your approval"),
-    "risk_overdue": Text("Срок по риску прошёл", "A risk is past its due date"),
-}
+SUBJECTS: dict[str, Text] = {kind.value: Text(*title) for kind, title in NOTIFICATION_TITLES.items()}
 DEFAULT_SUBJECT = Text("Уведомление", "Notification")
 FOOTER = Text("Это автоматическое письмо Lean School; уведомление видно и в системе (колокольчик).",
               "This is an automatic message from Lean School; the notification is also shown in the app.")

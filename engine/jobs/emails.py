@@ -1,4 +1,6 @@
 """The e-mail job (every minute): send pending notifications when SMTP is configured.
+A kind the recipient muted on the account page (``email_mute``) is never e-mailed: it
+stays in the bell only.
 
 Each notification is claimed with a compare-and-swap on ``emailed_at`` before it is sent,
 so two senders never send the same one twice (at most once: a sender that dies between
@@ -11,13 +13,13 @@ import smtplib
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlmodel import col
 
 from engine import clock
 from engine.db import Store
 from engine.io.mail import SmtpConfig, compose, connect
-from engine.models import Notification, User
+from engine.models import EmailMute, Notification, User
 from engine.text import Text
 
 log = logging.getLogger("leanschool.notifications")
@@ -32,9 +34,11 @@ def _claim(store: Store, limit: int) -> tuple[datetime, list[Any]]:
     """Claim what is due with one compare-and-swap UPDATE (the transaction's first
     statement, so SQLite takes its write lock at once); only the rows it returns are ours."""
     now = clock.now()
+    muted = exists(select(col(EmailMute.kind)).where(col(EmailMute.user_id) == col(Notification.user_id),
+                                                col(EmailMute.kind) == col(Notification.kind)))
     due = (select(col(Notification.id)).join(User, col(User.id) == col(Notification.user_id))
            .where(col(Notification.emailed_at).is_(None), col(Notification.at) >= now - EMAIL_MAX_AGE,
-                  col(User.is_active).is_(True))
+                  col(User.is_active).is_(True), ~muted)
            .order_by(col(Notification.id)).limit(limit))
     with store.uow() as uow:
         claimed = uow.session.execute(

@@ -35,6 +35,7 @@ from engine.services.projects import (
     reject_request,
     request_transition,
     update_project,
+    withdraw_request,
 )
 
 __all__ = [
@@ -44,5 +45,5 @@ __all__ = [
     "create_token", "create_user", "get_project", "grant_role", "load_actor", "log_risk",
     "record_measurement", "reject_request", "request_transition", "revoke_tokens",
     "update_action", "update_metric", "update_organization", "update_project", "update_risk",
-    "update_user",
+    "update_user", "withdraw_request",
 ]

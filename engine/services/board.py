@@ -23,11 +23,12 @@ from engine.models import (
     User,
 )
 from engine.numbers import progress_towards_target
-from engine.policy import Actor
+from engine.policy import Actor, may_withdraw
 from engine.reporting.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
 from engine.search import contains, search_text
 from engine.services.common import named_in_scope
 from engine.services.queries import visible_projects_filter
+from engine.vocab import RequestStatus
 
 
 @dataclass
@@ -64,6 +65,8 @@ class Card:
     critical_risks: int
     kpi: dict[str, Any] | None
     reg_number: str
+    rejected: str | None = None  # the reason, when the card's latest request was rejected
+    withdrawable: int | None = None  # the pending request's id, when the viewer may withdraw it
 
 
 @dataclass
@@ -129,16 +132,22 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
     rows = s.execute(
         select(col(Project.id), col(Project.title), col(Project.version), col(Project.state), col(Project.org_id),
                col(Project.state_entered_at), col(Project.last_activity_at), col(Project.reg_number),
-               col(Project.workflow_version), col(Organization.name).label("org_name"),
+               col(Project.workflow_version), col(Project.region_id), col(Organization.name).label("org_name"),
                col(User.name).label("leader"))
         .join(Organization, col(Organization.id) == col(Project.org_id))
         .join(User, named_in_scope(col(Project.leader_id)), isouter=True)
         .where(col(Project.id).in_(active))
         .order_by(col(Project.state_entered_at), col(Project.id))).all()
     ids = [r.id for r in rows]
-    waiting = set(s.execute(pending_q.where(col(TransitionRequest.project_id).in_(ids))).scalars()) if ids else set()
+    pending = {p.project_id: p for p in s.execute(
+        select(col(TransitionRequest.project_id), col(TransitionRequest.id), col(TransitionRequest.requested_by),
+               col(TransitionRequest.approval))
+        .where(col(TransitionRequest.status) == RequestStatus.PENDING.value,
+               col(TransitionRequest.project_id).in_(ids)))} if ids else {}
+    waiting = set(pending)
     critical = dict(s.execute(critical_q.where(col(Risk.project_id).in_(ids))).all()) if ids else {}
     kpis = _kpis(uow, ids)
+    rejected = _rejections(uow, ids)
 
     columns = {st.id: Column(st.id, st.title, st.wip_limit) for st in wf.active_states()}
     for r in rows:
@@ -150,12 +159,27 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
                     org_name=r.org_name, leader=r.leader, days_in_state=days, sla_days=sla,
                     ageing=_ageing(days, sla), stalled=bool(reasons),
                     stall_reasons=[x.as_dict() for x in reasons], waiting=r.id in waiting,
-                    critical_risks=critical.get(r.id, 0), kpi=kpis.get(r.id), reg_number=r.reg_number)
+                    critical_risks=critical.get(r.id, 0), kpi=kpis.get(r.id), reg_number=r.reg_number,
+                    rejected=rejected.get(r.id))
+        req = pending.get(r.id)
+        if req is not None and may_withdraw(actor, req.requested_by, req.approval, r.org_id, r.region_id):
+            card.withdrawable = req.id
         if r.state in columns:
             columns[r.state].cards.append(card)
     finals = [(st, final_counts.get(st.id, 0)) for st in wf.states if st.final]
     return {"workflow": wf, "columns": list(columns.values()), "finals": finals,
             "total": len(rows)}
+
+
+def _rejections(uow: UnitOfWork, project_ids: list[int]) -> dict[int, str]:
+    """Per project whose latest request was rejected: the reason (one query)."""
+    if not project_ids:
+        return {}
+    latest = (select(func.max(TransitionRequest.id)).where(TransitionRequest.project_id.in_(project_ids))  # type: ignore[attr-defined]
+              .group_by(col(TransitionRequest.project_id)))
+    rows = uow.session.execute(select(col(TransitionRequest.project_id), col(TransitionRequest.decision_comment)).where(
+        col(TransitionRequest.id).in_(latest), col(TransitionRequest.status) == RequestStatus.REJECTED.value))
+    return {pid: reason or "" for pid, reason in rows}
 
 
 def _kpis(uow: UnitOfWork, project_ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -36,10 +36,20 @@ from engine.schemas import (
     TeamMemberIn,
     parse,
 )
+from engine.services import notifications as notes
 from engine.services.common import get_or_404, record, who_sees, works_in
 from engine.services.projects import get_project, require_open
 from engine.text import Text
-from engine.vocab import EventKind
+from engine.vocab import EventKind, NotificationKind
+
+
+def _tell_owner(uow: UnitOfWork, actor: Actor, project: Project, owner_id: int | None,
+                what_ru: str, what_en: str) -> None:
+    """The person made owner of an action or a risk hears of it (not when they did it)."""
+    if owner_id is not None:
+        notes.notify_people(uow.session, actor, project, NotificationKind.OWNER_ASSIGNED, [owner_id], Text(
+            f"«{project.title}»: вас назначили ответственным за {what_ru}",
+            f"“{project.title}”: you were made responsible for {what_en}"))
 
 
 def _editable_project(uow: UnitOfWork, actor: Actor, project_id: int) -> Project:
@@ -169,6 +179,7 @@ def add_action(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, A
     uow.session.flush()
     record(uow.session, actor, EventKind.ACTION_ADDED, project,
            {"action_id": a.id, "title": a.title, "due_on": a.due_on.isoformat() if a.due_on else None})
+    _tell_owner(uow, actor, project, a.owner_id, f"мероприятие «{a.title}»", f"the action “{a.title}”")
     uow.commit()
     return a
 
@@ -184,6 +195,9 @@ def update_action(uow: UnitOfWork, actor: Actor, action_id: int, data: dict[str,
     require_open(uow, project)
     diff = _changed(action, body)
     record(uow.session, actor, EventKind.ACTION_UPDATED, project, {"action_id": action.id, "fields": diff})
+    if "owner_id" in diff:
+        _tell_owner(uow, actor, project, action.owner_id, f"мероприятие «{action.title}»",
+                    f"the action “{action.title}”")
     uow.commit()
     return action
 
@@ -216,6 +230,7 @@ def log_risk(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any
     uow.session.flush()
     record(uow.session, actor, EventKind.RISK_LOGGED, project,
            {"risk_id": risk.id, "title": risk.title, "score": risk.score})
+    _tell_owner(uow, actor, project, risk.owner_id, f"риск «{risk.title}»", f"the risk “{risk.title}”")
     uow.commit()
     return risk
 
@@ -236,6 +251,8 @@ def update_risk(uow: UnitOfWork, actor: Actor, risk_id: int, data: dict[str, Any
     risk.updated_at = clock.now()
     record(uow.session, actor, EventKind.RISK_UPDATED, project,
            {"risk_id": risk.id, "fields": diff, "score": risk.score, "status": risk.status})
+    if "owner_id" in diff:
+        _tell_owner(uow, actor, project, risk.owner_id, f"риск «{risk.title}»", f"the risk “{risk.title}”")
     uow.commit()
     return risk
 
@@ -254,5 +271,10 @@ def add_team_member(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[s
     uow.session.flush()
     record(uow.session, actor, EventKind.TEAM_CHANGED, project,
            {"team_member_id": tm.id, "user_id": body.user_id, "role_text": body.role_text})
+    notes.notify_people(uow.session, actor, project, NotificationKind.TEAM_ADDED, [body.user_id], Text(
+        f"Вас включили в команду проекта «{project.title}»"
+        + (f" ({body.role_text})" if body.role_text else ""),
+        f"You were added to the team of the project “{project.title}”"
+        + (f" ({body.role_text})" if body.role_text else "")))
     uow.commit()
     return tm

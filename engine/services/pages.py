@@ -17,11 +17,12 @@ from engine.checks import CHECKS, evaluate
 from engine.db import UnitOfWork
 from engine.errors import Forbidden, NotFound
 from engine.models import Organization, Practice, Project, Region, RoleGrant, TransitionRequest, User
-from engine.policy import Actor
+from engine.policy import Actor, may_decide, may_withdraw
 from engine.services import queries as Q
 from engine.services.common import sees_project, works_in
-from engine.services.projects import get_project, workflow_of
+from engine.services.projects import get_project, last_rejection, workflow_of
 from engine.text import Text
+from engine.vocab import RequestStatus
 from engine.workflow import Transition, Workflow
 
 
@@ -54,6 +55,25 @@ def gate_of(uow: UnitOfWork, project: Project, wf: Workflow, t: Transition) -> G
 # --- the approvals inbox ------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class Rejection:
+    """A rejected request, as a page tells it: the reason, who and when."""
+    request: dict[str, Any]  # queries.request_dict
+    dest: Text
+    decider: str
+
+
+def _rejection(uow: UnitOfWork, wf: Workflow, req: TransitionRequest | None) -> Rejection | None:
+    if req is None:
+        return None
+    decider = uow.session.execute(select(col(User.name)).where(col(User.id) == req.decided_by)).scalar() or ""
+    return Rejection(Q.request_dict(req), _title(wf, req.dest), decider)
+
+
+def _title(wf: Workflow, state: str) -> Text:
+    return wf.state(state).title if wf.has_state(state) else Text(state, state)
+
+
+@dataclass(frozen=True)
 class InboxItem:
     request: dict[str, Any]  # queries.request_dict
     project: Project
@@ -62,6 +82,7 @@ class InboxItem:
     source: Text  # the stage the project is in
     dest: Text
     checks: list[GateCheck]  # empty when the project has moved meanwhile
+    earlier: Rejection | None = None  # the same move, rejected before (a resubmitted request)
 
 
 def approval_inbox(uow: UnitOfWork, actor: Actor, limit: int = 200) -> tuple[list[InboxItem], int]:
@@ -81,12 +102,86 @@ def approval_inbox(uow: UnitOfWork, actor: Actor, limit: int = 200) -> tuple[lis
     for req, project, org_name, requester_name in uow.session.execute(stmt).all():
         wf = workflow_of(uow, project)
         t = wf.find(req.trigger, project.state)
+        earlier = last_rejection(uow, project.id, req.id)
         items.append(InboxItem(
             request=Q.request_dict(req), project=project, org=org_name or "",
             requester=requester_name or "", source=wf.state(project.state).title,
             dest=wf.state(req.dest).title,
-            checks=gate_of(uow, project, wf, t).checks if t else []))
+            checks=gate_of(uow, project, wf, t).checks if t else [],
+            earlier=_rejection(uow, wf, earlier) if earlier is not None and earlier.trigger == req.trigger
+            else None))
     return items, total
+
+
+# --- the requester's own requests ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MyRequest:
+    request: dict[str, Any]  # queries.request_dict
+    project: Project
+    dest: Text
+    decider: str  # who decided or withdrew it ("" while pending)
+    may_withdraw: bool
+
+
+def my_requests(uow: UnitOfWork, actor: Actor, limit: int = 200) -> list[MyRequest]:
+    """«Мои запросы»: the requests the actor made, newest first, in projects they still
+    see, each with its status, the decision's comment and who decided."""
+    if actor.user_id is None:
+        return []
+    decider = aliased(User)
+    stmt = (select(TransitionRequest, Project, col(decider.name))
+            .join(Project, col(Project.id) == col(TransitionRequest.project_id))
+            .outerjoin(decider, col(decider.id) == col(TransitionRequest.decided_by))
+            .where(Q.visible_projects_filter(actor), col(TransitionRequest.requested_by) == actor.user_id,
+                   # a move made at once (approved by the one who asked) asked nobody
+                   ~((col(TransitionRequest.status) == RequestStatus.APPROVED.value)
+                     & (col(TransitionRequest.decided_by) == col(TransitionRequest.requested_by))))
+            .order_by(TransitionRequest.requested_at.desc(), TransitionRequest.id.desc())  # type: ignore[attr-defined,union-attr]
+            .limit(limit))
+    out = []
+    for req, project, decider_name in uow.session.execute(stmt).all():
+        wf = workflow_of(uow, project)
+        out.append(MyRequest(
+            request=Q.request_dict(req), project=project, dest=_title(wf, req.dest), decider=decider_name or "",
+            may_withdraw=req.status == RequestStatus.PENDING and may_withdraw(
+                actor, req.requested_by, req.approval, project.org_id, project.region_id)))
+    return out
+
+
+# --- the card's request panel -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RequestPanel:
+    """What the card page says about approval: the pending request (who asked, for which
+    stage, may the viewer withdraw or decide it, the earlier rejection of the same move),
+    or else the latest decision when it was a rejection (its reason)."""
+    pending: dict[str, Any] | None
+    requester: str
+    dest: Text | None
+    may_withdraw: bool
+    may_decide: bool
+    earlier: Rejection | None  # of the pending request's move
+    rejected: Rejection | None  # the latest request was rejected (nothing pending)
+
+
+def request_panel(uow: UnitOfWork, actor: Actor, project: Project, wf: Workflow) -> RequestPanel:
+    latest = uow.session.execute(select(TransitionRequest).where(
+        col(TransitionRequest.project_id) == project.id)
+        .order_by(TransitionRequest.id.desc()).limit(1)).scalars().first()  # type: ignore[union-attr]
+    if latest is None:
+        return RequestPanel(None, "", None, False, False, None, None)
+    if latest.status != RequestStatus.PENDING:
+        rejected = _rejection(uow, wf, latest) if latest.status == RequestStatus.REJECTED else None
+        return RequestPanel(None, "", None, False, False, None, rejected)
+    requester = uow.session.execute(select(col(User.name)).where(col(User.id) == latest.requested_by)).scalar() or ""
+    earlier = last_rejection(uow, project.id, latest.id)  # type: ignore[arg-type]
+    return RequestPanel(
+        pending=Q.request_dict(latest), requester=requester, dest=_title(wf, latest.dest),
+        may_withdraw=may_withdraw(actor, latest.requested_by, latest.approval, project.org_id, project.region_id),
+        may_decide=may_decide(actor, latest.approval, project.org_id, project.region_id),
+        earlier=_rejection(uow, wf, earlier) if earlier is not None and earlier.trigger == latest.trigger else None,
+        rejected=None)
 
 
 # --- the project page ---------------------------------------------------------------------
@@ -105,6 +200,7 @@ class ProjectPage:
     gate: Gate | None  # the next forward gate
     finished: bool
     practice_links: dict[str, Practice | None]
+    requests: RequestPanel
 
 
 def project_page(uow: UnitOfWork, actor: Actor, project_id: int, locale: str = "ru") -> ProjectPage:
@@ -134,7 +230,8 @@ def project_page(uow: UnitOfWork, actor: Actor, project_id: int, locale: str = "
         org=uow.session.get(Organization, project.org_id), events=events, names=names,
         org_users=org_users, team_candidates=team_candidates,
         gate=gate_of(uow, project, wf, forward) if forward else None,
-        finished=wf.is_final(project.state), practice_links=practice_links(uow, project))
+        finished=wf.is_final(project.state), practice_links=practice_links(uow, project),
+        requests=request_panel(uow, actor, project, wf))
 
 
 def practice_links(uow: UnitOfWork, project: Project) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from engine.checks import evaluate
 from engine.db import UnitOfWork
 from engine.errors import Conflict, Forbidden, GateFailed, ValidationFailed
 from engine.models import Comment, Organization, Project, RegCounter, Region, RoleGrant, TransitionRequest, pk
-from engine.policy import ACTIONS, Actor, can_somewhere, may_decide, require, require_visible
+from engine.policy import ACTIONS, Actor, can_somewhere, may_decide, may_withdraw, require, require_visible
 from engine.schemas import (
     CARD_FIELDS,
     ApproveIn,
@@ -24,11 +24,13 @@ from engine.schemas import (
     ProjectPatch,
     RejectIn,
     TransitionIn,
+    WithdrawIn,
     parse,
 )
+from engine.services import notifications as notes
 from engine.services.common import cas_update, get_or_404, record, works_in
 from engine.text import Text
-from engine.vocab import EventKind
+from engine.vocab import EventKind, NotificationKind, RequestStatus
 from engine.workflow import MachineError, Transition, Workflow
 
 REQUIRED = Text("Обязательное поле", "This field is required")
@@ -154,8 +156,17 @@ def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Proje
                             "Could not number the project; try again")) from None
     record(uow.session, actor, EventKind.CREATED, project,
            {"title": project.title, "reg_number": project.reg_number})
+    _tell_leader(uow, actor, project, project.leader_id)
     uow.commit()
     return project
+
+
+def _tell_leader(uow: UnitOfWork, actor: Actor, project: Project, leader_id: int | None) -> None:
+    """The person made the project's leader hears of it (not when they did it themself)."""
+    if leader_id is not None:
+        notes.notify_people(uow.session, actor, project, NotificationKind.OWNER_ASSIGNED, [leader_id], Text(
+            f"Вас назначили руководителем проекта «{project.title}»",
+            f"You were made the leader of the project “{project.title}”"))
 
 
 def _check_milestones(wf: Workflow, milestones: dict | None) -> None:
@@ -187,6 +198,8 @@ def update_project(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[st
     diff = {k: {"from": _plain(before[k]), "to": _plain(v)} for k, v in changes.items()
             if before[k] != v}
     record(uow.session, actor, EventKind.UPDATED, project, {"fields": diff})
+    if "leader_id" in diff:
+        _tell_leader(uow, actor, project, changes["leader_id"])
     uow.commit()
     return project
 
@@ -269,8 +282,42 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
         _move(uow, actor, project, t, body.version, req)
         uow.commit()
         return TransitionResult(project, None)
+    _tell_deciders(uow, actor, project, wf, req)
     uow.commit()
     return TransitionResult(project, req)
+
+
+def _dest_title(wf: Workflow, dest: str) -> Text:
+    return wf.state(dest).title if wf.has_state(dest) else Text(dest, dest)
+
+
+def last_rejection(uow: UnitOfWork, project_id: int, before_id: int | None = None) -> TransitionRequest | None:
+    """The project's latest rejected request (before request ``before_id`` when given): a
+    resubmitted request shows it to the head, a rejected card shows its reason."""
+    stmt = select(TransitionRequest).where(col(TransitionRequest.project_id) == project_id,
+                                           col(TransitionRequest.status) == RequestStatus.REJECTED.value)
+    if before_id is not None:
+        stmt = stmt.where(col(TransitionRequest.id) < before_id)
+    return uow.session.execute(stmt.order_by(col(TransitionRequest.id).desc()).limit(1)).scalars().first()
+
+
+def _tell_deciders(uow: UnitOfWork, actor: Actor, project: Project, wf: Workflow,
+                   req: TransitionRequest) -> None:
+    """A new request: those who may decide it hear of it (with the earlier rejection, if
+    the same move was refused before)."""
+    dest = _dest_title(wf, req.dest)
+    who = notes.name_of(uow.session, actor.user_id)
+    ru = f"«{project.title}»: {who} просит перевести проект на этап «{dest.ru}»"
+    en = f"“{project.title}”: {who} asks to move the project to “{dest.en}”"
+    if req.comment:
+        ru, en = ru + f": {notes.excerpt(req.comment)}", en + f": {notes.excerpt(req.comment)}"
+    earlier = last_rejection(uow, project.id, req.id)  # type: ignore[arg-type]
+    if earlier is not None and earlier.trigger == req.trigger:
+        reason = notes.excerpt(earlier.decision_comment or "")
+        ru += f". Ранее этот переход отклоняли: {reason}"
+        en += f". This move was rejected before: {reason}"
+    notes.notify_people(uow.session, actor, project, NotificationKind.TRANSITION_REQUESTED,
+                        notes.deciders_of(uow.session, project, req.approval), Text(ru, en))
 
 
 def _pending_conflict() -> Conflict:
@@ -287,6 +334,16 @@ def _move(uow: UnitOfWork, actor: Actor, project: Project, t: Transition,
     ev = record(uow.session, actor, EventKind.STATE_CHANGED, project,
                 {"request_id": req.id, "trigger": t.trigger}, from_state=source, to_state=dest)
     ev.stay_days = (now - clock.as_utc(entered)).total_seconds() / 86400
+    wf = workflow_of(uow, project)
+    if wf.is_back_move(t, source):  # the team hears that its project went back a stage
+        title, why = _dest_title(wf, dest), req.decision_comment or req.comment
+        ru = f"Проект «{project.title}» возвращён на этап «{title.ru}»"
+        en = f"The project “{project.title}” was moved back to “{title.en}”"
+        if why:
+            ru, en = ru + f": {notes.excerpt(why)}", en + f": {notes.excerpt(why)}"
+        told = {req.requested_by, project.leader_id} if req.decided_by != req.requested_by else set()
+        notes.notify_people(uow.session, actor, project, NotificationKind.MOVED_BACK,
+                            notes.team_of(uow.session, project) - told, Text(ru, en))
 
 
 def _load_request(uow: UnitOfWork, actor: Actor, request_id: int) -> tuple[TransitionRequest, Project]:
@@ -318,9 +375,36 @@ def approve_request(uow: UnitOfWork, actor: Actor, request_id: int,
     record(uow.session, actor, EventKind.TRANSITION_APPROVED, project,
            {"request_id": req.id, "trigger": req.trigger, "dest": req.dest,
             "comment": req.decision_comment})
+    _tell_requester(uow, actor, project, wf, req, NotificationKind.TRANSITION_APPROVED)
     _move(uow, actor, project, t, project.version, req)
     uow.commit()
     return project
+
+
+DECIDED = {
+    NotificationKind.TRANSITION_APPROVED: ("переход на этап «{dest}» согласован", "the move to “{dest}” was approved",
+                                           "Комментарий", "Comment"),
+    NotificationKind.TRANSITION_REJECTED: ("запрос на переход на этап «{dest}» отклонён",
+                                           "the request to move to “{dest}” was rejected", "Причина", "Reason"),
+    NotificationKind.REQUEST_WITHDRAWN: ("запрос на переход на этап «{dest}» отозван",
+                                         "the request to move to “{dest}” was withdrawn", "Причина", "Reason"),
+}
+
+
+def _tell_requester(uow: UnitOfWork, actor: Actor, project: Project, wf: Workflow,
+                    req: TransitionRequest, kind: NotificationKind) -> None:
+    """A decision on a request (approved, rejected with its reason, withdrawn): the person
+    who asked and the project's leader hear of it."""
+    ru, en, why_ru, why_en = DECIDED[kind]
+    dest = _dest_title(wf, req.dest)
+    who = notes.name_of(uow.session, actor.user_id)
+    text_ru = f"«{project.title}»: {ru.format(dest=dest.ru)} ({who})"
+    text_en = f"“{project.title}”: {en.format(dest=dest.en)} ({who})"
+    if req.decision_comment:
+        reason = notes.excerpt(req.decision_comment)
+        text_ru, text_en = text_ru + f". {why_ru}: {reason}", text_en + f". {why_en}: {reason}"
+    notes.notify_people(uow.session, actor, project, kind, [req.requested_by, project.leader_id],
+                        Text(text_ru, text_en))
 
 
 def reject_request(uow: UnitOfWork, actor: Actor, request_id: int,
@@ -335,6 +419,28 @@ def reject_request(uow: UnitOfWork, actor: Actor, request_id: int,
     _decide(uow, actor, req, "rejected", body.comment)
     record(uow.session, actor, EventKind.TRANSITION_REJECTED, project,
            {"request_id": req.id, "trigger": req.trigger, "dest": req.dest, "comment": body.comment})
+    _tell_requester(uow, actor, project, workflow_of(uow, project), req, NotificationKind.TRANSITION_REJECTED)
+    uow.commit()
+    return req
+
+
+def withdraw_request(uow: UnitOfWork, actor: Actor, request_id: int,
+                     data: dict[str, Any] | None = None) -> TransitionRequest:
+    """Withdraw a pending request: by the person who asked, or by whoever may decide it
+    (``policy.may_withdraw``); the comment (why) is optional. Status ``withdrawn``, event
+    ``transition_withdrawn``; the requester and the leader hear of it. A request decided
+    or withdrawn already answers Conflict."""
+    req, project = _load_request(uow, actor, request_id)
+    if not may_withdraw(actor, req.requested_by, req.approval, project.org_id, project.region_id):
+        raise Forbidden(Text("Отозвать запрос может тот, кто его подал, или тот, кто его согласует",
+                             "Only the person who asked or the person who decides may withdraw a request"))
+    body: WithdrawIn = parse(WithdrawIn, data or {})
+    if req.status != RequestStatus.PENDING.value:
+        raise Conflict(Text("Запрос уже рассмотрен или отозван", "The request has already been decided or withdrawn"))
+    _decide(uow, actor, req, RequestStatus.WITHDRAWN.value, (body.comment or "").strip() or None)
+    record(uow.session, actor, EventKind.TRANSITION_WITHDRAWN, project,
+           {"request_id": req.id, "trigger": req.trigger, "dest": req.dest, "comment": req.decision_comment})
+    _tell_requester(uow, actor, project, workflow_of(uow, project), req, NotificationKind.REQUEST_WITHDRAWN)
     uow.commit()
     return req
 
@@ -362,5 +468,14 @@ def add_comment(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, 
     uow.session.add(c)
     uow.session.flush()
     record(uow.session, actor, EventKind.COMMENTED, project, {"comment_id": c.id, "text": body.text})
+    who, said = notes.name_of(uow.session, actor.user_id), notes.excerpt(body.text)
+    mentioned = notes.notify_people(uow.session, actor, project, NotificationKind.MENTIONED,
+                                    notes.mentioned_in(uow.session, project, body.text), Text(
+                                        f"«{project.title}»: {who} упоминает вас в комментарии: {said}",
+                                        f"“{project.title}”: {who} mentioned you in a comment: {said}"))
+    notes.notify_people(uow.session, actor, project, NotificationKind.COMMENTED,
+                        notes.team_of(uow.session, project) - mentioned, Text(
+                            f"«{project.title}»: комментарий от {who}: {said}",
+                            f"“{project.title}”: a comment by {who}: {said}"))
     uow.commit()
     return c

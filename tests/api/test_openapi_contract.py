@@ -27,7 +27,9 @@ API_MD = [("get", "/me"), ("get", "/regions"), ("post", "/regions"), ("post", "/
           ("patch", "/risks/{risk_id}"), ("post", "/projects/{project_id}/transitions"), ("get", "/approvals"),
           ("post", "/approvals/{request_id}/approve"), ("post", "/approvals/{request_id}/reject"),
           ("post", "/projects/{project_id}/comments"), ("get", "/projects/{project_id}/events"),
-          ("get", "/regions/{region_id}/tower"), ("get", "/openapi.json")]
+          ("get", "/regions/{region_id}/tower"), ("get", "/openapi.json"),
+          # the people loop (API.md "People-loop additions", #12)
+          ("get", "/notifications"), ("post", "/notifications/read"), ("post", "/approvals/{request_id}/withdraw")]
 
 
 @pytest.fixture
@@ -149,6 +151,9 @@ EXAMPLES: dict[str, tuple[str, Any]] = {
     # beyond API.md (issue 10): the admin's user tools; {user_id} is the prepared member
     "deactivate_user": ("admin", None), "activate_user": ("admin", None),
     "revoke_role": ("admin", {"role": "member"}),
+    # the people loop (#12): the head was told of the member's request
+    "withdraw": ("member", {"comment": "Передумали"}), "list_notifications": ("head", None),
+    "read_notifications": ("head", {"ids": [1]}),
 }
 OPS = [(r.method, r.path, r.endpoint) for r in ROUTES]
 

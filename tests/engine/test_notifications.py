@@ -271,3 +271,22 @@ def test_the_stall_scan_notifications_reach_the_inbox(store, make, world, member
     assert sorted(m["To"] for m in smtp_server.messages) == sorted([member_of_school.email, head_of_school.email])
     assert all(m["Subject"] == "Lean School: Проект остановился" for m in smtp_server.messages)
     assert all("Диагностика" in m.get_content() for m in smtp_server.messages)
+
+
+def test_a_kind_muted_on_the_account_page_is_never_emailed(store, make, smtp_server, member_of_school,
+                                                           head_of_school):
+    from engine.services.notifications import set_email_mutes
+    make.call(set_email_mutes, member_of_school.actor, ["commented"])
+    muted = add(store, member_of_school.id, kind="commented", text=Text("Комментарий", "A comment"))
+    wanted = add(store, member_of_school.id, kind="transition_rejected", text=Text("Отклонено", "Rejected"))
+    others = add(store, head_of_school.id, kind="commented", text=Text("Комментарий", "A comment"))
+    assert send_pending_emails(store, smtp_server.config()) == 2
+    assert sorted(str(m["To"]) for m in smtp_server.messages) == sorted([member_of_school.email,
+                                                                        head_of_school.email])
+    subjects = {str(m["To"]): str(m["Subject"]) for m in smtp_server.messages}
+    assert subjects[member_of_school.email] == "Lean School: Запрос отклонён"
+    sent = emailed(store)
+    assert sent[muted] is None and sent[wanted] is not None and sent[others] is not None
+    with store.uow() as uow:  # still in the bell
+        assert unread_count(uow.session, member_of_school.id) == 2
+    assert send_pending_emails(store, smtp_server.config()) == 0  # and never later

@@ -43,6 +43,7 @@ from engine.services import (
     reject_request,
     request_transition,
     update_project,
+    withdraw_request,
 )
 from engine.workflow import load_dir
 
@@ -54,7 +55,7 @@ ROLES = ["member", "head", "curator", "admin"]
 
 EVIDENCE = ["log risk", "log metric", "log problem", "log action", "log artefact", "log measurement"]
 ALL_ACTIONS = ["view project", "create project", "edit project", *EVIDENCE, "comment",
-               "request forward transition", "approve", "reject", "back-move", "cancel"]
+               "request forward transition", "approve", "reject", "withdraw", "back-move", "cancel"]
 
 # where each role sees a project of that organisation (the person's home is the school)
 SEES = {
@@ -66,7 +67,7 @@ SEES = {
 # what each role may do where it sees the project
 MAY = {
     "member": {"view project", "create project", "edit project", *EVIDENCE, "comment",
-               "request forward transition", "cancel"},
+               "request forward transition", "cancel", "withdraw"},  # withdraw: their own request
     "head": set(ALL_ACTIONS),
     "curator": {"view project", "comment", "back-move"},  # approve only where approval: curator
     "admin": {"view project"},                              # sees everything, edits nothing
@@ -88,7 +89,7 @@ MATRIX = [(role, scope, action, expected(role, scope, action))
 
 
 def test_the_matrix_is_complete():
-    assert len(MATRIX) == 4 * 3 * 15
+    assert len(MATRIX) == 4 * 3 * 16
     assert {e for *_, e in MATRIX} == {"ok", "forbidden", "not found", "invalid"}
 
 
@@ -123,7 +124,7 @@ def scene_for(request, make, world, flow, flow_for):
         pid = scene.project.id
         if action == "log measurement":
             scene.metric = org_flow.add_metric(pid)
-        elif action in ("request forward transition", "approve", "reject"):
+        elif action in ("request forward transition", "approve", "reject", "withdraw"):
             org_flow.satisfy(pid, "diagnose")
             if action != "request forward transition":
                 scene.request = org_flow.fire(org_flow.member.actor, pid, "to_target").request
@@ -157,6 +158,7 @@ def act(make: Any, actor: Actor, scene: Scene, action: str) -> Any:
         "request forward transition": lambda: scene.flow.fire(actor, pid, "to_target"),
         "approve": lambda: make.call(approve_request, actor, scene.request.id, {}),
         "reject": lambda: make.call(reject_request, actor, scene.request.id, {"comment": "Доработать карту"}),
+        "withdraw": lambda: make.call(withdraw_request, actor, scene.request.id, {}),
         "back-move": lambda: scene.flow.fire(actor, pid, "back_to_diagnose", comment="Нет замеров"),
         "cancel": lambda: scene.flow.fire(actor, pid, "cancel", comment="Проект не нужен"),
     }
@@ -246,6 +248,7 @@ def test_the_action_table_is_the_documented_one():
         "project.move": {"member", "head", "curator"},
         "project.staff": {"member", "head"},
         "project.stall_notice": {"head"},
+        "request.withdraw": {"member", "head", "curator"},
         "region.watch": {"curator", "admin"},
         "practice.publish": {"curator"},
         "admin.manage": {"admin"},
@@ -264,6 +267,7 @@ WHERE = {
     "project.move": {"member": {OWN_ORG}, "head": {OWN_ORG}, "curator": {OWN_ORG, SAME_REGION}},
     "project.staff": {"member": {OWN_ORG}, "head": {OWN_ORG}},
     "project.stall_notice": {"head": {OWN_ORG}},
+    "request.withdraw": {"member": {OWN_ORG}, "head": {OWN_ORG}, "curator": {OWN_ORG, SAME_REGION}},
     "region.watch": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
     "practice.publish": {"curator": {OWN_ORG, SAME_REGION}},
     "admin.manage": {"admin": set(SCOPES)},
@@ -301,6 +305,19 @@ def test_every_action_by_role_and_scope(action, role, scope):
 def test_who_decides_a_request(grant, approval, scope, decides):
     actor = Actor(user_id=7, grants=(grant,))
     assert may_decide(actor, approval, *PLACE[scope]) is decides
+
+
+@pytest.mark.parametrize(("grant", "own", "scope", "withdraws"), [
+    (HOME["member"], True, OWN_ORG, True), (HOME["member"], False, OWN_ORG, False),
+    (HOME["member"], True, SAME_REGION, False),  # no longer of that organisation
+    (HOME["head"], False, OWN_ORG, True), (HOME["head"], False, SAME_REGION, False),
+    (HOME["curator"], True, SAME_REGION, True), (HOME["curator"], False, SAME_REGION, False),
+    (HOME["admin"], False, OWN_ORG, False), (HOME["admin"], True, OWN_ORG, False),
+])
+def test_who_withdraws_a_request(grant, own, scope, withdraws):
+    """The person who asked (while they may still act there), or whoever may decide it."""
+    actor = Actor(user_id=7, grants=(grant,))
+    assert policy.may_withdraw(actor, 7 if own else 8, "head", *PLACE[scope]) is withdraws
 
 
 def test_the_roles_come_from_one_place():

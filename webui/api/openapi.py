@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app
 
+from engine.vocab import NOTIFICATION_KINDS, REQUEST_STATUSES
 from webui.api.blueprint import INT_MAX, ROUTES, bp, route
 
 _S = {"type": "string"}
@@ -56,7 +57,7 @@ OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {
                           "comment_required": _B})}}),
     "Unmet": _obj({"check": _S, "message": _S}),
     "Request": _obj({"id": _I, "project_id": _I, "trigger": _S, "dest": _S,
-                     "status": {"type": "string", "enum": ["pending", "approved", "rejected"]},
+                     "status": {"type": "string", "enum": list(REQUEST_STATUSES)},
                      "requested_by": _I, "requested_at": _TS, "comment": _null(_S),
                      "decided_by": _null(_I), "decided_at": _null(_TS), "decision_comment": _null(_S)}),
     "AvailableTransition": _obj({"trigger": _S, "dest": _S, "title": _S, "approval": _null(_S),
@@ -109,6 +110,13 @@ OUTPUT_SCHEMAS.update({
                      "state": _S, "effect": _EFFECT}),
     "PracticeItem": _obj(_PRACTICE),
     "Practice": _obj({**_PRACTICE, "replicas": {"type": "array", "items": _ref("Replica")}}),
+})
+OUTPUT_SCHEMAS.update({
+    "Notification": _obj({"id": _I, "at": _TS, "kind": {"type": "string", "enum": list(NOTIFICATION_KINDS)},
+                          "project_id": _null(_I), "text": _S, "read": _B}),
+    "NotificationList": _obj({"items": {"type": "array", "items": _ref("Notification")}, "total": _I,
+                              "unread": _I}),
+    "NotificationsRead": _obj({"marked": _I, "unread": _I}),
 })
 for _name, _item in [("PracticeList", "PracticeItem"), ("RegionList", "Region"), ("OrganizationList", "Organization"),
                      ("WorkflowList", "Workflow"), ("ProjectList", "Project"),

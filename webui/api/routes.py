@@ -16,6 +16,7 @@ from engine.policy import can_in_region
 from engine.practices import schemas as PS
 from engine.reporting import monitoring
 from engine.search import MAX_QUERY
+from engine.services import notifications as notification_svc
 from engine.services import queries as Q
 from engine.text import Text
 from engine.vocab import ORG_KINDS, REQUEST_STATUSES, RequestStatus
@@ -308,6 +309,36 @@ def approve(request_id: int) -> Any:
 def reject(request_id: int) -> Any:
     with _uow() as uow:
         return {"request": Q.request_dict(svc.reject_request(uow, g.actor, request_id, body_json()))}
+
+
+@route("/approvals/{request_id}/withdraw", "POST",
+       summary="Withdraw a pending request (the requester, or whoever may decide it)", body=S.WithdrawIn,
+       response="RequestEnvelope", errors=(400, 401, 403, 404, 409, 422))
+def withdraw(request_id: int) -> Any:
+    with _uow() as uow:
+        return {"request": Q.request_dict(svc.withdraw_request(uow, g.actor, request_id, body_json()))}
+
+
+# --- notifications (the bell) ----------------------------------------------------------------
+
+@route("/notifications", summary="The caller's own notifications, newest first",
+       response="NotificationList", errors=(401, 422), query=PAGE)
+def list_notifications() -> Any:
+    limit, offset = _page()
+    with _uow() as uow:
+        items = notification_svc.list_for(uow, g.actor, limit, offset)
+        return {"items": [notification_svc.notification_dict(n, locale()) for n in items],
+                "total": notification_svc.count_for(uow, g.actor),
+                "unread": notification_svc.unread_count(uow.session, g.actor.user_id)}
+
+
+@route("/notifications/read", "POST", summary="Mark one's notifications read: those in ids, or all",
+       body=S.NotificationsReadIn, response="NotificationsRead", errors=(400, 401, 422))
+def read_notifications() -> Any:
+    with _uow() as uow:
+        marked = notification_svc.mark_read_body(uow, g.actor, body_json())
+    with _uow() as uow:
+        return {"marked": marked, "unread": notification_svc.unread_count(uow.session, g.actor.user_id)}
 
 
 # --- the control tower ------------------------------------------------------------------------------

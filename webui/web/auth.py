@@ -81,7 +81,12 @@ def password():
             return redirect(url_for("board.board"))
         except DomainError as exc:
             _msg, errors = error_messages(exc)
-    return render_template("password.html", errors=errors), 422 if errors else 200
+    from engine.services.notifications import email_mutes
+    from webui.web.labels import NOTIFICATION_KIND
+    with uow() as u:
+        muted = email_mutes(u, g.actor)
+    return render_template("password.html", errors=errors, kinds=NOTIFICATION_KIND.items(),
+                           muted=muted), 422 if errors else 200
 
 
 @bp.post("/locale")

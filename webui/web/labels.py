@@ -23,12 +23,29 @@ ORG_KIND = {"school": _l("School"), "kindergarten": _l("Kindergarten"), "college
             "other": _l("Other")}
 MUNICIPALITY_KIND = {"city": _l("city"), "district": _l("district")}
 ROLE = {"member": _l("team member"), "head": _l("head"), "curator": _l("curator"), "admin": _l("administrator")}
-REQUEST_STATUS = {"pending": _l("waiting"), "approved": _l("approved"), "rejected": _l("rejected")}
+REQUEST_STATUS = {"pending": _l("waiting"), "approved": _l("approved"), "rejected": _l("rejected"),
+                  "withdrawn": _l("withdrawn")}
+# the kinds of notification, as the account page's e-mail settings name them
+NOTIFICATION_KIND = {
+    "transition_requested": _l("A new request for my decision"),
+    "transition_approved": _l("My request was approved"),
+    "transition_rejected": _l("My request was rejected"),
+    "request_withdrawn": _l("A request was withdrawn"),
+    "commented": _l("A comment on my project"),
+    "mentioned": _l("I was mentioned in a comment"),
+    "team_added": _l("I was added to a project team"),
+    "owner_assigned": _l("I was made leader or owner"),
+    "moved_back": _l("My project was moved back a stage"),
+    "stalled": _l("A project stalled"),
+    "approval_reminder": _l("A reminder of a waiting request"),
+    "risk_overdue": _l("A risk is past its due date"),
+}
 
 EVENT = {
     "created": _l("created the project"), "updated": _l("edited the card"),
     "transition_requested": _l("asked to move the project"),
     "transition_approved": _l("approved the move"), "transition_rejected": _l("rejected the move"),
+    "transition_withdrawn": _l("withdrew the request"),
     "state_changed": _l("stage changed"), "risk_logged": _l("logged a risk"),
     "risk_updated": _l("updated a risk"), "metric_added": _l("added a metric"),
     "metric_updated": _l("updated a metric"), "measurement_recorded": _l("recorded a measurement"),

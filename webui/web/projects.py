@@ -46,7 +46,7 @@ def render_project(project_id: int, message: dict[str, Any] | None = None, statu
             "project.html", p=page.body, d=page.detail, wf=page.workflow, org=page.org,
             events=page.events, names=page.names, org_users=page.org_users,
             team_candidates=page.team_candidates, gate=page.gate, finished=page.finished,
-            project=page.project, links=page.practice_links, message=message,
+            project=page.project, links=page.practice_links, requests=page.requests, message=message,
             errors=errors or {}, values=values or {}, wastes=WASTES, artefact_kinds=ARTEFACT_KINDS,
             risk_statuses=RISK_STATUSES, event_label=event_label,
         ), status
