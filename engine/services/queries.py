@@ -1,7 +1,8 @@
-"""The read side: what a caller may see, as plain dicts (API.md shapes)."""
+"""The read side: what a caller may see, as the answer models of engine/outputs.py (API.md
+shapes), and as their JSON-ready dicts for the pages."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -9,6 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from engine import clock
+from engine import outputs as O
 from engine.checks import evaluate
 from engine.db import UnitOfWork
 from engine.errors import NotFound
@@ -47,43 +49,17 @@ from engine.services.common import named_in_scope, who_sees
 from engine.services.projects import get_project, pending_request_of, workflow_of
 
 
-def _v(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return clock.iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def row_dict(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    return {f: _v(getattr(obj, f)) for f in fields}
-
-
-REQUEST_FIELDS = ("id", "project_id", "trigger", "dest", "status", "requested_by", "requested_at",
-                  "comment", "decided_by", "decided_at", "decision_comment")
-METRIC_FIELDS = ("id", "project_id", "name", "unit", "direction", "baseline", "target")
-MEASUREMENT_FIELDS = ("id", "metric_id", "value", "measured_on", "recorded_at", "recorded_by")
-PROBLEM_FIELDS = ("id", "project_id", "description", "waste", "created_at")
-ACTION_FIELDS = ("id", "project_id", "title", "due_on", "owner_id", "status", "created_at")
-ARTEFACT_FIELDS = ("id", "project_id", "kind", "title", "url", "text", "created_at", "created_by")
-RISK_FIELDS = ("id", "project_id", "title", "probability", "impact", "score", "mitigation",
-               "owner_id", "due_on", "status", "created_at", "updated_at")
-EVENT_FIELDS = ("id", "at", "actor_id", "kind", "from_state", "to_state", "payload")
-CARD_OUT = ("reg_number", "sponsor", "leader_id", "process_owner", "process_start", "process_end",
-            "planned_hours_saved", "actual_hours_saved", "planned_roubles", "actual_roubles",
-            "milestones", "region_id", "created_at")
+def request_out(req: TransitionRequest) -> O.Request:
+    return O.Request.of(req)
 
 
 def request_dict(req: TransitionRequest) -> dict[str, Any]:
-    return row_dict(req, REQUEST_FIELDS)
-
-
-def risk_dict(r: Risk) -> dict[str, Any]:
-    return row_dict(r, RISK_FIELDS)
+    """A request as the API answers it, for the pages."""
+    return request_out(req).dump()
 
 
 def available_transitions(uow: UnitOfWork, actor: Actor, project: Project,
-                          locale: str = "ru") -> list[dict[str, Any]]:
+                          locale: str = "ru") -> list[O.AvailableTransition]:
     """Transitions from the current state the actor may fire, with their unmet checks."""
     wf = workflow_of(uow, project)
     roles = actor.roles_for(project.org_id, project.region_id)
@@ -91,16 +67,16 @@ def available_transitions(uow: UnitOfWork, actor: Actor, project: Project,
     for t in wf.transitions_from(project.state):
         if not roles & set(t.roles):
             continue
-        out.append({"trigger": t.trigger, "dest": t.dest,
-                    "title": t.title_or_dest(wf).get(locale), "approval": t.approval,
-                    "comment_required": t.comment_required,
-                    "back": wf.is_back_move(t, project.state),
-                    "unmet": [u.as_dict(locale) for u in evaluate(uow.session, project, t.requires, wf)]})
+        out.append(O.AvailableTransition(
+            trigger=t.trigger, dest=t.dest, title=t.title_or_dest(wf).get(locale), approval=t.approval,
+            comment_required=t.comment_required, back=wf.is_back_move(t, project.state),
+            unmet=[O.Unmet.model_validate(u.as_dict(locale))
+                   for u in evaluate(uow.session, project, t.requires, wf)]))
     return out
 
 
-def project_dict(uow: UnitOfWork, actor: Actor, project: Project, locale: str = "ru",
-                 with_transitions: bool = True) -> dict[str, Any]:
+def project_out(uow: UnitOfWork, actor: Actor, project: Project, locale: str = "ru",
+                with_transitions: bool = True) -> O.Project:
     """A project as API.md describes it, computed at read time from clock.now()."""
     wf = workflow_of(uow, project)
     now = clock.now()
@@ -109,26 +85,34 @@ def project_dict(uow: UnitOfWork, actor: Actor, project: Project, locale: str = 
     open_risks = uow.session.execute(select(func.count()).select_from(Risk).where(
         col(Risk.project_id) == project.id, col(Risk.status).in_(UNRESOLVED_RISK))).scalar_one()
     pending = pending_request_of(uow, pk(project))
-    body = {
-        "id": project.id, "org_id": project.org_id, "workflow": project.workflow_id,
-        "workflow_version": project.workflow_version, "title": project.title,
-        "problem": project.problem, "goal": project.goal, "state": project.state,
-        "version": project.version, "state_entered_at": clock.iso(project.state_entered_at),
-        "days_in_state": whole_days(now, project.state_entered_at),
-        "stalled": bool(reasons), "stall_reasons": [r.as_dict() for r in reasons],
-        "open_risks": open_risks,
-        "pending_request": request_dict(pending) if pending else None,
-        "available_transitions": available_transitions(uow, actor, project, locale)
-        if with_transitions else [],
-        "last_activity_at": clock.iso(project.last_activity_at),
-    }
-    body.update({f: _v(getattr(project, f)) for f in CARD_OUT})
-    return body
+    return O.Project(
+        id=project.id, org_id=project.org_id, workflow=project.workflow_id,
+        workflow_version=project.workflow_version, title=project.title,
+        problem=project.problem, goal=project.goal, state=project.state,
+        version=project.version, state_entered_at=project.state_entered_at,
+        days_in_state=whole_days(now, project.state_entered_at),
+        stalled=bool(reasons), stall_reasons=[O.StallReason.model_validate(r.as_dict()) for r in reasons],
+        open_risks=open_risks,
+        pending_request=request_out(pending) if pending else None,
+        available_transitions=available_transitions(uow, actor, project, locale) if with_transitions else [],
+        last_activity_at=project.last_activity_at,
+        reg_number=project.reg_number, sponsor=project.sponsor, leader_id=project.leader_id,
+        process_owner=project.process_owner, process_start=project.process_start,
+        process_end=project.process_end, planned_hours_saved=project.planned_hours_saved,
+        actual_hours_saved=project.actual_hours_saved, planned_roubles=project.planned_roubles,
+        actual_roubles=project.actual_roubles, milestones=project.milestones,
+        region_id=project.region_id, created_at=project.created_at)
+
+
+def project_dict(uow: UnitOfWork, actor: Actor, project: Project, locale: str = "ru",
+                 with_transitions: bool = True) -> dict[str, Any]:
+    """``project_out`` as the API answers it, for the pages."""
+    return project_out(uow, actor, project, locale, with_transitions).dump()
 
 
 def project_detail(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str, Any]:
     """Everything on the card: metrics with measurements, problems, actions, artefacts,
-    risks, team and comments (for the project page)."""
+    risks, team and comments (for the project page), each as the API answers it."""
     project = get_project(uow, actor, project_id)
     s = uow.session
     pid = project.id
@@ -137,10 +121,10 @@ def project_detail(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str, 
                      .order_by(col(Measurement.measured_on), col(Measurement.id))).scalars().all()
     by_metric: dict[int, list] = {}
     for m in meas:
-        by_metric.setdefault(m.metric_id, []).append(row_dict(m, MEASUREMENT_FIELDS))
+        by_metric.setdefault(m.metric_id, []).append(O.Measurement.of(m).dump())
 
-    def rows(model: Any, fields: tuple[str, ...]) -> list[dict[str, Any]]:
-        return [row_dict(o, fields) for o in
+    def rows(model: Any, out: type[O.Out]) -> list[dict[str, Any]]:
+        return [out.of(o).dump() for o in
                 s.execute(select(model).where(model.project_id == pid).order_by(model.id)).scalars()]
 
     # only people who may see the project (old data may hold others: never named here)
@@ -148,13 +132,13 @@ def project_detail(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str, 
                      .join(User, named_in_scope(TeamMember.user_id, project.org_id, project.region_id))
                      .where(col(TeamMember.project_id) == pid).order_by(col(TeamMember.id))).all()
     return {
-        "metrics": [{**row_dict(m, METRIC_FIELDS), "measurements": by_metric.get(m.id, [])}
+        "metrics": [{**O.Metric.of(m).dump(), "measurements": by_metric.get(pk(m), [])}
                     for m in metrics],
-        "problems": rows(Problem, PROBLEM_FIELDS),
-        "actions": rows(Action, ACTION_FIELDS),
-        "artefacts": rows(Artefact, ARTEFACT_FIELDS),
-        "risks": rows(Risk, RISK_FIELDS),
-        "comments": rows(Comment, ("id", "author_id", "at", "text")),
+        "problems": rows(Problem, O.Problem),
+        "actions": rows(Action, O.Action),
+        "artefacts": rows(Artefact, O.Artefact),
+        "risks": rows(Risk, O.Risk),
+        "comments": rows(Comment, O.Comment),
         "team": [{"id": tm.id, "user_id": tm.user_id, "name": name, "role_text": tm.role_text}
                  for tm, name in team],
     }
@@ -299,11 +283,17 @@ def decidable_requests_filter(actor: Actor) -> Any:
     return or_(*clauses) if clauses else col(TransitionRequest.id).is_(None)
 
 
-def list_events(uow: UnitOfWork, actor: Actor, project_id: int) -> list[dict[str, Any]]:
+def events_out(uow: UnitOfWork, actor: Actor, project_id: int) -> list[O.Event]:
+    """The project's event log, oldest first."""
     get_project(uow, actor, project_id)
     rows = uow.session.execute(select(Event).where(col(Event.project_id) == project_id)
                                .order_by(col(Event.at), col(Event.id))).scalars().all()
-    return [row_dict(e, EVENT_FIELDS) for e in rows]
+    return [O.Event.of(e) for e in rows]
+
+
+def list_events(uow: UnitOfWork, actor: Actor, project_id: int) -> list[dict[str, Any]]:
+    """``events_out`` as the API answers them, for the pages."""
+    return [e.dump() for e in events_out(uow, actor, project_id)]
 
 
 def regions_for(uow: UnitOfWork, actor: Actor) -> list[Region]:

@@ -34,6 +34,12 @@ def test_passport_opens_from_the_project_page_and_prints(page: Page, live_server
     pid = diagnosed_project.id
     log_in(page, live_server, member_of_school.email, PASSWORD)
     page.goto(f"{live_server.url}/projects/{pid}")
+    # the project page draws the same metric chart as the passport, within its panel
+    on_page = page.locator("#metrics .metric svg.mchart")
+    expect(on_page).to_have_count(1)
+    expect(on_page).to_be_visible()
+    expect(on_page.locator("line.baseline")).to_have_count(1)
+    assert on_page.bounding_box()["width"] <= page.locator("#metrics").bounding_box()["width"]
     page.locator('a[data-report="passport"]').click()
     page.wait_for_url(f"**/projects/{pid}/passport")
 

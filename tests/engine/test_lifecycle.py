@@ -325,9 +325,9 @@ def test_available_transitions_show_what_the_caller_may_fire_and_what_is_missing
         store, project, member_of_school, head_of_school):
     with store.uow() as uow:
         fresh = uow.session.get(type(project), project.id)
-        mine = {t["trigger"]: t for t in available_transitions(uow, member_of_school.actor, fresh)}
-        heads = {t["trigger"] for t in available_transitions(uow, head_of_school.actor, fresh)}
+        mine = {t.trigger: t for t in available_transitions(uow, member_of_school.actor, fresh)}
+        heads = {t.trigger for t in available_transitions(uow, head_of_school.actor, fresh)}
     assert set(mine) == {"to_target", "cancel"} == heads
-    assert [u["check"] for u in mine["to_target"]["unmet"]] == [
+    assert [u.check for u in mine["to_target"].unmet] == [
         "current_state_mapped", "problems_listed", "baselines_recorded"]
-    assert (mine["to_target"]["approval"], mine["cancel"]["comment_required"]) == ("head", True)
+    assert (mine["to_target"].approval, mine["cancel"].comment_required) == ("head", True)

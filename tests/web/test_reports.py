@@ -3,6 +3,7 @@ what they show, the print stylesheet) and the regional summary XLSX of the tower
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -98,6 +99,21 @@ def test_project_page_links_to_the_passport_and_the_report(web, member_of_school
     page = dom(web(member_of_school).get(f"/projects/{pid}"))
     assert page.one("a", data_report="passport")["href"] == f"/projects/{pid}/passport"
     assert page.one("a", data_report="analytic")["href"] == f"/projects/{pid}/report"
+
+
+def test_the_project_page_and_the_reports_draw_the_same_metric_chart(web, member_of_school, history):
+    """One renderer (webui/web/charts.py): the same metric gives the same SVG on all three pages."""
+    pid, mid = history["project"].id, str(history["metric"].id)
+    b = web(member_of_school)
+    pages = {path: b.get(path) for path in (f"/projects/{pid}", f"/projects/{pid}/passport", f"/projects/{pid}/report")}
+    charts = {path: re.findall(r'<svg class="mchart".*?</svg>', r.get_data(as_text=True), re.S)
+              for path, r in pages.items()}
+    assert all(len(c) == 1 for c in charts.values()), {p: len(c) for p, c in charts.items()}
+    assert len({c[0] for c in charts.values()}) == 1
+    chart = dom(pages[f"/projects/{pid}"]).one("div", cls="metric", data_metric_id=mid).one("svg", cls="mchart")
+    assert chart.find("polyline", cls="values") and chart.one("circle", cls="point")
+    assert chart.one("line", cls="baseline") and chart.one("line", cls="target")
+    assert len(chart.find_all("line", cls="axis")) == 2
 
 
 # --- the analytic report -----------------------------------------------------------------------

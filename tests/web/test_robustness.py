@@ -134,7 +134,7 @@ def test_chart_of_equal_huge_values(web, make, store, furnished, member_of_schoo
                      {"id": furnished["metric"]})
     r = web(member_of_school).get(f"/projects/{furnished['project']}")
     assert r.status_code == 200
-    assert dom(r).find("svg", cls="spark") is not None
+    assert dom(r).find("svg", cls="mchart") is not None
 
 
 @pytest.mark.parametrize("query", ["?region_id=²", "?region_id=" + HUGE, "?municipality_id=²",

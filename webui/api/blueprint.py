@@ -6,6 +6,7 @@ themselves live in webui/api/routes.py; ``webui.api`` imports both.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -21,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import DomainError, GateFailed, NotFound, ValidationFailed
 from engine.models import User
+from engine.outputs import Error, ErrorDetail, Out
 from engine.services import actor_for_token
 from engine.services.accounts import actor_for_session
 from engine.services.common import INT_MAX
@@ -44,7 +46,8 @@ class RouteSpec:
     summary: str
     ok: int
     body: type[BaseModel] | None
-    response: str | None
+    # status -> the engine/outputs.py model the answer is (empty: a plain dict, openapi.json)
+    responses: dict[int, type[Out]]
     errors: tuple[int, ...]
     query: dict[str, dict[str, Any]] = field(default_factory=dict)
     public: bool = False
@@ -54,27 +57,55 @@ ROUTES: list[RouteSpec] = []
 
 
 def route(path: str, method: str = "GET", *, summary: str, ok: int = 200,
-          body: type[BaseModel] | None = None, response: str | None = None,
+          body: type[BaseModel] | None = None,
+          response: type[Out] | dict[int, type[Out]] | None = None,
           errors: tuple[int, ...] = (401, 404), query: dict[str, dict[str, Any]] | None = None,
           public: bool = False) -> Callable:
+    """Register an API route. ``response`` is the output model of its ``ok`` answer (or
+    ``{status: model}`` when it has several); the view returns an instance of it (or
+    ``(instance, status)``), which is what the API sends and what OpenAPI describes."""
+    responses = dict(response) if isinstance(response, dict) else {ok: response} if response else {}
+    for status, model in responses.items():
+        if not (isinstance(model, type) and issubclass(model, Out)):
+            raise TypeError(f"{path}: the {status} answer must be a model of engine/outputs.py, not {model!r}")
+
     def register(fn: Callable) -> Callable:
         endpoint = fn.__name__
-        ROUTES.append(RouteSpec(path, method, endpoint, summary, ok, body, response, errors,
-                                query or {}, public))
+        spec = RouteSpec(path, method, endpoint, summary, ok, body, responses, errors, query or {}, public)
+        ROUTES.append(spec)
+
+        @functools.wraps(fn)
+        def view(**kwargs: Any) -> Any:
+            return _answer(spec, fn(**kwargs))
+
         # (ids larger than the database holds are answered 404 in ``authenticate``: a bounded
         # converter would make the router answer 405 for them, naming another method)
         flask_path = path.replace("{", "<int:").replace("}", ">") if "{" in path else path
         flask_path = flask_path.replace("<int:workflow_id>", "<workflow_id>")
-        bp.add_url_rule(flask_path, endpoint, fn, methods=[method])
+        bp.add_url_rule(flask_path, endpoint, view, methods=[method])
         return fn
     return register
+
+
+def _answer(spec: RouteSpec, result: Any) -> Any:
+    """The JSON answer of a view: its declared model, at the status it is declared for."""
+    if not spec.responses:
+        return result
+    body, status = result if isinstance(result, tuple) else (result, spec.ok)
+    declared = spec.responses.get(status)
+    if declared is None or type(body) is not declared:
+        raise TypeError(f"{spec.endpoint} answered {type(body).__name__} with {status}; declared: "
+                        + ", ".join(f"{s} {m.__name__}" for s, m in spec.responses.items()))
+    resp = jsonify(body.dump())
+    resp.status_code = status
+    return resp
 
 
 def error_body(code: str, message: str | Text, details: dict | None = None, status: int | None = None):
     """The API's error answer; a ``Text`` message in the caller's language."""
     if isinstance(message, Text):
         message = message.get(locale())
-    resp = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    resp = jsonify(Error(error=ErrorDetail(code=code, message=message, details=details or {})).dump())
     resp.status_code = status or STATUS[code]
     return resp
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import g, request
 
+from engine import outputs as O
 from engine import practices as practice_svc
 from engine import schemas as S
 from engine import services as svc
 from engine.db import UnitOfWork
 from engine.errors import Forbidden, NotFound, ValidationFailed
-from engine.models import Municipality, Organization, Project, User
+from engine.models import Project, User
 from engine.policy import can_in_region
 from engine.practices import schemas as PS
 from engine.reporting import monitoring
@@ -48,94 +49,77 @@ def _page() -> tuple[int, int]:
     return int_arg("limit", 50, 1, 500, strict=True), int_arg("offset", 0, 0, strict=True)  # type: ignore[return-value]
 
 
-def created(body: Any) -> Any:
-    resp = jsonify(body)
-    resp.status_code = 201
-    return resp
-
-
 # --- me, regions, municipalities, organisations ----------------------------------------
 
-@route("/me", summary="The signed-in user and their roles", response="Me", errors=(401,))
-def me() -> Any:
+@route("/me", summary="The signed-in user and their roles", response=O.Me, errors=(401,))
+def me() -> O.Me:
     with _uow() as uow:
         user = uow.session.get(User, g.actor.user_id)
-        return {"id": user.id, "email": user.email, "name": user.name,
-                "roles": [{"role": gr.role, "org_id": gr.org_id, "region_id": gr.region_id}
-                          for gr in g.actor.grants]}
+        return O.Me(id=user.id, email=user.email, name=user.name,
+                    roles=[O.Role.of(gr) for gr in g.actor.grants])
 
 
-def _region(r: Any) -> dict[str, Any]:
-    return {"id": r.id, "name": r.name}
-
-
-def _org(o: Organization) -> dict[str, Any]:
-    return {"id": o.id, "municipality_id": o.municipality_id, "region_id": o.region_id,
-            "name": o.name, "kind": o.kind}
-
-
-@route("/regions", summary="Regions the user may see", response="RegionList", errors=(401,))
-def list_regions() -> Any:
+@route("/regions", summary="Regions the user may see", response=O.RegionList, errors=(401,))
+def list_regions() -> O.RegionList:
     with _uow() as uow:
-        items = [_region(r) for r in Q.regions_for(uow, g.actor)]
-        return {"items": items, "total": len(items)}
+        items = [O.Region.of(r) for r in Q.regions_for(uow, g.actor)]
+        return O.RegionList(items=items, total=len(items))
 
 
 @route("/regions", "POST", summary="Create a region (admin)", ok=201, body=S.RegionIn,
-       response="Region", errors=(400, 401, 403, 422))
-def create_region() -> Any:
+       response=O.Region, errors=(400, 401, 403, 422))
+def create_region() -> O.Region:
     with _uow() as uow:
-        return created(_region(svc.create_region(uow, g.actor, body_json())))
+        return O.Region.of(svc.create_region(uow, g.actor, body_json()))
 
 
 @route("/municipalities", "POST", summary="Create a municipality (admin)", ok=201,
-       body=S.MunicipalityIn, response="Municipality", errors=(400, 401, 403, 422))
-def create_municipality() -> Any:
+       body=S.MunicipalityIn, response=O.Municipality, errors=(400, 401, 403, 422))
+def create_municipality() -> O.Municipality:
     with _uow() as uow:
-        m: Municipality = svc.create_municipality(uow, g.actor, body_json())
-        return created({"id": m.id, "region_id": m.region_id, "name": m.name, "kind": m.kind})
+        return O.Municipality.of(svc.create_municipality(uow, g.actor, body_json()))
 
 
 @route("/organizations", "POST", summary="Create an organisation (admin)", ok=201,
-       body=S.OrganizationIn, response="Organization", errors=(400, 401, 403, 422))
-def create_organization() -> Any:
+       body=S.OrganizationIn, response=O.Organization, errors=(400, 401, 403, 422))
+def create_organization() -> O.Organization:
     with _uow() as uow:
-        return created(_org(svc.create_organization(uow, g.actor, body_json())))
+        return O.Organization.of(svc.create_organization(uow, g.actor, body_json()))
 
 
-@route("/organizations", summary="Organisations the user may see", response="OrganizationList",
+@route("/organizations", summary="Organisations the user may see", response=O.OrganizationList,
        errors=(401, 422), query={"region_id": {"schema": {"type": "integer"}}, **PAGE})
-def list_organizations() -> Any:
+def list_organizations() -> O.OrganizationList:
     region_id = int_arg("region_id", strict=True)
     limit, offset = _page()
     with _uow() as uow:
         rows, total = Q.organizations_for(uow, g.actor, region_id, limit, offset)
-        return {"items": [_org(o) for o in rows], "total": total}
+        return O.OrganizationList(items=[O.Organization.of(o) for o in rows], total=total)
 
 
 # --- workflows ------------------------------------------------------------------------------
 
-def _workflow(wf: Any) -> dict[str, Any]:
+def _workflow(wf: Any) -> O.Workflow:
     loc = locale()
-    return {"id": wf.id, "version": wf.version, "title": wf.title.get(loc), "initial": wf.initial,
-            "idle_days": wf.idle_days,
-            "states": [{"id": s.id, "title": s.title.get(loc), "sla_days": s.sla_days,
-                        "wip_limit": s.wip_limit, "final": s.final} for s in wf.states],
-            "transitions": [{"trigger": t.trigger, "source": list(t.sources), "dest": t.dest,
-                             "title": t.title.get(loc) if t.title else None,
-                             "requires": list(t.requires), "approval": t.approval,
-                             "roles": list(t.roles), "comment_required": t.comment_required}
-                            for t in wf.transitions]}
+    return O.Workflow(
+        id=wf.id, version=wf.version, title=wf.title.get(loc), initial=wf.initial, idle_days=wf.idle_days,
+        states=[O.WorkflowState(id=s.id, title=s.title.get(loc), sla_days=s.sla_days, wip_limit=s.wip_limit,
+                                final=s.final) for s in wf.states],
+        transitions=[O.WorkflowTransition(trigger=t.trigger, source=list(t.sources), dest=t.dest,
+                                          title=t.title.get(loc) if t.title else None,
+                                          requires=list(t.requires), approval=t.approval,
+                                          roles=list(t.roles), comment_required=t.comment_required)
+                     for t in wf.transitions])
 
 
-@route("/workflows", summary="Workflows (latest version of each)", response="WorkflowList", errors=(401,))
-def list_workflows() -> Any:
+@route("/workflows", summary="Workflows (latest version of each)", response=O.WorkflowList, errors=(401,))
+def list_workflows() -> O.WorkflowList:
     items = [_workflow(w) for w in store().workflows.latest_all()]
-    return {"items": items, "total": len(items)}
+    return O.WorkflowList(items=items, total=len(items))
 
 
-@route("/workflows/{workflow_id}", summary="One workflow", response="Workflow", errors=(401, 404))
-def get_workflow(workflow_id: str) -> Any:
+@route("/workflows/{workflow_id}", summary="One workflow", response=O.Workflow, errors=(401, 404))
+def get_workflow(workflow_id: str) -> O.Workflow:
     wf = store().workflows.latest(workflow_id)
     if wf is None:
         raise NotFound("workflow")
@@ -144,137 +128,133 @@ def get_workflow(workflow_id: str) -> Any:
 
 # --- projects ---------------------------------------------------------------------------------
 
-def _project(uow: UnitOfWork, project: Project) -> dict[str, Any]:
-    return Q.project_dict(uow, g.actor, project, locale())
+def _project(uow: UnitOfWork, project: Project) -> O.Project:
+    return Q.project_out(uow, g.actor, project, locale())
 
 
-@route("/projects", summary="Projects in the user's scope", response="ProjectList", errors=(401, 422),
+@route("/projects", summary="Projects in the user's scope", response=O.ProjectList, errors=(401, 422),
        query={"org_id": {"schema": {"type": "integer"}}, "region_id": {"schema": {"type": "integer"}},
               "state": {"schema": {"type": "string"}}, "stalled": {"schema": {"type": "boolean"}},
               "q": {"schema": {"type": "string", "maxLength": MAX_QUERY}}, **PAGE})
-def list_projects() -> Any:
+def list_projects() -> O.ProjectList:
     limit, offset = _page()
     filters = {"org_id": int_arg("org_id", strict=True), "region_id": int_arg("region_id", strict=True),
                "state": request.args.get("state") or None, "stalled": _bool_arg("stalled"),
                "q": search_arg()}
     with _uow() as uow:
         rows, total = Q.list_projects(uow, g.actor, limit=limit, offset=offset, **filters)
-        return {"items": [_project(uow, p) for p in rows], "total": total}
+        return O.ProjectList(items=[_project(uow, p) for p in rows], total=total)
 
 
 @route("/projects", "POST", summary="Create a project", ok=201, body=S.ProjectCreate,
-       response="Project", errors=(400, 401, 403, 404, 422))
-def create_project() -> Any:
+       response=O.Project, errors=(400, 401, 403, 404, 422))
+def create_project() -> O.Project:
     with _uow() as uow:
-        return created(_project(uow, svc.create_project(uow, g.actor, body_json())))
+        return _project(uow, svc.create_project(uow, g.actor, body_json()))
 
 
-@route("/projects/{project_id}", summary="One project", response="Project", errors=(401, 404))
-def get_project(project_id: int) -> Any:
+@route("/projects/{project_id}", summary="One project", response=O.Project, errors=(401, 404))
+def get_project(project_id: int) -> O.Project:
     with _uow() as uow:
         return _project(uow, svc.get_project(uow, g.actor, project_id))
 
 
 @route("/projects/{project_id}", "PATCH", summary="Edit card fields (optimistic version)",
-       body=S.ProjectPatch, response="Project", errors=(400, 401, 403, 404, 409, 422))
-def patch_project(project_id: int) -> Any:
+       body=S.ProjectPatch, response=O.Project, errors=(400, 401, 403, 404, 409, 422))
+def patch_project(project_id: int) -> O.Project:
     with _uow() as uow:
         return _project(uow, svc.update_project(uow, g.actor, project_id, body_json()))
 
 
 @route("/projects/{project_id}/transitions", "POST",
        summary="Fire a transition: 200 moved, 202 waiting for approval", body=S.TransitionIn,
-       response="Project", errors=(400, 401, 403, 404, 409, 422))
-def post_transition(project_id: int) -> Any:
+       response={200: O.ProjectEnvelope, 202: O.RequestEnvelope}, errors=(400, 401, 403, 404, 409, 422))
+def post_transition(project_id: int) -> O.ProjectEnvelope | tuple[O.RequestEnvelope, int]:
     with _uow() as uow:
         result = svc.request_transition(uow, g.actor, project_id, body_json())
         if result.request is not None:
-            resp = jsonify({"request": Q.request_dict(result.request)})
-            resp.status_code = 202
-            return resp
-        return {"project": _project(uow, result.project)}
+            return O.RequestEnvelope(request=Q.request_out(result.request)), 202
+        return O.ProjectEnvelope(project=_project(uow, result.project))
 
 
 @route("/projects/{project_id}/events", summary="The project's event log, oldest first",
-       response="EventList", errors=(401, 404))
-def list_events(project_id: int) -> Any:
+       response=O.EventList, errors=(401, 404))
+def list_events(project_id: int) -> O.EventList:
     with _uow() as uow:
-        items = Q.list_events(uow, g.actor, project_id)
-        return {"items": items, "total": len(items)}
+        items = Q.events_out(uow, g.actor, project_id)
+        return O.EventList(items=items, total=len(items))
 
 
 @route("/projects/{project_id}/comments", "POST", summary="Comment on a project", ok=201,
-       body=S.CommentIn, response="Comment", errors=(400, 401, 403, 404, 422))
-def post_comment(project_id: int) -> Any:
+       body=S.CommentIn, response=O.Comment, errors=(400, 401, 403, 404, 422))
+def post_comment(project_id: int) -> O.Comment:
     with _uow() as uow:
-        c = svc.add_comment(uow, g.actor, project_id, body_json())
-        return created(Q.row_dict(c, ("id", "author_id", "at", "text")))
+        return O.Comment.of(svc.add_comment(uow, g.actor, project_id, body_json()))
 
 
 # --- evidence -------------------------------------------------------------------------------------
 
 @route("/projects/{project_id}/metrics", "POST", summary="Add a metric", ok=201, body=S.MetricIn,
-       response="Metric", errors=(400, 401, 403, 404, 422))
-def post_metric(project_id: int) -> Any:
+       response=O.Metric, errors=(400, 401, 403, 404, 422))
+def post_metric(project_id: int) -> O.Metric:
     with _uow() as uow:
-        return created(Q.row_dict(svc.add_metric(uow, g.actor, project_id, body_json()), Q.METRIC_FIELDS))
+        return O.Metric.of(svc.add_metric(uow, g.actor, project_id, body_json()))
 
 
 @route("/metrics/{metric_id}", "PATCH", summary="Edit a metric", body=S.MetricPatch,
-       response="Metric", errors=(400, 401, 403, 404, 422))
-def patch_metric(metric_id: int) -> Any:
+       response=O.Metric, errors=(400, 401, 403, 404, 422))
+def patch_metric(metric_id: int) -> O.Metric:
     with _uow() as uow:
-        return Q.row_dict(svc.update_metric(uow, g.actor, metric_id, body_json()), Q.METRIC_FIELDS)
+        return O.Metric.of(svc.update_metric(uow, g.actor, metric_id, body_json()))
 
 
 @route("/metrics/{metric_id}/measurements", "POST", summary="Record a measurement", ok=201,
-       body=S.MeasurementIn, response="Measurement", errors=(400, 401, 403, 404, 422))
-def post_measurement(metric_id: int) -> Any:
+       body=S.MeasurementIn, response=O.Measurement, errors=(400, 401, 403, 404, 422))
+def post_measurement(metric_id: int) -> O.Measurement:
     with _uow() as uow:
-        m = svc.record_measurement(uow, g.actor, metric_id, body_json())
-        return created(Q.row_dict(m, Q.MEASUREMENT_FIELDS))
+        return O.Measurement.of(svc.record_measurement(uow, g.actor, metric_id, body_json()))
 
 
 @route("/projects/{project_id}/problems", "POST", summary="Register a problem (one of the 8 wastes)",
-       ok=201, body=S.ProblemIn, response="Problem", errors=(400, 401, 403, 404, 422))
-def post_problem(project_id: int) -> Any:
+       ok=201, body=S.ProblemIn, response=O.Problem, errors=(400, 401, 403, 404, 422))
+def post_problem(project_id: int) -> O.Problem:
     with _uow() as uow:
-        return created(Q.row_dict(svc.add_problem(uow, g.actor, project_id, body_json()), Q.PROBLEM_FIELDS))
+        return O.Problem.of(svc.add_problem(uow, g.actor, project_id, body_json()))
 
 
 @route("/projects/{project_id}/actions", "POST", summary="Add an action to the plan", ok=201,
-       body=S.ActionIn, response="Action", errors=(400, 401, 403, 404, 422))
-def post_action(project_id: int) -> Any:
+       body=S.ActionIn, response=O.Action, errors=(400, 401, 403, 404, 422))
+def post_action(project_id: int) -> O.Action:
     with _uow() as uow:
-        return created(Q.row_dict(svc.add_action(uow, g.actor, project_id, body_json()), Q.ACTION_FIELDS))
+        return O.Action.of(svc.add_action(uow, g.actor, project_id, body_json()))
 
 
 @route("/actions/{action_id}", "PATCH", summary="Update an action", body=S.ActionPatch,
-       response="Action", errors=(400, 401, 403, 404, 422))
-def patch_action(action_id: int) -> Any:
+       response=O.Action, errors=(400, 401, 403, 404, 422))
+def patch_action(action_id: int) -> O.Action:
     with _uow() as uow:
-        return Q.row_dict(svc.update_action(uow, g.actor, action_id, body_json()), Q.ACTION_FIELDS)
+        return O.Action.of(svc.update_action(uow, g.actor, action_id, body_json()))
 
 
 @route("/projects/{project_id}/artefacts", "POST", summary="Attach an artefact", ok=201,
-       body=S.ArtefactIn, response="Artefact", errors=(400, 401, 403, 404, 422))
-def post_artefact(project_id: int) -> Any:
+       body=S.ArtefactIn, response=O.Artefact, errors=(400, 401, 403, 404, 422))
+def post_artefact(project_id: int) -> O.Artefact:
     with _uow() as uow:
-        return created(Q.row_dict(svc.add_artefact(uow, g.actor, project_id, body_json()), Q.ARTEFACT_FIELDS))
+        return O.Artefact.of(svc.add_artefact(uow, g.actor, project_id, body_json()))
 
 
 @route("/projects/{project_id}/risks", "POST", summary="Log a risk", ok=201, body=S.RiskIn,
-       response="Risk", errors=(400, 401, 403, 404, 422))
-def post_risk(project_id: int) -> Any:
+       response=O.Risk, errors=(400, 401, 403, 404, 422))
+def post_risk(project_id: int) -> O.Risk:
     with _uow() as uow:
-        return created(Q.risk_dict(svc.log_risk(uow, g.actor, project_id, body_json())))
+        return O.Risk.of(svc.log_risk(uow, g.actor, project_id, body_json()))
 
 
 @route("/risks/{risk_id}", "PATCH", summary="Update a risk (status, score ...)", body=S.RiskPatch,
-       response="Risk", errors=(400, 401, 403, 404, 422))
-def patch_risk(risk_id: int) -> Any:
+       response=O.Risk, errors=(400, 401, 403, 404, 422))
+def patch_risk(risk_id: int) -> O.Risk:
     with _uow() as uow:
-        return Q.risk_dict(svc.update_risk(uow, g.actor, risk_id, body_json()))
+        return O.Risk.of(svc.update_risk(uow, g.actor, risk_id, body_json()))
 
 
 # --- approvals ---------------------------------------------------------------------------------------
@@ -282,9 +262,9 @@ def patch_risk(risk_id: int) -> Any:
 APPROVAL_FILTERS = (*REQUEST_STATUSES, "all")
 
 @route("/approvals", summary="Transition requests the user may decide or see, oldest first",
-       response="RequestList", errors=(401, 422),
+       response=O.RequestList, errors=(401, 422),
        query={"status": {"schema": {"type": "string", "enum": list(APPROVAL_FILTERS)}}, **PAGE})
-def list_approvals() -> Any:
+def list_approvals() -> O.RequestList:
     status = request.args.get("status", RequestStatus.PENDING.value)
     if status not in APPROVAL_FILTERS:
         allowed = ", ".join(APPROVAL_FILTERS)
@@ -293,64 +273,65 @@ def list_approvals() -> Any:
     with _uow() as uow:
         rows, total = Q.list_requests(uow, g.actor, None if status == "all" else status,
                                       limit=limit, offset=offset)
-        return {"items": [Q.request_dict(r) for r in rows], "total": total}
+        return O.RequestList(items=[Q.request_out(r) for r in rows], total=total)
 
 
 @route("/approvals/{request_id}/approve", "POST", summary="Approve (checks are evaluated again)",
-       body=S.ApproveIn, response="Project", errors=(400, 401, 403, 404, 409, 422))
-def approve(request_id: int) -> Any:
+       body=S.ApproveIn, response=O.ProjectEnvelope, errors=(400, 401, 403, 404, 409, 422))
+def approve(request_id: int) -> O.ProjectEnvelope:
     with _uow() as uow:
         project = svc.approve_request(uow, g.actor, request_id, body_json())
-        return {"project": _project(uow, project)}
+        return O.ProjectEnvelope(project=_project(uow, project))
 
 
 @route("/approvals/{request_id}/reject", "POST", summary="Reject with a comment", body=S.RejectIn,
-       response="Request", errors=(400, 401, 403, 404, 409, 422))
-def reject(request_id: int) -> Any:
+       response=O.RequestEnvelope, errors=(400, 401, 403, 404, 409, 422))
+def reject(request_id: int) -> O.RequestEnvelope:
     with _uow() as uow:
-        return {"request": Q.request_dict(svc.reject_request(uow, g.actor, request_id, body_json()))}
+        return O.RequestEnvelope(request=Q.request_out(svc.reject_request(uow, g.actor, request_id, body_json())))
 
 
 @route("/approvals/{request_id}/withdraw", "POST",
        summary="Withdraw a pending request (the requester, or whoever may decide it)", body=S.WithdrawIn,
-       response="RequestEnvelope", errors=(400, 401, 403, 404, 409, 422))
-def withdraw(request_id: int) -> Any:
+       response=O.RequestEnvelope, errors=(400, 401, 403, 404, 409, 422))
+def withdraw(request_id: int) -> O.RequestEnvelope:
     with _uow() as uow:
-        return {"request": Q.request_dict(svc.withdraw_request(uow, g.actor, request_id, body_json()))}
+        return O.RequestEnvelope(request=Q.request_out(svc.withdraw_request(uow, g.actor, request_id, body_json())))
 
 
 # --- notifications (the bell) ----------------------------------------------------------------
 
 @route("/notifications", summary="The caller's own notifications, newest first",
-       response="NotificationList", errors=(401, 422), query=PAGE)
-def list_notifications() -> Any:
+       response=O.NotificationList, errors=(401, 422), query=PAGE)
+def list_notifications() -> O.NotificationList:
     limit, offset = _page()
     with _uow() as uow:
         items = notification_svc.list_for(uow, g.actor, limit, offset)
-        return {"items": [notification_svc.notification_dict(n, locale()) for n in items],
-                "total": notification_svc.count_for(uow, g.actor),
-                "unread": notification_svc.unread_count(uow.session, g.actor.user_id)}
+        return O.NotificationList(
+            items=[O.Notification.model_validate(notification_svc.notification_dict(n, locale())) for n in items],
+            total=notification_svc.count_for(uow, g.actor),
+            unread=notification_svc.unread_count(uow.session, g.actor.user_id))
 
 
 @route("/notifications/read", "POST", summary="Mark one's notifications read: those in ids, or all",
-       body=S.NotificationsReadIn, response="NotificationsRead", errors=(400, 401, 422))
-def read_notifications() -> Any:
+       body=S.NotificationsReadIn, response=O.NotificationsRead, errors=(400, 401, 422))
+def read_notifications() -> O.NotificationsRead:
     with _uow() as uow:
         marked = notification_svc.mark_read_body(uow, g.actor, body_json())
     with _uow() as uow:
-        return {"marked": marked, "unread": notification_svc.unread_count(uow.session, g.actor.user_id)}
+        return O.NotificationsRead(marked=marked, unread=notification_svc.unread_count(uow.session, g.actor.user_id))
 
 
 # --- the control tower ------------------------------------------------------------------------------
 
-@route("/regions/{region_id}/tower", summary="Control tower figures of a region", response="Tower",
+@route("/regions/{region_id}/tower", summary="Control tower figures of a region", response=O.Tower,
        errors=(401, 403, 404))
-def region_tower(region_id: int) -> Any:
+def region_tower(region_id: int) -> O.Tower:
     with _uow() as uow:
         Q.require_region_visible(uow, g.actor, region_id)
         if not can_in_region(g.actor, "region.watch", region_id):
             raise Forbidden()
-        return monitoring.tower(uow.session, uow.workflows, region_id)
+        return O.Tower.model_validate(monitoring.tower(uow.session, uow.workflows, region_id))
 
 
 # --- practices: the portfolio «Бережливая школа» (engine/practices.py) ----------------------------
@@ -369,26 +350,26 @@ def _float_arg(name: str) -> float | None:
     return value
 
 
-def _practice(uow: UnitOfWork, practice_id: int) -> dict[str, Any]:
-    return practice_svc.practice_detail(uow, g.actor, practice_id)
+def _practice(uow: UnitOfWork, practice_id: int) -> O.Practice:
+    return O.Practice.model_validate(practice_svc.practice_detail(uow, g.actor, practice_id))
 
 
 @route("/projects/{project_id}/publish", "POST", summary="Publish a closed project as a practice (curator)",
-       ok=201, body=PS.PracticePublish, response="Practice", errors=(400, 401, 403, 404, 409, 422))
-def publish_practice(project_id: int) -> Any:
+       ok=201, body=PS.PracticePublish, response=O.Practice, errors=(400, 401, 403, 404, 409, 422))
+def publish_practice(project_id: int) -> O.Practice:
     with _uow() as uow:
         practice = practice_svc.publish(uow, g.actor, project_id, body_json())
-        return created(_practice(uow, practice.id))  # type: ignore[arg-type]
+        return _practice(uow, practice.id)  # type: ignore[arg-type]
 
 
 @route("/practices", summary="The catalogue of published practices (Russian full-text search)",
-       response="PracticeList", errors=(401, 422),
+       response=O.PracticeList, errors=(401, 422),
        query={"q": {"schema": {"type": "string", "maxLength": MAX_QUERY}},
               "category": {"schema": {"type": "string", "enum": practice_svc.category_ids()}},
               "kind": {"schema": {"type": "string", "enum": list(ORG_KINDS)}},
               "municipality_id": {"schema": {"type": "integer"}},
               "min_effect": {"schema": {"type": "number"}}, **PAGE})
-def list_practices() -> Any:
+def list_practices() -> O.PracticeList:
     limit, offset = _page()
     # present but empty category/kind is not one of the allowed values: 422 naming it
     filters = {"q": search_arg(), "category": request.args.get("category"),
@@ -396,27 +377,27 @@ def list_practices() -> Any:
                "min_effect": _float_arg("min_effect")}
     with _uow() as uow:
         items, total = practice_svc.search(uow, g.actor, limit=limit, offset=offset, **filters)
-        return {"items": items, "total": total}
+        return O.PracticeList(items=[O.PracticeItem.model_validate(p) for p in items], total=total)
 
 
 @route("/practices/{practice_id}", summary="One practice with its measured effect and its replicas",
-       response="Practice", errors=(401, 404))
-def get_practice(practice_id: int) -> Any:
+       response=O.Practice, errors=(401, 404))
+def get_practice(practice_id: int) -> O.Practice:
     with _uow() as uow:
         return _practice(uow, practice_id)
 
 
 @route("/practices/{practice_id}", "PATCH", summary="Update a practice (curator); the effect is recomputed",
-       body=PS.PracticePatch, response="Practice", errors=(400, 401, 403, 404, 409, 422))
-def patch_practice(practice_id: int) -> Any:
+       body=PS.PracticePatch, response=O.Practice, errors=(400, 401, 403, 404, 409, 422))
+def patch_practice(practice_id: int) -> O.Practice:
     with _uow() as uow:
         practice_svc.update_practice(uow, g.actor, practice_id, body_json())
         return _practice(uow, practice_id)
 
 
 @route("/practices/{practice_id}/withdraw", "POST", summary="Withdraw a practice from the catalogue (curator)",
-       body=PS.PracticeWithdraw, response="Practice", errors=(400, 401, 403, 404, 409, 422))
-def withdraw_practice(practice_id: int) -> Any:
+       body=PS.PracticeWithdraw, response=O.Practice, errors=(400, 401, 403, 404, 409, 422))
+def withdraw_practice(practice_id: int) -> O.Practice:
     with _uow() as uow:
         practice_svc.withdraw_practice(uow, g.actor, practice_id, body_json())
         return _practice(uow, practice_id)
@@ -424,36 +405,36 @@ def withdraw_practice(practice_id: int) -> Any:
 
 @route("/practices/{practice_id}/replicate", "POST",
        summary="Start a project in one's organisation from a practice, linked to it", ok=201,
-       body=PS.ReplicateIn, response="Project", errors=(400, 401, 403, 404, 409, 422))
-def replicate_practice(practice_id: int) -> Any:
+       body=PS.ReplicateIn, response=O.Project, errors=(400, 401, 403, 404, 409, 422))
+def replicate_practice(practice_id: int) -> O.Project:
     with _uow() as uow:
-        return created(_project(uow, practice_svc.replicate(uow, g.actor, practice_id, body_json())))
+        return _project(uow, practice_svc.replicate(uow, g.actor, practice_id, body_json()))
 
 
 # --- users (admin): deactivate, activate, remove a role (beyond API.md) -------------------------
 
-def _user(uow: UnitOfWork, user: User) -> dict[str, Any]:
+def _user(uow: UnitOfWork, user: User) -> O.User:
     from sqlalchemy import select
 
     from engine.models import RoleGrant
     grants = uow.session.execute(select(RoleGrant).where(RoleGrant.user_id == user.id)  # type: ignore[arg-type]
                                  .order_by(RoleGrant.id)).scalars().all()
-    return {"id": user.id, "email": user.email, "name": user.name, "is_active": user.is_active,
-            "roles": [{"role": gr.role, "org_id": gr.org_id, "region_id": gr.region_id} for gr in grants]}
+    return O.User(id=user.id, email=user.email, name=user.name, is_active=user.is_active,
+                  roles=[O.Role.of(gr) for gr in grants])
 
 
 @route("/users/{user_id}/deactivate", "POST",
        summary="Deactivate a user (admin): their sessions end, their tokens answer 401 until activated again",
-       response="User", errors=(401, 403, 404, 422))
-def deactivate_user(user_id: int) -> Any:
+       response=O.User, errors=(401, 403, 404, 422))
+def deactivate_user(user_id: int) -> O.User:
     from engine.services import admin as admin_svc
     with _uow() as uow:
         return _user(uow, admin_svc.deactivate_user(uow, g.actor, user_id))
 
 
 @route("/users/{user_id}/activate", "POST", summary="Activate a deactivated user again (admin)",
-       response="User", errors=(401, 403, 404))
-def activate_user(user_id: int) -> Any:
+       response=O.User, errors=(401, 403, 404))
+def activate_user(user_id: int) -> O.User:
     from engine.services import admin as admin_svc
     with _uow() as uow:
         return _user(uow, admin_svc.activate_user(uow, g.actor, user_id))
@@ -461,8 +442,8 @@ def activate_user(user_id: int) -> Any:
 
 @route("/users/{user_id}/roles/revoke", "POST",
        summary="Remove one of a user's roles (admin); the user's browser sessions end",
-       body=S.RoleRevoke, response="User", errors=(400, 401, 403, 404, 422))
-def revoke_role(user_id: int) -> Any:
+       body=S.RoleRevoke, response=O.User, errors=(400, 401, 403, 404, 422))
+def revoke_role(user_id: int) -> O.User:
     from engine.services import admin as admin_svc
     with _uow() as uow:
         admin_svc.revoke_role(uow, g.actor, user_id, body_json())

@@ -66,7 +66,7 @@ def init_app(app: Flask) -> None:
         request_status_label=lambda k: labels.REQUEST_STATUS.get(k, k),
         role_label=lambda k: labels.ROLE.get(k, k),
         kind_label=lambda k: labels.ORG_KIND.get(k, k),
-        risk_level=labels.risk_level, sparkline=charts.sparkline, parse_ts=_parse_ts,
+        risk_level=labels.risk_level, metric_chart=charts.metric_chart, parse_ts=_parse_ts,
     )
     app.jinja_env.globals["waste_options"] = lambda: [(k, labels.WASTE[k]) for k in labels.WASTE]
     app.jinja_env.globals["artefact_options"] = lambda: [(k, labels.ARTEFACT[k]) for k in labels.ARTEFACT]

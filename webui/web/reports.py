@@ -13,7 +13,6 @@ from engine.models import Municipality, Organization, Region
 from engine.reporting import reports
 from engine.services import queries as Q
 from webui.web.common import locale, login_required, uow
-from webui.web.report_charts import metric_chart
 
 bp = Blueprint("reports", __name__)
 
@@ -37,7 +36,7 @@ def _project_context(project_id: int) -> dict[str, Any]:
         report = reports.project_report(s, u.workflows, project)
         names = Q.user_names(u, project, people={project.leader_id} | {r["owner_id"] for r in detail["risks"]})
     return {"p": body, "d": detail, "wf": wf, "org": org, "municipality": municipality, "region": region,
-            "report": report, "names": names, "today": clock.today(), "metric_chart": metric_chart,
+            "report": report, "names": names, "today": clock.today(),
             "stage_status": lambda k: STAGE_STATUS.get(k, k)}
 
 
