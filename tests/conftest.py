@@ -25,6 +25,7 @@ import pytest
 from flask import Flask
 from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import StaticPool
 
 from engine import clock, passwords
 from engine.db import REPO_ROOT, Store, migrate
@@ -143,20 +144,29 @@ RESTART_SEQUENCES = """DO $$ DECLARE r record; BEGIN
   FOR r IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL LOOP
     EXECUTE format('ALTER SEQUENCE %I RESTART', r.sequencename);
   END LOOP; END $$"""
+# Empties the PostgreSQL database in one round trip: DELETE + sequence restart is ten times
+# faster than TRUNCATE on these small tables, and one batch (no parameters: psycopg sends
+# it as one simple query) on a connection kept for the run is ten times faster again than
+# a new connection and a statement per table.
+EMPTY_PG = ("UPDATE project SET practice_id = NULL WHERE practice_id IS NOT NULL;\n"
+            + "".join(f'DELETE FROM "{table}";\n' for table in TABLES_IN_DELETE_ORDER)
+            + RESTART_SEQUENCES)
+
+
+@pytest.fixture(scope="session")
+def _pg_emptier(_template_db: str) -> Iterator[Any]:
+    """One connection to the process's PostgreSQL test database, kept for the run."""
+    eng = create_engine(_template_db, poolclass=StaticPool)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture
-def db_url(_template_db: str, tmp_path: Path) -> Iterator[str]:
+def db_url(_template_db: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A migrated, empty database for one test."""
     if BACKEND.startswith("postgres"):
-        # DELETE + sequence restart: ten times faster than TRUNCATE on these small tables.
-        eng = create_engine(_template_db)
-        with eng.begin() as conn:
-            conn.execute(text("UPDATE project SET practice_id = NULL WHERE practice_id IS NOT NULL"))
-            for table in TABLES_IN_DELETE_ORDER:
-                conn.execute(text(f'DELETE FROM "{table}"'))
-            conn.execute(text(RESTART_SEQUENCES))
-        eng.dispose()
+        with request.getfixturevalue("_pg_emptier").begin() as conn:
+            conn.execute(text(EMPTY_PG))
         yield _template_db
     else:
         path = tmp_path / "leanschool.db"
