@@ -4,6 +4,10 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 DB     ?= sqlite
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
+# test processes (pytest-xdist): 2 suits the 2-core machines we run on (README, Tests);
+# JOBS=0 runs the suite in one process
+JOBS   ?= 2
+XDIST   = -n $(JOBS) --dist loadgroup
 
 .PHONY: install demo serve test test-fast test-all lint bench clean
 
@@ -20,14 +24,14 @@ demo: install
 	$(VENV)/bin/leanschool demo
 	$(VENV)/bin/leanschool serve --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
 
-## make test: install, then the whole suite (DB=postgresql for PostgreSQL)
+## make test: install, then the whole suite (DB=postgresql for PostgreSQL), in $(JOBS) processes
 test: install
 	bash scripts/ensure-chromium.sh
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LEANSCHOOL_TEST_DB=$(DB) LEANSCHOOL_TEST_PG=$(PG_URL) $(PY) -m pytest
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LEANSCHOOL_TEST_DB=$(DB) LEANSCHOOL_TEST_PG=$(PG_URL) $(PY) -m pytest $(XDIST)
 
 ## make test-fast: the inner loop, without the slow and the browser tests (make test runs them all)
 test-fast: install
-	LEANSCHOOL_TEST_DB=$(DB) LEANSCHOOL_TEST_PG=$(PG_URL) $(PY) -m pytest -m "not slow and not e2e"
+	LEANSCHOOL_TEST_DB=$(DB) LEANSCHOOL_TEST_PG=$(PG_URL) $(PY) -m pytest $(XDIST) -m "not slow and not e2e"
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -3,6 +3,12 @@ PostgreSQL when LEANSCHOOL_TEST_DB=postgresql), the workflows, factories and the
 people of the domain (head_of_school, curator_orel ...).
 
     LEANSCHOOL_TEST_DB=postgresql  LEANSCHOOL_TEST_PG=postgresql+psycopg://postgres@127.0.0.1:5432
+
+The suite runs serially (``pytest``) or in parallel (``pytest -n 2``, pytest-xdist; make
+test does). Each process — the serial one, or each xdist worker gw0, gw1 ... — has its
+own template database (a SQLite file under its own tmp dir, or a PostgreSQL database
+named after the worker), its own instance folder (LEANSCHOOL_INSTANCE_DIR: scheduler
+lock files, generated secret keys) and its own live servers on free ports (tests/e2e).
 """
 from __future__ import annotations
 
@@ -17,7 +23,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import StaticPool
 
 from engine import clock, passwords
 from engine.db import REPO_ROOT, Store, migrate
@@ -30,6 +38,7 @@ from engine.workflow import WorkflowRegistry, load_dir
 from webui import create_app
 
 BACKEND = os.environ.get("LEANSCHOOL_TEST_DB", "sqlite").lower()
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1 ... under pytest-xdist
 PG_BASE = os.environ.get("LEANSCHOOL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PASSWORD = "Parol-2026!"
 
@@ -43,6 +52,49 @@ passwords.set_hasher(TEST_HASHER)
 
 def pytest_report_header(config: Any) -> str:
     return f"leanschool test database: {BACKEND}"
+
+
+# Under pytest-xdist (make test: -n 2 --dist loadgroup) tests go one by one to whichever
+# worker is free, except these, which share an expensive fixture and so go together to one
+# worker: the browser tests (one Chromium) and the Oryol demo, loaded once for its module.
+# (xdist's own xdist_group marks are ignored under pytest 9.2: pytest-xdist#1386.)
+SHARED_FIXTURE_GROUPS = ("tests/e2e/", "tests/engine/test_demo.py")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class Scheduler(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for group in SHARED_FIXTURE_GROUPS:
+                if nodeid.startswith(group):
+                    return group
+            return super()._split_scope(nodeid)
+
+    return Scheduler(config, log)
+
+
+def pg_database_name(prefix: str) -> str:
+    """A PostgreSQL database name no other process uses: the xdist worker, the pid and a
+    random part (several worktrees may run the suite on one server at once)."""
+    return f"{prefix}_{WORKER}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _instance_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Each process its own instance folder (engine/config.py instance_dir: scheduler lock
+    files, a generated secret key), never the repository's instance/ shared by workers."""
+    path = tmp_path_factory.mktemp("instance")
+    before = os.environ.get("LEANSCHOOL_INSTANCE_DIR")
+    os.environ["LEANSCHOOL_INSTANCE_DIR"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("LEANSCHOOL_INSTANCE_DIR", None)
+    else:
+        os.environ["LEANSCHOOL_INSTANCE_DIR"] = before
 
 
 def pg_admin_engine():
@@ -74,7 +126,7 @@ def workflows() -> WorkflowRegistry:
 def _template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Migrated once per run: a SQLite file to copy, or a PostgreSQL database to truncate."""
     if BACKEND.startswith("postgres"):
-        name = f"ls_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        name = pg_database_name("ls_test")
         # tests need no durability: commits without waiting for the disk
         url = create_pg_database(name) + "?options=-c%20synchronous_commit%3Doff"
         migrate(url)
@@ -92,20 +144,29 @@ RESTART_SEQUENCES = """DO $$ DECLARE r record; BEGIN
   FOR r IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL LOOP
     EXECUTE format('ALTER SEQUENCE %I RESTART', r.sequencename);
   END LOOP; END $$"""
+# Empties the PostgreSQL database in one round trip: DELETE + sequence restart is ten times
+# faster than TRUNCATE on these small tables, and one batch (no parameters: psycopg sends
+# it as one simple query) on a connection kept for the run is ten times faster again than
+# a new connection and a statement per table.
+EMPTY_PG = ("UPDATE project SET practice_id = NULL WHERE practice_id IS NOT NULL;\n"
+            + "".join(f'DELETE FROM "{table}";\n' for table in TABLES_IN_DELETE_ORDER)
+            + RESTART_SEQUENCES)
+
+
+@pytest.fixture(scope="session")
+def _pg_emptier(_template_db: str) -> Iterator[Any]:
+    """One connection to the process's PostgreSQL test database, kept for the run."""
+    eng = create_engine(_template_db, poolclass=StaticPool)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture
-def db_url(_template_db: str, tmp_path: Path) -> Iterator[str]:
+def db_url(_template_db: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A migrated, empty database for one test."""
     if BACKEND.startswith("postgres"):
-        # DELETE + sequence restart: ten times faster than TRUNCATE on these small tables.
-        eng = create_engine(_template_db)
-        with eng.begin() as conn:
-            conn.execute(text("UPDATE project SET practice_id = NULL WHERE practice_id IS NOT NULL"))
-            for table in TABLES_IN_DELETE_ORDER:
-                conn.execute(text(f'DELETE FROM "{table}"'))
-            conn.execute(text(RESTART_SEQUENCES))
-        eng.dispose()
+        with request.getfixturevalue("_pg_emptier").begin() as conn:
+            conn.execute(text(EMPTY_PG))
         yield _template_db
     else:
         path = tmp_path / "leanschool.db"
@@ -120,11 +181,33 @@ def store(db_url: str, workflows: WorkflowRegistry) -> Iterator[Store]:
     s.dispose()
 
 
+class TemplateCode(BytecodeCache):
+    """Jinja's compiled templates, kept for the whole run in this process. Each test has
+    an app of its own, and each app compiled every template it rendered anew (a third of
+    a web test's time); the templates, the rendering and the apps stay the same. Jinja
+    keys the code by template name and checks it against the source's checksum."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = TemplateCode()
+
+
 @pytest.fixture
 def app(db_url: str) -> Iterator[Flask]:
     """The web app (pages and /api/v1) on the test's database: the one app of the api, web
     and security tests."""
     app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "AUTO_MIGRATE": False})
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     yield app
     app.extensions["leanschool"].dispose()
 

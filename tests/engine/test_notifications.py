@@ -215,9 +215,11 @@ def test_without_smtp_nothing_is_sent_and_the_bell_still_rings(store, member_of_
 
 def test_an_unreachable_server_keeps_the_notifications_for_the_next_run(store, smtp_server, member_of_school):
     nid = add(store, member_of_school.id)
-    nowhere = SmtpConfig(host="127.0.0.1", port=free_port(), timeout=5)
-    with pytest.raises(OSError):
-        send_pending_emails(store, nowhere)
+    with socket.socket() as held:  # bound, never listening: refused, and no other test process takes the port
+        held.bind(("127.0.0.1", 0))
+        nowhere = SmtpConfig(host="127.0.0.1", port=held.getsockname()[1], timeout=5)
+        with pytest.raises(OSError):
+            send_pending_emails(store, nowhere)
     assert emailed(store) == {nid: None}, "the claim was not given back"
     assert send_pending_emails(store, smtp_server.config()) == 1
 
