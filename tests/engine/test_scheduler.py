@@ -43,11 +43,15 @@ def stalled_events(store: Store, project_id: int | None = None) -> list[Event]:
         return list(uow.session.execute(stmt).scalars())
 
 
+# what the scheduler's jobs write (the services' own notices, e.g. a new request to its
+# deciders, are tested in test_people_loop.py)
+SCHEDULER_KINDS = ("stalled", "approval_reminder", "risk_overdue")
+
+
 def notes(store: Store, kind: str | None = None) -> list[tuple[int, int | None, str]]:
-    """(user_id, project_id, kind) of every notification, oldest first."""
+    """(user_id, project_id, kind) of every notification the scheduler wrote, oldest first."""
     stmt = select(Notification.user_id, Notification.project_id, Notification.kind).order_by(Notification.id)
-    if kind:
-        stmt = stmt.where(Notification.kind == kind)
+    stmt = stmt.where(Notification.kind == kind) if kind else stmt.where(Notification.kind.in_(SCHEDULER_KINDS))
     with store.uow() as uow:
         return [tuple(r) for r in uow.session.execute(stmt)]
 
@@ -237,7 +241,8 @@ def test_a_request_waiting_more_than_two_days_reminds_the_head_once(
     assert notes(store) == [(head_of_school.id, project.id, "approval_reminder")]
     with store.uow() as uow:
         reminded = uow.session.get(TransitionRequest, request.id).reminded_at
-        text_ru = uow.session.execute(select(Notification.text_ru)).scalar_one()
+        text_ru = uow.session.execute(select(Notification.text_ru)
+                                      .where(Notification.kind == "approval_reminder")).scalar_one()
     assert clock.as_utc(reminded) == frozen_clock.current
     assert "Целевое состояние" in text_ru and "2 дн." in text_ru
 
@@ -295,7 +300,8 @@ def test_a_risk_past_its_due_date_reminds_its_owner_once(
     assert notes(store) == [(member_of_school.id, project.id, "risk_overdue")]
     with store.uow() as uow:
         assert uow.session.get(Risk, owned.id).reminded_at is not None
-        assert "Повар не освоит новый график" in uow.session.execute(select(Notification.text_ru)).scalar_one()
+        assert "Повар не освоит новый график" in uow.session.execute(
+            select(Notification.text_ru).where(Notification.kind == "risk_overdue")).scalar_one()
 
     frozen_clock.advance(days=1)
     assert scheduler.reminders(store)["risks"] == 0
