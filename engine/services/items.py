@@ -7,6 +7,7 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlmodel import col
 
+import engine.services.notifications as notes
 from engine import clock
 from engine.db import UnitOfWork
 from engine.errors import ValidationFailed
@@ -36,7 +37,6 @@ from engine.schemas import (
     TeamMemberIn,
     parse,
 )
-from engine.services import notifications as notes
 from engine.services.common import get_or_404, record, who_sees, works_in
 from engine.services.projects import get_project, require_open
 from engine.text import Text

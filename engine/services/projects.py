@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+import engine.services.notifications as notes
 from engine import clock
 from engine.checks import evaluate
 from engine.db import UnitOfWork
@@ -27,7 +28,6 @@ from engine.schemas import (
     WithdrawIn,
     parse,
 )
-from engine.services import notifications as notes
 from engine.services.common import cas_update, get_or_404, record, works_in
 from engine.text import Text
 from engine.vocab import EventKind, NotificationKind, RequestStatus
