@@ -16,6 +16,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +82,28 @@ def pg_database_name(prefix: str) -> str:
     """A PostgreSQL database name no other process uses: the xdist worker, the pid and a
     random part (several worktrees may run the suite on one server at once)."""
     return f"{prefix}_{WORKER}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+@contextmanager
+def own_database(prefix: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database of its own for one module (the demo region's), on the suite's
+    backend; a PostgreSQL one is dropped afterwards."""
+    if BACKEND.startswith("postgres"):
+        name = pg_database_name(prefix)
+        admin = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = f"{PG_BASE}/{name}"
+    else:
+        url = f"sqlite:///{Path(tmp_path_factory.mktemp(prefix)) / 'demo.db'}"
+    try:
+        migrate(url)
+        yield url
+    finally:
+        if BACKEND.startswith("postgres"):
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,18 +9,16 @@ database of its own, at the same moment as the engine tests' frozen clock.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from engine import clock, demo
 from engine.checks import evaluate
-from engine.db import Store, migrate
+from engine.db import Store
 from engine.models import (
     UNRESOLVED_RISK,
     Event,
@@ -38,6 +36,7 @@ from engine.reporting.monitoring import pending_approvals, stalled_projects
 from engine.services import admin as admin_svc
 from engine.services import approve_request, load_actor, request_transition, update_metric
 from engine.workflow import WorkflowRegistry
+from tests.conftest import own_database
 
 pytestmark = pytest.mark.slow  # the whole Oryol demo is loaded once for the module
 
@@ -50,28 +49,16 @@ STATES = ["diagnose", "target", "implement", "standardise", "sustain", "closed",
 @pytest.fixture(scope="module")
 def oryol(workflows: WorkflowRegistry, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The default demo, loaded once into its own database: {store, accounts, output}."""
-    if BACKEND.startswith("postgres"):
-        name = f"ls_demo_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        admin = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = f"{PG_BASE}/{name}"
-    else:
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('demo')) / 'demo.db'}"
-    migrate(url)
-    store = Store(url, workflows)
-    output: list[str] = []
-    clock.set_clock(lambda: MOMENT)
-    try:
-        accounts = demo.load(store, echo=output.append)  # with the suite's cheap hasher (conftest.py)
-    finally:
-        clock.set_clock(None)
-    yield {"store": store, "accounts": accounts, "output": output}
-    store.dispose()
-    if BACKEND.startswith("postgres"):
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with own_database("ls_demo", tmp_path_factory) as url:
+        store = Store(url, workflows)
+        output: list[str] = []
+        clock.set_clock(lambda: MOMENT)
+        try:
+            accounts = demo.load(store, echo=output.append)  # with the suite's cheap hasher (conftest.py)
+        finally:
+            clock.set_clock(None)
+        yield {"store": store, "accounts": accounts, "output": output}
+        store.dispose()
 
 
 @pytest.fixture

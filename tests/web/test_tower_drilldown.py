@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from engine import clock, demo
-from engine.db import Store, migrate
+from engine.db import Store
 from engine.models import RoleGrant, User
+from tests.conftest import own_database
 from tests.web.conftest import Browser, dom
 from webui import create_app
 
@@ -32,33 +31,22 @@ PG_BASE = os.environ.get("LEANSCHOOL_TEST_PG", "postgresql+psycopg://postgres@12
 
 @pytest.fixture(scope="module")
 def demo_site(workflows: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if BACKEND.startswith("postgres"):
-        name = f"ls_drill_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        admin = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = f"{PG_BASE}/{name}"
-    else:
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('drill')) / 'demo.db'}"
-    migrate(url)
-    store = Store(url, workflows)
-    clock.set_clock(lambda: MOMENT)
-    try:
-        demo.load(store)
-        app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test", "AUTO_MIGRATE": False})
-        with store.uow() as uow:
-            curator = uow.session.execute(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-                                          .where(RoleGrant.role == "curator").order_by(User.id)).scalars().first()
-            person = SimpleNamespace(id=curator.id, email=curator.email)
-        yield SimpleNamespace(app=app, curator=person)
-    finally:
-        clock.set_clock(None)
-        store.dispose()
-        if BACKEND.startswith("postgres"):
+    with own_database("ls_drill", tmp_path_factory) as url:
+        store = Store(url, workflows)
+        clock.set_clock(lambda: MOMENT)
+        try:
+            demo.load(store)
+            app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test", "AUTO_MIGRATE": False})
+            with store.uow() as uow:
+                curator = uow.session.execute(
+                    select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+                    .where(RoleGrant.role == "curator").order_by(User.id)).scalars().first()
+                person = SimpleNamespace(id=curator.id, email=curator.email)
+            yield SimpleNamespace(app=app, curator=person)
+        finally:
+            clock.set_clock(None)
+            store.dispose()
             app.extensions["leanschool"].dispose()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def _number(link: Any) -> int:
