@@ -163,7 +163,7 @@ def visible_projects_filter(actor: Actor) -> Any:
     if actor.is_admin:
         return Project.id.is_not(None)  # type: ignore[union-attr]
     clauses = []
-    orgs = actor.org_ids()
+    orgs = actor.org_ids() | actor.municipal_org_ids()  # a municipal curator: their municipality's
     regions = actor.curator_region_ids()
     if orgs:
         clauses.append(Project.org_id.in_(orgs))  # type: ignore[attr-defined]
@@ -234,6 +234,8 @@ def decidable_requests_filter(actor: Actor) -> Any:
         for role in conferred(g.role):
             if g.role in GLOBAL_ROLES:
                 everywhere.add(role)
+            elif g.role in REGION_ROLES and g.municipality_id is not None:  # a municipal curator
+                orgs.setdefault(role, set()).update(actor.municipal_orgs.get(g.municipality_id, ()))
             elif g.role in REGION_ROLES and g.region_id is not None:
                 regions.setdefault(role, set()).add(g.region_id)
             elif g.role in ORG_ROLES and g.org_id is not None:
@@ -264,7 +266,7 @@ def organizations_for(uow: UnitOfWork, actor: Actor, region_id: int | None = Non
                       limit: int = 50, offset: int = 0) -> tuple[list[Organization], int]:
     stmt = select(Organization)
     if not actor.is_admin:
-        stmt = stmt.where(or_(Organization.id.in_(actor.org_ids() or {-1}),  # type: ignore[union-attr]
+        stmt = stmt.where(or_(Organization.id.in_(actor.org_ids() | actor.municipal_org_ids() or {-1}),  # type: ignore[union-attr]
                               Organization.region_id.in_(actor.curator_region_ids() or {-1})))  # type: ignore[attr-defined]
     if region_id is not None:
         stmt = stmt.where(Organization.region_id == region_id)

@@ -115,6 +115,14 @@ for _name, _item in [("PracticeList", "PracticeItem"), ("RegionList", "Region"),
                      ("RequestList", "Request"), ("EventList", "Event")]:
     OUTPUT_SCHEMAS[_name] = _list(_item)
 
+# the programme's answers are pydantic models (engine/programme/outputs.py): their own schemas
+from engine.programme.outputs import OUTPUT_MODELS  # noqa: E402
+
+for _model in OUTPUT_MODELS:
+    _schema = _model.model_json_schema(ref_template="#/components/schemas/{model}")
+    OUTPUT_SCHEMAS.update(_schema.pop("$defs", {}))
+    OUTPUT_SCHEMAS[_model.__name__] = _schema
+
 ERROR_TEXT = {400: "Body is not a JSON object", 401: "No or bad token", 403: "In scope, but not allowed",
               404: "No such object, or outside the user's scope", 405: "Method not allowed",
               409: "Conflict: stale version, unavailable trigger, or a request already pending",
