@@ -4,7 +4,7 @@ reopened by a curator, work plan decisions with events and notifications, stage-
 rules, and the municipal curator's scope on the existing project reads."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import pytest
@@ -425,3 +425,27 @@ def test_plan_items_become_overdue(make, programme, joined, head_of_school, froz
     frozen_clock.advance(days=2)
     assert plan_item_out(item).overdue
     make.call(P.update_plan_item, head_of_school.actor, item.id, {"status": "done", "evidence_url": "https://x.ru/s"})
+
+
+# --- the scheduler: a round closing in 7 days ---------------------------------------------------------------
+
+def test_a_round_closing_in_7_days_reminds_coordinators_and_heads_once(
+        store, make, world, programme, joined, curator_orel, head_of_school, coordinator_of_school,
+        head_of_other_school, frozen_clock):
+    from datetime import datetime
+
+    from engine.jobs import scheduler
+    make.call(P.add_participant, curator_orel.actor, programme.id,
+              {"org_id": world.other_school.id, "joined_on": "2026-02-01"})
+    make.call(P.save_answer, head_of_other_school.actor, initial_round(make, programme).id,
+              {"org_id": world.other_school.id, "scores": all_scores(), "submit": True})
+    frozen_clock.set(datetime(2026, 12, 23, 9, 0, tzinfo=UTC))  # the round closes on 31.12: 8 days
+    assert scheduler.JOBS["round_reminders"](store) == {"rounds": 0, "notified": 0}
+    frozen_clock.advance(days=1)
+    assert scheduler.JOBS["round_reminders"](store) == {"rounds": 1, "notified": 2}
+    assert [n.kind for n in notes(make, head_of_school.id)] == ["reminder"]
+    assert "31.12.2026" in notes(make, coordinator_of_school.id)[0].text_ru
+    assert notes(make, head_of_other_school.id) == []  # submitted already
+    frozen_clock.advance(days=1)
+    assert scheduler.JOBS["round_reminders"](store) == {"rounds": 0, "notified": 0}  # once
+    assert [e.actor_id for e in events(make, "round_reminded")] == [None]
