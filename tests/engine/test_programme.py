@@ -449,3 +449,42 @@ def test_a_round_closing_in_7_days_reminds_coordinators_and_heads_once(
     frozen_clock.advance(days=1)
     assert scheduler.JOBS["round_reminders"](store) == {"rounds": 0, "notified": 0}  # once
     assert [e.actor_id for e in events(make, "round_reminded")] == [None]
+
+
+# --- the CLI: the new roles, and the questionnaire check -------------------------------------------------------
+
+@pytest.fixture
+def leanschool(db_url: str) -> Any:
+    from click.testing import CliRunner
+
+    from webui import cli
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(cli.main, list(args), env={"DATABASE_URL": db_url, "LEANSCHOOL_LOCALE": "ru"},
+                                  catch_exceptions=False)
+    return run
+
+
+def test_cli_creates_a_coordinator_and_a_municipal_curator(leanschool, make, world):
+    from engine.models import RoleGrant
+    r = leanschool("user", "create", "coord@lyceum1.ru", "--name", "Кузнецова М.", "--password", "Координатор-2026",
+                   "--role", "coordinator", "--org", str(world.school.id))
+    assert r.exit_code == 0, r.output
+    r = leanschool("user", "create", "mun@orel-city.ru", "--name", "Орлова Н.", "--password", "Куратор-города-2026",
+                   "--role", "curator", "--municipality", str(world.municipality.id))
+    assert r.exit_code == 0, r.output
+    grants = make.call(lambda uow: [(g.role, g.org_id, g.region_id, g.municipality_id) for g in uow.session.execute(
+        select(RoleGrant).order_by(RoleGrant.id)).scalars()])
+    assert grants[-2:] == [("coordinator", world.school.id, None, None),
+                           ("curator", None, world.region.id, world.municipality.id)]
+    r = leanschool("user", "create", "bad@orel-city.ru", "--name", "Н.", "--password", "Куратор-города-2026",
+                   "--role", "member", "--municipality", str(world.municipality.id))
+    assert r.exit_code == 1 and r.stderr.startswith("leanschool: municipality_id:") and "Traceback" not in r.output
+
+
+def test_cli_questionnaires_check(leanschool, tmp_path):
+    r = leanschool("questionnaires", "check")
+    assert r.exit_code == 0 and "readiness.yaml: readiness v1: OK (5 sections, 16 items, 4 questions)" in r.stdout
+    (tmp_path / "bad.yaml").write_text('id: x\nversion: 1\ntitle: {ru: "A"}\nsections: []\n', encoding="utf-8")
+    r = leanschool("questionnaires", "check", str(tmp_path))
+    assert r.exit_code == 1 and r.stderr.strip() == "bad.yaml: sections: at least one section is required"
