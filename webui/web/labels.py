@@ -21,7 +21,8 @@ ACTION_STATUS = {"open": _l("open"), "done": _l("done"), "dropped": _l("dropped"
 DIRECTION = {"decrease": _l("decrease"), "increase": _l("increase")}
 ORG_KIND = {"school": _l("School"), "kindergarten": _l("Kindergarten"), "college": _l("College"),
             "other": _l("Other")}
-ROLE = {"member": _l("team member"), "head": _l("head"), "curator": _l("curator"), "admin": _l("administrator")}
+ROLE = {"member": _l("team member"), "head": _l("head"), "coordinator": _l("school coordinator"),
+        "curator": _l("curator"), "admin": _l("administrator")}
 REQUEST_STATUS = {"pending": _l("waiting"), "approved": _l("approved"), "rejected": _l("rejected")}
 
 EVENT = {
