@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlmodel import Session
 
 from engine.models import (
@@ -78,24 +78,38 @@ def funnel_rows(session: Session, workflows: WorkflowRegistry, programme_id: int
                 org_ids: set[int] | None = None, participant_id: int | None = None,
                 active_only: bool = False) -> list[FunnelRow]:
     """Every participant of the programme (or those of ``org_ids``, or one) with its funnel
-    steps, in ONE query."""
+    steps, in ONE query: each step an aggregate over the whole programme joined to the
+    participants (no per-organisation query, no correlated scan per participant)."""
     P = Participant
-    initial_rounds = select(ReadinessRound.id).where(ReadinessRound.programme_id == programme_id,
-                                                     ReadinessRound.kind == RoundKind.INITIAL.value)
-    coordinator = exists().where(RoleGrant.org_id == P.org_id, RoleGrant.role == COORDINATOR)
-    group = (select(func.count()).select_from(InitiativeMember)
-             .where(InitiativeMember.participant_id == P.id).scalar_subquery() >= GROUP_MIN)
-    readiness = exists().where(ReadinessAnswer.org_id == P.org_id,
-                               ReadinessAnswer.round_id.in_(initial_rounds),  # type: ignore[attr-defined]
-                               ReadinessAnswer.status == AnswerStatus.SUBMITTED.value)
-    plan = exists().where(WorkPlan.participant_id == P.id, WorkPlan.status == PlanStatus.APPROVED.value)
-    started = exists().where(Project.org_id == P.org_id)
-    implemented = exists().where(Project.org_id == P.org_id, past_implement_filter(workflows))
-    closed = exists().where(Project.org_id == P.org_id, done_filter(workflows))
-    published = exists().where(Practice.org_id == P.org_id, Practice.status == PracticeStatus.PUBLISHED.value)
+    members = select(P.org_id).where(P.programme_id == programme_id).scalar_subquery()
+    coordinators = (select(RoleGrant.org_id.label("org_id"))  # type: ignore[union-attr]
+                    .where(RoleGrant.role == COORDINATOR, RoleGrant.org_id.in_(members))  # type: ignore[union-attr]
+                    .group_by(RoleGrant.org_id).subquery())
+    groups = (select(InitiativeMember.participant_id.label("pid"), func.count().label("n"))  # type: ignore[attr-defined]
+              .join(P, P.id == InitiativeMember.participant_id).where(P.programme_id == programme_id)
+              .group_by(InitiativeMember.participant_id).subquery())
+    assessed = (select(ReadinessAnswer.org_id.label("org_id"))  # type: ignore[attr-defined]
+                .join(ReadinessRound, ReadinessRound.id == ReadinessAnswer.round_id)
+                .where(ReadinessRound.programme_id == programme_id, ReadinessRound.kind == RoundKind.INITIAL.value,
+                       ReadinessAnswer.status == AnswerStatus.SUBMITTED.value)
+                .group_by(ReadinessAnswer.org_id).subquery())
+    projects = (select(Project.org_id.label("org_id"),
+                       func.max(case((past_implement_filter(workflows), 1), else_=0)).label("implemented"),
+                       func.max(case((done_filter(workflows), 1), else_=0)).label("closed"))
+                .where(Project.org_id.in_(members)).group_by(Project.org_id).subquery())
+    practices = (select(Practice.org_id.label("org_id"))
+                 .where(Practice.status == PracticeStatus.PUBLISHED.value, Practice.org_id.in_(members))  # type: ignore[attr-defined]
+                 .group_by(Practice.org_id).subquery())
     stmt = (select(P.id, P.org_id, Organization.name, Organization.municipality_id, P.status,
-                   coordinator, group, readiness, plan, started, implemented, closed, published)
+                   coordinators.c.org_id, groups.c.n, assessed.c.org_id, WorkPlan.status,
+                   projects.c.org_id, projects.c.implemented, projects.c.closed, practices.c.org_id)
             .join(Organization, Organization.id == P.org_id)
+            .outerjoin(coordinators, coordinators.c.org_id == P.org_id)
+            .outerjoin(groups, groups.c.pid == P.id)
+            .outerjoin(assessed, assessed.c.org_id == P.org_id)
+            .outerjoin(WorkPlan, WorkPlan.participant_id == P.id)
+            .outerjoin(projects, projects.c.org_id == P.org_id)
+            .outerjoin(practices, practices.c.org_id == P.org_id)
             .where(P.programme_id == programme_id).order_by(Organization.name, P.id))
     if org_ids is not None:
         stmt = stmt.where(P.org_id.in_(org_ids or {-1}))  # type: ignore[attr-defined]
@@ -105,12 +119,13 @@ def funnel_rows(session: Session, workflows: WorkflowRegistry, programme_id: int
         stmt = stmt.where(P.status == ParticipantStatus.ACTIVE.value)
     out = []
     for row in session.execute(stmt).all():
-        pid, oid, name, mid, status, c, g, r, pl, st, im, cl, pu = row
+        pid, oid, name, mid, status, coord, group_n, assessed_org, plan, started, impl, closed, published = row
         out.append(FunnelRow(pid, oid, name, mid, status, {
-            "coordinator": bool(c), "group": bool(g), "readiness": bool(r), "plan": bool(pl),
+            "coordinator": coord is not None, "group": (group_n or 0) >= GROUP_MIN,
+            "readiness": assessed_org is not None, "plan": plan == PlanStatus.APPROVED.value,
             "trained": False,  # until the training issue: nobody has completed a course yet
-            "project_started": bool(st), "project_implemented": bool(im), "project_closed": bool(cl),
-            "practice_published": bool(pu)}))
+            "project_started": started is not None, "project_implemented": bool(impl),
+            "project_closed": bool(closed), "practice_published": published is not None}))
     return out
 
 

@@ -8,12 +8,20 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from engine import clock
 from engine.db import UnitOfWork
 from engine.errors import Forbidden
-from engine.models import Municipality, Participant, PlanItem, ReadinessRound, StageTask, WorkPlan
+from engine.models import (
+    Municipality,
+    Participant,
+    PlanItem,
+    ReadinessAnswer,
+    ReadinessRound,
+    StageTask,
+    WorkPlan,
+)
 from engine.policy import Actor, can_in_municipality, can_in_region
 from engine.programme import outputs as O
 from engine.programme import service as svc
@@ -85,32 +93,53 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
         for step in STAGE_EXPECTS[idx] if idx < len(STAGE_EXPECTS) else ():
             behind = [r.org_id for r in rows if not r.steps[step]]
             due.append(step)
-            expectations.append(O.StageExpectation(stage_id=st.id, title=st.title,  # type: ignore[arg-type]
+            expectations.append(O.StageExpectation.model_construct(stage_id=st.id, title=st.title,  # type: ignore[arg-type]
                                                    ends_on=st.ends_on.isoformat(), ended=st.ends_on < today,
                                                    step=step, missing=len(behind), org_ids=behind))
-    attention = [O.Attention(org_id=r.org_id, name=r.org_name, municipality_id=r.municipality_id,
-                             missing=[x for x in STEPS if x in due and not r.steps[x]]) for r in rows]
+    # (the long lists are built with model_construct: the engine's own values, not input)
+    attention = [O.Attention.model_construct(org_id=r.org_id, name=r.org_name, municipality_id=r.municipality_id,
+                                             missing=[x for x in STEPS if x in due and not r.steps[x]])
+                 for r in rows]
     attention = sorted((a for a in attention if a.missing), key=lambda a: (-len(a.missing), a.name))
 
     # readiness: the latest round with submitted answers; heat map municipality × section
     rounds = svc.rounds_of(uow, prog.id)
-    round_ids = [r.id for r in rounds]
-    scoped = {r.org_id for r in rows}
-    answers = [a for a in svc.answers_of(uow, round_ids, scoped)  # type: ignore[arg-type]
-               if a.status == AnswerStatus.SUBMITTED.value]
-    latest = next((r for r in reversed(rounds) if any(a.round_id == r.id for a in answers)), None)
+    latest_id = s.execute(
+        select(ReadinessRound.id).join(ReadinessAnswer, ReadinessAnswer.round_id == ReadinessRound.id)
+        .where(ReadinessRound.programme_id == prog.id, ReadinessAnswer.status == AnswerStatus.SUBMITTED.value)
+        .order_by(ReadinessRound.opens_on.desc(), ReadinessRound.id.desc()).limit(1)).scalar()  # type: ignore[attr-defined,union-attr]
+    latest = next((r for r in rounds if r.id == latest_id), None)
     q = svc.round_questionnaire(latest) if latest else svc._questionnaire()
-    shown = [a for a in answers if latest and a.round_id == latest.id]
+    # only the columns the figures need, of the active participants in scope (no IN list of them)
+    answers_q = (select(ReadinessAnswer.org_id, ReadinessAnswer.scores, ReadinessAnswer.needs,
+                        ReadinessAnswer.deficits)
+                 .join(Participant, and_(Participant.org_id == ReadinessAnswer.org_id,
+                                         Participant.programme_id == prog.id))
+                 .where(ReadinessAnswer.round_id == (latest_id or -1),
+                        ReadinessAnswer.status == AnswerStatus.SUBMITTED.value,
+                        Participant.status == ParticipantStatus.ACTIVE.value))
+    if org_scope is not None:
+        answers_q = answers_q.where(Participant.org_id.in_(org_scope or {-1}))  # type: ignore[attr-defined]
+    shown = s.execute(answers_q).all()
     mun_of = {r.org_id: r.municipality_id for r in rows}
     section_vals: dict[str, list[float]] = defaultdict(list)
     heat: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     needs: Counter[str] = Counter()
     deficits: Counter[str] = Counter()
+    item_section = q.item_section
     for a in shown:
-        for sec, val in O.section_scores(q, a.scores).items():
-            if val is not None:
-                section_vals[sec].append(val)
-                heat[mun_of[a.org_id]][sec].append(val)
+        # each section's mean of the answer (as O.section_scores, in one pass over the scores)
+        sums: dict[str, list[int]] = {}
+        for item, score in a.scores.items():
+            sec = item_section.get(item)
+            if sec is not None and isinstance(score, int):
+                acc = sums.setdefault(sec, [0, 0])
+                acc[0] += score
+                acc[1] += 1
+        for sec, (total, count) in sums.items():
+            val = round(total / count, 1)
+            section_vals[sec].append(val)
+            heat[mun_of[a.org_id]][sec].append(val)
         needs.update({n.strip().lower(): 1 for n in a.needs})
         deficits.update({d.strip().lower(): 1 for d in a.deficits})
     display = {}
@@ -140,7 +169,7 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
                                        days_overdue=(today - d).days)
                      for i, t, d, p, o in s.execute(overdue_q.order_by(PlanItem.due_on, PlanItem.id)
                                                     .limit(LIST_LIMIT)).all()]
-    return O.ProgrammeTower(
+    return O.ProgrammeTower.model_construct(
         programme_id=prog.id, participants=len(rows), funnel=O.StepCounts(**totals(rows)),
         by_municipality=by_municipality, attention=attention,
         readiness=readiness,
