@@ -39,7 +39,6 @@ from engine.vocab import (
     AnswerStatus,
     EventKind,
     ParticipantStatus,
-    PlanItemStatus,
     PlanStatus,
     RoundKind,
 )
@@ -733,5 +732,3 @@ def plan_items(uow: UnitOfWork, plan: WorkPlan) -> list[PlanItem]:
     return list(uow.session.execute(select(PlanItem).where(PlanItem.plan_id == plan.id)
                                     .order_by(PlanItem.due_on, PlanItem.id)).scalars())
 
-
-__all__ = ["PlanItemStatus"]
