@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import exists, func, select
 from sqlmodel import Session
@@ -31,15 +31,18 @@ from engine.reporting.metrics import all_reached
 from engine.text import Text
 from engine.vocab import EventKind
 
-if TYPE_CHECKING:
-    from engine.workflow import Workflow
+
+class Stages(Protocol):
+    """What a check may ask of the project's workflow (engine.workflow.Workflow has it;
+    the workflow module imports this one, so not the other way round)."""
+    measure_from: str | None
 
 
 @dataclass(frozen=True)
 class CheckContext:
     session: Session
     project: Project
-    workflow: Workflow  # the project's own workflow version
+    workflow: Stages  # the project's own workflow version
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def section_of(name: str) -> str:
 
 
 def evaluate(session: Session, project: Project, names: tuple[str, ...] | list[str],
-             workflow: Workflow) -> list[Unmet]:
+             workflow: Stages) -> list[Unmet]:
     """The unmet checks among ``names``, in order, each with what to do; ``workflow`` is
     the project's own (its ``measure_from`` state dates result_measured)."""
     ctx = CheckContext(session, project, workflow)

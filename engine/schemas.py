@@ -173,6 +173,11 @@ class OrganizationPatch(_Patch, _WithInn):
     kind: OrgKind | None = None
 
 
+class MunicipalityPatch(_Patch):
+    name: str | None = _text(200, default=None)
+    kind: MunicipalityKind | None = None
+
+
 class UserPatch(_Patch):
     name: str | None = _text(200, default=None)
 

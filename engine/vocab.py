@@ -123,6 +123,7 @@ def values(vocabulary: type[StrEnum]) -> tuple[str, ...]:
 
 
 ORG_KINDS = values(OrgKind)
+MUNICIPALITY_KINDS = values(MunicipalityKind)
 WASTES = values(Waste)
 ARTEFACT_KINDS = values(ArtefactKind)
 RISK_STATUSES = values(RiskStatus)
@@ -176,6 +177,7 @@ class EventKind(StrEnum):
     NOTIFICATIONS_READ = "notifications_read"
     REGION_CREATED = "region_created"
     MUNICIPALITY_CREATED = "municipality_created"
+    MUNICIPALITY_UPDATED = "municipality_updated"
     ORGANIZATION_CREATED = "organization_created"
     ORGANIZATION_UPDATED = "organization_updated"
     # the programme above the projects (no project)

@@ -39,8 +39,6 @@ from sqlmodel import Session
 
 from engine import clock
 from engine.models import (
-    CRITICAL_SCORE,
-    UNRESOLVED_RISK,
     DailySnapshot,
     Event,
     Metric,
@@ -48,12 +46,17 @@ from engine.models import (
     Project,
     RegionSnapshot,
     Risk,
-    TransitionRequest,
 )
 from engine.numbers import finite
 from engine.reporting.cache import FigureCache
 from engine.reporting.metrics import metric_met
-from engine.reporting.monitoring import APPROVAL_WAIT_ALERT_DAYS, active_filter, done_filter, stalled_filter
+from engine.reporting.monitoring import (
+    active_filter,
+    critical_risk,
+    done_filter,
+    stalled_filter,
+    waiting_long_filter,
+)
 from engine.reporting.sqlfuncs import days_between, float_sum, utc_date, utc_month
 from engine.vocab import EventKind
 from engine.workflow import WorkflowRegistry
@@ -436,13 +439,9 @@ def headline(session: Session, workflows: WorkflowRegistry, region_id: int,
                                   .where(region, active, stalled_filter(workflows, now))).scalar_one()
     risks = critical_risks if critical_risks is not None else session.execute(
         select(func.count()).select_from(Risk).join(Project, Project.id == Risk.project_id)
-        .where(region, active, Risk.status.in_(UNRESOLVED_RISK),  # type: ignore[attr-defined]
-               Risk.score >= CRITICAL_SCORE)).scalar_one()
-    overdue = session.execute(select(func.count()).select_from(TransitionRequest)
-                              .join(Project, Project.id == TransitionRequest.project_id)
-                              .where(region, TransitionRequest.status == "pending",
-                                     TransitionRequest.requested_at
-                                     <= now - timedelta(days=APPROVAL_WAIT_ALERT_DAYS + 1))).scalar_one()
+        .where(region, active, critical_risk())).scalar_one()
+    overdue = session.execute(select(func.count()).select_from(Project)
+                              .where(region, waiting_long_filter(now))).scalar_one()
     year_start = day_start(date(now.year, 1, 1))
     closed_this_year, hours, roubles = session.execute(
         select(func.count(case((Project.state_entered_at >= year_start, 1))),

@@ -22,6 +22,7 @@ from engine import clock
 from engine.models import (
     CRITICAL_SCORE,
     UNRESOLVED_RISK,
+    Metric,
     Municipality,
     Organization,
     Project,
@@ -54,6 +55,26 @@ def done_filter(workflows: WorkflowRegistry) -> ColumnElement[bool]:
     """Projects finished with their results: in their workflow's ``done`` state (the ПСР
     workflow's «Завершён»); the other final states (cancelled) are not done."""
     return Project.state.in_(workflows.done_states())  # type: ignore[attr-defined]
+
+
+def critical_risk() -> ColumnElement[bool]:
+    """SQL condition on Risk: unresolved (open, mitigating) and scoring CRITICAL_SCORE or more."""
+    return and_(Risk.status.in_(UNRESOLVED_RISK), Risk.score >= CRITICAL_SCORE)  # type: ignore[attr-defined]
+
+
+def waiting_long_filter(now: datetime | None = None) -> ColumnElement[bool]:
+    """Projects whose pending request waits more than APPROVAL_WAIT_ALERT_DAYS whole days
+    (a project has at most one pending request: as many projects as such requests)."""
+    cutoff = (now or clock.now()) - timedelta(days=APPROVAL_WAIT_ALERT_DAYS + 1)
+    return Project.id.in_(select(TransitionRequest.project_id).where(  # type: ignore[union-attr]
+        TransitionRequest.status == "pending", TransitionRequest.requested_at <= cutoff))
+
+
+def reached_filter() -> ColumnElement[bool]:
+    """Projects that have metrics and whose every metric's latest value meets its target."""
+    from engine.reporting.metrics import metric_met
+    return Project.id.in_(select(Metric.project_id).group_by(Metric.project_id)  # type: ignore[union-attr]
+                          .having(func.sum(metric_met()) == func.count(Metric.id)))
 
 
 Cutoff = Callable[[str, Workflow, int, str], Any]  # (kind, workflow, days, state) -> the moment in SQL

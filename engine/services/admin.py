@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import clock
@@ -17,6 +17,7 @@ from engine.passwords import hash_password, needs_rehash, password_problem, veri
 from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, ROLES, SYSTEM, Actor, require_admin
 from engine.schemas import (
     MunicipalityIn,
+    MunicipalityPatch,
     OrganizationIn,
     OrganizationPatch,
     RegionIn,
@@ -386,3 +387,30 @@ def authenticate(uow: UnitOfWork, email: str, password: str) -> User | None:
 
 __all__ = ["SYSTEM", "hash_password", "verify_password"]
 
+
+
+def update_municipality(uow: UnitOfWork, actor: Actor, municipality_id: int, data: dict[str, Any]) -> Municipality:
+    """Rename a municipality or change its kind (city / district); the
+    ``municipality_updated`` event lists each changed field as ``[old, new]``."""
+    require_admin(actor)
+    mun = uow.session.get(Municipality, municipality_id)
+    if mun is None:
+        raise NotFound("municipality")
+    body: MunicipalityPatch = parse(MunicipalityPatch, data)
+    given = {k: getattr(body, k) for k in body.model_fields_set if getattr(body, k) is not None}
+    if "name" in given:
+        clash = uow.session.execute(select(Municipality.id).where(
+            Municipality.region_id == mun.region_id, func.lower(Municipality.name) == given["name"].lower(),
+            Municipality.id != mun.id)).first()
+        if clash:
+            raise ValidationFailed({"name": Text("Такой муниципалитет в регионе уже есть",
+                                                 "The region has a municipality of this name already")})
+    changes = {k: [str(getattr(mun, k)), str(v)] for k, v in given.items() if getattr(mun, k) != v}
+    if changes:
+        for key in changes:
+            setattr(mun, key, given[key])
+        uow.session.flush()
+        record(uow.session, actor, EventKind.MUNICIPALITY_UPDATED, None,
+               {"municipality_id": mun.id, "changes": changes})
+    uow.commit()
+    return mun

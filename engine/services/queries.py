@@ -28,7 +28,17 @@ from engine.models import (
     User,
 )
 from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, Actor, conferred
-from engine.reporting.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
+from engine.reporting.analytics import day_start
+from engine.reporting.monitoring import (
+    active_filter,
+    critical_risk,
+    done_filter,
+    reached_filter,
+    stall_reasons,
+    stalled_filter,
+    waiting_long_filter,
+    whole_days,
+)
 from engine.search import contains, search_text
 from engine.services.common import named_in_scope, who_sees
 from engine.services.projects import get_project, pending_request_of, workflow_of
@@ -175,24 +185,64 @@ def visible_projects_filter(actor: Actor) -> Any:
 def list_projects(uow: UnitOfWork, actor: Actor, *, org_id: int | None = None,
                   region_id: int | None = None, state: str | None = None,
                   stalled: bool | None = None, q: str | None = None,
+                  municipality_id: int | None = None, active: bool | None = None,
+                  critical: bool = False, waiting_long: bool = False,
+                  closed_since: date | None = None, reached: bool = False,
                   limit: int = 50, offset: int = 0) -> tuple[list[Project], int]:
-    """Projects in scope, filtered; returns (page, total)."""
+    """Projects in scope, filtered; returns (page, total).
+
+    The filters are the tower's figures, so that each figure drills down to exactly its
+    projects: ``active`` (a non-final state), ``stalled``, ``critical`` (active, with an
+    unresolved critical risk), ``waiting_long`` (a request waiting over 3 days),
+    ``closed_since`` (finished on or after the day), ``reached`` (finished with every
+    target met), ``municipality_id``."""
     stmt = select(Project).where(visible_projects_filter(actor))
     if org_id is not None:
         stmt = stmt.where(Project.org_id == org_id)
     if region_id is not None:
         stmt = stmt.where(Project.region_id == region_id)
+    if municipality_id is not None:
+        stmt = stmt.where(Project.org_id.in_(select(Organization.id).where(  # type: ignore[attr-defined]
+            Organization.municipality_id == municipality_id)))
     if state:
         stmt = stmt.where(Project.state == state)
+    if active is not None:
+        stmt = stmt.where(active_filter(uow.workflows) if active else ~active_filter(uow.workflows))
     if stalled is not None:
         cond = active_filter(uow.workflows) & stalled_filter(uow.workflows)
         stmt = stmt.where(cond if stalled else ~cond)
+    if critical:
+        stmt = stmt.where(active_filter(uow.workflows), Project.id.in_(  # type: ignore[union-attr]
+            select(Risk.project_id).where(critical_risk())))
+    if waiting_long:
+        stmt = stmt.where(waiting_long_filter())
+    if closed_since is not None:
+        stmt = stmt.where(done_filter(uow.workflows), Project.state_entered_at >= day_start(closed_since))
+    if reached:
+        stmt = stmt.where(done_filter(uow.workflows), reached_filter())
     q = search_text(q)
     if q:
         stmt = stmt.where(contains((Project.title, Project.reg_number), q))
     total = uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     page = uow.session.execute(stmt.order_by(Project.id).limit(limit).offset(offset)).scalars().all()
     return list(page), total
+
+
+def list_risks(uow: UnitOfWork, actor: Actor, *, region_id: int | None = None, critical: bool = False,
+               limit: int = 50, offset: int = 0) -> tuple[list[tuple[Risk, str]], int]:
+    """Unresolved risks of active projects in scope, worst first: ``[(risk, project
+    title)]`` and how many (``critical``: scoring 15 or more, the tower's figure)."""
+    stmt = (select(Risk, Project.title).join(Project, Project.id == Risk.project_id)
+            .where(visible_projects_filter(actor), active_filter(uow.workflows),
+                   Risk.status.in_(UNRESOLVED_RISK)))  # type: ignore[attr-defined]
+    if region_id is not None:
+        stmt = stmt.where(Project.region_id == region_id)
+    if critical:
+        stmt = stmt.where(critical_risk())
+    total = uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = uow.session.execute(stmt.order_by(Risk.score.desc(), Risk.id)  # type: ignore[attr-defined]
+                               .limit(limit).offset(offset)).all()
+    return [(r, title) for r, title in rows], int(total)
 
 
 def list_requests(uow: UnitOfWork, actor: Actor, status: str | None = "pending",

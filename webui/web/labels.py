@@ -21,6 +21,7 @@ ACTION_STATUS = {"open": _l("open"), "done": _l("done"), "dropped": _l("dropped"
 DIRECTION = {"decrease": _l("decrease"), "increase": _l("increase")}
 ORG_KIND = {"school": _l("School"), "kindergarten": _l("Kindergarten"), "college": _l("College"),
             "other": _l("Other")}
+MUNICIPALITY_KIND = {"city": _l("city"), "district": _l("district")}
 ROLE = {"member": _l("team member"), "head": _l("head"), "coordinator": _l("school coordinator"),
         "curator": _l("curator"), "admin": _l("administrator")}
 REQUEST_STATUS = {"pending": _l("waiting"), "approved": _l("approved"), "rejected": _l("rejected")}
@@ -41,6 +42,40 @@ EVENT = {
     "practice_withdrawn": _l("withdrew the practice"),
     "replicated": _l("started the project from a practice"),
 }
+
+
+# the audit log's other kinds (accounts, organisations, the region; no project)
+AUDIT = {
+    "user_created": _l("created a user"), "user_updated": _l("edited a user"),
+    "user_activated": _l("activated a user"), "user_deactivated": _l("deactivated a user"),
+    "role_granted": _l("granted a role"), "role_revoked": _l("removed a role"),
+    "password_changed": _l("changed their password"), "password_reset": _l("reset a password"),
+    "password_rehashed": _l("password hash upgraded at sign-in"), "locale_changed": _l("changed the language"),
+    "signed_out": _l("signed out everywhere"), "token_created": _l("created an API token"),
+    "token_revoked": _l("revoked API tokens"), "notifications_read": _l("read notifications"),
+    "region_created": _l("created a region"), "municipality_created": _l("created a municipality"),
+    "municipality_updated": _l("edited a municipality"), "organization_created": _l("created an organisation"),
+    "organization_updated": _l("edited an organisation"),
+    # the programme above the projects (#13)
+    "programme_created": _l("created a programme"), "programme_updated": _l("edited a programme"),
+    "stage_added": _l("added a programme stage"), "stage_updated": _l("edited a programme stage"),
+    "stage_task_added": _l("added a stage task"), "stage_task_updated": _l("updated a stage task"),
+    "participant_added": _l("added a participant"), "participant_withdrawn": _l("withdrew a participant"),
+    "initiative_member_added": _l("added a person to an initiative group"),
+    "initiative_member_removed": _l("removed a person from an initiative group"),
+    "round_opened": _l("opened a readiness round"), "round_closed": _l("closed a readiness round"),
+    "readiness_saved": _l("saved a readiness answer"), "readiness_submitted": _l("submitted a readiness answer"),
+    "readiness_reopened": _l("reopened a readiness answer"),
+    "round_reminded": _l("reminded of a readiness round closing"),
+    "plan_item_added": _l("added a work plan item"), "plan_item_updated": _l("updated a work plan item"),
+    "plan_submitted": _l("submitted a work plan"), "plan_approved": _l("approved a work plan"),
+    "plan_returned": _l("returned a work plan"),
+}
+
+
+def audit_label(kind: str) -> Any:
+    """Any event kind, for the audit log: the card history's label or the audit one."""
+    return EVENT.get(kind) or AUDIT.get(kind, kind)
 
 
 def event_label(kind: str) -> Any:

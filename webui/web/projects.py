@@ -1,6 +1,7 @@
 """The project page (the whole card, evidence, gate checklist, history) and its forms."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -204,14 +205,53 @@ def listing() -> Any:
     page_no = max(1, int_arg("page") or 1)
     per_page = 50
     state = no_nul(request.args.get("state")) or None
+    flag = lambda name: request.args.get(name) == "1"  # noqa: E731
     with uow() as u:
         rows, total = Q.list_projects(u, g.actor, org_id=int_arg("org_id"), region_id=int_arg("region_id"),
-                                      state=state, q=search_arg(),
+                                      state=state, q=search_arg(), municipality_id=int_arg("municipality_id"),
+                                      active=True if flag("active") else None,
+                                      stalled=True if flag("stalled") else None,
+                                      critical=flag("critical"), waiting_long=flag("waiting"),
+                                      closed_since=_date_arg("closed_since"), reached=flag("reached"),
                                       limit=per_page, offset=(page_no - 1) * per_page)
         orgs = dict(u.session.execute(select(Organization.id, Organization.name).where(
             Organization.id.in_({p.org_id for p in rows} or {-1}))).all())
         wf = u.workflows.default()
     pages = max(1, (total + per_page - 1) // per_page)
-    return render_template("projects.html", rows=rows, total=total, orgs=orgs, wf=wf, state=state,
+    shown = [label for name, label in (("active", _("active")), ("stalled", _("stalled")),
+                                       ("critical", _("with unresolved critical risks")),
+                                       ("waiting", _("approvals waiting over 3 days")),
+                                       ("reached", _("reached their targets"))) if flag(name)]
+    if _date_arg("closed_since"):
+        shown.append(_("closed since %(day)s", day=_date_arg("closed_since").strftime("%d.%m.%Y")))
+    return render_template("projects.html", rows=rows, total=total, orgs=orgs, wf=wf, state=state, shown=shown,
                            page_no=page_no, pages=pages, args={k: v for k, v in request.args.items()
-                                                               if k in ("q", "state", "org_id", "region_id")})
+                                                               if k in LIST_FILTERS})
+
+
+LIST_FILTERS = ("q", "state", "org_id", "region_id", "municipality_id", "active", "stalled", "critical",
+                "waiting", "closed_since", "reached")
+
+
+def _date_arg(name: str) -> date | None:
+    raw = (request.args.get(name) or "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@bp.get("/risks")
+@login_required
+def risks() -> Any:
+    """Unresolved risks of active projects in scope, worst first (the tower's figure
+    «unresolved critical risks» drills down here with ?critical=1), paged."""
+    page_no = max(1, int_arg("page") or 1)
+    per_page = 50
+    with uow() as u:
+        rows, total = Q.list_risks(u, g.actor, region_id=int_arg("region_id"),
+                                   critical=request.args.get("critical") == "1",
+                                   limit=per_page, offset=(page_no - 1) * per_page)
+    pages = max(1, (total + per_page - 1) // per_page)
+    return render_template("risks.html", rows=rows, total=total, page_no=page_no, pages=pages,
+                           args={k: v for k, v in request.args.items() if k in ("region_id", "critical")})

@@ -44,6 +44,7 @@ def page() -> Any:
     return render_template(
         "tower.html", region=region, regions=regions, t=data, wf=wf, states=states,
         active_states=[s for s in states if not s.final], state_titles=state_titles, limit=LIST_LIMIT,
+        year_start=clock.today().replace(month=1, day=1).isoformat(),
         cfd_svg=charts.cumulative_flow(data["flow"], state_titles),
         throughput_svg=charts.bars([(m["month"], m["closed"]) for m in data["throughput"]]),
         stage_svg=charts.bars([(state_titles.get(k, k), v["median"] or 0)
