@@ -138,6 +138,8 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
     if scale is None:
         from engine.demo.portfolio import load_practices
         load_practices(store, world.region_id, echo)  # type: ignore[arg-type]
+        from engine.demo.programme import load_programme
+        load_programme(store, world.region_id, echo)  # type: ignore[arg-type]
     _record_snapshots(store, echo)
     summary(store, world.region_id, echo, time.monotonic() - started)  # type: ignore[arg-type]
     return world.accounts
