@@ -65,3 +65,41 @@ def test_the_participant_page(web, world, programme, head_of_school):
     page = dom(web(head_of_school).get(f"/participants/{part.id}"))
     assert page.find("h1").text == world.school.name
     assert page.one(**{"data-step": "coordinator"}).text.startswith("✓")
+
+
+def test_the_participants_export_holds_the_funnel_and_readiness_in_words(web, world, programme, curator_orel,
+                                                                       curator_of_municipality, make):
+    """#13 item 10: the participants with their funnel and readiness as XLSX, through the one
+    export helper; a municipal curator's holds their municipality only."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from engine.programme import questionnaire as questionnaires
+    prog = programme["prog"]
+    coordinator = make.person("coordinator", org=world.school, email="coord2@lyceum1.ru")
+    with make.store.uow() as uow:
+        (rnd,) = P.rounds_of(uow, prog.id)
+    q = questionnaires.get("readiness")
+    first = q.sections[0]
+    scores = {i.id: 4 for s in q.sections for i in s.items}
+    scores[first.items[0].id] = 2
+    make.call(P.save_answer, coordinator.actor, rnd.id, {"org_id": world.school.id, "scores": scores, "submit": True})
+    r = web(curator_orel).get(f"/programmes/{prog.id}/participants.xlsx")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    ws = load_workbook(io.BytesIO(r.data))["Участники"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:5] == ("Организация", "Муниципалитет", "Поток", "Вступила", "Статус")
+    by_org = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    assert set(by_org) == {world.school.name, "МБОУ Мценская СОШ"}
+    school = by_org[world.school.name]
+    assert school["Статус"] == "участвует"
+    assert {v for k, v in school.items() if k not in header[:5] and not str(k).startswith("Готовность")
+            and k != "Раунд анализа"} <= {"да", "нет"}
+    expected = round((2 + 4 * (len(first.items) - 1)) / len(first.items), 2)
+    assert school[f"Готовность: {first.title.ru}"] == expected
+    assert by_org["МБОУ Мценская СОШ"][f"Готовность: {first.title.ru}"] is None
+    mine = load_workbook(io.BytesIO(web(curator_of_municipality).get(
+        f"/programmes/{prog.id}/participants.xlsx").data))["Участники"]
+    assert [row[0] for row in mine.iter_rows(min_row=2, values_only=True)] == [world.school.name]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, Response, g, render_template, request
 
+from engine import clock
 from engine.programme import service as prog_svc
+from engine.programme.export import participants_sheet
 from engine.programme.funnel import STEP_TITLES, STEPS, funnel_rows
 from engine.programme.tower import participant_page, programme_tower
 from webui.query import int_arg
@@ -65,3 +67,16 @@ def participant(participant_id: int) -> Any:
     with uow() as u:
         page = participant_page(u, g.actor, participant_id, g.locale)
     return render_template("participant.html", p=page, steps=_steps())
+
+
+@bp.get("/programmes/<int:programme_id>/participants.xlsx")
+@login_required
+def participants_xlsx(programme_id: int) -> Any:
+    """The participants with their funnel and readiness, for spreadsheets (the tower's scope)."""
+    from webui.web.exports import participants_workbook
+    with uow() as u:
+        sheet = participants_sheet(u, g.actor, programme_id)
+    body = participants_workbook(sheet, {s: STEP_TITLES[s].ru for s in STEPS})  # the workbook is Russian
+    filename = f"programme-{programme_id}-participants-{clock.today().isoformat()}.xlsx"
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
