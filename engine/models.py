@@ -88,6 +88,8 @@ class RoleGrant(SQLModel, table=True):
     role: str = Field(max_length=20)
     org_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+    # a municipal curator: a curator grant of the region narrowed to one municipality
+    municipality_id: int | None = Field(default=None, foreign_key="municipality.id", index=True)
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -377,3 +379,134 @@ class SchedulerJob(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     runs: int = Field(default=0)
     failures: int = Field(default=0)
+# --- the programme above the projects (PROGRAMME.md, issue #13) ----------------------------
+
+class Programme(SQLModel, table=True):
+    """A regional innovation programme (программа РИП): stages, participants, rounds."""
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    title: str = Field(max_length=500)
+    starts_on: date
+    ends_on: date
+    goal: str = Field(default="")
+    tasks: str = Field(default="")
+    hypothesis: str = Field(default="")
+    status: str = Field(default="draft", max_length=12)  # draft | active | finished
+    questionnaire_id: str = Field(default="readiness", max_length=50)
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    version: int = Field(default=1)
+
+
+class ProgrammeStage(SQLModel, table=True):
+    __tablename__ = "programme_stage"
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    position: int
+    title: str = Field(max_length=300)
+    starts_on: date
+    ends_on: date
+    content: str = Field(default="")
+
+
+class StageTask(SQLModel, table=True):
+    """A stage's task (мероприятие этапа); ``rule`` completes it from data when set."""
+    __tablename__ = "stage_task"
+    id: int | None = Field(default=None, primary_key=True)
+    stage_id: int = Field(foreign_key="programme_stage.id", index=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    title: str = Field(max_length=300)
+    due_on: date | None = None
+    responsible: str = Field(default="", max_length=200)
+    status: str = Field(default="open", max_length=12)  # open | done
+    rule: str | None = Field(default=None, max_length=60)
+    done_at: datetime | None = None
+
+
+class Participant(SQLModel, table=True):
+    """An organisation taking part in a programme."""
+    __table_args__ = (Index("uq_participant_programme_org", "programme_id", "org_id", unique=True),
+                      Index("ix_participant_org", "org_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id")
+    org_id: int = Field(foreign_key="organization.id")
+    joined_on: date
+    wave: int = Field(default=1)
+    status: str = Field(default="active", max_length=12)  # active | withdrawn
+    withdrawn_on: date | None = None
+    reason: str | None = None
+    created_at: datetime
+
+
+class InitiativeMember(SQLModel, table=True):
+    """A person of a participant's initiative group: a user, or a named person."""
+    __tablename__ = "initiative_member"
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    name: str = Field(default="", max_length=200)
+    position: str = Field(default="", max_length=200)
+    training_status: str | None = Field(default=None, max_length=20)  # for the training issue
+    created_at: datetime
+
+
+class ReadinessRound(SQLModel, table=True):
+    __tablename__ = "readiness_round"
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    kind: str = Field(max_length=10)  # initial | final | other
+    title: str = Field(max_length=300)
+    opens_on: date
+    closes_on: date
+    questionnaire_id: str = Field(max_length=50)
+    questionnaire_version: int
+    closed_at: datetime | None = None  # closed early by a curator
+    # set by the scheduler when coordinators and heads were reminded of the closing date (once)
+    reminded_at: datetime | None = None
+
+
+class ReadinessAnswer(SQLModel, table=True):
+    """One organisation's answer to a round: a draft until submitted, then locked."""
+    __tablename__ = "readiness_answer"
+    __table_args__ = (Index("uq_readiness_answer_round_org", "round_id", "org_id", unique=True),
+                      Index("ix_readiness_answer_org", "org_id", "status"))
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="readiness_round.id")
+    org_id: int = Field(foreign_key="organization.id")
+    scores: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    needs: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    difficulties: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    resources: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    deficits: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="draft", max_length=12)  # draft | submitted
+    submitted_at: datetime | None = None
+    submitted_by: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+    version: int = Field(default=1)
+
+
+class WorkPlan(SQLModel, table=True):
+    """A participant's innovation work plan (план инновационной работы) and its decision."""
+    __tablename__ = "work_plan"
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", unique=True)
+    status: str = Field(default="draft", max_length=12)  # draft | submitted | approved | returned
+    submitted_by: int | None = Field(default=None, foreign_key="user.id")
+    submitted_at: datetime | None = None
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+    comment: str | None = None
+    version: int = Field(default=1)
+
+
+class PlanItem(SQLModel, table=True):
+    __tablename__ = "plan_item"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="work_plan.id", index=True)
+    title: str = Field(max_length=300)
+    due_on: date | None = None
+    who: str = Field(default="", max_length=200)
+    status: str = Field(default="open", max_length=12)  # open | done | dropped
+    evidence_url: str | None = Field(default=None, max_length=1000)
+    created_at: datetime

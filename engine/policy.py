@@ -10,14 +10,19 @@ from dataclasses import dataclass, field
 from engine.errors import Forbidden, NotFound
 
 # The roles, by what a grant names: an organisation, a region, or nothing (everywhere).
-ORG_ROLES: tuple[str, ...] = ("member", "head")
+# A region role's grant may name a municipality too (the municipal curator): it then
+# reaches that municipality's organisations only (``Grant.municipality_id``).
+COORDINATOR = "coordinator"  # школьный координатор: the participation's keeper (PROGRAMME.md)
+ORG_ROLES: tuple[str, ...] = ("member", "head", COORDINATOR)
 REGION_ROLES: tuple[str, ...] = ("curator",)
 GLOBAL_ROLES: tuple[str, ...] = ("admin",)
 ROLES: tuple[str, ...] = ORG_ROLES + REGION_ROLES + GLOBAL_ROLES
-# a role that brings others with it: a head may do all a member may
-IMPLIES: dict[str, tuple[str, ...]] = {"head": ("head", "member")}
+# a role that brings others with it: a head may do all a member may; so may a school
+# coordinator (школьный координатор, PROGRAMME.md), who never approves moves
+IMPLIES: dict[str, tuple[str, ...]] = {"head": ("head", "member"),
+                                       "coordinator": ("coordinator", "member")}
 
-_ORG = frozenset(ORG_ROLES)
+_ORG = frozenset({"member", "head"})  # what member confers: every org role has it
 
 # action -> roles that may do it (within their scope)
 ACTIONS: dict[str, frozenset[str]] = {
@@ -35,6 +40,14 @@ ACTIONS: dict[str, frozenset[str]] = {
     "region.watch": frozenset({"curator", "admin"}),  # the region's control tower
     "practice.publish": frozenset({"curator"}),
     "admin.manage": frozenset({"admin"}),
+    # the programme above the projects (PROGRAMME.md)
+    "programme.view": frozenset({"curator", "admin"}),  # its tower, its participants' pages
+    "programme.manage": frozenset({"curator", "admin"}),  # create, edit, stages, tasks, rounds
+    "participation.view": frozenset({"head", "coordinator", "curator", "admin"}),
+    # initiative group, readiness answers, work plan items, submitting the plan
+    "participation.edit": frozenset({"head", "coordinator"}),
+    "participation.manage": frozenset({"curator", "admin"}),  # add, withdraw, reopen an answer
+    "plan.decide": frozenset({"curator"}),  # approve or return a work plan
 }
 # Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
 # a request is decided by whoever holds its `approval` role for the project (`may_decide`).
@@ -50,6 +63,7 @@ class Grant:
     role: str
     org_id: int | None = None
     region_id: int | None = None
+    municipality_id: int | None = None  # a municipal curator's municipality
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,8 @@ class Actor:
     grants: tuple[Grant, ...] = field(default_factory=tuple)
     # org_id -> region_id for the orgs the grants name (to place members in a region)
     org_regions: dict[int, int] = field(default_factory=dict, hash=False, compare=False)
+    # municipality_id -> its organisations, for the municipalities the grants name
+    municipal_orgs: dict[int, frozenset[int]] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def is_admin(self) -> bool:
@@ -72,15 +88,29 @@ class Actor:
         """The roles this actor holds for an object of that organisation and region."""
         roles: set[str] = set()
         for g in self.grants:
-            if (g.role in GLOBAL_ROLES or (g.role in REGION_ROLES and g.region_id == region_id)
+            if (g.role in GLOBAL_ROLES or (g.role in REGION_ROLES and g.region_id == region_id
+                                           and self._in_municipality(g, org_id))
                     or (g.role in ORG_ROLES and g.org_id == org_id)):
                 roles.update(conferred(g.role))
         return frozenset(roles)
 
+    def _in_municipality(self, g: Grant, org_id: int) -> bool:
+        return g.municipality_id is None or org_id in self.municipal_orgs.get(g.municipality_id, ())
+
     def region_roles(self, region_id: int) -> frozenset[str]:
-        """The roles this actor holds for a region as a whole (its curators, the admins)."""
+        """The roles this actor holds for a region as a whole (its curators, the admins; a
+        municipal curator holds none: the region is more than their municipality)."""
         return frozenset(r for g in self.grants
-                         if g.role in GLOBAL_ROLES or (g.role in REGION_ROLES and g.region_id == region_id)
+                         if g.role in GLOBAL_ROLES or (g.role in REGION_ROLES and g.region_id == region_id
+                                                       and g.municipality_id is None)
+                         for r in conferred(g.role))
+
+    def municipal_roles(self, municipality_id: int, region_id: int) -> frozenset[str]:
+        """The roles this actor holds for one municipality as a whole (a programme's
+        municipality row): the region's curators, that municipality's curators, admins."""
+        return frozenset(r for g in self.grants
+                         if g.role in GLOBAL_ROLES or (g.role in REGION_ROLES and g.region_id == region_id
+                                                       and g.municipality_id in (None, municipality_id))
                          for r in conferred(g.role))
 
     def held_roles(self) -> frozenset[str]:
@@ -88,8 +118,18 @@ class Actor:
         return frozenset(r for g in self.grants for r in conferred(g.role))
 
     def curator_region_ids(self) -> set[int]:
-        """The regions this actor curates."""
-        return {g.region_id for g in self.grants if g.role in REGION_ROLES and g.region_id is not None}
+        """The regions this actor curates as a whole (municipal curators' are not)."""
+        return {g.region_id for g in self.grants if g.role in REGION_ROLES and g.region_id is not None
+                and g.municipality_id is None}
+
+    def municipal_org_ids(self) -> set[int]:
+        """The organisations of the municipalities this actor curates (a municipal curator)."""
+        return {o for g in self.grants if g.role in REGION_ROLES and g.municipality_id is not None
+                for o in self.municipal_orgs.get(g.municipality_id, ())}
+
+    def curated_municipality_ids(self) -> set[int]:
+        return {g.municipality_id for g in self.grants
+                if g.role in REGION_ROLES and g.municipality_id is not None}
 
     def region_ids(self) -> set[int]:
         out = {g.region_id for g in self.grants if g.region_id is not None}
@@ -117,6 +157,11 @@ def granting(action: str, kind: tuple[str, ...] = ROLES) -> tuple[str, ...]:
 def can_in_region(actor: Actor, action: str, region_id: int) -> bool:
     """For what concerns a whole region (its control tower)."""
     return bool(actor.region_roles(region_id) & ACTIONS[action])
+
+
+def can_in_municipality(actor: Actor, action: str, municipality_id: int, region_id: int) -> bool:
+    """For what concerns one municipality as a whole (a municipal curator's programme tower)."""
+    return bool(actor.municipal_roles(municipality_id, region_id) & ACTIONS[action])
 
 
 def can_somewhere(actor: Actor, action: str) -> bool:

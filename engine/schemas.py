@@ -44,7 +44,7 @@ else:
     ActionStatus = Literal[vocab.ACTION_STATUSES]
     Direction = Literal[vocab.DIRECTIONS]
     MunicipalityKind = Literal[vocab.values(vocab.MunicipalityKind)]
-Role = Literal["member", "head", "curator", "admin"]
+Role = Literal["member", "head", "coordinator", "curator", "admin"]
 
 # Texts of several lines (a textarea on the pages): newline and tab are kept, "\r\n" and a
 # lone "\r" become "\n". Every other text field is one line.
@@ -202,6 +202,7 @@ class UserIn(Input):
     role: Role
     org_id: int | None = None
     region_id: int | None = None
+    municipality_id: int | None = None  # a municipal curator (instead of region_id)
 
     @field_validator("email")
     @classmethod

@@ -75,6 +75,49 @@ class PracticeStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class ProgrammeStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    FINISHED = "finished"
+
+
+class ParticipantStatus(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+
+
+class TaskStatus(StrEnum):
+    """A programme stage's task (мероприятие этапа)."""
+    OPEN = "open"
+    DONE = "done"
+
+
+class RoundKind(StrEnum):
+    """A readiness round: the initial one (stage 1), the final one, others a curator adds."""
+    INITIAL = "initial"
+    FINAL = "final"
+    OTHER = "other"
+
+
+class AnswerStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class PlanStatus(StrEnum):
+    """An innovation work plan's decision (the same pattern as a transition request)."""
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class PlanItemStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
 def values(vocabulary: type[StrEnum]) -> tuple[str, ...]:
     """The vocabulary's values as plain strings, in their declared order."""
     return tuple(member.value for member in vocabulary)
@@ -139,6 +182,28 @@ class EventKind(StrEnum):
     MUNICIPALITY_UPDATED = "municipality_updated"
     ORGANIZATION_CREATED = "organization_created"
     ORGANIZATION_UPDATED = "organization_updated"
+    # the programme above the projects (no project)
+    PROGRAMME_CREATED = "programme_created"
+    PROGRAMME_UPDATED = "programme_updated"
+    STAGE_ADDED = "stage_added"
+    STAGE_UPDATED = "stage_updated"
+    STAGE_TASK_ADDED = "stage_task_added"
+    STAGE_TASK_UPDATED = "stage_task_updated"
+    PARTICIPANT_ADDED = "participant_added"
+    PARTICIPANT_WITHDRAWN = "participant_withdrawn"
+    INITIATIVE_MEMBER_ADDED = "initiative_member_added"
+    INITIATIVE_MEMBER_REMOVED = "initiative_member_removed"
+    ROUND_OPENED = "round_opened"
+    ROUND_CLOSED = "round_closed"
+    READINESS_SAVED = "readiness_saved"
+    READINESS_SUBMITTED = "readiness_submitted"
+    READINESS_REOPENED = "readiness_reopened"
+    ROUND_REMINDED = "round_reminded"  # by the system (the scheduler)
+    PLAN_ITEM_ADDED = "plan_item_added"
+    PLAN_ITEM_UPDATED = "plan_item_updated"
+    PLAN_SUBMITTED = "plan_submitted"
+    PLAN_APPROVED = "plan_approved"
+    PLAN_RETURNED = "plan_returned"
 
 
 PROJECT_EVENTS = frozenset({

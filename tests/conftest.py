@@ -296,13 +296,14 @@ class Factory:
                 "kind": kind})
 
     def person(self, role: str, org: Any = None, region: Any = None, email: str | None = None,
-               name: str | None = None) -> Person:
+               name: str | None = None, municipality: Any = None) -> Person:
         email = email or f"{role}{self._seq()}@test.ru"
         with self.store.uow() as uow:
             user = admin_svc.create_user(uow, SYSTEM, {
                 "email": email, "name": name or email.split("@")[0], "password": PASSWORD, "role": role,
                 "org_id": org.id if org is not None else None,
-                "region_id": region.id if region is not None else None})
+                "region_id": region.id if region is not None else None,
+                "municipality_id": municipality.id if municipality is not None else None})
             return Person(user.id, user.email, load_actor(uow.session, user.id))  # type: ignore[arg-type]
 
     def token(self, person: Person) -> str:
@@ -372,6 +373,19 @@ def head_of_other_school(make: Factory, world: World) -> Person:
 @pytest.fixture
 def curator_orel(make: Factory, world: World) -> Person:
     return make.person("curator", region=world.region, email="curator@orel-edu.ru", name="Смирнова Ольга")
+
+
+@pytest.fixture
+def coordinator_of_school(make: Factory, world: World) -> Person:
+    """The school's coordinator of the programme (школьный координатор, PROGRAMME.md)."""
+    return make.person("coordinator", org=world.school, email="coordinator@lyceum1.ru", name="Кузнецова Мария")
+
+
+@pytest.fixture
+def curator_of_municipality(make: Factory, world: World) -> Person:
+    """A municipal curator of Oryol city: sees its organisations only."""
+    return make.person("curator", municipality=world.municipality, email="curator@orel-city.ru",
+                       name="Орлова Нина")
 
 
 @pytest.fixture

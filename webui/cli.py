@@ -14,10 +14,10 @@ import click
 
 from engine import config
 from engine.db import Store, migrate
-from engine.errors import DomainError, ValidationFailed
+from engine.errors import DataFileError, DomainError, ValidationFailed
 from engine.policy import ROLES, SYSTEM
 from engine.text import Text
-from engine.workflow import WorkflowError, load_dir
+from engine.workflow import load_dir
 
 LOCALE = config.settings().locale
 log = logging.getLogger("leanschool")
@@ -42,7 +42,7 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
-        except WorkflowError as exc:
+        except DataFileError as exc:  # a workflow or questionnaire file: file: field: message lines
             for line in str(exc).splitlines():
                 click.echo(line, err=True)
             raise SystemExit(1) from None
@@ -287,17 +287,21 @@ def user() -> None:
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--org", "org_id", type=int, default=None)
 @click.option("--region", "region_id", type=int, default=None)
+@click.option("--municipality", "municipality_id", type=int, default=None,
+              help="A municipal curator: the curator role for this municipality only (instead of --region).")
 @friendly
 def user_create(email: str, name: str, password: str, role: str, org_id: int | None,
-                region_id: int | None) -> None:
-    """Create a user and grant a role; prints the user id."""
+                region_id: int | None, municipality_id: int | None) -> None:
+    """Create a user and grant a role (--org for member, head, coordinator; --region or
+    --municipality for a curator); prints the user id."""
     from engine.services import create_user
 
     store = open_store()
     try:
         with store.uow() as uow:
             u = create_user(uow, SYSTEM, {"email": email, "name": name, "password": password,
-                                          "role": role, "org_id": org_id, "region_id": region_id})
+                                          "role": role, "org_id": org_id, "region_id": region_id,
+                                          "municipality_id": municipality_id})
         click.echo(u.id)
     finally:
         store.dispose()
@@ -568,6 +572,26 @@ def workflows_check(directory: str | None) -> None:
     for wf in registry.all():
         click.echo(f"{wf.source_file}: {wf.id} v{wf.version}: OK "
                    f"({len(wf.states)} states, {len(wf.transitions)} transitions)")
+
+
+
+@main.group()
+def questionnaires() -> None:
+    """Readiness questionnaire files (questionnaires/*.yaml)."""
+
+
+@questionnaires.command("check")
+@click.argument("directory", required=False)
+@friendly
+def questionnaires_check(directory: str | None) -> None:
+    """Validate questionnaire files; exit 1 with file:field: message on error."""
+    from engine.programme.questionnaire import QUESTIONNAIRES_DIR
+    from engine.programme.questionnaire import load_dir as load_questionnaires
+
+    for q in load_questionnaires(directory or QUESTIONNAIRES_DIR).values():
+        items = sum(len(s.items) for s in q.sections)
+        click.echo(f"{q.source_file}: {q.id} v{q.version}: OK ({len(q.sections)} sections, {items} items, "
+                   f"{len(q.questions)} questions)")
 
 
 if __name__ == "__main__":  # pragma: no cover

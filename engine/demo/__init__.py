@@ -139,6 +139,8 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
     if scale is None:
         from engine.demo.portfolio import load_practices
         load_practices(store, world.region_id, echo)
+        from engine.demo.programme import load_programme
+        load_programme(store, world.region_id, echo)
     _record_snapshots(store, echo)
     summary(store, world.region_id, echo, time.monotonic() - started)
     return world.accounts

@@ -38,6 +38,7 @@ from engine.db import Store
 from engine.errors import Conflict
 from engine.jobs.emails import emails
 from engine.jobs.reminders import reminders
+from engine.jobs.rounds import round_reminders
 from engine.jobs.snapshots import snapshots
 from engine.jobs.stall import stall_scan
 from engine.text import Text
@@ -67,6 +68,7 @@ class SchedulerLockLost(Conflict):
 
 JOBS: dict[str, Callable[[Store], dict[str, Any]]] = {
     "stall_scan": stall_scan, "reminders": reminders, "snapshots": snapshots, "emails": emails,
+    "round_reminders": round_reminders,  # readiness rounds closing in 7 days (daily)
 }
 
 
@@ -155,6 +157,7 @@ def build_scheduler(store: Store) -> Any:
         ("reminders", IntervalTrigger(minutes=REMINDERS_MINUTES, timezone=UTC)),
         ("snapshots", CronTrigger(hour=0, minute=5, timezone=UTC)),
         ("emails", IntervalTrigger(minutes=EMAILS_MINUTES, timezone=UTC)),
+        ("round_reminders", CronTrigger(hour=6, minute=0, timezone=UTC)),
     ]
     for job_id, trigger in schedule:
         # each run recorded in scheduler_job: the heartbeat /healthz reads, the figures of /metrics

@@ -128,7 +128,24 @@ def update_organization(uow: UnitOfWork, actor: Actor, org_id: int, data: dict[s
 
 # --- users, grants, tokens ----------------------------------------------------------------
 
-def _check_grant_scope(uow: UnitOfWork, role: str, org_id: int | None, region_id: int | None) -> None:
+def _check_grant_scope(uow: UnitOfWork, role: str, org_id: int | None, region_id: int | None,
+                       municipality_id: int | None = None) -> int | None:
+    """Refuse a grant whose scope does not fit its role; returns the region a municipal
+    curator's grant carries (that of the municipality), else ``region_id``."""
+    if municipality_id is not None:
+        if role not in REGION_ROLES:
+            raise ValidationFailed({"municipality_id": Text("Муниципалитет указывается только для куратора",
+                                                            "Only a curator takes a municipality")})
+        mun = uow.session.get(Municipality, municipality_id)
+        if mun is None:
+            raise ValidationFailed({"municipality_id": Text("Нет такого муниципалитета", "No such municipality")})
+        if region_id is not None and region_id != mun.region_id:
+            raise ValidationFailed({"region_id": Text("Муниципалитет из другого региона",
+                                                      "The municipality is in another region")})
+        if org_id is not None:
+            raise ValidationFailed({"org_id": Text("Для куратора организация не указывается",
+                                                   "A curator takes no organisation")})
+        return mun.region_id
     if role in ORG_ROLES:
         if org_id is None:
             raise ValidationFailed({"org_id": Text("Для роли участника или руководителя нужна организация (--org)",
@@ -150,6 +167,7 @@ def _check_grant_scope(uow: UnitOfWork, role: str, org_id: int | None, region_id
     elif org_id is not None or region_id is not None:
         raise ValidationFailed({"role": Text("Администратору не указываются организация и регион",
                                              "An admin takes neither organisation nor region")})
+    return region_id
 
 
 def create_user(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> User:
@@ -162,7 +180,7 @@ def create_user(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> User:
     problem = password_problem(body.password, body.email)
     if problem is not None:
         raise ValidationFailed({"password": problem})
-    _check_grant_scope(uow, body.role, body.org_id, body.region_id)
+    region_id = _check_grant_scope(uow, body.role, body.org_id, body.region_id, body.municipality_id)
     user = User(email=body.email, name=body.name, password_hash=hash_password(body.password),
                 created_at=clock.now())
     uow.session.add(user)
@@ -172,10 +190,10 @@ def create_user(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> User:
         raise ValidationFailed({"email": Text("Пользователь с таким адресом уже есть",
                                               "A user with this e-mail exists")}) from None
     uow.session.add(RoleGrant(user_id=pk(user), role=body.role, org_id=body.org_id,
-                              region_id=body.region_id))
+                              region_id=region_id, municipality_id=body.municipality_id))
     record(uow.session, actor, EventKind.USER_CREATED, None,
            {"user_id": user.id, "email": user.email, "role": body.role,
-            "org_id": body.org_id, "region_id": body.region_id})
+            "org_id": body.org_id, "region_id": region_id, "municipality_id": body.municipality_id})
     uow.commit()
     return user
 
@@ -197,18 +215,21 @@ def update_user(uow: UnitOfWork, actor: Actor, user_id: int, data: dict[str, Any
 
 
 def grant_role(uow: UnitOfWork, actor: Actor, user_id: int, role: str,
-               org_id: int | None = None, region_id: int | None = None) -> RoleGrant:
+               org_id: int | None = None, region_id: int | None = None,
+               municipality_id: int | None = None) -> RoleGrant:
     require_admin(actor)
     if uow.session.get(User, user_id) is None:
         raise NotFound("user")
     if role not in ROLES:
         raise ValidationFailed({"role": Text("Неизвестная роль", "Unknown role")})
-    _check_grant_scope(uow, role, org_id, region_id)
-    grant = RoleGrant(user_id=user_id, role=role, org_id=org_id, region_id=region_id)
+    region_id = _check_grant_scope(uow, role, org_id, region_id, municipality_id)
+    grant = RoleGrant(user_id=user_id, role=role, org_id=org_id, region_id=region_id,
+                      municipality_id=municipality_id)
     uow.session.add(grant)
     uow.session.flush()
     record(uow.session, actor, EventKind.ROLE_GRANTED, None,
-           {"user_id": user_id, "role": role, "org_id": org_id, "region_id": region_id})
+           {"user_id": user_id, "role": role, "org_id": org_id, "region_id": region_id,
+            "municipality_id": municipality_id})
     uow.commit()
     return grant
 

@@ -23,9 +23,17 @@ def load_actor(session: Session, user_id: int) -> Actor:
         rows = session.execute(select(col(Organization.id), col(Organization.region_id))
                                .where(col(Organization.id).in_(org_ids))).all()
         org_regions = {oid: rid for oid, rid in rows}
+    municipal_orgs: dict[int, frozenset[int]] = {}
+    mun_ids = {g.municipality_id for g in grants if g.municipality_id is not None}
+    if mun_ids:  # a municipal curator: the organisations of their municipality
+        found: dict[int, set[int]] = {m: set() for m in mun_ids}
+        for oid, mid in session.execute(select(col(Organization.id), col(Organization.municipality_id))
+                                        .where(col(Organization.municipality_id).in_(mun_ids))).all():
+            found[mid].add(oid)
+        municipal_orgs = {m: frozenset(o) for m, o in found.items()}
     return Actor(user_id=user_id,
-                 grants=tuple(Grant(g.role, g.org_id, g.region_id) for g in grants),
-                 org_regions=org_regions)
+                 grants=tuple(Grant(g.role, g.org_id, g.region_id, g.municipality_id) for g in grants),
+                 org_regions=org_regions, municipal_orgs=municipal_orgs)
 
 
 INT_MAX = 2**31 - 1  # no id is larger (PostgreSQL integer)
@@ -36,10 +44,15 @@ def sees_project(org_id: int, region_id: int, *, admins: bool = True) -> Any:
     organisation and region (a member or head there, a curator of the region, an admin).
     Mirrors ``policy.Actor.roles_for``; ``admins=False`` leaves admins out (a team is made
     of the organisation's people and the region's curators)."""
+    org_municipality = (select(col(Organization.municipality_id)).where(col(Organization.id) == org_id)
+                        .scalar_subquery())
     cond = or_(and_(col(RoleGrant.role).in_(granting("project.view", ORG_ROLES)),
                     col(RoleGrant.org_id) == org_id),
                and_(col(RoleGrant.role).in_(granting("project.view", REGION_ROLES)),
-                    col(RoleGrant.region_id) == region_id))
+                    col(RoleGrant.region_id) == region_id,
+                    # a municipal curator sees their municipality's organisations only
+                    or_(col(RoleGrant.municipality_id).is_(None),
+                        col(RoleGrant.municipality_id) == org_municipality)))
     return or_(cond, col(RoleGrant.role).in_(granting("project.view", GLOBAL_ROLES))) if admins else cond
 
 

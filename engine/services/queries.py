@@ -160,7 +160,7 @@ def visible_projects_filter(actor: Actor) -> Any:
     if actor.is_admin:
         return col(Project.id).is_not(None)
     clauses = []
-    orgs = actor.org_ids()
+    orgs = actor.org_ids() | actor.municipal_org_ids()  # a municipal curator: their municipality's
     regions = actor.curator_region_ids()
     if orgs:
         clauses.append(col(Project.org_id).in_(orgs))
@@ -271,6 +271,8 @@ def decidable_requests_filter(actor: Actor) -> Any:
         for role in conferred(g.role):
             if g.role in GLOBAL_ROLES:
                 everywhere.add(role)
+            elif g.role in REGION_ROLES and g.municipality_id is not None:  # a municipal curator
+                orgs.setdefault(role, set()).update(actor.municipal_orgs.get(g.municipality_id, ()))
             elif g.role in REGION_ROLES and g.region_id is not None:
                 regions.setdefault(role, set()).add(g.region_id)
             elif g.role in ORG_ROLES and g.org_id is not None:
@@ -307,7 +309,7 @@ def organizations_for(uow: UnitOfWork, actor: Actor, region_id: int | None = Non
                       limit: int = 50, offset: int = 0) -> tuple[list[Organization], int]:
     stmt = select(Organization)
     if not actor.is_admin:
-        stmt = stmt.where(or_(col(Organization.id).in_(actor.org_ids() or {-1}),
+        stmt = stmt.where(or_(col(Organization.id).in_(actor.org_ids() | actor.municipal_org_ids() or {-1}),
                               col(Organization.region_id).in_(actor.curator_region_ids() or {-1})))
     if region_id is not None:
         stmt = stmt.where(col(Organization.region_id) == region_id)

@@ -247,3 +247,30 @@ def test_every_demo_user_has_a_hash_of_their_own(demo_store: Store, oryol: dict[
     salts = {h.split("$")[4] for h in hashes}
     assert len(salts) == len(hashes) == len(set(hashes))
     assert all(int(h.split("$")[1]) <= demo.DEMO_SCRYPT_N for h in hashes)
+
+
+def test_the_demo_runs_the_oryol_programme_like_a_region_in_its_second_year(demo_store: Store) -> None:
+    """#13 item 9: ~40 participants in two waves, coordinators, groups, two readiness rounds
+    with a spread, plans in every state; the funnel narrows step by step."""
+    from engine.models import Participant, ReadinessAnswer, ReadinessRound, WorkPlan
+    from engine.policy import SYSTEM
+    from engine.programme import service as prog_svc
+    from engine.programme.tower import programme_tower
+    with demo_store.uow() as uow:
+        s = uow.session
+        (prog,) = prog_svc.list_programmes(uow, SYSTEM)
+        assert prog.title.startswith("Интегрирование технологий бережливого производства")
+        assert [st.title for st in prog_svc.stages_of(uow, prog.id)] == [
+            "Подготовительный (организационный)", "Апробация и внедрение", "Диссеминация"]
+        waves = dict(s.execute(select(Participant.wave, func.count()).group_by(Participant.wave)).all())
+        assert set(waves) == {1, 2} and 35 <= sum(waves.values()) <= 45 and waves[2] >= 10
+        rounds = s.execute(select(ReadinessRound.kind).order_by(ReadinessRound.id)).scalars().all()
+        assert rounds == ["initial", "final"]
+        scores = [v for a in s.execute(select(ReadinessAnswer)).scalars() for v in a.scores.values()]
+        assert len(set(scores)) >= 4  # a spread, not one value
+        plans = set(s.execute(select(WorkPlan.status)).scalars())
+        assert {"draft", "submitted", "approved", "returned"} <= plans
+        funnel = programme_tower(uow, SYSTEM, prog.id).funnel.model_dump()
+    steps = ["coordinator", "group", "readiness", "plan"]
+    assert all(funnel[a] >= funnel[b] for a, b in zip(steps, steps[1:], strict=False)), funnel
+    assert funnel["coordinator"] < 40 and funnel["plan"] > 0 and funnel["project_closed"] > 0

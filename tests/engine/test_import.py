@@ -530,3 +530,27 @@ def test_generated_passwords_are_hashed_cheaply_and_upgraded_at_first_sign_in(or
         assert read(store, select(User))[0].password_hash.split("$")[1] == str(2**14)
     finally:
         passwords.set_hasher(previous)
+
+
+# --- the programme's roles (#13): the school coordinator and the municipal curator ------------------------
+
+def test_coordinators_and_municipal_curators_are_imported(oryol, make, leanschool, store, tmp_path):
+    mun = next(m for m in make.call(lambda uow: list(uow.session.execute(
+        select(Municipality).where(Municipality.region_id == oryol.id)).scalars())) if m.name == "г. Орёл")
+    school = make.org(mun, "МБОУ СОШ №12")
+    path = write_csv(tmp_path / "users.csv", "email;ФИО;роль;организация;муниципалитет;регион\n"
+                     "k@obr.example.org;Координатор;координатор;МБОУ СОШ №12;г. Орёл;\n"
+                     "m@obr.example.org;Куратор города;куратор;;г. Орёл;Орловская область\n"
+                     "r@obr.example.org;Куратор области;куратор;;;Орловская область\n"
+                     "x@obr.example.org;Куратор нигде;куратор;;Южный район;Орловская область\n")
+    bad = leanschool("import", "users", str(path))
+    assert bad.exit_code == 1
+    assert "строка 5, столбец «муниципалитет»: нет муниципалитета «Южный район»" in bad.stderr
+    ok = leanschool("import", "users", str(path), "--skip-bad")
+    assert ok.exit_code == 0, ok.output
+    assert "m@obr.example.org: куратор — г. Орёл" in ok.stdout
+    grants = {(g.role, g.org_id, g.region_id, g.municipality_id) for g in read(store, select(RoleGrant))}
+    assert {("coordinator", school.id, None, None), ("curator", None, oryol.id, mun.id),
+            ("curator", None, oryol.id, None)} <= grants
+    again = leanschool("import", "users", str(path), "--skip-bad")  # the same file twice: nothing new
+    assert again.exit_code == 0 and len(read(store, select(RoleGrant))) == len(grants)

@@ -23,6 +23,7 @@ from engine.policy import (
     Actor,
     Grant,
     can,
+    can_in_municipality,
     can_in_region,
     can_somewhere,
     granting,
@@ -51,7 +52,7 @@ from engine.workflow import load_dir
 
 OWN_ORG, SAME_REGION, OTHER_REGION = "own org", "other org in the region", "other region"
 SCOPES = [OWN_ORG, SAME_REGION, OTHER_REGION]
-ROLES = ["member", "head", "curator", "admin"]
+ROLES = ["member", "head", "coordinator", "curator", "admin"]
 
 EVIDENCE = ["log risk", "log metric", "log problem", "log action", "log artefact", "log measurement"]
 ALL_ACTIONS = ["view project", "create project", "edit project", *EVIDENCE, "comment",
@@ -61,6 +62,7 @@ ALL_ACTIONS = ["view project", "create project", "edit project", *EVIDENCE, "com
 SEES = {
     "member": {OWN_ORG},
     "head": {OWN_ORG},
+    "coordinator": {OWN_ORG},
     "curator": {OWN_ORG, SAME_REGION},
     "admin": {OWN_ORG, SAME_REGION, OTHER_REGION},
 }
@@ -69,6 +71,9 @@ MAY = {
     "member": {"view project", "create project", "edit project", *EVIDENCE, "comment",
                "request forward transition", "cancel", "withdraw"},  # withdraw: their own request
     "head": set(ALL_ACTIONS),
+    # a school coordinator does what a member does, never approves
+    "coordinator": {"view project", "create project", "edit project", *EVIDENCE, "comment",
+                    "request forward transition", "cancel"},  # withdraw: not another's request
     "curator": {"view project", "comment", "back-move"},  # approve only where approval: curator
     "admin": {"view project"},                              # sees everything, edits nothing
 }
@@ -89,7 +94,7 @@ MATRIX = [(role, scope, action, expected(role, scope, action))
 
 
 def test_the_matrix_is_complete():
-    assert len(MATRIX) == 4 * 3 * 16
+    assert len(MATRIX) == 5 * 3 * 16
     assert {e for *_, e in MATRIX} == {"ok", "forbidden", "not found", "invalid"}
 
 
@@ -165,7 +170,8 @@ def act(make: Any, actor: Actor, scene: Scene, action: str) -> Any:
     return calls[action]()
 
 
-PEOPLE = {"member": "member_of_school", "head": "head_of_school", "curator": "curator_orel", "admin": "admin"}
+PEOPLE = {"member": "member_of_school", "head": "head_of_school", "coordinator": "coordinator_of_school",
+          "curator": "curator_orel", "admin": "admin"}
 
 
 @pytest.mark.parametrize(("role", "scope", "action", "outcome"), MATRIX,
@@ -240,7 +246,7 @@ def test_where_a_curator_approves_the_heads_own_move_waits_too(
 
 def test_the_action_table_is_the_documented_one():
     assert {name: set(roles) for name, roles in ACTIONS.items()} == {
-        "project.view": {"member", "head", "curator", "admin"},
+        "project.view": {"member", "head", "coordinator", "curator", "admin"},
         "project.create": {"member", "head"},
         "project.edit": {"member", "head"},
         "project.log": {"member", "head"},
@@ -252,6 +258,12 @@ def test_the_action_table_is_the_documented_one():
         "region.watch": {"curator", "admin"},
         "practice.publish": {"curator"},
         "admin.manage": {"admin"},
+        "programme.view": {"curator", "admin"},
+        "programme.manage": {"curator", "admin"},
+        "participation.view": {"head", "coordinator", "curator", "admin"},
+        "participation.edit": {"head", "coordinator"},
+        "participation.manage": {"curator", "admin"},
+        "plan.decide": {"curator"},
     }
 
 
@@ -271,11 +283,30 @@ WHERE = {
     "region.watch": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
     "practice.publish": {"curator": {OWN_ORG, SAME_REGION}},
     "admin.manage": {"admin": set(SCOPES)},
+    "programme.view": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
+    "programme.manage": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
+    "participation.view": {"head": {OWN_ORG}, "coordinator": {OWN_ORG}, "curator": {OWN_ORG, SAME_REGION},
+                           "admin": set(SCOPES), "municipal curator": {OWN_ORG}},
+    "participation.edit": {"head": {OWN_ORG}, "coordinator": {OWN_ORG}},
+    "participation.manage": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES),
+                             "municipal curator": {OWN_ORG}},
+    "plan.decide": {"curator": {OWN_ORG, SAME_REGION}, "municipal curator": {OWN_ORG}},
 }
+# a municipal curator: the curator role of region 10 narrowed to municipality 100, whose one
+# organisation is org 1 (org 2 is elsewhere in the region): what a curator may, there only,
+# and nothing about the region as a whole
+for _action, _where in WHERE.items():
+    if "member" in _where:  # a coordinator may do all a member may
+        _where.setdefault("coordinator", _where["member"])
+    if "curator" in _where and not _action.startswith(("region.", "programme.")):
+        _where.setdefault("municipal curator", _where["curator"] - {SAME_REGION})
 PLACE = {OWN_ORG: (1, 10), SAME_REGION: (2, 10), OTHER_REGION: (3, 20)}  # scope -> (org, region)
 HOME = {"member": Grant("member", org_id=1), "head": Grant("head", org_id=1),
-        "curator": Grant("curator", region_id=10), "admin": Grant("admin")}
-EVERY = list(itertools.product(sorted(ACTIONS), ROLES, SCOPES))
+        "coordinator": Grant("coordinator", org_id=1),
+        "curator": Grant("curator", region_id=10), "admin": Grant("admin"),
+        "municipal curator": Grant("curator", region_id=10, municipality_id=100)}
+MATRIX_ROLES = [*ROLES, "municipal curator"]
+EVERY = list(itertools.product(sorted(ACTIONS), MATRIX_ROLES, SCOPES))
 
 
 def test_every_action_has_its_row():
@@ -285,11 +316,14 @@ def test_every_action_has_its_row():
 @pytest.mark.parametrize(("action", "role", "scope"), EVERY,
                          ids=[f"{a}-{r}-{s.replace(' ', '_')}" for a, r, s in EVERY])
 def test_every_action_by_role_and_scope(action, role, scope):
-    actor = Actor(user_id=7, grants=(HOME[role],), org_regions={1: 10})
+    actor = Actor(user_id=7, grants=(HOME[role],), org_regions={1: 10}, municipal_orgs={100: frozenset({1})})
     org, region = PLACE[scope]
     allowed = scope in WHERE[action].get(role, set())
-    if action.startswith("region."):  # about a whole region: its curators and the admins
+    if action.startswith(("region.", "programme.")):  # about a whole region: its curators and the admins
         assert can_in_region(actor, action, region) is allowed
+        if role == "municipal curator":  # ... and for their municipality as a whole, its curators
+            assert can_in_municipality(actor, action, 100, region) is (region == 10)
+            return
     else:
         assert can(actor, action, org, region) is allowed
     assert can_somewhere(actor, action) is bool(WHERE[action].get(role))
@@ -324,7 +358,7 @@ def test_the_roles_come_from_one_place():
     assert ROLES == list(policy.ROLES) == list(policy.ORG_ROLES + policy.REGION_ROLES + policy.GLOBAL_ROLES)
     assert get_args(Role) == policy.ROLES  # the schemas' Literal spells the same roles
     assert tuple(ROLE_RU) == policy.ROLES  # the import files' Russian names
-    assert granting("project.view", policy.ORG_ROLES) == ("member", "head")
+    assert granting("project.view", policy.ORG_ROLES) == ("member", "head", "coordinator")
     assert granting("project.stall_notice", policy.ORG_ROLES) == ("head",)
 
 

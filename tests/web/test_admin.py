@@ -40,7 +40,7 @@ def test_admin_page_lists_users_and_offers_the_forms(web, world, admin, member_o
         form_for(page, action)
     assert member_of_school.email in page.text
     role_options = {o["value"] for o in form_for(page, "/admin/users").one("select", name="role").find_all("option")}
-    assert role_options == {"member", "head", "curator", "admin"}
+    assert role_options == {"member", "head", "coordinator", "curator", "admin"}
 
 
 @pytest.mark.parametrize("role, scope", [("member", "org"), ("head", "org"), ("curator", "region"), ("admin", None)])

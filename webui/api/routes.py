@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, request
+from sqlalchemy import select
 
 from engine import outputs as O
 from engine import practices as practice_svc
@@ -15,6 +16,8 @@ from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.models import Project, User
 from engine.policy import can_in_region
 from engine.practices import schemas as PS
+from engine.programme import outputs as PO
+from engine.programme import schemas as PGS
 from engine.reporting import monitoring
 from engine.search import MAX_QUERY
 from engine.services import notifications as notification_svc
@@ -448,3 +451,248 @@ def revoke_role(user_id: int) -> O.User:
     with _uow() as uow:
         admin_svc.revoke_role(uow, g.actor, user_id, body_json())
         return _user(uow, uow.session.get(User, user_id))  # type: ignore[arg-type]
+
+
+# --- the programme above the projects (API.md "Programme additions", engine/programme/) --------------
+
+def _programme(uow: UnitOfWork, prog: Any) -> PO.ProgrammeOut:
+    from engine.programme import service as prog_svc
+    stages = prog_svc.stages_of(uow, prog.id)
+    warnings = [w.get(locale()) for w in prog_svc.stage_warnings(stages, prog)]
+    return PO.programme_out(prog, stages, prog_svc.rounds_of(uow, prog.id), warnings)
+
+
+def _participants(uow: UnitOfWork, programme_id: int, participants: list[Any]) -> list[PO.ParticipantOut]:
+    from engine.models import Participant
+    from engine.programme.funnel import funnel_rows
+    rows = {r.participant_id: r for r in funnel_rows(uow.session, uow.workflows, programme_id,
+                                                     org_ids={p.org_id for p in participants})}
+    by_id = {p.id: p for p in participants}
+    return [PO.participant_out(by_id[pid] if pid in by_id else uow.session.get(Participant, pid), rows[pid])
+            for pid in rows if pid in by_id]
+
+
+def _prog() -> Any:
+    from engine.programme import service
+    return service
+
+
+@route("/programmes", "POST", summary="Create a programme with its stages (curator of the region, admin); "
+       "opens its initial readiness round", ok=201, body=PGS.ProgrammeIn, response=PO.ProgrammeOut,
+       errors=(400, 401, 403, 404, 422))
+def create_programme() -> Any:
+    with _uow() as uow:
+        return _programme(uow, _prog().create_programme(uow, g.actor, body_json())), 201
+
+
+@route("/programmes", summary="Programmes the user may see", response=PO.ProgrammeList, errors=(401, 422),
+       query={"region_id": {"schema": {"type": "integer"}}})
+def list_programmes() -> Any:
+    region_id = int_arg("region_id", strict=True)
+    with _uow() as uow:
+        items = [_programme(uow, p) for p in _prog().list_programmes(uow, g.actor, region_id)]
+        return PO.ProgrammeList(items=items, total=len(items))
+
+
+@route("/programmes/{programme_id}", summary="One programme with its stages, rounds and warnings",
+       response=PO.ProgrammeOut, errors=(401, 404))
+def get_programme(programme_id: int) -> Any:
+    with _uow() as uow:
+        return _programme(uow, _prog().get_programme(uow, g.actor, programme_id))
+
+
+@route("/programmes/{programme_id}", "PATCH", summary="Edit a programme (optimistic version)",
+       body=PGS.ProgrammePatch, response=PO.ProgrammeOut, errors=(400, 401, 403, 404, 409, 422))
+def patch_programme(programme_id: int) -> Any:
+    with _uow() as uow:
+        return _programme(uow, _prog().update_programme(uow, g.actor, programme_id, body_json()))
+
+
+@route("/programmes/{programme_id}/stages", "POST", summary="Add a stage; overlaps and gaps become warnings",
+       ok=201, body=PGS.StageIn, response=PO.ProgrammeOut, errors=(400, 401, 403, 404, 422))
+def post_stage(programme_id: int) -> Any:
+    with _uow() as uow:
+        _prog().add_stage(uow, g.actor, programme_id, body_json())
+        return _programme(uow, _prog().get_programme(uow, g.actor, programme_id)), 201
+
+
+@route("/stages/{stage_id}", "PATCH", summary="Edit a stage's title, dates or content",
+       body=PGS.StagePatch, response=PO.ProgrammeOut, errors=(400, 401, 403, 404, 422))
+def patch_stage(stage_id: int) -> Any:
+    with _uow() as uow:
+        stage = _prog().update_stage(uow, g.actor, stage_id, body_json())
+        return _programme(uow, _prog().get_programme(uow, g.actor, stage.programme_id))
+
+
+@route("/stages/{stage_id}/tasks", "POST", summary="Add a stage task (optionally completed by a rule)",
+       ok=201, body=PGS.StageTaskIn, response=PO.TaskOut, errors=(400, 401, 403, 404, 422))
+def post_stage_task(stage_id: int) -> Any:
+    with _uow() as uow:
+        task = _prog().add_task(uow, g.actor, stage_id, body_json())
+        return PO.task_out(task, task.status), 201
+
+
+@route("/stage-tasks/{task_id}", "PATCH", summary="Edit a stage task (its status unless a rule computes it)",
+       body=PGS.StageTaskPatch, response=PO.TaskOut, errors=(400, 401, 403, 404, 422))
+def patch_stage_task(task_id: int) -> Any:
+    with _uow() as uow:
+        task = _prog().update_task(uow, g.actor, task_id, body_json())
+        return PO.task_out(task, task.status)
+
+
+@route("/programmes/{programme_id}/participants", "POST",
+       summary="An organisation joins the programme (curator); 409 when it already takes part", ok=201,
+       body=PGS.ParticipantIn, response=PO.ParticipantOut, errors=(400, 401, 403, 404, 409, 422))
+def post_participant(programme_id: int) -> Any:
+    with _uow() as uow:
+        part = _prog().add_participant(uow, g.actor, programme_id, body_json())
+        return _participants(uow, programme_id, [part])[0], 201
+
+
+@route("/programmes/{programme_id}/participants/bulk", "POST",
+       summary="The organisations of a municipality and/or kind join (those not taking part yet)", ok=201,
+       body=PGS.ParticipantsBulkIn, response=PO.ParticipantList, errors=(400, 401, 403, 404, 422))
+def post_participants_bulk(programme_id: int) -> Any:
+    with _uow() as uow:
+        parts = _prog().add_participants_bulk(uow, g.actor, programme_id, body_json())
+        items = _participants(uow, programme_id, parts)
+        return PO.ParticipantList(items=items, total=len(items)), 201
+
+
+@route("/programmes/{programme_id}/participants", summary="The programme's participants with their funnel",
+       response=PO.ParticipantList, errors=(401, 404))
+def list_participants(programme_id: int) -> Any:
+    from engine.models import Participant
+    from engine.programme.funnel import funnel_rows
+    with _uow() as uow:
+        prog, org_ids = _prog().list_participants(uow, g.actor, programme_id)
+        rows = funnel_rows(uow.session, uow.workflows, prog.id, org_ids=org_ids)
+        parts = {p.id: p for p in uow.session.execute(
+            select(Participant).where(Participant.programme_id == prog.id)).scalars()}
+        items = [PO.participant_out(parts[r.participant_id], r) for r in rows]
+        return PO.ParticipantList(items=items, total=len(items))
+
+
+@route("/participants/{participant_id}", summary="One participant: funnel, initiative group, plan, "
+       "readiness per round and its change, projects", response=PO.ParticipantPage, errors=(401, 403, 404))
+def get_participant(participant_id: int) -> Any:
+    from engine.programme.tower import participant_page
+    with _uow() as uow:
+        return PO.ParticipantPage.model_validate(participant_page(uow, g.actor, participant_id, locale()))
+
+
+@route("/participants/{participant_id}/withdraw", "POST", summary="Withdraw a participant with a reason (curator)",
+       body=PGS.ParticipantWithdrawIn, response=PO.ParticipantOut, errors=(400, 401, 403, 404, 409, 422))
+def withdraw_participant(participant_id: int) -> Any:
+    with _uow() as uow:
+        part = _prog().withdraw_participant(uow, g.actor, participant_id, body_json())
+        return _participants(uow, part.programme_id, [part])[0]
+
+
+@route("/participants/{participant_id}/members", "POST", summary="Add a person to the initiative group",
+       ok=201, body=PGS.MemberIn, response=PO.MemberOut, errors=(400, 401, 403, 404, 409, 422))
+def post_member(participant_id: int) -> Any:
+    with _uow() as uow:
+        return PO.member_out(_prog().add_member(uow, g.actor, participant_id, body_json())), 201
+
+
+@route("/initiative-members/{member_id}", "DELETE", summary="Remove a person from the initiative group",
+       response=PO.MemberRemoved, errors=(401, 403, 404, 409))
+def delete_member(member_id: int) -> Any:
+    with _uow() as uow:
+        _prog().remove_member(uow, g.actor, member_id)
+        return PO.MemberRemoved(id=member_id, removed=True)
+
+
+def _plan(uow: UnitOfWork, plan: Any) -> PO.PlanOut:
+        return PO.plan_out(plan, _prog().plan_items(uow, plan))
+
+
+@route("/participants/{participant_id}/plan/items", "POST", summary="Add an item to the work plan",
+       ok=201, body=PGS.PlanItemIn, response=PO.PlanItemOut, errors=(400, 401, 403, 404, 409, 422))
+def post_plan_item(participant_id: int) -> Any:
+    with _uow() as uow:
+        return PO.plan_item_out(_prog().add_plan_item(uow, g.actor, participant_id, body_json())), 201
+
+
+@route("/plan-items/{item_id}", "PATCH", summary="Edit a work plan item (status and evidence at any time)",
+       body=PGS.PlanItemPatch, response=PO.PlanItemOut, errors=(400, 401, 403, 404, 409, 422))
+def patch_plan_item(item_id: int) -> Any:
+    with _uow() as uow:
+        return PO.plan_item_out(_prog().update_plan_item(uow, g.actor, item_id, body_json()))
+
+
+@route("/participants/{participant_id}/plan/submit", "POST", summary="Submit the work plan (head, coordinator)",
+       body=PGS.PlanSubmitIn, response=PO.PlanOut, errors=(400, 401, 403, 404, 409, 422))
+def submit_plan(participant_id: int) -> Any:
+    with _uow() as uow:
+        return _plan(uow, _prog().submit_plan(uow, g.actor, participant_id, body_json()))
+
+
+@route("/participants/{participant_id}/plan/approve", "POST", summary="Approve the work plan (curator)",
+       body=PGS.PlanApproveIn, response=PO.PlanOut, errors=(400, 401, 403, 404, 409, 422))
+def approve_plan(participant_id: int) -> Any:
+    with _uow() as uow:
+        return _plan(uow, _prog().approve_plan(uow, g.actor, participant_id, body_json()))
+
+
+@route("/participants/{participant_id}/plan/return", "POST",
+       summary="Return the work plan with a comment (curator)",
+       body=PGS.PlanReturnIn, response=PO.PlanOut, errors=(400, 401, 403, 404, 409, 422))
+def return_plan(participant_id: int) -> Any:
+    with _uow() as uow:
+        return _plan(uow, _prog().return_plan(uow, g.actor, participant_id, body_json()))
+
+
+def _round(uow: UnitOfWork, rnd: Any) -> PO.RoundOut:
+        return PO.round_out(rnd, _prog().round_questionnaire(rnd), locale())
+
+
+@route("/programmes/{programme_id}/rounds", "POST", summary="Open a readiness round (curator)", ok=201,
+       body=PGS.RoundIn, response=PO.RoundOut, errors=(400, 401, 403, 404, 409, 422))
+def post_round(programme_id: int) -> Any:
+    with _uow() as uow:
+        return _round(uow, _prog().open_round(uow, g.actor, programme_id, body_json())), 201
+
+
+@route("/rounds/{round_id}", summary="A readiness round with its questionnaire", response=PO.RoundOut,
+       errors=(401, 404))
+def get_round(round_id: int) -> Any:
+    with _uow() as uow:
+        rnd, _p = _prog().get_round(uow, g.actor, round_id)
+        return _round(uow, rnd)
+
+
+@route("/rounds/{round_id}/close", "POST", summary="Close a readiness round early (curator)",
+       response=PO.RoundOut, errors=(401, 403, 404, 409))
+def close_round(round_id: int) -> Any:
+    with _uow() as uow:
+        return _round(uow, _prog().close_round(uow, g.actor, round_id))
+
+
+@route("/rounds/{round_id}/answers", "POST",
+       summary="Save an organisation's answer (head, coordinator); submit locks it (a later write: 409)",
+       body=PGS.AnswerIn, response=PO.AnswerOut, errors=(400, 401, 403, 404, 409, 422))
+def post_answer(round_id: int) -> Any:
+    with _uow() as uow:
+        answer = _prog().save_answer(uow, g.actor, round_id, body_json())
+        rnd, _p = _prog().get_round(uow, g.actor, round_id)
+        return PO.answer_out(answer, _prog().round_questionnaire(rnd))
+
+
+@route("/rounds/{round_id}/reopen", "POST", summary="Reopen a submitted answer (curator)",
+       body=PGS.ReopenIn, response=PO.AnswerOut, errors=(400, 401, 403, 404, 409, 422))
+def reopen_answer(round_id: int) -> Any:
+    with _uow() as uow:
+        answer = _prog().reopen_answer(uow, g.actor, round_id, body_json())
+        rnd, _p = _prog().get_round(uow, g.actor, round_id)
+        return PO.answer_out(answer, _prog().round_questionnaire(rnd))
+
+
+@route("/programmes/{programme_id}/tower",
+       summary="The programme tower (curators of the region or of a municipality: theirs only)",
+       response=PO.ProgrammeTower, errors=(401, 403, 404))
+def programme_tower(programme_id: int) -> Any:
+    from engine.programme.tower import programme_tower as build
+    with _uow() as uow:
+        return build(uow, g.actor, programme_id, locale())

@@ -23,8 +23,19 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_locale="ru", default_timezone="Europe/Moscow")
     htmx.init_app(app)
 
-    from webui.web import admin, approvals, auth, board, notifications, practices, projects, reports, tower
-    for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports):
+    from webui.web import (
+        admin,
+        approvals,
+        auth,
+        board,
+        notifications,
+        practices,
+        programmes,
+        projects,
+        reports,
+        tower,
+    )
+    for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes):
         app.register_blueprint(module.bp)
 
     @app.before_request

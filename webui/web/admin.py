@@ -93,18 +93,21 @@ def _attempt(form: str, fn: Any, *args: Any, ok: str, target: int | None = None,
 @bp.post("/users")
 @admin_required
 def create_user() -> Any:
-    data = form_data("email", "name", "password", "role", "org_id", "region_id",
-                     ints=("org_id", "region_id"), optional=("org_id", "region_id"))
+    data = form_data("email", "name", "password", "role", "org_id", "region_id", "municipality_id",
+                     ints=("org_id", "region_id", "municipality_id"),
+                     optional=("org_id", "region_id", "municipality_id"))
     return _attempt("user", admin_svc.create_user, data, ok=_("User created."))
 
 
 @bp.post("/grants")
 @admin_required
 def grant() -> Any:
-    data = form_data("user_id", "role", "org_id", "region_id", ints=("user_id", "org_id", "region_id"),
-                     optional=("org_id", "region_id"))
+    data = form_data("user_id", "role", "org_id", "region_id", "municipality_id",
+                     ints=("user_id", "org_id", "region_id", "municipality_id"),
+                     optional=("org_id", "region_id", "municipality_id"))
     return _attempt("grant", lambda u, a, d: admin_svc.grant_role(
-        u, a, d.get("user_id") or 0, d.get("role", ""), d.get("org_id"), d.get("region_id")), data,
+        u, a, d.get("user_id") or 0, d.get("role", ""), d.get("org_id"), d.get("region_id"),
+        d.get("municipality_id")), data,
         ok=_("Role granted."))
 
 

@@ -37,7 +37,7 @@ def _scope() -> tuple[BoardFilters, dict[str, Any]]:
                      municipality_id=int_arg("municipality_id"))
     ctx: dict[str, Any] = {"mode": "org"}
     curator_regions = sorted(actor.curator_region_ids())
-    orgs = sorted(actor.org_ids())
+    orgs = sorted(actor.org_ids() | actor.municipal_org_ids())  # a municipal curator: their municipality's
     wanted_org = int_arg("org_id")
     with uow() as u:
         if actor.is_admin or curator_regions:

@@ -175,3 +175,21 @@ def _reason(r: dict[str, Any]) -> str:
 
 def _percent(share: float | None) -> float | None:
     return None if share is None else round(share * 100, 1)
+
+
+def participants_workbook(sheet: Any, step_titles: dict[str, str]) -> bytes:
+    """«Участники»: a programme's organisations with every funnel step (да / нет) and their
+    readiness per section in the latest round they submitted (engine.programme.export)."""
+    wb = Workbook(write_only=True)
+    sections = [title.ru for _, title in sheet.sections]
+    status = {"active": "участвует", "withdrawn": "выбыла"}
+    _sheet(wb, "Участники",
+           ["Организация", "Муниципалитет", "Поток", "Вступила", "Статус",
+            *[step_titles[s] for s in sheet.steps], *[f"Готовность: {t}" for t in sections], "Раунд анализа"],
+           [[r["org_name"], r["municipality"], r["wave"], r["joined_on"], status.get(r["status"], r["status"]),
+             *["да" if r["steps"][s] else "нет" for s in sheet.steps],
+             *[r["readiness"][sid] for sid, _ in sheet.sections], r["round"]] for r in sheet.rows],
+           [50, 28, 8, 12, 12, *[14] * len(sheet.steps), *[16] * len(sections), 30])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -22,7 +22,8 @@ DIRECTION = {"decrease": _l("decrease"), "increase": _l("increase")}
 ORG_KIND = {"school": _l("School"), "kindergarten": _l("Kindergarten"), "college": _l("College"),
             "other": _l("Other")}
 MUNICIPALITY_KIND = {"city": _l("city"), "district": _l("district")}
-ROLE = {"member": _l("team member"), "head": _l("head"), "curator": _l("curator"), "admin": _l("administrator")}
+ROLE = {"member": _l("team member"), "head": _l("head"), "coordinator": _l("school coordinator"),
+        "curator": _l("curator"), "admin": _l("administrator")}
 REQUEST_STATUS = {"pending": _l("waiting"), "approved": _l("approved"), "rejected": _l("rejected"),
                   "withdrawn": _l("withdrawn")}
 # the kinds of notification, as the account page's e-mail settings name them
@@ -72,6 +73,20 @@ AUDIT = {
     "region_created": _l("created a region"), "municipality_created": _l("created a municipality"),
     "municipality_updated": _l("edited a municipality"), "organization_created": _l("created an organisation"),
     "organization_updated": _l("edited an organisation"),
+    # the programme above the projects (#13)
+    "programme_created": _l("created a programme"), "programme_updated": _l("edited a programme"),
+    "stage_added": _l("added a programme stage"), "stage_updated": _l("edited a programme stage"),
+    "stage_task_added": _l("added a stage task"), "stage_task_updated": _l("updated a stage task"),
+    "participant_added": _l("added a participant"), "participant_withdrawn": _l("withdrew a participant"),
+    "initiative_member_added": _l("added a person to an initiative group"),
+    "initiative_member_removed": _l("removed a person from an initiative group"),
+    "round_opened": _l("opened a readiness round"), "round_closed": _l("closed a readiness round"),
+    "readiness_saved": _l("saved a readiness answer"), "readiness_submitted": _l("submitted a readiness answer"),
+    "readiness_reopened": _l("reopened a readiness answer"),
+    "round_reminded": _l("reminded of a readiness round closing"),
+    "plan_item_added": _l("added a work plan item"), "plan_item_updated": _l("updated a work plan item"),
+    "plan_submitted": _l("submitted a work plan"), "plan_approved": _l("approved a work plan"),
+    "plan_returned": _l("returned a work plan"),
 }
 
 

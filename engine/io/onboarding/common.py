@@ -52,7 +52,8 @@ KINDS = {"school": "school", "kindergarten": "kindergarten", "college": "college
          "школа": "school", "детский сад": "kindergarten", "доу": "kindergarten", "колледж": "college",
          "спо": "college", "техникум": "college", "другое": "other", "другая": "other", "дод": "other"}
 KIND_RU = {"school": "школа", "kindergarten": "детский сад", "college": "колледж", "other": "другое"}
-ROLE_RU = {"member": "участник", "head": "руководитель", "curator": "куратор", "admin": "администратор"}
+ROLE_RU = {"member": "участник", "head": "руководитель", "coordinator": "координатор", "curator": "куратор",
+           "admin": "администратор"}
 ROLES = {**{r: r for r in policy.ROLES}, **{ru: r for r, ru in ROLE_RU.items()}}  # a file's word -> role
 EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 MAX = {"org_name": 300, "user_name": 200, "email": 254, "municipality": 200}  # engine.models

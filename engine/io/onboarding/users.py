@@ -58,7 +58,8 @@ class _World:
         self.orgs = list(s.execute(select(Organization)).scalars())
         self.org_by_inn = {o.inn: o for o in self.orgs if o.inn}
         self.users = {u.email: u for u in s.execute(select(User)).scalars()}
-        self.grants = {(g.user_id, g.role, g.org_id, g.region_id) for g in s.execute(select(RoleGrant)).scalars()}
+        self.grants = {(g.user_id, g.role, g.org_id, g.region_id, g.municipality_id)
+                       for g in s.execute(select(RoleGrant)).scalars()}
         self.muns = Municipalities(uow)
 
     def region(self, name: str) -> Region | None:
@@ -73,7 +74,7 @@ def plan_users(uow: UnitOfWork, table: Table, region_ref: str | None = None) -> 
     plan.ignored_columns = ignored_columns(table, index)
     world = _World(uow)
     seen_email: dict[str, tuple[int, str]] = {}
-    seen_grant: dict[tuple[str, str, int | None, int | None], int] = {}
+    seen_grant: dict[tuple[str, str, int | None, int | None, int | None], int] = {}
     for number, cells in table.rows:
         row = Row(plan, number, cells, index, written)
         email = row.required("email", MAX["email"]).lower()
@@ -87,18 +88,25 @@ def plan_users(uow: UnitOfWork, table: Table, region_ref: str | None = None) -> 
             region = world.region(row["region"])
             if region is None:
                 row.error("region", Text(f"нет региона «{row['region']}»", f"no region «{row['region']}»"))
-        org_id = region_id = None
+        org_id = region_id = municipality_id = None
         scope = ""
         if role in ORG_ROLES:
             org = _organisation(row, plan, world, region)
             if org is not None:
                 org_id, scope = org.id, org.name
         elif role in REGION_ROLES:
-            _nothing_of(row, ("inn", "organisation", "municipality"), Text("куратору", "a curator"))
+            # a municipality makes a municipal curator (their municipality only)
+            _nothing_of(row, ("inn", "organisation"), Text("куратору", "a curator"))
             if region is None and not row["region"]:
                 no_region(row, "region")
             elif region is not None:
                 region_id, scope = region.id, region.name
+                if row["municipality"]:
+                    mun = world.muns.find(region, row["municipality"])
+                    if mun is None:
+                        unknown_municipality(row, plan, world.muns, region, row["municipality"])
+                    else:
+                        municipality_id, scope = mun.id, mun.name
         elif role in GLOBAL_ROLES:
             _nothing_of(row, ("inn", "organisation", "municipality", "region"), Text("администратору", "an admin"))
         if not row.ok:
@@ -107,7 +115,7 @@ def plan_users(uow: UnitOfWork, table: Table, region_ref: str | None = None) -> 
         if email in seen_email and seen_email[email][1] != name:
             row.error("name", Text(f"ФИО отличается от строки {seen_email[email][0]} с тем же e-mail",
                                    f"the name differs from row {seen_email[email][0]} with the same e-mail"))
-        key = (email, role, org_id, region_id)
+        key = (email, role, org_id, region_id, municipality_id)
         if key in seen_grant:
             row.error("email", Text(f"строка повторяет строку {seen_grant[key]} (тот же пользователь и роль)",
                                     f"the row repeats row {seen_grant[key]} (the same user and role)"))
@@ -117,20 +125,22 @@ def plan_users(uow: UnitOfWork, table: Table, region_ref: str | None = None) -> 
         seen_email.setdefault(email, (number, name))
         seen_grant[key] = number
         label = f"{email}: {ROLE_RU[role]}" + (f" — {scope}" if scope else "")
-        plan.outcomes.append(_outcome(plan, world, number, label, first, email, name, role, org_id, region_id))
+        plan.outcomes.append(_outcome(plan, world, number, label, first, email, name, role, org_id, region_id,
+                                      municipality_id))
     return plan
 
 
 def _outcome(plan: Plan, world: _World, number: int, label: str, first: bool, email: str, name: str,
-             role: str, org_id: int | None, region_id: int | None) -> Outcome:
+             role: str, org_id: int | None, region_id: int | None, municipality_id: int | None = None) -> Outcome:
     user = world.users.get(email)
     if user is None:
         if first:
-            data = {"email": email, "name": name, "role": role, "org_id": org_id, "region_id": region_id}
+            data = {"email": email, "name": name, "role": role, "org_id": org_id, "region_id": region_id,
+                    "municipality_id": municipality_id}
             return Outcome(number, "create", label, Text(f"новый пользователь «{name}»", f"new user «{name}»"),
                            _create_user(plan, data))
         return Outcome(number, "create", label, Text("ещё одна роль нового пользователя", "another role of a new user"),
-                       _grant(email, role, org_id, region_id))
+                       _grant(email, role, org_id, region_id, municipality_id))
     steps: list[Callable[[UnitOfWork], Any]] = []
     ru: list[str] = []
     en: list[str] = []
@@ -138,8 +148,8 @@ def _outcome(plan: Plan, world: _World, number: int, label: str, first: bool, em
         steps.append(lambda uow: update_user(uow, SYSTEM, user.id, {"name": name}))
         ru.append(f"ФИО: {user.name} → {name}")
         en.append(f"name: {user.name} → {name}")
-    if (user.id, role, org_id, region_id) not in world.grants:
-        steps.append(_grant(email, role, org_id, region_id))
+    if (user.id, role, org_id, region_id, municipality_id) not in world.grants:
+        steps.append(_grant(email, role, org_id, region_id, municipality_id))
         ru.append(f"добавлена роль «{ROLE_RU[role]}»")
         en.append(f"role «{role}» granted")
     if not steps:
@@ -155,10 +165,10 @@ def _role(row: Row) -> str | None:
     raw = row.required("role")
     role = ROLES.get(norm(raw)) if raw else None
     if raw and role is None:
-        row.error("role", Text(f"неизвестная роль «{raw}»; допустимо: участник, руководитель, куратор, администратор "
-                               "(member, head, curator, admin)",
-                               f"unknown role «{raw}»; expected one of: member, head, curator, admin "
-                               "(участник, руководитель, куратор, администратор)"))
+        row.error("role", Text(f"неизвестная роль «{raw}»; допустимо: участник, руководитель, координатор, "
+                               "куратор, администратор (member, head, coordinator, curator, admin)",
+                               f"unknown role «{raw}»; expected one of: member, head, coordinator, curator, admin "
+                               "(участник, руководитель, координатор, куратор, администратор)"))
     return role
 
 
@@ -221,7 +231,8 @@ def _create_user(plan: Plan, data: dict[str, Any]) -> Callable[[UnitOfWork], Non
     return create
 
 
-def _grant(email: str, role: str, org_id: int | None, region_id: int | None) -> Callable[[UnitOfWork], None]:
+def _grant(email: str, role: str, org_id: int | None, region_id: int | None,
+           municipality_id: int | None = None) -> Callable[[UnitOfWork], None]:
     def grant(uow: UnitOfWork) -> None:
-        grant_role(uow, SYSTEM, pk(user_by_email(uow, email)), role, org_id, region_id)
+        grant_role(uow, SYSTEM, pk(user_by_email(uow, email)), role, org_id, region_id, municipality_id)
     return grant

@@ -1,0 +1,59 @@
+"""Readiness rounds closing soon (daily): the coordinators and heads of each active
+participant that has not submitted yet are reminded once, ``ROUND_REMINDER_DAYS`` before
+the round closes (compare-and-swap on ``readiness_round.reminded_at``)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, select, update
+
+from engine import clock
+from engine.db import Store
+from engine.jobs.common import Note, granted
+from engine.models import Participant, ReadinessAnswer, ReadinessRound, RoleGrant
+from engine.policy import ACTIONS, ORG_ROLES, SYSTEM
+from engine.services.common import record
+from engine.services.notifications import notify_many
+from engine.text import Text
+from engine.vocab import AnswerStatus, EventKind, ParticipantStatus
+
+ROUND_REMINDER_DAYS = 7
+
+
+def round_reminders(store: Store) -> dict[str, Any]:
+    today = clock.today()
+    with store.uow() as uow:
+        s = uow.session
+        won = s.execute(
+            update(ReadinessRound)
+            .where(ReadinessRound.reminded_at.is_(None), ReadinessRound.closed_at.is_(None),  # type: ignore[union-attr]
+                   ReadinessRound.opens_on <= today, ReadinessRound.closes_on >= today,
+                   ReadinessRound.closes_on <= today + timedelta(days=ROUND_REMINDER_DAYS))
+            .values(reminded_at=clock.now())
+            .returning(ReadinessRound.id, ReadinessRound.programme_id, ReadinessRound.title,
+                       ReadinessRound.closes_on)
+            .execution_options(synchronize_session=False)).all()
+        notes: list[Note] = []
+        keepers = tuple(r for r in ORG_ROLES if r in ACTIONS["participation.edit"])  # head, coordinator
+        for rnd in sorted(won, key=lambda r: r.id):
+            submitted = select(ReadinessAnswer.org_id).where(
+                ReadinessAnswer.round_id == rnd.id, ReadinessAnswer.status == AnswerStatus.SUBMITTED.value)
+            orgs = list(s.execute(select(Participant.org_id).where(
+                and_(Participant.programme_id == rnd.programme_id,
+                     Participant.status == ParticipantStatus.ACTIVE.value,
+                     Participant.org_id.not_in(submitted)))).scalars())  # type: ignore[attr-defined]
+            people = granted(s, keepers, RoleGrant.org_id, orgs)
+            days = (rnd.closes_on - today).days
+            text = Text(f"Анкета «{rnd.title}» закрывается {rnd.closes_on:%d.%m.%Y} (через {days} дн.): "
+                        "заполните и отправьте её",
+                        f"The questionnaire “{rnd.title}” closes on {rnd.closes_on} (in {days} days): "
+                        "fill it in and submit it")
+            users = sorted({u for org in orgs for u in people.get(org, [])})
+            notes += [(u, "reminder", None, text) for u in users]
+            record(s, SYSTEM, EventKind.ROUND_REMINDED, None,
+                   {"programme_id": rnd.programme_id, "round_id": rnd.id, "organizations": len(orgs),
+                    "notified": len(users)})
+        notified = notify_many(s, notes)
+        uow.commit()
+    return {"rounds": len(won), "notified": notified}
