@@ -96,8 +96,10 @@ class UnitOfWork:
         ...; uow.commit()
 
     Services raise and never roll back themselves: leaving the block on an error discards
-    everything the transaction wrote. A service that must go on after a failed statement
-    wraps it in ``session.begin_nested()`` (a savepoint).
+    everything the transaction wrote. No service uses ``session.begin_nested()``: on SQLite
+    (pysqlite opens a transaction only before the first write) a savepoint taken before any
+    write starts the transaction itself and its release COMMITS it, so a dry run or a later
+    failure would keep what came before (tests/engine/test_import_participants.py).
     """
 
     def __init__(self, store: Store):

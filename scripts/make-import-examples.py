@@ -1,5 +1,5 @@
-"""Write the example files of `leanschool import` (examples/import/): orgs.csv, orgs.xlsx
-and users.csv, as Russian Excel saves them (CSV UTF-8 with a BOM, `;` between cells).
+"""Write the example files of `leanschool import` (examples/import/): orgs.csv, orgs.xlsx,
+users.csv and participants.csv, as Russian Excel saves them (CSV UTF-8 with a BOM, `;` between cells).
 
     .venv/bin/python scripts/make-import-examples.py
 
@@ -73,6 +73,18 @@ def write_xlsx(path: Path, headers: list[str], rows: list[list[str]]) -> None:
     book.save(path)
 
 
+# a programme's participants (import participants --programme ID): organisations of orgs.csv,
+# found by ИНН or by name and municipality; the wave and the date joined are optional
+PARTICIPANT_HEADERS = ["ИНН", "Наименование", "Муниципалитет", "Волна", "Дата вступления"]
+PARTICIPANTS = [
+    ["5753012340", "", "", "1", "01.09.2021"],
+    ["5753023454", "", "", "1", "01.09.2021"],
+    ["", "МБОУ «Лицей имени С.Н. Булгакова» г. Ливны", "г. Ливны", "1", "01.09.2021"],
+    ["5714002348", "", "", "2", "01.02.2022"],
+    ["5718000341", "", "", "2", ""],
+]
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     assert all(inn_is_valid(row[0]) for row in ORGS if row[0])
@@ -80,7 +92,8 @@ def main() -> None:
     write_csv(OUT / "orgs.csv", ORG_HEADERS, ORGS)
     write_xlsx(OUT / "orgs.xlsx", ORG_HEADERS, ORGS)
     write_csv(OUT / "users.csv", USER_HEADERS, USERS)
-    for name in ("orgs.csv", "orgs.xlsx", "users.csv"):
+    write_csv(OUT / "participants.csv", PARTICIPANT_HEADERS, PARTICIPANTS)
+    for name in ("orgs.csv", "orgs.xlsx", "users.csv", "participants.csv"):
         print(OUT / name)
 
 

@@ -289,11 +289,11 @@ class Factory:
             return admin_svc.create_municipality(uow, SYSTEM, {"region_id": region.id,
                                                                "name": name or f"Район {self._seq()}"})
 
-    def org(self, municipality: Any, name: str | None = None, kind: str = "school") -> Any:
+    def org(self, municipality: Any, name: str | None = None, kind: str = "school", inn: str | None = None) -> Any:
         with self.store.uow() as uow:
             return admin_svc.create_organization(uow, SYSTEM, {
                 "municipality_id": municipality.id, "name": name or f"МБОУ СОШ №{self._seq()}",
-                "kind": kind})
+                "kind": kind, **({"inn": inn} if inn else {})})
 
     def person(self, role: str, org: Any = None, region: Any = None, email: str | None = None,
                name: str | None = None, municipality: Any = None) -> Person:

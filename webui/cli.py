@@ -449,12 +449,27 @@ def import_users(file: str, region: str | None, dry_run: bool, skip_bad: bool, p
     _import("users", file, region, dry_run, skip_bad, passwords_out)
 
 
+@import_group.command("participants")
+@click.argument("file")
+@click.option("--programme", required=True, help="The programme's id (leanschool shows them when it is wrong).")
+@click.option("--dry-run", is_flag=True, help="Check everything and show what would change; write nothing.")
+@click.option("--skip-bad", is_flag=True,
+              help="Write the good rows and report the bad ones (default: refuse the whole file).")
+@friendly
+def import_participants(file: str, programme: str, dry_run: bool, skip_bad: bool) -> None:
+    """Add a programme's participants: organisations that exist already. Columns: ИНН (inn),
+    or Наименование (name) with Муниципалитет (municipality); Волна (wave, optional, 1);
+    Дата вступления (joined_on, optional, today; ДД.ММ.ГГГГ)."""
+    _import("participants", file, programme, dry_run, skip_bad)
+
+
 WORDS = {  # the CLI's own wording
     "create": Text("создание", "create"), "update": Text("изменение", "update"),
     "unchanged": Text("без изменений", "unchanged"),
     "row": Text("строка", "row"), "column": Text("столбец", "column"),
     "orgs": Text("Организации", "Organisations"), "users": Text("Пользователи", "Users"),
-    "created": Text("создано", "created"), "updated": Text("изменено", "updated"),
+    "participants": Text("Участники программы", "Programme participants"),
+    "created": Text("создано", "created"), "added": Text("добавлено", "added"), "updated": Text("изменено", "updated"),
     "same": Text("без изменений", "unchanged"),
     "skipped": Text("пропущено строк с ошибками", "rows skipped with errors"),
     "dry": Text("Пробный запуск: ничего не записано. Было бы", "Dry run: nothing was written. It would be"),
@@ -482,8 +497,11 @@ def _import(kind: str, file: str, region: str | None, dry_run: bool, skip_bad: b
     store = open_store()
     try:
         with store.uow() as uow:
-            plan = (onboarding.plan_organizations(uow, table, region, create_missing=create_missing)
-                    if kind == "orgs" else onboarding.plan_users(uow, table, region))
+            if kind == "participants":  # ``region`` is the programme's id here
+                plan = onboarding.plan_participants(uow, table, region or "")
+            else:
+                plan = (onboarding.plan_organizations(uow, table, region, create_missing=create_missing)
+                        if kind == "orgs" else onboarding.plan_users(uow, table, region))
             if passwords_out and os.path.exists(passwords_out) and plan.count("create") and not dry_run:
                 raise CliError(Text(f"файл {passwords_out} уже есть; укажите новый файл для паролей",
                                     f"{passwords_out} exists already; give a new file for the passwords").get(LOCALE))
@@ -539,7 +557,8 @@ def _report(plan: Any, show_outcomes: bool) -> None:
 
 
 def _summary(plan: Any, dry_run: bool) -> str:
-    counts = (f"{_t('created')} {plan.count('create')}, {_t('updated')} {plan.count('update')}, "
+    created = _t("added") if plan.kind == "participants" else _t("created")
+    counts = (f"{created} {plan.count('create')}, {_t('updated')} {plan.count('update')}, "
               f"{_t('same')} {plan.count('unchanged')}")
     if plan.errors:
         counts += f", {_t('skipped')} {len(plan.bad_rows)}"

@@ -313,10 +313,9 @@ def _join(uow: UnitOfWork, actor: Actor, prog: Programme, org_id: int, joined_on
         raise Conflict(Text("Организация уже участвует в программе", "The organisation already takes part"))
     part = Participant(programme_id=prog.id, org_id=org_id, joined_on=joined_on, wave=wave,  # type: ignore[arg-type]
                        created_at=clock.now())
-    try:
-        with s.begin_nested():
-            s.add(part)
-            s.flush()
+    s.add(part)
+    try:  # no savepoint: on SQLite (pysqlite) releasing one commits; the caller discards the transaction
+        s.flush()
     except IntegrityError:  # joined at the same moment by someone else
         raise Conflict(Text("Организация уже участвует в программе",
                             "The organisation already takes part")) from None
@@ -526,10 +525,9 @@ def save_answer(uow: UnitOfWork, actor: Actor, round_id: int, data: dict[str, An
         values.update(submitted_at=now, submitted_by=actor.user_id)
     if answer is None:
         answer = ReadinessAnswer(round_id=rnd.id, org_id=org.id, **values)  # type: ignore[arg-type]
-        try:
-            with s.begin_nested():
-                s.add(answer)
-                s.flush()
+        s.add(answer)
+        try:  # no savepoint (see _join): the Conflict discards the transaction
+            s.flush()
         except IntegrityError:
             raise Conflict(Text("Ответ уже сохранён другим пользователем; обновите страницу",
                                 "Someone else saved the answer first; reload")) from None

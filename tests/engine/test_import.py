@@ -107,6 +107,21 @@ def test_the_example_files_onboard_a_region(oryol, leanschool, store, tmp_path):
     assert (head.id, "head", lyceum.id, None) in grants
 
 
+def test_the_example_participants_join_a_programme(oryol, make, leanschool, store, tmp_path):
+    from engine.models import Participant
+    from engine.programme import service as programme_svc
+    assert leanschool("import", "orgs", str(EXAMPLES / "orgs.csv")).exit_code == 0
+    curator = make.person("curator", region=oryol)
+    prog = make.call(programme_svc.create_programme, curator.actor, {
+        "region_id": oryol.id, "title": "Бережливая школа", "starts_on": "2021-09-01", "ends_on": "2024-08-31",
+        "stages": [{"title": "Подготовительный", "starts_on": "2021-09-01", "ends_on": "2024-08-31"}]})
+    result = leanschool("import", "participants", str(EXAMPLES / "participants.csv"), "--programme", str(prog.id))
+    assert result.exit_code == 0, result.output
+    assert "Участники программы: добавлено 5, изменено 0, без изменений 0." in result.stdout
+    waves = sorted(p.wave for p in read(store, select(Participant)))
+    assert waves == [1, 1, 1, 2, 2]
+
+
 def test_a_fresh_installation_is_onboarded_with_create_missing(leanschool, store, counts, tmp_path):
     """No region, no municipalities: --create-missing makes the region named by --region
     and the municipalities the file names (a dry run first writes nothing); then the users."""

@@ -1,4 +1,4 @@
-"""Onboarding a region from files (``leanschool import orgs|users FILE``).
+"""Onboarding a region from files (``leanschool import orgs|users|participants FILE``).
 
 Two phases over one unit of work:
 
@@ -21,12 +21,24 @@ import creates the region it is given and the municipalities the file names inst
 Names match ignoring case, spaces, quotes and ё/е, and without
 «г.» / «район» when that is still unambiguous («Орёл» finds «г. Орёл»).
 
-Modules: ``common`` (columns, matching, the plan, applying it), ``orgs``, ``users``;
+Participants (``import participants FILE --programme ID``) join a programme: organisations
+that exist already, found by ИНН or (municipality, name); see ``participants``.
+
+Modules: ``common`` (columns, matching, the plan, applying it), ``orgs``, ``users``, ``participants``;
 engine.io.tabular reads the files.
 """
-from engine.io.onboarding.common import ORG_COLUMNS, USER_COLUMNS, Plan, RowError, RowFailed, apply_plan
+from engine.io.onboarding.common import (
+    ORG_COLUMNS,
+    PARTICIPANT_COLUMNS,
+    USER_COLUMNS,
+    Plan,
+    RowError,
+    RowFailed,
+    apply_plan,
+)
 from engine.io.onboarding.orgs import plan_organizations
+from engine.io.onboarding.participants import plan_participants
 from engine.io.onboarding.users import plan_users
 
-__all__ = ["ORG_COLUMNS", "USER_COLUMNS", "Plan", "RowError", "RowFailed", "apply_plan",
-           "plan_organizations", "plan_users"]
+__all__ = ["ORG_COLUMNS", "PARTICIPANT_COLUMNS", "USER_COLUMNS", "Plan", "RowError", "RowFailed", "apply_plan",
+           "plan_organizations", "plan_participants", "plan_users"]

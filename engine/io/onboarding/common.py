@@ -48,6 +48,16 @@ USER_COLUMNS = (
     Column("region", "Регион", ("region", "регион")),
 )
 
+PARTICIPANT_COLUMNS = (
+    Column("inn", "ИНН", ("inn", "инн", "инн организации")),
+    Column("name", "Наименование", ("name", "наименование", "название", "организация",
+                                    "organisation", "organization")),
+    Column("municipality", "Муниципалитет", _MUNICIPALITY),
+    Column("wave", "Волна", ("wave", "волна")),
+    Column("joined_on", "Дата вступления", ("joined on", "joined_on", "дата вступления", "дата включения",
+                                            "вступила", "с")),
+)
+
 KINDS = {"school": "school", "kindergarten": "kindergarten", "college": "college", "other": "other",
          "школа": "school", "детский сад": "kindergarten", "доу": "kindergarten", "колледж": "college",
          "спо": "college", "техникум": "college", "другое": "other", "другая": "other", "дод": "other"}
@@ -117,7 +127,7 @@ class Outcome:
 
 @dataclass
 class Plan:
-    kind: Literal["orgs", "users"]
+    kind: Literal["orgs", "users", "participants"]
     region: Region | None
     outcomes: list[Outcome] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
