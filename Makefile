@@ -11,16 +11,23 @@ XDIST   = -n $(JOBS) --dist loadgroup
 
 .PHONY: install demo serve test test-fast test-all lint bench clean
 
-$(VENV)/.installed: pyproject.toml
+# the application alone (make demo: what a school's PC needs) ...
+$(VENV)/.app: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+# ... and with the test tools (make test, CI)
+$(VENV)/.installed: $(VENV)/.app
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
 install: $(VENV)/.installed
 
-## make demo: install, load the Oryol demo region (once), print the accounts, serve on :5000
-demo: install
+## make demo: install the application (no test tools), load the Oryol demo region (once),
+## print the accounts, serve on :5000 (PORT=5001 make demo for another port)
+demo: $(VENV)/.app
 	$(VENV)/bin/leanschool demo
 	$(VENV)/bin/leanschool serve --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
 

@@ -97,9 +97,15 @@ def demo(reset: bool, scale: int | None) -> None:
     finally:
         store.dispose()
     click.echo("")
-    click.echo("Демо-учётные записи (логин / пароль / роль):")
+    click.echo(f"Демо-учётные записи (пароль у всех: {accounts[0]['password']}):")
     for acc in accounts:
-        click.echo(f"  {acc['email']:<32} {acc['password']:<14} {acc['role']}")
+        role = ROLE_TITLES.get(acc["role"], acc["role"])
+        click.echo(f"  {acc['email']:<36} {role:<14} {acc.get('place', '')}")
+    click.echo("Войдите на http://127.0.0.1:5000 (или по адресу, который покажет serve) под любой из них.")
+
+
+ROLE_TITLES = {"admin": "администратор", "curator": "куратор", "head": "руководитель", "member": "участник",
+               "coordinator": "координатор"}
 
 
 @main.command()
@@ -125,6 +131,7 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> Non
 
         from webui import create_app
 
+        _port_is_free(host, port)
         app = create_app()
         click.echo(f"Lean School: http://{host}:{port}/")
         waitress_serve(app, host=host, port=port, threads=threads, ident="leanschool")
@@ -134,7 +141,40 @@ def serve(host: str, port: int, workers: int, threads: int, timeout: int) -> Non
                             "в Windows запустите с --workers 1",
                             "several processes (--workers) need Linux (gunicorn); on Windows use --workers 1"
                             ).get(LOCALE))
+    _port_is_free(host, port)
     _serve_gunicorn(host, port, workers, threads, timeout)
+
+
+def _port_is_free(host: str, port: int) -> None:
+    """Stop with a plain Russian message when the port is taken (another leanschool, another
+    program) or cannot be used, instead of the server's traceback."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise CliError(Text(f"неизвестный адрес --host {host}", f"unknown address --host {host}").get(LOCALE)) from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CliError(Text(
+                    f"порт {port} уже занят другой программой (может быть, Lean School уже запущен). "
+                    f"Запустите на другом порту: leanschool serve --port {port + 1} (или PORT={port + 1} make demo)",
+                    f"port {port} is in use by another program (perhaps Lean School runs already). "
+                    f"Use another port: leanschool serve --port {port + 1} (or PORT={port + 1} make demo)"
+                ).get(LOCALE)) from None
+            if exc.errno == errno.EACCES:
+                raise CliError(Text(f"нет прав открыть порт {port}: порты ниже 1024 требуют прав администратора; "
+                                    "выберите порт 1024 или выше, например --port 5000",
+                                    f"no permission to open port {port}: ports below 1024 need administrator rights; "
+                                    "pick 1024 or above, e.g. --port 5000").get(LOCALE)) from None
+            raise CliError(Text(f"не удалось открыть {host}:{port}: {exc.strerror}",
+                                f"cannot open {host}:{port}: {exc.strerror}").get(LOCALE)) from None
 
 
 def _metrics_dir(settings: config.Settings) -> tuple[str, bool]:

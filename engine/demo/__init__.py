@@ -31,7 +31,7 @@ from engine.db import Store
 from engine.demo.content import content
 from engine.demo.planner import plan_oryol, plan_scale
 from engine.demo.timeline import DemoError, Plan, Step, Timeline, run_steps
-from engine.demo.world import counted, oryol_world, plan_world, scale_world
+from engine.demo.world import World, counted, oryol_world, plan_world, scale_world
 from engine.models import (
     UNRESOLVED_RISK,
     Event,
@@ -108,7 +108,7 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
     if (_exists(store, Region, Region.name, world.region_name)
             and _exists(store, User, User.email, world.curator.email)):
         echo(f"Демо «{world.region_name}» уже загружено; ничего не добавлено (--reset загрузит заново).")
-        return world.accounts
+        return _accounts(store, world, scale)
 
     plan = Plan(Timeline(clock.today()))  # the test's frozen clock, or the real one
     plan_world(plan, world)
@@ -140,10 +140,21 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
         from engine.demo.portfolio import load_practices
         load_practices(store, world.region_id, echo)
         from engine.demo.programme import load_programme
-        load_programme(store, world.region_id, echo)
+        load_programme(store, world.region_id, echo, C.region.password)
     _record_snapshots(store, echo)
     summary(store, world.region_id, echo, time.monotonic() - started)
-    return world.accounts
+    return _accounts(store, world, scale)
+
+
+def _accounts(store: Store, world: World, scale: int | None) -> list[dict[str, str]]:
+    """The accounts to print: the world's, and in the Oryol demo the programme's too."""
+    if scale is not None:
+        return world.accounts
+    from engine.demo.programme import programme_accounts
+    with store.uow() as uow:
+        region_id = uow.session.execute(select(col(Region.id)).where(col(Region.name) == world.region_name)).scalar()
+    extra = programme_accounts(store, region_id, C.region.demo_school) if region_id else []
+    return world.accounts + [{**a, "password": C.region.password} for a in extra]
 
 
 def _record_snapshots(store: Store, echo: Callable[[str], Any]) -> None:

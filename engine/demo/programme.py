@@ -10,6 +10,7 @@ the Russian content is data (engine/demo/data/programme.yaml, validated here).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from engine import clock
 from engine.db import Store
 from engine.demo.world import counted
 from engine.errors import DataFileError
-from engine.models import Organization, Project, RoleGrant, User
+from engine.models import Municipality, Organization, Project, RoleGrant, User
 from engine.policy import SYSTEM
 from engine.programme import questionnaire as questionnaires
 from engine.programme import service as prog_svc
@@ -80,6 +81,9 @@ class ProgrammeContent(_Strict):
     resources: list[str] = Field(min_length=1)
     plan_items: list[str] = Field(min_length=3)
     return_comments: list[str] = Field(min_length=1)
+    # a curator of one municipality (the one with most participants): what a municipal curator sees
+    municipal_curator_name: str
+    municipal_curator_email: str
 
 
 def content(path: Path = DATA_FILE) -> ProgrammeContent:
@@ -95,7 +99,8 @@ def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
-def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], seed: int = 2020) -> dict[str, int]:
+def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], password: str,
+                   seed: int = 2020) -> dict[str, int]:
     """The programme of the region's demo, through the services; returns what it made."""
     c = content()
     rng = random.Random(seed)
@@ -277,6 +282,12 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], see
                 if org.id in coordinators and rng.random() < 0.55:
                     when = min(start + timedelta(days=fr.opens + rng.randint(0, 30)), today)
                     answer(final_id, org, readiness[org.id] + rng.uniform(0.3, 1.3), when)
+        on(c.length_days)  # today (``on`` stops at today)
+        muns = Counter(org.municipality_id for _part, org, _joined in participants)
+        with store.uow() as uow:
+            admin_svc.create_user(uow, SYSTEM, {
+                "email": c.municipal_curator_email, "name": c.municipal_curator_name, "password": password,
+                "role": "curator", "municipality_id": muns.most_common(1)[0][0]})
     finally:
         clock.set_clock(previous)
     echo(f"  программа РИП: {counted(made['participants'], 'участник', 'участника', 'участников')}, "
@@ -284,3 +295,26 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], see
          f"{counted(made['answers'], 'анкета', 'анкеты', 'анкет')} готовности, "
          f"утверждено {counted(made['plans_approved'], 'план', 'плана', 'планов')}")
     return made
+
+
+def programme_accounts(store: Store, region_id: int, demo_school: str) -> list[dict[str, str]]:
+    """The programme's demo accounts, read back from the database (a second ``demo`` run
+    prints them too): a school coordinator (the demo school's when it takes part) and the
+    municipal curator. The password is the demo's."""
+    c = content()
+    out: list[dict[str, str]] = []
+    with store.uow() as uow:
+        s = uow.session
+        rows = s.execute(select(User.email, Organization.name)
+                         .join(RoleGrant, RoleGrant.user_id == User.id)
+                         .join(Organization, Organization.id == RoleGrant.org_id)
+                         .where(RoleGrant.role == "coordinator", Organization.region_id == region_id)
+                         .order_by(Organization.name != demo_school, Organization.id)).first()
+        if rows is not None:
+            out.append({"email": rows[0], "role": "coordinator", "place": rows[1]})
+        mun = s.execute(select(Municipality.name).join(RoleGrant, RoleGrant.municipality_id == Municipality.id)
+                        .join(User, User.id == RoleGrant.user_id)
+                        .where(User.email == c.municipal_curator_email)).scalar()
+        if mun is not None:
+            out.append({"email": c.municipal_curator_email, "role": "curator", "place": mun})
+    return out

@@ -133,13 +133,22 @@ def oryol_world(rng: random.Random) -> World:
         else:
             _staff(rng, names, org, f"o{k:02d}", rng.choice([1, 2, 2, 3]))
         orgs.append(org)
-    accounts = [{"email": C.region.admin_email, "password": C.region.password, "role": "admin"},
-                {"email": C.region.curator_email, "password": C.region.password, "role": "curator"},
-                {"email": C.region.head_email, "password": C.region.password, "role": "head"},
-                {"email": C.region.member_email, "password": C.region.password, "role": "member"}]
+    demo = next(o for o in orgs if o.name == C.region.demo_school)
+    other = next(o for o in orgs if o.name != C.region.demo_school and o.kind == "school" and o.head)
+    accounts = [_account(C.region.admin_email, "admin", "вся система"),
+                _account(C.region.curator_email, "curator", C.region.region_name),
+                _account(C.region.head_email, "head", demo.name),
+                _account(C.region.member_email, "member", demo.name),
+                # another school's head: what one school does not see of another
+                _account(other.head.email, "head", other.name)]
     return World(C.region.region_name, C.region.region_code, list(muns.values()), orgs,
                  Person(C.region.curator_name, C.region.curator_email, "curator", "куратор региональной площадки"),
                  Person(C.region.admin_name, C.region.admin_email, "admin"), accounts)
+
+
+def _account(email: str, role: str, place: str) -> dict[str, str]:
+    """A demo account as `leanschool demo` prints it: who to sign in as, and where they work."""
+    return {"email": email, "password": C.region.password, "role": role, "place": place}
 
 
 def _plural(n: int, one: str, few: str, many: str) -> str:
@@ -185,10 +194,10 @@ def scale_world(rng: random.Random, n: int, admin_exists: bool) -> World:
         orgs.append(org)
     curator = Person(names.person(), f"curator.s{n}@demo.leanschool.ru", "curator", "куратор")
     admin = None if admin_exists else Person(C.region.admin_name, C.region.admin_email, "admin")
-    accounts = [{"email": C.region.admin_email, "password": C.region.password, "role": "admin"},
-                {"email": curator.email, "password": C.region.password, "role": "curator"},
-                {"email": orgs[0].head.email, "password": C.region.password, "role": "head"},
-                {"email": orgs[0].members[0].email, "password": C.region.password, "role": "member"}]
+    accounts = [_account(C.region.admin_email, "admin", "вся система"),
+                _account(curator.email, "curator", scale_region_name(n)),
+                _account(orgs[0].head.email, "head", orgs[0].name),
+                _account(orgs[0].members[0].email, "member", orgs[0].name)]
     return World(scale_region_name(n), "99", muns, orgs, curator, admin, accounts)
 
 

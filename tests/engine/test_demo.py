@@ -150,12 +150,20 @@ def test_the_demo_region_has_every_stage_stalled_projects_waiting_approvals_and_
     assert any("Готово" in line for line in oryol["output"])
 
 
+def first_of_each_role(accounts: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The first account of each role: the demo school's head and member, the region's curator."""
+    out: dict[str, dict[str, str]] = {}
+    for acc in accounts:
+        out.setdefault(acc["role"], acc)
+    return out
+
+
 def test_the_demo_accounts_sign_in_and_the_demo_school_shows_every_kind_of_work(demo_store: Store,
                                                                                  oryol: dict[str, Any]) -> None:
-    accounts = {a["role"]: a for a in oryol["accounts"]}
-    assert set(accounts) == {"admin", "curator", "head", "member"}
+    accounts = first_of_each_role(oryol["accounts"])
+    assert set(accounts) == {"admin", "curator", "head", "member", "coordinator"}
     with demo_store.uow() as uow:
-        for acc in accounts.values():
+        for acc in oryol["accounts"]:
             assert admin_svc.authenticate(uow, acc["email"], acc["password"]) is not None, acc["email"]
         head = uow.session.execute(select(User).where(User.email == accounts["head"]["email"])).scalar_one()
         school = load_actor(uow.session, head.id).org_ids().pop()  # type: ignore[arg-type]
@@ -173,6 +181,28 @@ def test_the_demo_accounts_sign_in_and_the_demo_school_shows_every_kind_of_work(
     assert len(almost) == 1
 
 
+def test_the_accounts_say_where_each_works_and_include_another_school_and_a_municipal_curator(
+        demo_store: Store, oryol: dict[str, Any]) -> None:
+    """What `leanschool demo` prints: each account's organisation (or region, or municipality),
+    a head of another school, a school coordinator and a curator of one municipality."""
+    by_email = {a["email"]: a for a in oryol["accounts"]}
+    with demo_store.uow() as uow:
+        for email, acc in by_email.items():
+            user = uow.session.execute(select(User).where(User.email == email)).scalar_one()
+            actor = load_actor(uow.session, user.id)  # type: ignore[arg-type]
+            orgs = [uow.session.get(Organization, o) for o in actor.org_ids()]
+            if acc["role"] in ("head", "member", "coordinator"):
+                assert acc["place"] in {o.name for o in orgs if o}, acc
+        heads = [a for a in oryol["accounts"] if a["role"] == "head"]
+        assert len(heads) == 2 and heads[0]["place"] != heads[1]["place"]
+        municipal = [a for a in oryol["accounts"] if a["role"] == "curator" and a["email"].startswith("curator.mo")]
+        assert len(municipal) == 1
+        user = uow.session.execute(select(User).where(User.email == municipal[0]["email"])).scalar_one()
+        actor = load_actor(uow.session, user.id)  # type: ignore[arg-type]
+        (mun_id,) = actor.curated_municipality_ids()
+        assert uow.session.get(Municipality, mun_id).name == municipal[0]["place"]  # type: ignore[union-attr]
+
+
 def test_a_second_load_without_reset_adds_nothing(demo_store: Store, oryol: dict[str, Any]) -> None:
     before = _row_counts(demo_store)
     output: list[str] = []
@@ -185,7 +215,7 @@ def test_a_second_load_without_reset_adds_nothing(demo_store: Store, oryol: dict
 def test_a_new_member_completes_the_almost_ready_diagnosis_and_the_head_moves_it(demo_store: Store,
                                                                                 oryol: dict[str, Any]) -> None:
     """The walk-through the demo is made for (changes the module's database: keep it last)."""
-    accounts = {a["role"]: a["email"] for a in oryol["accounts"]}
+    accounts = {role: a["email"] for role, a in first_of_each_role(oryol["accounts"]).items()}
     with demo_store.uow() as uow:
         member, head = (load_actor(uow.session, uow.session.execute(select(User.id).where(User.email == email))
                                    .scalar_one()) for email in (accounts["member"], accounts["head"]))
