@@ -1,7 +1,8 @@
-"""engine/schemas.py (and engine/programme/schemas.py) builds its Literal types from engine/vocab.py at run time and writes the
-same values out under ``if TYPE_CHECKING:`` for mypy, which cannot read a Literal built at
-run time. The two must not drift apart: a value added to a vocabulary but not to the
-written-out alias would let mypy pass code the API refuses (or the other way round)."""
+"""engine/schemas.py and engine/programme/schemas.py build their Literal types from
+engine/vocab.py at run time and write the same values out under ``if TYPE_CHECKING:`` for
+mypy, which cannot read a Literal built at run time. The two must not drift apart: a value
+added to a vocabulary but not to the written-out alias would let mypy pass code the API
+refuses (or the other way round)."""
 from __future__ import annotations
 
 import ast
