@@ -19,13 +19,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from engine import clock
 from engine.db import Store
 from engine.demo.world import counted
 from engine.errors import DataFileError
-from engine.models import Municipality, Organization, Project, RoleGrant, User
-from engine.policy import SYSTEM
+from engine.models import Municipality, Organization, Participant, Project, RoleGrant, User, pk
+from engine.policy import SYSTEM, Actor
 from engine.programme import questionnaire as questionnaires
 from engine.programme import service as prog_svc
 from engine.services import admin as admin_svc
@@ -120,19 +121,21 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
     try:
         with store.uow() as uow:
             s = uow.session
-            curator_id = s.execute(select(RoleGrant.user_id).where(
-                RoleGrant.role == "curator", RoleGrant.region_id == region_id).order_by(RoleGrant.id)).scalar()
+            curator_id = s.execute(select(col(RoleGrant.user_id)).where(
+                col(RoleGrant.role) == "curator", col(RoleGrant.region_id) == region_id)
+                .order_by(col(RoleGrant.id))).scalar()
             if curator_id is None:
                 raise ValueError("the demo region has no curator")
             curator = load_actor(s, curator_id)
             # organisations with projects first (they are the programme's core), then the others
-            n_projects = dict(s.execute(select(Project.org_id, func.count()).where(Project.region_id == region_id)
-                                        .group_by(Project.org_id)).all())
-            orgs = list(s.execute(select(Organization).where(Organization.region_id == region_id)
-                                  .order_by(Organization.id)).scalars())
+            n_projects: dict[int, int] = {o: n for o, n in s.execute(
+                select(col(Project.org_id), func.count()).where(col(Project.region_id) == region_id)
+                .group_by(col(Project.org_id)))}
+            orgs = list(s.execute(select(Organization).where(col(Organization.region_id) == region_id)
+                                  .order_by(col(Organization.id))).scalars())
         # mostly organisations with projects (the programme's core), a few that have none yet
-        with_projects = [o for o in orgs if n_projects.get(o.id)]
-        without = [o for o in orgs if not n_projects.get(o.id)]
+        with_projects = [o for o in orgs if n_projects.get(pk(o))]
+        without = [o for o in orgs if not n_projects.get(pk(o))]
         rng.shuffle(with_projects)
         rng.shuffle(without)
         n_without = min(len(without), c.participants // 7)
@@ -148,19 +151,19 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
                 "stages": [{"title": st.title, "content": st.content,
                             "starts_on": (start + timedelta(days=st.from_)).isoformat(),
                             "ends_on": (start + timedelta(days=st.to)).isoformat()} for st in c.stages]})
-            programme_id = prog.id
+            programme_id = pk(prog)
         with store.uow() as uow:
-            stages = prog_svc.stages_of(uow, programme_id)  # type: ignore[arg-type]
-            stage_ids = [st.id for st in stages]
+            stages = prog_svc.stages_of(uow, programme_id)
+            stage_ids = [pk(st) for st in stages]
         for st_spec, stage_id in zip(c.stages, stage_ids, strict=True):
             for t in st_spec.tasks:
                 with store.uow() as uow:
-                    task = prog_svc.add_task(uow, curator, stage_id, {  # type: ignore[arg-type]
+                    task = prog_svc.add_task(uow, curator, stage_id, {
                         "title": t.title, "due_on": (start + timedelta(days=t.due)).isoformat(),
                         "responsible": t.responsible, "rule": t.rule})
                 if t.rule is None and start + timedelta(days=t.due) < today:
                     with store.uow() as uow:
-                        prog_svc.update_task(uow, curator, task.id, {"status": "done"})  # type: ignore[arg-type]
+                        prog_svc.update_task(uow, curator, pk(task), {"status": "done"})
 
         # participants in waves
         waves: list[tuple[int, int, list[Organization]]] = []
@@ -169,54 +172,54 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
             n = len(chosen) - taken if i == len(c.waves) - 1 else round(len(chosen) * w.share)
             waves.append((w.wave, w.joined, chosen[taken:taken + n]))
             taken += n
-        participants: list[tuple[Any, Organization, int]] = []
+        participants: list[tuple[Participant, Organization, int]] = []
         for wave, joined, members in waves:
             day = on(joined)
             for org in members:
                 with store.uow() as uow:
-                    part = prog_svc.add_participant(uow, curator, programme_id, {  # type: ignore[arg-type]
+                    part = prog_svc.add_participant(uow, curator, programme_id, {
                         "org_id": org.id, "joined_on": day.isoformat(), "wave": wave})
                 participants.append((part, org, joined))
 
         made = {"participants": len(participants), "coordinators": 0, "members": 0, "answers": 0,
                 "plans_approved": 0, "plans_returned": 0, "plans_submitted": 0}
         readiness: dict[int, float] = {}
-        coordinators: dict[int, Any] = {}
+        coordinators: dict[int, Actor] = {}
         for part, org, joined in participants:
             # a coordinator: most organisations name one within a month or two
             if rng.random() < 0.88:
                 on(joined + rng.randint(5, 60))
                 with store.uow() as uow:
                     staff = list(uow.session.execute(
-                        select(User.id).join(RoleGrant, RoleGrant.user_id == User.id)
-                        .where(RoleGrant.org_id == org.id, RoleGrant.role == "member")
-                        .order_by(User.id)).scalars())
+                        select(col(User.id)).join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
+                        .where(col(RoleGrant.org_id) == org.id, col(RoleGrant.role) == "member")
+                        .order_by(col(User.id))).scalars())
                 if staff:
                     with store.uow() as uow:
                         admin_svc.grant_role(uow, SYSTEM, staff[0], "coordinator", org.id, None)
                     with store.uow() as uow:
-                        coordinators[org.id] = load_actor(uow.session, staff[0])
+                        coordinators[pk(org)] = load_actor(uow.session, staff[0])
                     made["coordinators"] += 1
-            who = coordinators.get(org.id, curator)
+            who = coordinators.get(pk(org), curator)
             # the initiative group: a coordinator gathers 2-7 people
             if org.id in coordinators:
                 size = rng.choice([2, 3, 3, 4, 4, 5, 5, 6, 7])
                 for k in range(size):
                     on(joined + rng.randint(20, 90))
                     with store.uow() as uow:
-                        prog_svc.add_member(uow, who, part.id, {
+                        prog_svc.add_member(uow, who, pk(part), {
                             "name": f"Педагог {k + 1} — {org.name}"[:200],
                             "position": rng.choice(c.positions)})
                     made["members"] += 1
-            readiness[org.id] = rng.uniform(1.6, 3.4)  # where the organisation starts (1..5)
+            readiness[pk(org)] = rng.uniform(1.6, 3.4)  # where the organisation starts (1..5)
 
         # the initial round: most coordinators answer before it closes
         with store.uow() as uow:
-            rounds = prog_svc.rounds_of(uow, programme_id)  # type: ignore[arg-type]
+            rounds = prog_svc.rounds_of(uow, programme_id)
             initial = rounds[0]
-            initial_id, initial_closes = initial.id, initial.closes_on
-        deficits = next(x.options for x in q.questions if x.id == "deficits")
-        needs = next(x.options for x in q.questions if x.id == "needs")
+            initial_id, initial_closes = pk(initial), initial.closes_on
+        deficits = next(x.options for x in q.questions if x.id == "deficits") or ()
+        needs = next(x.options for x in q.questions if x.id == "needs") or ()
 
         def answer(round_id: int, org: Organization, level: float, when: date) -> None:
             moment[0] = _at(when, 14)
@@ -224,7 +227,7 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
                       for section, bias in zip(q.sections, (0.3, 0.0, -0.4, -0.2, 0.1), strict=False)
                       for item in section.items}
             with store.uow() as uow:
-                prog_svc.save_answer(uow, coordinators[org.id], round_id, {
+                prog_svc.save_answer(uow, coordinators[pk(org)], round_id, {
                     "org_id": org.id, "scores": scores, "submit": True,
                     "needs": rng.sample(list(needs), k=rng.randint(1, 3)),
                     "deficits": rng.sample(list(deficits), k=rng.randint(1, 3)),
@@ -236,7 +239,7 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
             if org.id in coordinators and rng.random() < 0.85:
                 opens = start + timedelta(days=joined + 30)
                 when = min(opens + timedelta(days=rng.randint(0, 60)), initial_closes, today)
-                answer(initial_id, org, readiness[org.id], max(when, start))
+                answer(initial_id, org, readiness[pk(org)], max(when, start))
 
         # work plans: drafted, submitted, approved or returned
         for part, org, joined in participants:
@@ -246,7 +249,7 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
             on(day0)
             for title in rng.sample(c.plan_items, k=rng.randint(3, 6)):
                 with store.uow() as uow:
-                    prog_svc.add_plan_item(uow, coordinators[org.id], part.id, {
+                    prog_svc.add_plan_item(uow, coordinators[pk(org)], pk(part), {
                         "title": title, "who": "Инициативная группа",
                         "due_on": (start + timedelta(days=day0 + rng.randint(30, 400))).isoformat()})
             fate = rng.random()
@@ -254,18 +257,18 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
                 continue  # still a draft
             on(day0 + rng.randint(3, 20))
             with store.uow() as uow:
-                prog_svc.submit_plan(uow, coordinators[org.id], part.id, {})  # type: ignore[arg-type]
+                prog_svc.submit_plan(uow, coordinators[pk(org)], pk(part), {})
             made["plans_submitted"] += 1
             if fate < 0.22:
                 continue  # waits for the curator
             on(day0 + rng.randint(22, 40))
             if fate < 0.32:
                 with store.uow() as uow:
-                    prog_svc.return_plan(uow, curator, part.id, {"comment": rng.choice(c.return_comments)})
+                    prog_svc.return_plan(uow, curator, pk(part), {"comment": rng.choice(c.return_comments)})
                 made["plans_returned"] += 1
                 continue
             with store.uow() as uow:
-                prog_svc.approve_plan(uow, curator, part.id, {"comment": "Утверждено"})
+                prog_svc.approve_plan(uow, curator, pk(part), {"comment": "Утверждено"})
             made["plans_approved"] += 1
 
         # the interim round: opened by the curator; half of those who answered before answer again, higher
@@ -273,15 +276,15 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
         if start + timedelta(days=fr.opens) <= today:
             on(fr.opens)
             with store.uow() as uow:
-                rnd = prog_svc.open_round(uow, curator, programme_id, {  # type: ignore[arg-type]
+                rnd = prog_svc.open_round(uow, curator, programme_id, {
                     "kind": "final", "title": fr.title,
                     "opens_on": (start + timedelta(days=fr.opens)).isoformat(),
                     "closes_on": (start + timedelta(days=fr.closes)).isoformat()})
-                final_id = rnd.id
+                final_id = pk(rnd)
             for _part, org, _joined in participants:
                 if org.id in coordinators and rng.random() < 0.55:
                     when = min(start + timedelta(days=fr.opens + rng.randint(0, 30)), today)
-                    answer(final_id, org, readiness[org.id] + rng.uniform(0.3, 1.3), when)
+                    answer(final_id, org, readiness[pk(org)] + rng.uniform(0.3, 1.3), when)
         on(c.length_days)  # today (``on`` stops at today)
         muns = Counter(org.municipality_id for _part, org, _joined in participants)
         with store.uow() as uow:
@@ -305,16 +308,17 @@ def programme_accounts(store: Store, region_id: int, demo_school: str) -> list[d
     out: list[dict[str, str]] = []
     with store.uow() as uow:
         s = uow.session
-        rows = s.execute(select(User.email, Organization.name)
-                         .join(RoleGrant, RoleGrant.user_id == User.id)
-                         .join(Organization, Organization.id == RoleGrant.org_id)
-                         .where(RoleGrant.role == "coordinator", Organization.region_id == region_id)
-                         .order_by(Organization.name != demo_school, Organization.id)).first()
-        if rows is not None:
-            out.append({"email": rows[0], "role": "coordinator", "place": rows[1]})
-        mun = s.execute(select(Municipality.name).join(RoleGrant, RoleGrant.municipality_id == Municipality.id)
-                        .join(User, User.id == RoleGrant.user_id)
-                        .where(User.email == c.municipal_curator_email)).scalar()
+        row = s.execute(select(col(User.email), col(Organization.name))
+                        .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
+                        .join(Organization, col(Organization.id) == col(RoleGrant.org_id))
+                        .where(col(RoleGrant.role) == "coordinator", col(Organization.region_id) == region_id)
+                        .order_by(col(Organization.name) != demo_school, col(Organization.id))).first()
+        if row is not None:
+            out.append({"email": row[0], "role": "coordinator", "place": row[1]})
+        mun = s.execute(select(col(Municipality.name))
+                        .join(RoleGrant, col(RoleGrant.municipality_id) == col(Municipality.id))
+                        .join(User, col(User.id) == col(RoleGrant.user_id))
+                        .where(col(User.email) == c.municipal_curator_email)).scalar()
         if mun is not None:
             out.append({"email": c.municipal_curator_email, "role": "curator", "place": mun})
     return out

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, select, update
+from sqlmodel import col
 
 from engine import clock
 from engine.db import Store
@@ -27,22 +28,23 @@ def round_reminders(store: Store) -> dict[str, Any]:
         s = uow.session
         won = s.execute(
             update(ReadinessRound)
-            .where(ReadinessRound.reminded_at.is_(None), ReadinessRound.closed_at.is_(None),  # type: ignore[union-attr]
-                   ReadinessRound.opens_on <= today, ReadinessRound.closes_on >= today,
-                   ReadinessRound.closes_on <= today + timedelta(days=ROUND_REMINDER_DAYS))
+            .where(col(ReadinessRound.reminded_at).is_(None), col(ReadinessRound.closed_at).is_(None),
+                   col(ReadinessRound.opens_on) <= today, col(ReadinessRound.closes_on) >= today,
+                   col(ReadinessRound.closes_on) <= today + timedelta(days=ROUND_REMINDER_DAYS))
             .values(reminded_at=clock.now())
-            .returning(ReadinessRound.id, ReadinessRound.programme_id, ReadinessRound.title,
-                       ReadinessRound.closes_on)
+            .returning(col(ReadinessRound.id), col(ReadinessRound.programme_id), col(ReadinessRound.title),
+                       col(ReadinessRound.closes_on))
             .execution_options(synchronize_session=False)).all()
         notes: list[Note] = []
         keepers = tuple(r for r in ORG_ROLES if r in ACTIONS["participation.edit"])  # head, coordinator
         for rnd in sorted(won, key=lambda r: r.id):
-            submitted = select(ReadinessAnswer.org_id).where(
-                ReadinessAnswer.round_id == rnd.id, ReadinessAnswer.status == AnswerStatus.SUBMITTED.value)
-            orgs = list(s.execute(select(Participant.org_id).where(
-                and_(Participant.programme_id == rnd.programme_id,
-                     Participant.status == ParticipantStatus.ACTIVE.value,
-                     Participant.org_id.not_in(submitted)))).scalars())  # type: ignore[attr-defined]
+            submitted = select(col(ReadinessAnswer.org_id)).where(
+                col(ReadinessAnswer.round_id) == rnd.id,
+                col(ReadinessAnswer.status) == AnswerStatus.SUBMITTED.value)
+            orgs = list(s.execute(select(col(Participant.org_id)).where(
+                and_(col(Participant.programme_id) == rnd.programme_id,
+                     col(Participant.status) == ParticipantStatus.ACTIVE.value,
+                     col(Participant.org_id).not_in(submitted)))).scalars())
             people = granted(s, keepers, RoleGrant.org_id, orgs)
             days = (rnd.closes_on - today).days
             text = Text(f"Анкета «{rnd.title}» закрывается {rnd.closes_on:%d.%m.%Y} (через {days} дн.): "

@@ -8,9 +8,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from engine.db import UnitOfWork
-from engine.models import Municipality, Participant, ReadinessAnswer, ReadinessRound
+from engine.models import Municipality, Participant, ReadinessAnswer, ReadinessRound, pk
 from engine.policy import Actor
 from engine.programme import questionnaire as questionnaires
 from engine.programme.funnel import STEPS, funnel_rows
@@ -29,18 +30,19 @@ class ParticipantsSheet:
 def participants_sheet(uow: UnitOfWork, actor: Actor, programme_id: int) -> ParticipantsSheet:
     prog, org_ids = tower_scope(uow, actor, programme_id)
     s = uow.session
-    rows = funnel_rows(s, uow.workflows, prog.id, org_ids=org_ids)
-    parts = {p.id: p for p in s.execute(select(Participant).where(Participant.programme_id == prog.id)).scalars()}
-    muns = dict(s.execute(select(Municipality.id, Municipality.name)
-                          .where(Municipality.region_id == prog.region_id)).all())
+    rows = funnel_rows(s, uow.workflows, pk(prog), org_ids=org_ids)
+    parts = {p.id: p for p in s.execute(select(Participant).where(col(Participant.programme_id) == prog.id)).scalars()}
+    muns: dict[int, str] = {i: n for i, n in s.execute(select(col(Municipality.id), col(Municipality.name))
+                                                      .where(col(Municipality.region_id) == prog.region_id))}
     q = questionnaires.get(prog.questionnaire_id) if prog.questionnaire_id else None
     sections = [(sec.id, sec.title) for sec in q.sections] if q is not None else []
     item_section = q.item_section if q is not None else {}
     latest: dict[int, tuple[date, str, dict[str, Any]]] = {}
     for ans, rnd in s.execute(select(ReadinessAnswer, ReadinessRound)
-                              .join(ReadinessRound, ReadinessRound.id == ReadinessAnswer.round_id)
-                              .where(ReadinessRound.programme_id == prog.id, ReadinessAnswer.status == "submitted")
-                              .order_by(ReadinessRound.opens_on, ReadinessRound.id)):
+                              .join(ReadinessRound, col(ReadinessRound.id) == col(ReadinessAnswer.round_id))
+                              .where(col(ReadinessRound.programme_id) == prog.id,
+                                     col(ReadinessAnswer.status) == "submitted")
+                              .order_by(col(ReadinessRound.opens_on), col(ReadinessRound.id))):
         latest[ans.org_id] = (rnd.opens_on, rnd.title, ans.scores)
     out = []
     for r in sorted(rows, key=lambda r: (muns.get(r.municipality_id, ""), r.org_name)):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, false, func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from engine.models import (
     InitiativeMember,
@@ -55,8 +55,8 @@ def past_implement_filter(workflows: WorkflowRegistry) -> Any:
             start = wf.state_index(wf.measure_from)
             beyond = [s.id for i, s in enumerate(wf.states)
                       if (i > start and not s.final) or s.id == wf.done]
-        clauses.append(and_(Project.workflow_id == wf.id, Project.workflow_version == wf.version,
-                            Project.state.in_(beyond)))  # type: ignore[attr-defined]
+        clauses.append(and_(col(Project.workflow_id) == wf.id, col(Project.workflow_version) == wf.version,
+                            col(Project.state).in_(beyond)))
     return or_(*clauses) if clauses else false()
 
 
@@ -81,42 +81,43 @@ def funnel_rows(session: Session, workflows: WorkflowRegistry, programme_id: int
     steps, in ONE query: each step an aggregate over the whole programme joined to the
     participants (no per-organisation query, no correlated scan per participant)."""
     P = Participant
-    members = select(P.org_id).where(P.programme_id == programme_id).scalar_subquery()
-    coordinators = (select(RoleGrant.org_id.label("org_id"))  # type: ignore[union-attr]
-                    .where(RoleGrant.role == COORDINATOR, RoleGrant.org_id.in_(members))  # type: ignore[union-attr]
-                    .group_by(RoleGrant.org_id).subquery())
-    groups = (select(InitiativeMember.participant_id.label("pid"), func.count().label("n"))  # type: ignore[attr-defined]
-              .join(P, P.id == InitiativeMember.participant_id).where(P.programme_id == programme_id)
-              .group_by(InitiativeMember.participant_id).subquery())
-    assessed = (select(ReadinessAnswer.org_id.label("org_id"))  # type: ignore[attr-defined]
-                .join(ReadinessRound, ReadinessRound.id == ReadinessAnswer.round_id)
-                .where(ReadinessRound.programme_id == programme_id, ReadinessRound.kind == RoundKind.INITIAL.value,
-                       ReadinessAnswer.status == AnswerStatus.SUBMITTED.value)
-                .group_by(ReadinessAnswer.org_id).subquery())
-    projects = (select(Project.org_id.label("org_id"),
+    members = select(col(P.org_id)).where(col(P.programme_id) == programme_id).scalar_subquery()
+    coordinators = (select(col(RoleGrant.org_id).label("org_id"))
+                    .where(col(RoleGrant.role) == COORDINATOR, col(RoleGrant.org_id).in_(members))
+                    .group_by(col(RoleGrant.org_id)).subquery())
+    groups = (select(col(InitiativeMember.participant_id).label("pid"), func.count().label("n"))
+              .join(P, col(P.id) == col(InitiativeMember.participant_id)).where(col(P.programme_id) == programme_id)
+              .group_by(col(InitiativeMember.participant_id)).subquery())
+    assessed = (select(col(ReadinessAnswer.org_id).label("org_id"))
+                .join(ReadinessRound, col(ReadinessRound.id) == col(ReadinessAnswer.round_id))
+                .where(col(ReadinessRound.programme_id) == programme_id,
+                       col(ReadinessRound.kind) == RoundKind.INITIAL.value,
+                       col(ReadinessAnswer.status) == AnswerStatus.SUBMITTED.value)
+                .group_by(col(ReadinessAnswer.org_id)).subquery())
+    projects = (select(col(Project.org_id).label("org_id"),
                        func.max(case((past_implement_filter(workflows), 1), else_=0)).label("implemented"),
                        func.max(case((done_filter(workflows), 1), else_=0)).label("closed"))
-                .where(Project.org_id.in_(members)).group_by(Project.org_id).subquery())
-    practices = (select(Practice.org_id.label("org_id"))
-                 .where(Practice.status == PracticeStatus.PUBLISHED.value, Practice.org_id.in_(members))  # type: ignore[attr-defined]
-                 .group_by(Practice.org_id).subquery())
-    stmt = (select(P.id, P.org_id, Organization.name, Organization.municipality_id, P.status,
-                   coordinators.c.org_id, groups.c.n, assessed.c.org_id, WorkPlan.status,
+                .where(col(Project.org_id).in_(members)).group_by(col(Project.org_id)).subquery())
+    practices = (select(col(Practice.org_id).label("org_id"))
+                 .where(col(Practice.status) == PracticeStatus.PUBLISHED.value, col(Practice.org_id).in_(members))
+                 .group_by(col(Practice.org_id)).subquery())
+    stmt = (select(col(P.id), col(P.org_id), col(Organization.name), col(Organization.municipality_id),
+                   col(P.status), coordinators.c.org_id, groups.c.n, assessed.c.org_id, col(WorkPlan.status),
                    projects.c.org_id, projects.c.implemented, projects.c.closed, practices.c.org_id)
-            .join(Organization, Organization.id == P.org_id)
-            .outerjoin(coordinators, coordinators.c.org_id == P.org_id)
-            .outerjoin(groups, groups.c.pid == P.id)
-            .outerjoin(assessed, assessed.c.org_id == P.org_id)
-            .outerjoin(WorkPlan, WorkPlan.participant_id == P.id)
-            .outerjoin(projects, projects.c.org_id == P.org_id)
-            .outerjoin(practices, practices.c.org_id == P.org_id)
-            .where(P.programme_id == programme_id).order_by(Organization.name, P.id))
+            .join(Organization, col(Organization.id) == col(P.org_id))
+            .outerjoin(coordinators, coordinators.c.org_id == col(P.org_id))
+            .outerjoin(groups, groups.c.pid == col(P.id))
+            .outerjoin(assessed, assessed.c.org_id == col(P.org_id))
+            .outerjoin(WorkPlan, col(WorkPlan.participant_id) == col(P.id))
+            .outerjoin(projects, projects.c.org_id == col(P.org_id))
+            .outerjoin(practices, practices.c.org_id == col(P.org_id))
+            .where(col(P.programme_id) == programme_id).order_by(col(Organization.name), col(P.id)))
     if org_ids is not None:
-        stmt = stmt.where(P.org_id.in_(org_ids or {-1}))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(P.org_id).in_(org_ids or {-1}))
     if participant_id is not None:
-        stmt = stmt.where(P.id == participant_id)
+        stmt = stmt.where(col(P.id) == participant_id)
     if active_only:
-        stmt = stmt.where(P.status == ParticipantStatus.ACTIVE.value)
+        stmt = stmt.where(col(P.status) == ParticipantStatus.ACTIVE.value)
     out = []
     for row in session.execute(stmt).all():
         pid, oid, name, mid, status, coord, group_n, assessed_org, plan, started, impl, closed, published = row

@@ -193,19 +193,19 @@ def _d(value: Any) -> str | None:
 
 
 def stage_out(s: ProgrammeStage) -> StageOut:
-    return StageOut(id=s.id, title=s.title, starts_on=s.starts_on.isoformat(), ends_on=s.ends_on.isoformat(),  # type: ignore[arg-type]
+    return StageOut(id=s.id, title=s.title, starts_on=s.starts_on.isoformat(), ends_on=s.ends_on.isoformat(),
                     position=s.position, content=s.content)
 
 
 def round_brief(r: ReadinessRound) -> RoundBrief:
     from engine.programme.service import round_is_open
-    return RoundBrief(id=r.id, title=r.title, kind=r.kind, opens_on=r.opens_on.isoformat(),  # type: ignore[arg-type]
+    return RoundBrief(id=r.id, title=r.title, kind=r.kind, opens_on=r.opens_on.isoformat(),
                       closes_on=r.closes_on.isoformat(), closed=r.closed_at is not None, open=round_is_open(r))
 
 
 def programme_out(p: Programme, stages: list[ProgrammeStage], rounds: list[ReadinessRound],
                   warnings: list[str]) -> ProgrammeOut:
-    return ProgrammeOut(id=p.id, region_id=p.region_id, title=p.title, starts_on=p.starts_on.isoformat(),  # type: ignore[arg-type]
+    return ProgrammeOut(id=p.id, region_id=p.region_id, title=p.title, starts_on=p.starts_on.isoformat(),
                         ends_on=p.ends_on.isoformat(), status=p.status, goal=p.goal, tasks=p.tasks,
                         hypothesis=p.hypothesis, version=p.version,
                         stages=[stage_out(s) for s in stages], rounds=[round_brief(r) for r in rounds],
@@ -213,7 +213,7 @@ def programme_out(p: Programme, stages: list[ProgrammeStage], rounds: list[Readi
 
 
 def participant_out(p: Participant, row: FunnelRow) -> ParticipantOut:
-    return ParticipantOut(id=p.id, programme_id=p.programme_id, org_id=p.org_id, org_name=row.org_name,  # type: ignore[arg-type]
+    return ParticipantOut(id=p.id, programme_id=p.programme_id, org_id=p.org_id, org_name=row.org_name,
                           municipality_id=row.municipality_id, joined_on=p.joined_on.isoformat(),
                           wave=p.wave, status=p.status, withdrawn_on=_d(p.withdrawn_on), reason=p.reason,
                           funnel=Funnel(**{s: row.steps[s] for s in STEPS}))
@@ -238,20 +238,20 @@ def section_scores(q: Questionnaire, scores: dict[str, Any]) -> dict[str, float 
 
 
 def answer_out(a: ReadinessAnswer, q: Questionnaire) -> AnswerOut:
-    return AnswerOut(id=a.id, round_id=a.round_id, org_id=a.org_id, scores=a.scores, needs=a.needs,  # type: ignore[arg-type]
+    return AnswerOut(id=a.id, round_id=a.round_id, org_id=a.org_id, scores=a.scores, needs=a.needs,
                      difficulties=a.difficulties, resources=a.resources, deficits=a.deficits,
                      status=a.status, submitted_at=clock.iso(a.submitted_at) if a.submitted_at else None,
                      submitted_by=a.submitted_by, version=a.version, section_scores=section_scores(q, a.scores))
 
 
 def member_out(m: InitiativeMember) -> MemberOut:
-    return MemberOut(id=m.id, participant_id=m.participant_id, user_id=m.user_id, name=m.name,  # type: ignore[arg-type]
+    return MemberOut(id=m.id, participant_id=m.participant_id, user_id=m.user_id, name=m.name,
                      position=m.position, training_status=m.training_status)
 
 
 def plan_item_out(i: PlanItem) -> PlanItemOut:
     overdue = i.status == "open" and i.due_on is not None and i.due_on < clock.today()
-    return PlanItemOut(id=i.id, title=i.title, due_on=_d(i.due_on), who=i.who, status=i.status,  # type: ignore[arg-type]
+    return PlanItemOut(id=i.id, title=i.title, due_on=_d(i.due_on), who=i.who, status=i.status,
                        evidence_url=i.evidence_url, overdue=overdue)
 
 
@@ -265,7 +265,7 @@ def plan_out(plan: WorkPlan, items: list[PlanItem]) -> PlanOut:
 
 def task_out(t: StageTask, status: str) -> TaskOut:
     overdue = status != "done" and t.due_on is not None and t.due_on < clock.today()
-    return TaskOut(id=t.id, stage_id=t.stage_id, title=t.title, due_on=_d(t.due_on),  # type: ignore[arg-type]
+    return TaskOut(id=t.id, stage_id=t.stage_id, title=t.title, due_on=_d(t.due_on),
                    responsible=t.responsible, status=status, rule=t.rule, overdue=overdue)
 
 

@@ -4,10 +4,11 @@ the change and its audit event in one transaction; services raise and never roll
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeGuard, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from engine import clock
 from engine.db import UnitOfWork
@@ -26,6 +27,7 @@ from engine.models import (
     StageTask,
     User,
     WorkPlan,
+    pk,
 )
 from engine.policy import ACTIONS, COORDINATOR, REGION_ROLES, Actor, can_in_region, require_visible
 from engine.programme import questionnaire as questionnaires
@@ -48,7 +50,7 @@ INITIAL_ROUND_DAYS = 90  # without stages, the initial round stays open this lon
 
 # --- scope ------------------------------------------------------------------------------------
 
-def _int_id(value: Any) -> bool:
+def _int_id(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= INT_MAX
 
 
@@ -72,7 +74,7 @@ def _org_roles(uow: UnitOfWork, actor: Actor, org_id: Any) -> tuple[Organization
     org = uow.session.get(Organization, org_id) if _int_id(org_id) else None
     if org is None:
         raise NotFound("organization")
-    return org, require_visible(actor, org.id, org.region_id, "organization")  # type: ignore[arg-type]
+    return org, require_visible(actor, pk(org), org.region_id, "organization")
 
 
 def _need(roles: frozenset[str], *actions: str) -> None:
@@ -89,7 +91,7 @@ def get_participant(uow: UnitOfWork, actor: Actor, participant_id: Any,
         raise NotFound("participant")
     org, roles = _org_roles(uow, actor, part.org_id)
     _need(roles, *(actions or ("participation.view",)))
-    return part, org, uow.session.get(Programme, part.programme_id)  # type: ignore[return-value]
+    return part, org, cast(Programme, uow.session.get(Programme, part.programme_id))  # a foreign key
 
 
 def _bad(field: str, ru: str, en: str) -> ValidationFailed:
@@ -127,13 +129,13 @@ def stage_warnings(stages: list[ProgrammeStage], prog: Programme | None = None) 
 
 
 def stages_of(uow: UnitOfWork, programme_id: int) -> list[ProgrammeStage]:
-    return list(uow.session.execute(select(ProgrammeStage).where(ProgrammeStage.programme_id == programme_id)
-                                    .order_by(ProgrammeStage.position, ProgrammeStage.id)).scalars())
+    return list(uow.session.execute(select(ProgrammeStage).where(col(ProgrammeStage.programme_id) == programme_id)
+                                    .order_by(col(ProgrammeStage.position), col(ProgrammeStage.id))).scalars())
 
 
 def rounds_of(uow: UnitOfWork, programme_id: int) -> list[ReadinessRound]:
-    return list(uow.session.execute(select(ReadinessRound).where(ReadinessRound.programme_id == programme_id)
-                                    .order_by(ReadinessRound.opens_on, ReadinessRound.id)).scalars())
+    return list(uow.session.execute(select(ReadinessRound).where(col(ReadinessRound.programme_id) == programme_id)
+                                    .order_by(col(ReadinessRound.opens_on), col(ReadinessRound.id))).scalars())
 
 
 def _questionnaire() -> questionnaires.Questionnaire:
@@ -151,7 +153,7 @@ def create_programme(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Pro
         if uow.session.get(Region, region_id) is None or not (
                 actor.is_admin or region_id in actor.region_ids()):
             raise NotFound("region")
-        if not can_in_region(actor, "programme.manage", region_id):  # type: ignore[arg-type]
+        if not can_in_region(actor, "programme.manage", region_id):
             raise Forbidden()
     elif not actor.is_admin and not actor.curator_region_ids():
         raise Forbidden()
@@ -169,10 +171,10 @@ def create_programme(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Pro
     uow.session.add(prog)
     uow.session.flush()
     for i, st in enumerate(body.stages, 1):
-        uow.session.add(ProgrammeStage(programme_id=prog.id, position=i, title=st.title,  # type: ignore[arg-type]
+        uow.session.add(ProgrammeStage(programme_id=pk(prog), position=i, title=st.title,
                                        starts_on=st.starts_on, ends_on=st.ends_on, content=st.content))
     first_end = body.stages[0].ends_on if body.stages else body.starts_on + timedelta(days=INITIAL_ROUND_DAYS)
-    uow.session.add(ReadinessRound(programme_id=prog.id, kind=RoundKind.INITIAL.value,  # type: ignore[arg-type]
+    uow.session.add(ReadinessRound(programme_id=pk(prog), kind=RoundKind.INITIAL.value,
                                    title="Входной анализ готовности", opens_on=body.starts_on,
                                    closes_on=max(first_end, body.starts_on), questionnaire_id=q.id,
                                    questionnaire_version=q.version))
@@ -210,8 +212,8 @@ def add_stage(uow: UnitOfWork, actor: Actor, programme_id: int, data: dict[str, 
     prog = require_manage(uow, actor, programme_id)
     body: PS.StageIn = parse(PS.StageIn, data)
     _dates(body.starts_on, body.ends_on)
-    position = len(stages_of(uow, prog.id)) + 1  # type: ignore[arg-type]
-    stage = ProgrammeStage(programme_id=prog.id, position=position, title=body.title,  # type: ignore[arg-type]
+    position = len(stages_of(uow, pk(prog))) + 1
+    stage = ProgrammeStage(programme_id=pk(prog), position=position, title=body.title,
                            starts_on=body.starts_on, ends_on=body.ends_on, content=body.content)
     uow.session.add(stage)
     uow.session.flush()
@@ -247,7 +249,7 @@ def add_task(uow: UnitOfWork, actor: Actor, stage_id: int, data: dict[str, Any])
     if body.rule is not None and body.rule not in RULES:
         raise _bad("rule", "Неизвестное правило; допустимо: " + ", ".join(sorted(RULES)),
                    "Unknown rule; allowed: " + ", ".join(sorted(RULES)))
-    task = StageTask(stage_id=stage.id, programme_id=stage.programme_id, title=body.title,  # type: ignore[arg-type]
+    task = StageTask(stage_id=pk(stage), programme_id=stage.programme_id, title=body.title,
                      due_on=body.due_on, responsible=body.responsible, rule=body.rule)
     uow.session.add(task)
     uow.session.flush()
@@ -279,11 +281,11 @@ def update_task(uow: UnitOfWork, actor: Actor, task_id: int, data: dict[str, Any
 
 
 def list_programmes(uow: UnitOfWork, actor: Actor, region_id: int | None = None) -> list[Programme]:
-    stmt = select(Programme).order_by(Programme.starts_on.desc(), Programme.id)  # type: ignore[attr-defined]
+    stmt = select(Programme).order_by(col(Programme.starts_on).desc(), col(Programme.id))
     if not actor.is_admin:
-        stmt = stmt.where(Programme.region_id.in_(actor.region_ids() or {-1}))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Programme.region_id).in_(actor.region_ids() or {-1}))
     if region_id is not None:
-        stmt = stmt.where(Programme.region_id == region_id)
+        stmt = stmt.where(col(Programme.region_id) == region_id)
     return list(uow.session.execute(stmt).scalars())
 
 
@@ -308,10 +310,10 @@ def add_participant(uow: UnitOfWork, actor: Actor, programme_id: int, data: dict
 
 def _join(uow: UnitOfWork, actor: Actor, prog: Programme, org_id: int, joined_on: date, wave: int) -> Participant:
     s = uow.session
-    if s.execute(select(Participant.id).where(Participant.programme_id == prog.id,
-                                              Participant.org_id == org_id)).first():
+    if s.execute(select(col(Participant.id)).where(col(Participant.programme_id) == prog.id,
+                                                   col(Participant.org_id) == org_id)).first():
         raise Conflict(Text("Организация уже участвует в программе", "The organisation already takes part"))
-    part = Participant(programme_id=prog.id, org_id=org_id, joined_on=joined_on, wave=wave,  # type: ignore[arg-type]
+    part = Participant(programme_id=pk(prog), org_id=org_id, joined_on=joined_on, wave=wave,
                        created_at=clock.now())
     s.add(part)
     try:  # no savepoint: on SQLite (pysqlite) releasing one commits; the caller discards the transaction
@@ -319,7 +321,7 @@ def _join(uow: UnitOfWork, actor: Actor, prog: Programme, org_id: int, joined_on
     except IntegrityError:  # joined at the same moment by someone else
         raise Conflict(Text("Организация уже участвует в программе",
                             "The organisation already takes part")) from None
-    s.add(WorkPlan(participant_id=part.id))  # type: ignore[arg-type]
+    s.add(WorkPlan(participant_id=pk(part)))
     record(s, actor, EventKind.PARTICIPANT_ADDED, None,
            {"programme_id": prog.id, "participant_id": part.id, "org_id": org_id, "wave": wave})
     return part
@@ -337,17 +339,17 @@ def add_participants_bulk(uow: UnitOfWork, actor: Actor, programme_id: int,
     if body.municipality_id is None and body.kind is None:
         raise _bad("municipality_id", "Укажите муниципалитет или вид организаций",
                    "Name a municipality or a kind of organisation")
-    stmt = select(Organization).where(Organization.region_id == prog.region_id,
-                                      Organization.id.not_in(select(Participant.org_id).where(  # type: ignore[union-attr]
-                                          Participant.programme_id == prog.id)))
+    stmt = select(Organization).where(col(Organization.region_id) == prog.region_id,
+                                      col(Organization.id).not_in(select(col(Participant.org_id)).where(
+                                          col(Participant.programme_id) == prog.id)))
     if body.municipality_id is not None:
-        stmt = stmt.where(Organization.municipality_id == body.municipality_id)
+        stmt = stmt.where(col(Organization.municipality_id) == body.municipality_id)
     if body.kind is not None:
-        stmt = stmt.where(Organization.kind == body.kind)
+        stmt = stmt.where(col(Organization.kind) == body.kind)
     out = []
-    for org in uow.session.execute(stmt.order_by(Organization.id)).scalars():
-        if actor.roles_for(org.id, org.region_id) & ACTIONS["participation.manage"]:  # type: ignore[arg-type]
-            out.append(_join(uow, actor, prog, org.id, body.joined_on, body.wave or 1))  # type: ignore[arg-type]
+    for org in uow.session.execute(stmt.order_by(col(Organization.id))).scalars():
+        if actor.roles_for(pk(org), org.region_id) & ACTIONS["participation.manage"]:
+            out.append(_join(uow, actor, prog, pk(org), body.joined_on, body.wave or 1))
     uow.commit()
     return out
 
@@ -389,20 +391,19 @@ def add_member(uow: UnitOfWork, actor: Actor, participant_id: int, data: dict[st
     name = (body.name or "").strip()
     if body.user_id is not None:
         user = uow.session.get(User, body.user_id) if _int_id(body.user_id) else None
-        works_here = user is not None and uow.session.execute(select(RoleGrant.id).where(
-            RoleGrant.user_id == user.id, RoleGrant.org_id == org.id)).first()
-        if not works_here:
+        if user is None or not uow.session.execute(select(col(RoleGrant.id)).where(
+                col(RoleGrant.user_id) == user.id, col(RoleGrant.org_id) == org.id)).first():
             raise _bad("user_id", "Нет такого сотрудника организации", "No such person in the organisation")
-        name = name or user.name  # type: ignore[union-attr]
+        name = name or user.name
     elif not name:
         raise _bad("name", "Укажите пользователя или имя участника группы", "Name a user or a person")
-    if uow.session.execute(select(InitiativeMember.id).where(
-            InitiativeMember.participant_id == part.id,
-            or_(and_(InitiativeMember.user_id.is_not(None), InitiativeMember.user_id == body.user_id),  # type: ignore[union-attr]
-                and_(InitiativeMember.user_id.is_(None), body.user_id is None,  # type: ignore[union-attr]
-                     InitiativeMember.name == name)))).first():
+    if uow.session.execute(select(col(InitiativeMember.id)).where(
+            col(InitiativeMember.participant_id) == part.id,
+            or_(and_(col(InitiativeMember.user_id).is_not(None), col(InitiativeMember.user_id) == body.user_id),
+                and_(col(InitiativeMember.user_id).is_(None), true() if body.user_id is None else false(),
+                     col(InitiativeMember.name) == name)))).first():
         raise Conflict(Text("Этот человек уже в инициативной группе", "This person is already in the group"))
-    member = InitiativeMember(participant_id=part.id, user_id=body.user_id, name=name,  # type: ignore[arg-type]
+    member = InitiativeMember(participant_id=pk(part), user_id=body.user_id, name=name,
                               position=body.position, created_at=clock.now())
     uow.session.add(member)
     uow.session.flush()
@@ -449,10 +450,10 @@ def open_round(uow: UnitOfWork, actor: Actor, programme_id: int, data: dict[str,
     body: PS.RoundIn = parse(PS.RoundIn, data)
     _dates(body.opens_on, body.closes_on, "")
     if body.kind == RoundKind.INITIAL.value and any(r.kind == RoundKind.INITIAL.value
-                                                     for r in rounds_of(uow, prog.id)):  # type: ignore[arg-type]
+                                                     for r in rounds_of(uow, pk(prog))):
         raise Conflict(Text("Входной анализ у программы уже есть", "The programme has its initial round"))
     q = _questionnaire()
-    rnd = ReadinessRound(programme_id=prog.id, kind=body.kind, title=body.title, opens_on=body.opens_on,  # type: ignore[arg-type]
+    rnd = ReadinessRound(programme_id=pk(prog), kind=body.kind, title=body.title, opens_on=body.opens_on,
                          closes_on=body.closes_on, questionnaire_id=q.id, questionnaire_version=q.version)
     uow.session.add(rnd)
     uow.session.flush()
@@ -492,7 +493,7 @@ def save_answer(uow: UnitOfWork, actor: Actor, round_id: int, data: dict[str, An
     def scope(org_id: Any) -> tuple[Organization, Participant]:
         org, roles = _org_roles(uow, actor, org_id)
         part = uow.session.execute(select(Participant).where(
-            Participant.programme_id == prog.id, Participant.org_id == org.id)).scalars().first()
+            col(Participant.programme_id) == prog.id, col(Participant.org_id) == org.id)).scalars().first()
         if part is None:
             raise NotFound("participant")
         _need(roles, "participation.edit")
@@ -516,15 +517,15 @@ def save_answer(uow: UnitOfWork, actor: Actor, round_id: int, data: dict[str, An
         raise Conflict(Text("Опрос закрыт: ответы не принимаются", "The round is closed"))
     now = clock.now()
     s = uow.session
-    answer = s.execute(select(ReadinessAnswer).where(ReadinessAnswer.round_id == rnd.id,
-                                                     ReadinessAnswer.org_id == org.id)).scalars().first()
+    answer = s.execute(select(ReadinessAnswer).where(col(ReadinessAnswer.round_id) == rnd.id,
+                                                     col(ReadinessAnswer.org_id) == org.id)).scalars().first()
     status = AnswerStatus.SUBMITTED.value if body.submit else AnswerStatus.DRAFT.value
     values: dict[str, Any] = {"scores": scores, **texts, "status": status, "updated_at": now,
                               "updated_by": actor.user_id}
     if body.submit:
         values.update(submitted_at=now, submitted_by=actor.user_id)
     if answer is None:
-        answer = ReadinessAnswer(round_id=rnd.id, org_id=org.id, **values)  # type: ignore[arg-type]
+        answer = ReadinessAnswer(round_id=pk(rnd), org_id=pk(org), **values)
         s.add(answer)
         try:  # no savepoint (see _join): the Conflict discards the transaction
             s.flush()
@@ -575,8 +576,8 @@ def reopen_answer(uow: UnitOfWork, actor: Actor, round_id: int, data: dict[str, 
         _org, roles = _org_roles(uow, actor, org_id)
         _need(roles, "participation.manage")
     body: PS.ReopenIn = parse(PS.ReopenIn, data)
-    answer = uow.session.execute(select(ReadinessAnswer).where(ReadinessAnswer.round_id == rnd.id,
-                                                               ReadinessAnswer.org_id == body.org_id)
+    answer = uow.session.execute(select(ReadinessAnswer).where(col(ReadinessAnswer.round_id) == rnd.id,
+                                                               col(ReadinessAnswer.org_id) == body.org_id)
                                  ).scalars().first()
     if answer is None:
         raise NotFound("answer")
@@ -596,18 +597,18 @@ def reopen_answer(uow: UnitOfWork, actor: Actor, round_id: int, data: dict[str, 
 
 
 def answers_of(uow: UnitOfWork, round_ids: list[int], org_ids: set[int] | None = None) -> list[ReadinessAnswer]:
-    stmt = select(ReadinessAnswer).where(ReadinessAnswer.round_id.in_(round_ids or [-1]))  # type: ignore[attr-defined]
+    stmt = select(ReadinessAnswer).where(col(ReadinessAnswer.round_id).in_(round_ids or [-1]))
     if org_ids is not None:
-        stmt = stmt.where(ReadinessAnswer.org_id.in_(org_ids or {-1}))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(ReadinessAnswer.org_id).in_(org_ids or {-1}))
     return list(uow.session.execute(stmt).scalars())
 
 
 # --- the innovation work plan ---------------------------------------------------------------------------
 
 def plan_of(uow: UnitOfWork, part: Participant) -> WorkPlan:
-    plan = uow.session.execute(select(WorkPlan).where(WorkPlan.participant_id == part.id)).scalars().first()
+    plan = uow.session.execute(select(WorkPlan).where(col(WorkPlan.participant_id) == part.id)).scalars().first()
     if plan is None:  # a participant added before plans existed
-        plan = WorkPlan(participant_id=part.id)  # type: ignore[arg-type]
+        plan = WorkPlan(participant_id=pk(part))
         uow.session.add(plan)
         uow.session.flush()
     return plan
@@ -624,7 +625,7 @@ def add_plan_item(uow: UnitOfWork, actor: Actor, participant_id: int, data: dict
     body: PS.PlanItemIn = parse(PS.PlanItemIn, data)
     plan = plan_of(uow, part)
     _plan_open(plan)
-    item = PlanItem(plan_id=plan.id, title=body.title, due_on=body.due_on, who=body.who,  # type: ignore[arg-type]
+    item = PlanItem(plan_id=pk(plan), title=body.title, due_on=body.due_on, who=body.who,
                     evidence_url=body.evidence_url, created_at=clock.now())
     uow.session.add(item)
     uow.session.flush()
@@ -640,12 +641,12 @@ def update_plan_item(uow: UnitOfWork, actor: Actor, item_id: int, data: dict[str
     item = uow.session.get(PlanItem, item_id) if _int_id(item_id) else None
     if item is None:
         raise NotFound("plan item")
-    plan = uow.session.get(WorkPlan, item.plan_id)
-    part, _org = _editable(uow, actor, plan.participant_id)  # type: ignore[union-attr]
+    plan = cast(WorkPlan, uow.session.get(WorkPlan, item.plan_id))  # a foreign key
+    part, _org = _editable(uow, actor, plan.participant_id)
     body: PS.PlanItemPatch = parse(PS.PlanItemPatch, data)
     changes = {k: getattr(body, k) for k in body.model_fields_set}
     if set(changes) - {"status", "evidence_url"}:
-        _plan_open(plan)  # type: ignore[arg-type]
+        _plan_open(plan)
     for k, v in changes.items():
         setattr(item, k, v)
     uow.session.flush()
@@ -658,24 +659,24 @@ def update_plan_item(uow: UnitOfWork, actor: Actor, item_id: int, data: dict[str
 
 def _deciders(uow: UnitOfWork, org: Organization) -> set[int]:
     """Those who may approve the plan: curators of the region or of its municipality."""
-    return set(uow.session.execute(select(RoleGrant.user_id).where(
-        RoleGrant.role.in_([r for r in REGION_ROLES if r in ACTIONS["plan.decide"]]),  # type: ignore[attr-defined]
-        RoleGrant.region_id == org.region_id,
-        or_(RoleGrant.municipality_id.is_(None), RoleGrant.municipality_id == org.municipality_id))  # type: ignore[union-attr]
+    return set(uow.session.execute(select(col(RoleGrant.user_id)).where(
+        col(RoleGrant.role).in_([r for r in REGION_ROLES if r in ACTIONS["plan.decide"]]),
+        col(RoleGrant.region_id) == org.region_id,
+        or_(col(RoleGrant.municipality_id).is_(None), col(RoleGrant.municipality_id) == org.municipality_id))
     ).scalars())
 
 
 def _keepers(uow: UnitOfWork, org: Organization) -> set[int]:
     """The organisation's head(s) and coordinator(s)."""
-    return set(uow.session.execute(select(RoleGrant.user_id).where(
-        RoleGrant.org_id == org.id, RoleGrant.role.in_(["head", COORDINATOR]))).scalars())  # type: ignore[attr-defined]
+    return set(uow.session.execute(select(col(RoleGrant.user_id)).where(
+        col(RoleGrant.org_id) == org.id, col(RoleGrant.role).in_(["head", COORDINATOR]))).scalars())
 
 
 def submit_plan(uow: UnitOfWork, actor: Actor, participant_id: int, data: dict[str, Any]) -> WorkPlan:
     part, org, _prog = get_participant(uow, actor, participant_id, "participation.edit")
     body: PS.PlanSubmitIn = parse(PS.PlanSubmitIn, data)
     plan = plan_of(uow, part)
-    items = uow.session.execute(select(PlanItem.id).where(PlanItem.plan_id == plan.id)).first()
+    items = uow.session.execute(select(col(PlanItem.id)).where(col(PlanItem.plan_id) == plan.id)).first()
     if not items:
         raise _bad("items", "В плане нет ни одного пункта", "The plan has no items")
     if plan.status not in (PlanStatus.DRAFT.value, PlanStatus.RETURNED.value):
@@ -727,6 +728,6 @@ def return_plan(uow: UnitOfWork, actor: Actor, participant_id: int, data: dict[s
 
 
 def plan_items(uow: UnitOfWork, plan: WorkPlan) -> list[PlanItem]:
-    return list(uow.session.execute(select(PlanItem).where(PlanItem.plan_id == plan.id)
-                                    .order_by(PlanItem.due_on, PlanItem.id)).scalars())
+    return list(uow.session.execute(select(PlanItem).where(col(PlanItem.plan_id) == plan.id)
+                                    .order_by(col(PlanItem.due_on), col(PlanItem.id))).scalars())
 

@@ -6,9 +6,10 @@ whatever the number of participants (no per-organisation query)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, func, select
+from sqlmodel import col
 
 from engine import clock
 from engine.db import UnitOfWork
@@ -17,10 +18,12 @@ from engine.models import (
     Municipality,
     Participant,
     PlanItem,
+    Programme,
     ReadinessAnswer,
     ReadinessRound,
     StageTask,
     WorkPlan,
+    pk,
 )
 from engine.policy import Actor, can_in_municipality, can_in_region
 from engine.programme import outputs as O
@@ -38,7 +41,7 @@ STAGE_EXPECTS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def tower_scope(uow: UnitOfWork, actor: Actor, programme_id: int) -> tuple[Any, set[int] | None]:
+def tower_scope(uow: UnitOfWork, actor: Actor, programme_id: int) -> tuple[Programme, set[int] | None]:
     """The programme and the organisations the actor watches in it (None: the whole
     region); NotFound outside the region, Forbidden for those who watch nothing there."""
     prog = svc.get_programme(uow, actor, programme_id)
@@ -54,8 +57,8 @@ def tower_scope(uow: UnitOfWork, actor: Actor, programme_id: int) -> tuple[Any, 
 def stage_tasks(uow: UnitOfWork, programme_id: int, rows: list[FunnelRow]) -> list[tuple[StageTask, str]]:
     """Each task with its status: a rule's from data (active participants), else as set."""
     active = [r for r in rows if r.status == ParticipantStatus.ACTIVE.value]
-    tasks = uow.session.execute(select(StageTask).where(StageTask.programme_id == programme_id)
-                                .order_by(StageTask.due_on, StageTask.id)).scalars().all()
+    tasks = uow.session.execute(select(StageTask).where(col(StageTask.programme_id) == programme_id)
+                                .order_by(col(StageTask.due_on), col(StageTask.id))).scalars().all()
     out = []
     for t in tasks:
         if t.rule is not None and t.rule in RULES:
@@ -70,10 +73,10 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
     prog, org_scope = tower_scope(uow, actor, programme_id)
     s = uow.session
     today = clock.today()
-    all_rows = funnel_rows(s, uow.workflows, prog.id, org_ids=org_scope)
+    all_rows = funnel_rows(s, uow.workflows, pk(prog), org_ids=org_scope)
     rows = [r for r in all_rows if r.status == ParticipantStatus.ACTIVE.value]
-    names = dict(s.execute(select(Municipality.id, Municipality.name)
-                           .where(Municipality.region_id == prog.region_id)).all())
+    names: dict[int, str] = {i: n for i, n in s.execute(select(col(Municipality.id), col(Municipality.name))
+                                                       .where(col(Municipality.region_id) == prog.region_id))}
 
     by_mun: dict[int, list[FunnelRow]] = defaultdict(list)
     for r in rows:
@@ -84,7 +87,7 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
         key=lambda x: x.name)
 
     # what the stages expect: those ended, and the current one (by its end)
-    stages = svc.stages_of(uow, prog.id)
+    stages = svc.stages_of(uow, pk(prog))
     expectations: list[O.StageExpectation] = []
     due: list[str] = []
     for idx, st in enumerate(stages):
@@ -93,7 +96,7 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
         for step in STAGE_EXPECTS[idx] if idx < len(STAGE_EXPECTS) else ():
             behind = [r.org_id for r in rows if not r.steps[step]]
             due.append(step)
-            expectations.append(O.StageExpectation.model_construct(stage_id=st.id, title=st.title,  # type: ignore[arg-type]
+            expectations.append(O.StageExpectation.model_construct(stage_id=pk(st), title=st.title,
                                                    ends_on=st.ends_on.isoformat(), ended=st.ends_on < today,
                                                    step=step, missing=len(behind), org_ids=behind))
     # (the long lists are built with model_construct: the engine's own values, not input)
@@ -103,23 +106,24 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
     attention = sorted((a for a in attention if a.missing), key=lambda a: (-len(a.missing), a.name))
 
     # readiness: the latest round with submitted answers; heat map municipality × section
-    rounds = svc.rounds_of(uow, prog.id)
+    rounds = svc.rounds_of(uow, pk(prog))
     latest_id = s.execute(
-        select(ReadinessRound.id).join(ReadinessAnswer, ReadinessAnswer.round_id == ReadinessRound.id)
-        .where(ReadinessRound.programme_id == prog.id, ReadinessAnswer.status == AnswerStatus.SUBMITTED.value)
-        .order_by(ReadinessRound.opens_on.desc(), ReadinessRound.id.desc()).limit(1)).scalar()  # type: ignore[attr-defined,union-attr]
+        select(col(ReadinessRound.id)).join(ReadinessAnswer, col(ReadinessAnswer.round_id) == col(ReadinessRound.id))
+        .where(col(ReadinessRound.programme_id) == prog.id,
+               col(ReadinessAnswer.status) == AnswerStatus.SUBMITTED.value)
+        .order_by(col(ReadinessRound.opens_on).desc(), col(ReadinessRound.id).desc()).limit(1)).scalar()
     latest = next((r for r in rounds if r.id == latest_id), None)
     q = svc.round_questionnaire(latest) if latest else svc._questionnaire()
     # only the columns the figures need, of the active participants in scope (no IN list of them)
-    answers_q = (select(ReadinessAnswer.org_id, ReadinessAnswer.scores, ReadinessAnswer.needs,
-                        ReadinessAnswer.deficits)
-                 .join(Participant, and_(Participant.org_id == ReadinessAnswer.org_id,
-                                         Participant.programme_id == prog.id))
-                 .where(ReadinessAnswer.round_id == (latest_id or -1),
-                        ReadinessAnswer.status == AnswerStatus.SUBMITTED.value,
-                        Participant.status == ParticipantStatus.ACTIVE.value))
+    answers_q = (select(col(ReadinessAnswer.org_id), col(ReadinessAnswer.scores), col(ReadinessAnswer.needs),
+                        col(ReadinessAnswer.deficits))
+                 .join(Participant, and_(col(Participant.org_id) == col(ReadinessAnswer.org_id),
+                                         col(Participant.programme_id) == prog.id))
+                 .where(col(ReadinessAnswer.round_id) == (latest_id or -1),
+                        col(ReadinessAnswer.status) == AnswerStatus.SUBMITTED.value,
+                        col(Participant.status) == ParticipantStatus.ACTIVE.value))
     if org_scope is not None:
-        answers_q = answers_q.where(Participant.org_id.in_(org_scope or {-1}))  # type: ignore[attr-defined]
+        answers_q = answers_q.where(col(Participant.org_id).in_(org_scope or {-1}))
     shown = s.execute(answers_q).all()
     mun_of = {r.org_id: r.municipality_id for r in rows}
     section_vals: dict[str, list[float]] = defaultdict(list)
@@ -142,7 +146,7 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
             heat[mun_of[a.org_id]][sec].append(val)
         needs.update({n.strip().lower(): 1 for n in a.needs})
         deficits.update({d.strip().lower(): 1 for d in a.deficits})
-    display = {}
+    display: dict[str, str] = {}
     for a in shown:  # the first spelling seen of each need, for display
         for n in [*a.needs, *a.deficits]:
             display.setdefault(n.strip().lower(), n.strip())
@@ -156,21 +160,23 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
                           sections={sec.id: avg(heat[m][sec.id]) for sec in q.sections})
                 for m in sorted(by_mun, key=lambda m: names.get(m, ""))]
 
-    tasks = [O.task_out(t, status) for t, status in stage_tasks(uow, prog.id, all_rows)]
-    overdue_q = (select(PlanItem.id, PlanItem.title, PlanItem.due_on, Participant.id, Participant.org_id)
-                 .join(WorkPlan, WorkPlan.id == PlanItem.plan_id)
-                 .join(Participant, Participant.id == WorkPlan.participant_id)
-                 .where(Participant.programme_id == prog.id, Participant.status == ParticipantStatus.ACTIVE.value,
-                        PlanItem.status == PlanItemStatus.OPEN.value, PlanItem.due_on < today))  # type: ignore[operator]
+    tasks = [O.task_out(t, status) for t, status in stage_tasks(uow, pk(prog), all_rows)]
+    overdue_q = (select(col(PlanItem.id), col(PlanItem.title), col(PlanItem.due_on), col(Participant.id),
+                        col(Participant.org_id))
+                 .join(WorkPlan, col(WorkPlan.id) == col(PlanItem.plan_id))
+                 .join(Participant, col(Participant.id) == col(WorkPlan.participant_id))
+                 .where(col(Participant.programme_id) == prog.id,
+                        col(Participant.status) == ParticipantStatus.ACTIVE.value,
+                        col(PlanItem.status) == PlanItemStatus.OPEN.value, col(PlanItem.due_on) < today))
     if org_scope is not None:
-        overdue_q = overdue_q.where(Participant.org_id.in_(org_scope or {-1}))  # type: ignore[attr-defined]
+        overdue_q = overdue_q.where(col(Participant.org_id).in_(org_scope or {-1}))
     overdue_total = s.execute(select(func.count()).select_from(overdue_q.subquery())).scalar_one()
     overdue_items = [O.OverduePlanItem(item_id=i, participant_id=p, org_id=o, title=t, due_on=d.isoformat(),
                                        days_overdue=(today - d).days)
-                     for i, t, d, p, o in s.execute(overdue_q.order_by(PlanItem.due_on, PlanItem.id)
+                     for i, t, d, p, o in s.execute(overdue_q.order_by(col(PlanItem.due_on), col(PlanItem.id))
                                                     .limit(LIST_LIMIT)).all()]
     return O.ProgrammeTower.model_construct(
-        programme_id=prog.id, participants=len(rows), funnel=O.StepCounts(**totals(rows)),
+        programme_id=pk(prog), participants=len(rows), funnel=O.StepCounts(**totals(rows)),
         by_municipality=by_municipality, attention=attention,
         readiness=readiness,
         top_needs=[O.Count(need=display[n], count=c) for n, c in needs.most_common(10)],
@@ -180,7 +186,7 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
         overdue_plan_items_total=overdue_total, tasks=tasks,
         timeline=O.Timeline(starts_on=prog.starts_on.isoformat(), ends_on=prog.ends_on.isoformat(),
                             today=today.isoformat(),
-                            stages=[O.TimelineStage(id=st.id, title=st.title, starts_on=st.starts_on.isoformat(),  # type: ignore[arg-type]
+                            stages=[O.TimelineStage(id=st.id, title=st.title, starts_on=st.starts_on.isoformat(),
                                                     ends_on=st.ends_on.isoformat(),
                                                     current=st.starts_on <= today <= st.ends_on)
                                     for st in stages]))
@@ -191,10 +197,10 @@ def readiness_change(uow: UnitOfWork, round_ids: list[int], org_id: int) -> dict
     the last submitted round (the participant page)."""
     answers = {a.round_id: a for a in svc.answers_of(uow, round_ids, {org_id})
                if a.status == AnswerStatus.SUBMITTED.value}
-    per_round = []
+    per_round: list[dict[str, Any]] = []
     for rid in round_ids:
         if rid in answers:
-            q = svc.round_questionnaire(uow.session.get(ReadinessRound, rid))  # type: ignore[arg-type]
+            q = svc.round_questionnaire(cast(ReadinessRound, uow.session.get(ReadinessRound, rid)))  # an answer's round
             per_round.append({"round_id": rid, "sections": O.section_scores(q, answers[rid].scores)})
     change: dict[str, float | None] = {}
     if len(per_round) >= 2:
@@ -211,14 +217,14 @@ def participant_page(uow: UnitOfWork, actor: Actor, participant_id: int, locale:
 
     part, org, prog = svc.get_participant(uow, actor, participant_id)
     s = uow.session
-    row = funnel_rows(s, uow.workflows, prog.id, participant_id=part.id)[0]
-    members = s.execute(select(InitiativeMember).where(InitiativeMember.participant_id == part.id)
-                        .order_by(InitiativeMember.id)).scalars().all()
+    row = funnel_rows(s, uow.workflows, pk(prog), participant_id=part.id)[0]
+    members = s.execute(select(InitiativeMember).where(col(InitiativeMember.participant_id) == part.id)
+                        .order_by(col(InitiativeMember.id))).scalars().all()
     plan = svc.plan_of(uow, part)
-    rounds = svc.rounds_of(uow, prog.id)
-    answers = {a.round_id: a for a in svc.answers_of(uow, [r.id for r in rounds], {org.id})}  # type: ignore[arg-type]
-    projects = s.execute(select(Project.id, Project.title, Project.state).where(Project.org_id == org.id)
-                         .order_by(Project.id)).all()
+    rounds = svc.rounds_of(uow, pk(prog))
+    answers = {a.round_id: a for a in svc.answers_of(uow, [pk(r) for r in rounds], {pk(org)})}
+    projects = s.execute(select(col(Project.id), col(Project.title), col(Project.state))
+                         .where(col(Project.org_id) == org.id).order_by(col(Project.id))).all()
     return {
         "participant": O.participant_out(part, row).dump(),
         "programme": {"id": prog.id, "title": prog.title},
@@ -226,8 +232,8 @@ def participant_page(uow: UnitOfWork, actor: Actor, participant_id: int, locale:
         "members": [O.member_out(m).dump() for m in members], "group_size": len(members),
         "plan": O.plan_out(plan, svc.plan_items(uow, plan)).dump(),
         "rounds": [{**O.round_brief(r).dump(),
-                    "answer": O.answer_out(answers[r.id], svc.round_questionnaire(r)).dump()  # type: ignore[index]
+                    "answer": O.answer_out(answers[pk(r)], svc.round_questionnaire(r)).dump()
                     if r.id in answers else None} for r in rounds],
-        "readiness_change": readiness_change(uow, [r.id for r in rounds], org.id),  # type: ignore[arg-type]
+        "readiness_change": readiness_change(uow, [pk(r) for r in rounds], pk(org)),
         "projects": [{"id": i, "title": t, "state": st} for i, t, st in projects],
     }

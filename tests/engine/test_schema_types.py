@@ -1,19 +1,22 @@
-"""engine/schemas.py builds its Literal types from engine/vocab.py at run time and writes the
-same values out under ``if TYPE_CHECKING:`` for mypy, which cannot read a Literal built at
-run time. The two must not drift apart: a value added to a vocabulary but not to the
-written-out alias would let mypy pass code the API refuses (or the other way round)."""
+"""engine/schemas.py and engine/programme/schemas.py build their Literal types from
+engine/vocab.py at run time and write the same values out under ``if TYPE_CHECKING:`` for
+mypy, which cannot read a Literal built at run time. The two must not drift apart: a value
+added to a vocabulary but not to the written-out alias would let mypy pass code the API
+refuses (or the other way round)."""
 from __future__ import annotations
 
 import ast
 from pathlib import Path
+from types import ModuleType
 from typing import get_args
 
+import engine.programme.schemas as programme_schemas
 import engine.schemas as schemas
 
 
-def _written_out() -> dict[str, tuple[str, ...]]:
+def _written_out(module: ModuleType = schemas) -> dict[str, tuple[str, ...]]:
     """alias name -> the strings of its Literal[...] in the ``if TYPE_CHECKING:`` block."""
-    tree = ast.parse(Path(schemas.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
     block = next(node for node in tree.body
                  if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING")
     out: dict[str, tuple[str, ...]] = {}
@@ -32,3 +35,10 @@ def test_the_aliases_mypy_reads_are_the_vocabularies():
                             "MunicipalityKind"}
     for name, values in written.items():
         assert values == get_args(getattr(schemas, name)), name
+
+
+def test_the_programme_aliases_mypy_reads_are_the_vocabularies():
+    written = _written_out(programme_schemas)
+    assert set(written) == {"ProgrammeStatus", "TaskStatus", "RoundKind", "PlanItemStatus"}
+    for name, values in written.items():
+        assert values == get_args(getattr(programme_schemas, name)), name
