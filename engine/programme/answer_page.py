@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, select
+from sqlmodel import col
 
 from engine import clock
 from engine.db import UnitOfWork
@@ -79,12 +80,12 @@ def answer_page(uow: UnitOfWork, actor: Actor, round_id: Any, org_id: Any) -> An
     roles = require_visible(actor, org.id, org.region_id, "organization")  # type: ignore[arg-type]
     if not roles & ACTIONS["participation.view"]:  # a member: nothing of the participation to see
         raise NotFound("organization")
-    part = s.execute(select(Participant).where(Participant.programme_id == prog.id,
-                                               Participant.org_id == org.id)).scalars().first()
+    part = s.execute(select(Participant).where(col(Participant.programme_id) == prog.id,
+                                               col(Participant.org_id) == org.id)).scalars().first()
     if part is None:
         raise NotFound("participant")
-    answer = s.execute(select(ReadinessAnswer).where(ReadinessAnswer.round_id == rnd.id,
-                                                     ReadinessAnswer.org_id == org.id)).scalars().first()
+    answer = s.execute(select(ReadinessAnswer).where(col(ReadinessAnswer.round_id) == rnd.id,
+                                                     col(ReadinessAnswer.org_id) == org.id)).scalars().first()
     submitter = None
     if answer is not None and answer.submitted_by is not None:
         user = s.get(User, answer.submitted_by)
@@ -115,17 +116,17 @@ def answers_due(uow: UnitOfWork, actor: Actor) -> list[DueAnswer]:
         return []
     today = clock.today()
     rows = uow.session.execute(
-        select(ReadinessRound.id, ReadinessRound.title, ReadinessRound.closes_on, Organization.id,
-               Organization.name, ReadinessAnswer.status)
-        .join(Participant, Participant.programme_id == ReadinessRound.programme_id)
-        .join(Organization, Organization.id == Participant.org_id)
-        .outerjoin(ReadinessAnswer, and_(ReadinessAnswer.round_id == ReadinessRound.id,
-                                         ReadinessAnswer.org_id == Participant.org_id))
-        .where(Participant.org_id.in_(org_ids),  # type: ignore[attr-defined]
-               Participant.status == ParticipantStatus.ACTIVE.value,
-               ReadinessRound.closed_at.is_(None),  # type: ignore[union-attr]
-               ReadinessRound.opens_on <= today, ReadinessRound.closes_on >= today)  # type: ignore[arg-type,operator]
-        .order_by(ReadinessRound.closes_on, ReadinessRound.id, Organization.name)).all()
+        select(col(ReadinessRound.id), col(ReadinessRound.title), col(ReadinessRound.closes_on),
+               col(Organization.id), col(Organization.name), col(ReadinessAnswer.status))
+        .join(Participant, col(Participant.programme_id) == col(ReadinessRound.programme_id))
+        .join(Organization, col(Organization.id) == col(Participant.org_id))
+        .outerjoin(ReadinessAnswer, and_(col(ReadinessAnswer.round_id) == col(ReadinessRound.id),
+                                         col(ReadinessAnswer.org_id) == col(Participant.org_id)))
+        .where(col(Participant.org_id).in_(org_ids),
+               col(Participant.status) == ParticipantStatus.ACTIVE.value,
+               col(ReadinessRound.closed_at).is_(None),
+               col(ReadinessRound.opens_on) <= today, col(ReadinessRound.closes_on) >= today)
+        .order_by(col(ReadinessRound.closes_on), col(ReadinessRound.id), col(Organization.name))).all()
     return [DueAnswer(round_id=rid, round_title=title, closes_on=closes, org_id=oid, org_name=name,
                       draft=status == AnswerStatus.DRAFT.value)
             for rid, title, closes, oid, name, status in rows if status != AnswerStatus.SUBMITTED.value]
