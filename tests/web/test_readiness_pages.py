@@ -38,10 +38,11 @@ def setup(make: Any, world: Any, curator_orel: Any, frozen_clock: Any) -> dict[s
         "stages": [{"title": "Подготовительный", "starts_on": day(-60), "ends_on": day(60)}]})
     mtsensk = make.municipality(world.region, "Мценский район")
     elsewhere = make.org(mtsensk, "МБОУ Мценская СОШ")
-    for org in (world.school, world.other_school, elsewhere):
-        make.call(P.add_participant, curator_orel.actor, prog.id, {"org_id": org.id, "joined_on": day(-30)})
+    parts = {org.id: make.call(P.add_participant, curator_orel.actor, prog.id,
+                               {"org_id": org.id, "joined_on": day(-30)})
+             for org in (world.school, world.other_school, elsewhere)}
     rnd = make.call(lambda u: P.rounds_of(u, prog.id))[0]
-    return {"prog": prog, "round": rnd, "elsewhere": elsewhere, "mtsensk": mtsensk,
+    return {"prog": prog, "round": rnd, "elsewhere": elsewhere, "mtsensk": mtsensk, "parts": parts,
             "url": f"/rounds/{rnd.id}/answer?org_id={world.school.id}"}
 
 
@@ -262,6 +263,22 @@ def test_a_closed_round_is_read_only(web, make, store, world, setup, coordinator
     r = b.post(setup["url"], {"action": "submit", **all_scores()})
     assert r.status_code == 409
     assert "Опрос закрыт" in dom(r).one(**{"data-errors": True}).text
+    assert db_snapshot(store) == before
+
+
+def test_a_withdrawn_participants_answer_is_read_only(web, make, store, world, setup, coordinator_of_school,
+                                                      curator_orel):
+    make.call(P.withdraw_participant, curator_orel.actor, setup["parts"][world.school.id].id,
+              {"reason": "Смена руководства"})
+    b = web(coordinator_of_school)
+    page = dom(b.get(setup["url"]))
+    assert page.one(**{"data-note": "withdrawn"})
+    assert page.find("form", **{"data-answer-form": True}) is None
+    assert dom(b.get("/board")).find(**{"data-readiness-due": True}) is None
+    before = db_snapshot(store)
+    r = b.post(setup["url"], {"action": "draft", "score-lead_vision": "3"})
+    assert r.status_code == 409
+    assert "выбыл" in dom(r).one(**{"data-errors": True}).text
     assert db_snapshot(store) == before
 
 
