@@ -61,3 +61,10 @@ document.addEventListener("htmx:confirm", function (evt) {
     if (msg) { msg.setAttribute("tabindex", "-1"); }
   });
 })();
+/* A button with data-confirm asks before it submits its form (the readiness questionnaire's
+   «Отправить»); without JavaScript the form submits at once. */
+document.addEventListener("click", function (evt) {
+  "use strict";
+  var button = evt.target && evt.target.closest ? evt.target.closest("button[data-confirm]") : null;
+  if (button && !window.confirm(button.getAttribute("data-confirm"))) { evt.preventDefault(); }
+});

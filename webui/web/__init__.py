@@ -32,10 +32,12 @@ def init_app(app: Flask) -> None:
         practices,
         programmes,
         projects,
+        readiness,
         reports,
         tower,
     )
-    for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes):
+    for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes,
+                   readiness):
         app.register_blueprint(module.bp)
 
     @app.before_request
