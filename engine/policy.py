@@ -164,8 +164,14 @@ def can_in_municipality(actor: Actor, action: str, municipality_id: int, region_
     return bool(actor.municipal_roles(municipality_id, region_id) & ACTIONS[action])
 
 
+# what concerns a region as a whole: a municipal curator's grant does not reach it
+REGION_WIDE_ACTIONS = frozenset({"region.watch"})
+
+
 def can_somewhere(actor: Actor, action: str) -> bool:
     """Whether some grant lets the actor do ``action`` anywhere (the menu's links)."""
+    if action in REGION_WIDE_ACTIONS:
+        return actor.is_admin or any(can_in_region(actor, action, r) for r in actor.curator_region_ids())
     return bool(actor.held_roles() & ACTIONS[action])
 
 

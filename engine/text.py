@@ -16,3 +16,15 @@ class Text(NamedTuple):
 
     def __str__(self) -> str:
         return self.ru
+
+
+def plural_ru(n: int, one: str, few: str, many: str) -> str:
+    """The Russian form of a word after the number ``n``: 1 день, 2 дня, 5 дней, 11 дней, 21 день."""
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    return few if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else many
+
+
+def counted(n: int, one: str, few: str, many: str) -> str:
+    """``n`` with its Russian word: counted(3, "день", "дня", "дней") is «3 дня»."""
+    return f"{n} {plural_ru(n, one, few, many)}"

@@ -19,6 +19,7 @@ from engine.services import (
     create_region,
     create_user,
 )
+from engine.text import counted
 
 C = content()  # the Russian content (engine/demo/data/*.yaml), read and validated once
 
@@ -151,14 +152,6 @@ def _account(email: str, role: str, place: str) -> dict[str, str]:
     return {"email": email, "password": C.region.password, "role": role, "place": place}
 
 
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    return few if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else many
-
-
-def counted(n: int, one: str, few: str, many: str) -> str:
-    return f"{n} {_plural(n, one, few, many)}"
 
 
 def scale_region_name(n: int) -> str:

@@ -16,7 +16,7 @@ from engine.models import Participant, ReadinessAnswer, ReadinessRound, RoleGran
 from engine.policy import ACTIONS, ORG_ROLES, SYSTEM
 from engine.services.common import record
 from engine.services.notifications import notify_many
-from engine.text import Text
+from engine.text import Text, counted
 from engine.vocab import AnswerStatus, EventKind, ParticipantStatus
 
 ROUND_REMINDER_DAYS = 7
@@ -47,9 +47,10 @@ def round_reminders(store: Store) -> dict[str, Any]:
                      col(Participant.org_id).not_in(submitted)))).scalars())
             people = granted(s, keepers, RoleGrant.org_id, orgs)
             days = (rnd.closes_on - today).days
-            text = Text(f"Анкета «{rnd.title}» закрывается {rnd.closes_on:%d.%m.%Y} (через {days} дн.): "
-                        "заполните и отправьте её",
-                        f"The questionnaire “{rnd.title}” closes on {rnd.closes_on} (in {days} days): "
+            text = Text(f"Анкета «{rnd.title}» закрывается {rnd.closes_on:%d.%m.%Y} "
+                        f"(через {counted(days, 'день', 'дня', 'дней')}): заполните и отправьте её",
+                        f"The questionnaire “{rnd.title}” closes on {rnd.closes_on:%d.%m.%Y} "
+                        f"(in {days} day{'' if days == 1 else 's'}): "
                         "fill it in and submit it")
             users = sorted({u for org in orgs for u in people.get(org, [])})
             notes += [(u, "reminder", None, text) for u in users]

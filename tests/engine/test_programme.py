@@ -444,7 +444,7 @@ def test_a_round_closing_in_7_days_reminds_coordinators_and_heads_once(
     frozen_clock.advance(days=1)
     assert scheduler.JOBS["round_reminders"](store) == {"rounds": 1, "notified": 2}
     assert [n.kind for n in notes(make, head_of_school.id)] == ["reminder"]
-    assert "31.12.2026" in notes(make, coordinator_of_school.id)[0].text_ru
+    assert "закрывается 31.12.2026 (через 7 дней)" in notes(make, coordinator_of_school.id)[0].text_ru
     assert notes(make, head_of_other_school.id) == []  # submitted already
     frozen_clock.advance(days=1)
     assert scheduler.JOBS["round_reminders"](store) == {"rounds": 0, "notified": 0}  # once

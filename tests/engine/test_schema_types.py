@@ -42,3 +42,4 @@ def test_the_programme_aliases_mypy_reads_are_the_vocabularies():
     assert set(written) == {"ProgrammeStatus", "TaskStatus", "RoundKind", "PlanItemStatus"}
     for name, values in written.items():
         assert values == get_args(getattr(programme_schemas, name)), name
+

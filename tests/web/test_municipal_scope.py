@@ -30,6 +30,9 @@ def test_a_municipal_curators_pages_show_their_municipality_only(web, two_projec
     assert "Питание в лицее" in listed and "Питание в Мценске" not in listed
     assert b.get(f"/projects/{mine.id}").status_code == 200
     assert b.get(f"/projects/{theirs.id}").status_code == 404
+    # the region's control tower is not theirs: no link to it (it would answer 403)
+    assert dom(board).find("a", href="/tower") is None
+    assert dom(web(curator_orel).get("/board")).find("a", href="/tower") is not None
     # the region's curator sees both on the region's board
     region_board = web(curator_orel).get("/board")
     cards = {n["data-project-id"] for n in dom(region_board).find_all(**{"data-project-id": True})}

@@ -39,3 +39,10 @@ def test_the_tower_says_one_stalled_project(web, curator_orel):
     page = dom(web(curator_orel).get("/tower"))
     figure = next(a for a in page.find_all("a") if a.get("data-figure") == "stalled")
     assert [span.text.strip() for span in figure.find_all("span")] == ["1", "зависший проект"]
+
+
+@pytest.mark.parametrize(("n", "word"), [(1, "1 день"), (2, "2 дня"), (5, "5 дней"), (11, "11 дней"), (12, "12 дней"),
+                                         (21, "21 день"), (22, "22 дня"), (25, "25 дней"), (111, "111 дней")])
+def test_the_engines_russian_counted_words(n, word):
+    from engine.text import counted
+    assert counted(n, "день", "дня", "дней") == word
