@@ -143,9 +143,10 @@ def build(url: str, participants: int, projects: int, seed: int = 57) -> tuple[i
             for rnd in (1, 2):
                 if rng.random() < 0.85:
                     lift = 0 if rnd == 1 else rng.uniform(0.2, 1.2)
+                    scores = {i: max(1, min(5, round(base + lift + rng.uniform(-1, 1)))) for i in items}
                     answers.append({
                         "round_id": rnd, "org_id": p, "status": "submitted", "version": 1,
-                        "scores": {i: max(1, min(5, round(base + lift + rng.uniform(-1, 1)))) for i in items},
+                        "scores": scores, "section_means": q.section_means(scores),
                         "needs": rng.sample(NEEDS, 2), "deficits": rng.sample(DEFICITS, 2),
                         "difficulties": [], "resources": [], "updated_at": NOW, "submitted_at": NOW})
         bulk(Participant, parts)

@@ -478,6 +478,8 @@ class ReadinessAnswer(SQLModel, table=True):
     difficulties: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     resources: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     deficits: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # each section's mean of ``scores``, computed when saved (Questionnaire.section_means): the tower's figures
+    section_means: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="draft", max_length=12)  # draft | submitted
     submitted_at: datetime | None = None
     submitted_by: int | None = Field(default=None, foreign_key="user.id")

@@ -230,11 +230,7 @@ def round_out(r: ReadinessRound, q: Questionnaire, locale: str) -> RoundOut:
 
 def section_scores(q: Questionnaire, scores: dict[str, Any]) -> dict[str, float | None]:
     """Each section's mean score (one decimal), None when none of its items is scored."""
-    out: dict[str, float | None] = {}
-    for sec in q.sections:
-        vals = [scores[i.id] for i in sec.items if isinstance(scores.get(i.id), int)]
-        out[sec.id] = round(sum(vals) / len(vals), 1) if vals else None
-    return out
+    return q.section_means(scores)
 
 
 def answer_out(a: ReadinessAnswer, q: Questionnaire) -> AnswerOut:

@@ -94,6 +94,16 @@ class Questionnaire:
         """item id -> its section id."""
         return {i.id: s.id for s in self.sections for i in s.items}
 
+    def section_means(self, scores: dict[str, Any]) -> dict[str, float | None]:
+        """Each section's mean score (one decimal), None when none of its items is scored:
+        stored with the answer (``readiness_answer.section_means``) when it is saved, so the
+        programme tower reads five numbers an answer instead of every score."""
+        out: dict[str, float | None] = {}
+        for sec in self.sections:
+            vals = [scores[i.id] for i in sec.items if isinstance(scores.get(i.id), int)]
+            out[sec.id] = round(sum(vals) / len(vals), 1) if vals else None
+        return out
+
     def as_dict(self, locale: str = "ru") -> dict[str, Any]:
         return {"id": self.id, "version": self.version, "title": self.title.get(locale),
                 "sections": [{"id": s.id, "title": s.title.get(locale),

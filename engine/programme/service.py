@@ -520,8 +520,8 @@ def save_answer(uow: UnitOfWork, actor: Actor, round_id: int, data: dict[str, An
     answer = s.execute(select(ReadinessAnswer).where(col(ReadinessAnswer.round_id) == rnd.id,
                                                      col(ReadinessAnswer.org_id) == org.id)).scalars().first()
     status = AnswerStatus.SUBMITTED.value if body.submit else AnswerStatus.DRAFT.value
-    values: dict[str, Any] = {"scores": scores, **texts, "status": status, "updated_at": now,
-                              "updated_by": actor.user_id}
+    values: dict[str, Any] = {"scores": scores, "section_means": q.section_means(scores), **texts,
+                              "status": status, "updated_at": now, "updated_by": actor.user_id}
     if body.submit:
         values.update(submitted_at=now, submitted_by=actor.user_id)
     if answer is None:

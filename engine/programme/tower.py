@@ -115,7 +115,7 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
     latest = next((r for r in rounds if r.id == latest_id), None)
     q = svc.round_questionnaire(latest) if latest else svc._questionnaire()
     # only the columns the figures need, of the active participants in scope (no IN list of them)
-    answers_q = (select(col(ReadinessAnswer.org_id), col(ReadinessAnswer.scores), col(ReadinessAnswer.needs),
+    answers_q = (select(col(ReadinessAnswer.org_id), col(ReadinessAnswer.section_means), col(ReadinessAnswer.needs),
                         col(ReadinessAnswer.deficits))
                  .join(Participant, and_(col(Participant.org_id) == col(ReadinessAnswer.org_id),
                                          col(Participant.programme_id) == prog.id))
@@ -130,20 +130,13 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
     heat: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     needs: Counter[str] = Counter()
     deficits: Counter[str] = Counter()
-    item_section = q.item_section
     for a in shown:
-        # each section's mean of the answer (as O.section_scores, in one pass over the scores)
-        sums: dict[str, list[int]] = {}
-        for item, score in a.scores.items():
-            sec = item_section.get(item)
-            if sec is not None and isinstance(score, int):
-                acc = sums.setdefault(sec, [0, 0])
-                acc[0] += score
-                acc[1] += 1
-        for sec, (total, count) in sums.items():
-            val = round(total / count, 1)
-            section_vals[sec].append(val)
-            heat[mun_of[a.org_id]][sec].append(val)
+        # each section's mean of the answer, stored when it was saved (Questionnaire.section_means)
+        row_heat = heat[mun_of[a.org_id]]
+        for sec, val in a.section_means.items():
+            if val is not None:
+                section_vals[sec].append(val)
+                row_heat[sec].append(val)
         needs.update({n.strip().lower(): 1 for n in a.needs})
         deficits.update({d.strip().lower(): 1 for d in a.deficits})
     display: dict[str, str] = {}

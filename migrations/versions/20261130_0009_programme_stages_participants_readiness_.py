@@ -98,6 +98,7 @@ def upgrade() -> None:
     sa.Column('difficulties', sa.JSON(), nullable=False),
     sa.Column('resources', sa.JSON(), nullable=False),
     sa.Column('deficits', sa.JSON(), nullable=False),
+    sa.Column('section_means', sa.JSON(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('submitted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('submitted_by', sa.Integer(), nullable=True),

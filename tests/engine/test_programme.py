@@ -196,6 +196,14 @@ def test_a_submitted_answer_is_locked_and_a_curator_reopens_it(make, world, prog
     again = make.call(P.save_answer, coordinator_of_school.actor, rnd.id,
                       {"org_id": world.school.id, "scores": all_scores(5)})
     assert (again.status, again.scores["lead_vision"]) == ("draft", 5)
+    # the sections' means are stored with the answer (the tower reads them) and follow the scores
+    sections = [sec.id for sec in get("readiness").sections]
+    assert answer.section_means == dict.fromkeys(sections, 4.0)
+    assert again.section_means == dict.fromkeys(sections, 5.0)
+    mixed = {**all_scores(5), next(iter(get("readiness").sections[0].items)).id: 2}
+    third = make.call(P.save_answer, coordinator_of_school.actor, rnd.id,
+                      {"org_id": world.school.id, "scores": mixed, "version": again.version})
+    assert third.section_means[sections[0]] < 5.0 and third.section_means[sections[1]] == 5.0
     assert [e.kind for e in events(make, "readiness_submitted") + events(make, "readiness_reopened")] == [
         "readiness_submitted", "readiness_reopened"]
 
