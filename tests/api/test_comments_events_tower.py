@@ -119,6 +119,21 @@ def test_tower(api, world, busy_region, curator_orel, admin):
     assert other["by_state"] == {} and other["stalled"] == [] and other["pending_approvals"] == []
 
 
+def test_tower_lists_cut_to_the_worst_n_with_limit(api, world, busy_region, curator_orel):
+    b = busy_region
+    full = api.ok("GET", f"/regions/{world.region.id}/tower", curator_orel)
+    one = api.ok("GET", f"/regions/{world.region.id}/tower?limit=1", curator_orel)
+    assert [s["project_id"] for s in one["stalled"]] == [b["stalled_old"]]  # the worst one
+    assert [r["risk_id"] for r in one["unresolved_risks"]] == [b["crit"]]
+    assert one["pending_approvals"] == full["pending_approvals"]  # one waits: nothing to cut
+    assert (one["by_state"], one["by_municipality"]) == (full["by_state"], full["by_municipality"])  # never cut
+    assert api.ok("GET", f"/regions/{world.region.id}/tower?limit=500", curator_orel) == full
+    for bad in ("0", "-1", "x", "", "10001"):
+        err = error_of(api.get(f"/regions/{world.region.id}/tower?limit={bad}", as_=curator_orel),
+                       422, "validation_failed")
+        assert "limit" in err["fields"], bad
+
+
 def test_tower_is_for_curators_and_admins(api, world, member_of_school, head_of_school):
     for who in (member_of_school, head_of_school):
         error_of(api.get(f"/regions/{world.region.id}/tower", as_=who), 403, "forbidden")

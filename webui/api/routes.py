@@ -327,14 +327,17 @@ def read_notifications() -> O.NotificationsRead:
 
 # --- the control tower ------------------------------------------------------------------------------
 
-@route("/regions/{region_id}/tower", summary="Control tower figures of a region", response=O.Tower,
-       errors=(401, 403, 404))
+@route("/regions/{region_id}/tower", summary="Control tower figures of a region; `limit` cuts each list "
+       "(stalled, unresolved risks, pending approvals) to its worst N (default: the full lists)", response=O.Tower,
+       errors=(401, 403, 404, 422),
+       query={"limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 10_000}}})
 def region_tower(region_id: int) -> O.Tower:
+    limit = int_arg("limit", lo=1, hi=10_000, strict=True)
     with _uow() as uow:
         Q.require_region_visible(uow, g.actor, region_id)
         if not can_in_region(g.actor, "region.watch", region_id):
             raise Forbidden()
-        return O.Tower.model_validate(monitoring.tower(uow.session, uow.workflows, region_id))
+        return O.Tower.model_validate(monitoring.tower(uow.session, uow.workflows, region_id, limit=limit))
 
 
 # --- practices: the portfolio «Бережливая школа» (engine/practices.py) ----------------------------
