@@ -295,15 +295,16 @@ def by_municipality(session: Session, workflows: WorkflowRegistry,
 
 
 def tower(session: Session, workflows: WorkflowRegistry, region_id: int,
-          limit: int | None = None) -> dict[str, Any]:
+          limit: int | None = None, *, pending_limit: int | None = None) -> dict[str, Any]:
     """The control tower of one region (API.md), each list worst first; the stalled
-    projects, unresolved risks and pending approvals cut to the worst ``limit`` when given
-    (the page; the API's ``?limit=N``). The per-municipality figures are never cut."""
+    projects and unresolved risks cut to the worst ``limit`` when given (the page), the
+    pending approvals to ``pending_limit`` (the API's ``?limit=N`` cuts all three; the page
+    counts every waiting request). The per-municipality figures are never cut."""
     return {
         "region_id": region_id,
         "by_state": counts_by_state(session, region_id=region_id),
         "stalled": stalled_projects(session, workflows, region_id=region_id, limit=limit),
         "unresolved_risks": unresolved_risks(session, workflows, region_id=region_id, limit=limit),
-        "pending_approvals": pending_approvals(session, region_id=region_id, limit=limit),
+        "pending_approvals": pending_approvals(session, region_id=region_id, limit=pending_limit),
         "by_municipality": by_municipality(session, workflows, region_id),
     }

@@ -34,8 +34,9 @@ CSV_HEADER = ("Номер", "Наименование проекта", "Орга
 
 
 def tower_data(uow: UnitOfWork, region_id: int, limit: int | None = None) -> dict[str, Any]:
-    """Everything the page (the worst ``limit`` of each long list) and the exports (all)
-    show, from engine.reporting.monitoring and engine.reporting.analytics."""
+    """Everything the page (the worst ``limit`` of each long list; ``None``: every row, the
+    page's «показать все») and the exports (all) show, from engine.reporting.monitoring and
+    engine.reporting.analytics."""
     from engine.practices import replications_per_practice  # noqa: PLC0415
     from engine.reporting import analytics  # noqa: PLC0415
 
@@ -51,8 +52,8 @@ def tower_data(uow: UnitOfWork, region_id: int, limit: int | None = None) -> dic
                                                        uow.store.figures)
     data["throughput"] = analytics.throughput_cached(s, uow.workflows, region_id, 12, uow.store.figures)
     waiting = data["pending_approvals"][:limit] if limit else data["pending_approvals"]  # longest first
-    project_ids = ({x["project_id"] for x in data["stalled"][:LIST_LIMIT]}
-                   | {x["project_id"] for x in data["unresolved_risks"][:LIST_LIMIT]}
+    project_ids = ({x["project_id"] for x in data["stalled"][:limit]}
+                   | {x["project_id"] for x in data["unresolved_risks"][:limit]}
                    | {x["project_id"] for x in waiting})
     data["projects"] = {row.id: row for row in s.execute(
         select(col(Project.id), col(Project.title), col(Project.org_id), col(Project.reg_number))

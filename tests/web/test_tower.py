@@ -35,6 +35,40 @@ def test_curator_sees_stalled_projects_risks_and_municipalities(web, curator_ore
     assert "г. Орёл" in page.by_id("municipalities").text
 
 
+@pytest.fixture
+def three_stalled(make, world, member_of_school, frozen_clock):
+    """Three projects stalled by different numbers of days (oldest first: the worst)."""
+    projects = []
+    for title in ("Б: выдача справок", "В: приём документов", "А: питание"):
+        projects.append(make.project(world.school, member_of_school.actor, title=title))
+        frozen_clock.advance(days=3)
+    frozen_clock.advance(days=50)
+    return projects
+
+
+def stalled_titles(page) -> list[str]:
+    return [row.find("a").text for row in page.by_id("stalled").find_all("tr", **{"data-stalled-project": True})]
+
+
+def test_the_stalled_list_sorts_by_each_column_and_shows_all(web, curator_orel, three_stalled, monkeypatch):
+    b = web(curator_orel)
+    assert stalled_titles(dom(b.get("/tower"))) == ["Б: выдача справок", "В: приём документов", "А: питание"]
+    by_title = dom(b.get("/tower?stalled_by=title"))
+    assert stalled_titles(by_title) == ["А: питание", "Б: выдача справок", "В: приём документов"]
+    assert by_title.by_id("stalled").find("th", **{"aria-sort": "ascending"}).text == "Проект"
+    assert stalled_titles(dom(b.get("/tower?stalled_by=nonsense"))) == stalled_titles(dom(b.get("/tower")))
+
+    import webui.web.tower as tower_view
+    monkeypatch.setattr(tower_view, "LIST_LIMIT", 2)  # the page shows the worst 2 of each list
+    cut = dom(b.get("/tower?stalled_by=title"))
+    assert stalled_titles(cut) == ["Б: выдача справок", "В: приём документов"]  # the worst 2, by title
+    show_all = cut.find("a", **{"data-show-all": "stalled"})
+    assert show_all.text == "Показать все (3)" and "all=1" in show_all["href"] and "stalled_by=title" in show_all["href"]
+    everything = dom(b.get(show_all["href"].split("#")[0]))
+    assert stalled_titles(everything) == ["А: питание", "Б: выдача справок", "В: приём документов"]
+    assert everything.find("a", **{"data-show-all": "stalled"}) is None
+
+
 def test_tower_is_for_curators_and_admins(web, member_of_school, head_of_school, curator_kursk, admin, world,
                                           region_with_a_stalled_project):
     assert web(member_of_school).get("/tower").status_code == 403

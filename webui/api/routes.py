@@ -337,7 +337,8 @@ def region_tower(region_id: int) -> O.Tower:
         Q.require_region_visible(uow, g.actor, region_id)
         if not can_in_region(g.actor, "region.watch", region_id):
             raise Forbidden()
-        return O.Tower.model_validate(monitoring.tower(uow.session, uow.workflows, region_id, limit=limit))
+        return O.Tower.model_validate(monitoring.tower(uow.session, uow.workflows, region_id, limit=limit,
+                                                       pending_limit=limit))
 
 
 # --- practices: the portfolio «Бережливая школа» (engine/practices.py) ----------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, Response, abort, g, render_template, request, url_for
 
 from engine import clock
 from engine.errors import Forbidden, NotFound
@@ -35,20 +35,53 @@ def region_for_page(u: Any) -> tuple[Region, list[Region]]:
 @login_required
 def page() -> Any:
     import webui.web.charts as charts
+    show_all = request.args.get("all") == "1"  # «показать все»: every row of the long lists
     with uow() as u:
         region, regions = region_for_page(u)
-        data = tower_data(u, region.id, limit=LIST_LIMIT)
+        data = tower_data(u, region.id, limit=None if show_all else LIST_LIMIT)
         wf = u.workflows.default()
     states = [s for s in wf.states]  # type: ignore[union-attr]
     state_titles = {s.id: tr(s.title) for s in states}
+    sorts = {"stalled": _sort(data["stalled"], request.args.get("stalled_by"), STALLED_SORTS,
+                              {"org": lambda x: data["orgs"].get(x["org_id"], "").lower(),
+                               "stage": lambda x: wf.state_index(x["state"]) if wf else 0}),  # type: ignore[union-attr]
+             "risks": _sort(data["unresolved_risks"], request.args.get("risks_by"), RISK_SORTS,
+                            {"project": lambda x: data["projects"][x["project_id"]].title.lower()
+                             if x["project_id"] in data["projects"] else ""})}
     return render_template(
-        "tower.html", region=region, regions=regions, t=data, wf=wf, states=states,
-        active_states=[s for s in states if not s.final], state_titles=state_titles, limit=LIST_LIMIT,
+        "tower.html", region=region, regions=regions, t=data, wf=wf, states=states, sorts=sorts, here=_here,
+        show_all=show_all, active_states=[s for s in states if not s.final], state_titles=state_titles,
+        limit=None if show_all else LIST_LIMIT,
         year_start=clock.today().replace(month=1, day=1).isoformat(),
         cfd_svg=charts.cumulative_flow(data["flow"], state_titles),
         throughput_svg=charts.bars([(m["month"], m["closed"]) for m in data["throughput"]]),
         stage_svg=charts.bars([(state_titles.get(k, k), v["median"] or 0)
                                for k, v in data["stage_times"]["by_stage"].items()], unit="дн."))
+
+
+# how the long lists may be ordered (?stalled_by=, ?risks_by=); the first is their own order
+STALLED_SORTS: dict[str, Any] = {"worst": None, "days": lambda x: -x["days_in_state"],
+                                 "title": lambda x: x["title"].lower(), "org": None, "stage": None}
+RISK_SORTS: dict[str, Any] = {"worst": None, "score": lambda x: -x["score"], "age": lambda x: -x["age_days"],
+                              "project": None}
+
+
+def _here(anchor: str, **changes: Any) -> str:
+    """This page's address with ``changes`` to its query (a sort, «показать все»), at ``anchor``."""
+    args = {k: v for k, v in request.args.items() if k in ("region_id", "all", "stalled_by", "risks_by")}
+    args.update({k: v for k, v in changes.items() if v is not None})
+    return url_for("tower.page", **args) + "#" + anchor
+
+
+def _sort(rows: list[dict[str, Any]], by: str | None, keys: dict[str, Any],
+          late: dict[str, Any]) -> str:
+    """Order ``rows`` in place by the column ``by`` names (the worst first when unknown);
+    returns the order applied. ``late`` holds the keys that need the page's data."""
+    by = by if by in keys else "worst"
+    key = keys[by] or late.get(by)
+    if key is not None:
+        rows.sort(key=key)  # stable: ties keep the worst first
+    return by
 
 
 @bp.get("/tower.xlsx")
