@@ -65,8 +65,8 @@ def programme_page(uow: UnitOfWork, actor: Actor, programme_id: int, locale: str
     tower = programme_tower(uow, actor, programme_id, locale)  # NotFound / Forbidden as the tower
     prog = svc.get_programme(uow, actor, programme_id)
     may_manage = can_in_region(actor, "programme.manage", prog.region_id)
-    return ProgrammePage(prog, tower, [O.round_brief(r) for r in svc.rounds_of(uow, prog.id)],  # type: ignore[arg-type]
-                         svc.stage_warnings(svc.stages_of(uow, prog.id), prog) if may_manage else [],  # type: ignore[arg-type]
+    return ProgrammePage(prog, tower, [O.round_brief(r) for r in svc.rounds_of(uow, programme_id)],
+                         svc.stage_warnings(svc.stages_of(uow, programme_id), prog) if may_manage else [],
                          may_manage)
 
 
@@ -88,12 +88,11 @@ def programme_edit_page(uow: UnitOfWork, actor: Actor, programme_id: int) -> Pro
     """The programme with its stages and their tasks (each task's status as the tower
     computes it), for those who manage it (NotFound outside the region, Forbidden else)."""
     prog = svc.require_manage(uow, actor, programme_id)
-    stages = svc.stages_of(uow, prog.id)  # type: ignore[arg-type]
-    rows = funnel_rows(uow.session, uow.workflows, prog.id)  # type: ignore[arg-type]
-    by_stage: dict[int, list[O.TaskOut]] = {s.id: [] for s in stages}  # type: ignore[misc]
-    for task, status in stage_tasks(uow, prog.id, rows):  # type: ignore[arg-type]
+    stages = svc.stages_of(uow, programme_id)
+    by_stage: dict[int | None, list[O.TaskOut]] = {}
+    for task, status in stage_tasks(uow, programme_id, funnel_rows(uow.session, uow.workflows, programme_id)):
         by_stage.setdefault(task.stage_id, []).append(O.task_out(task, status))
-    return ProgrammeEditPage(prog, [StageRow(s, by_stage[s.id]) for s in stages],  # type: ignore[index]
+    return ProgrammeEditPage(prog, [StageRow(s, by_stage.get(s.id, [])) for s in stages],
                              svc.stage_warnings(stages, prog),
                              [(name, r.title) for name, r in sorted(RULES.items())])
 
@@ -123,7 +122,7 @@ def participants_page(uow: UnitOfWork, actor: Actor, programme_id: int) -> Parti
     their funnel steps, and what the actor may add."""
     prog, org_ids = svc.list_participants(uow, actor, programme_id)
     s = uow.session
-    funnel = funnel_rows(s, uow.workflows, prog.id, org_ids=org_ids)  # type: ignore[arg-type]
+    funnel = funnel_rows(s, uow.workflows, programme_id, org_ids=org_ids)
     parts = {p.id: p for p in s.execute(select(Participant).where(col(Participant.programme_id) == prog.id)).scalars()}
     muns = list(s.execute(select(Municipality).where(col(Municipality.region_id) == prog.region_id)
                           .order_by(Municipality.name)).scalars())
@@ -168,7 +167,8 @@ class ParticipantView:
 def participant_view(uow: UnitOfWork, actor: Actor, participant_id: int, locale: str = "ru") -> ParticipantView:
     body = participant_page(uow, actor, participant_id, locale)  # NotFound / Forbidden
     s = uow.session
-    org = s.get(Organization, body["org"]["id"])
+    org_id: int = body["org"]["id"]
+    org = s.get(Organization, org_id)
     assert org is not None
     part = s.get(Participant, participant_id)
     assert part is not None
@@ -191,7 +191,7 @@ def participant_view(uow: UnitOfWork, actor: Actor, participant_id: int, locale:
         wf = uow.workflows.get(wf_id, wf_version)
         projects.append(ProjectRow(pid, title, wf.state(state).title if wf and wf.has_state(state) else state))
     def may(action: str) -> bool:
-        return active and can(actor, action, org.id, org.region_id)  # type: ignore[arg-type]
+        return active and can(actor, action, org_id, org.region_id)
 
     return ParticipantView(
         body=body, municipality=mun.name if mun else "", sections=sections,
