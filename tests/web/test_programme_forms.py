@@ -312,7 +312,7 @@ def test_stage_tasks_added_and_edited(web, store, programme, curator_orel):
     assert [e["task_id"] for e in events(store, "stage_task_added")] == [ruled.id, manual.id]
     page = dom(b.get(f"/programmes/{prog.id}/edit"))
     ruled_li = page.one("li", **{"data-task-id": ruled.id})
-    assert "overdue" in ruled_li.classes  # due five days ago, nobody has a coordinator
+    assert ruled_li.has("data-overdue")  # due five days ago, nobody has a coordinator
     assert ruled_li.find("select", name="status") is None  # a rule's status is computed, not set
     # mark the manual one done
     r = b.post(f"/programmes/{prog.id}/tasks/{manual.id}/edit", {
@@ -601,8 +601,12 @@ def test_the_work_plan_from_items_to_approval(web, store, world, programme, coor
     assert page.one(**{"data-plan": True})["data-plan-status"] == "submitted"
     assert "submitted" not in page.one(**{"data-plan": True}).one("h2").text
     assert not [f for f in page.find_all("form") if (f.get("action") or "").endswith("/plan/items")]
+    assert not [f for f in page.find_all("form") if (f.get("action") or "").split("/")[-1] in ("approve", "return")]
     # the curator returns it: the comment is required
     cur = web(curator_orel)
+    decide = dom(cur.get(path))
+    assert form_for(decide, f"{path}/plan/approve") is not None and form_for(decide, f"{path}/plan/return") is not None
+    assert not [f for f in decide.find_all("form") if (f.get("action") or "").endswith("/plan/submit")]
     before = db_snapshot(store)
     bad = cur.post(f"{path}/plan/return", {"comment": ""})
     assert bad.status_code == 422
@@ -679,3 +683,69 @@ def test_a_curator_sees_no_fill_in_link_and_a_municipal_curator_not_another_muni
     other = programme["parts"][programme["elsewhere"].id]
     assert web(curator_of_municipality).get(f"/participants/{other.id}").status_code == 404
     assert web(curator_of_municipality).get(f"/participants/{part.id}").status_code == 200
+
+
+def test_every_participant_form_is_refused_to_the_wrong_people(web, make, store, world, programme, curator_orel,
+                                                               coordinator_of_school, head_of_school,
+                                                               member_of_school, head_of_other_school, curator_kursk):
+    part = programme["school_part"]
+    path = f"/participants/{part.id}"
+    member = make.call(P.add_member, coordinator_of_school.actor, part.id, {"name": "Сидорова Елена"})
+    item = make.call(P.add_plan_item, coordinator_of_school.actor, part.id, {"title": "Провести самоанализ"})
+    posts = [(f"{path}/members", {"name": "Кто-то"}), (f"{path}/members/{member.id}/remove", {}),
+             (f"{path}/plan/items", {"title": "Чужой пункт"}),
+             (f"{path}/plan/items/{item.id}/edit", {"status": "done"}), (f"{path}/plan/submit", {}),
+             (f"{path}/plan/approve", {}), (f"{path}/plan/return", {"comment": "Нет"})]
+    before = db_snapshot(store)
+    for person, status in ((member_of_school, 403), (head_of_other_school, 404), (curator_kursk, 404)):
+        b = web(person)
+        for url, data in posts:
+            assert b.post(url, data).status_code == status, (person.email, url)
+    # the head may not decide the plan, the curator may not send it
+    assert web(head_of_school).post(f"{path}/plan/approve", {}).status_code == 403
+    assert web(head_of_school).post(f"{path}/plan/return", {"comment": "Сами"}).status_code == 403
+    assert web(curator_orel).post(f"{path}/plan/submit", {}).status_code == 403
+    # the school's people may not add or withdraw participants (another school is outside their scope)
+    prog = programme["prog"]
+    for url, data, status in (
+            (f"/programmes/{prog.id}/participants", {"org_id": str(world.other_school.id), "joined_on": day(0)}, 404),
+            (f"/programmes/{prog.id}/participants/bulk", {"kind": "school", "joined_on": day(0)}, 403),
+            (f"/programmes/{prog.id}/participants/{part.id}/withdraw", {"reason": "Сами"}, 403)):
+        assert web(head_of_school).post(url, data).status_code == status, url
+    assert db_snapshot(store) == before
+    # and the head sees none of the curator's forms on the participants page
+    page = dom(web(head_of_school).get(f"/programmes/{prog.id}/participants"))
+    assert [n["data-org-id"] for n in page.find_all("tr", **{"data-org-id": True})] == [str(world.school.id)]
+    assert page.find_all("form", **{"data-form": True}) == []
+
+
+def test_an_empty_plan_is_not_sent_and_the_page_says_why(web, store, programme, coordinator_of_school):
+    part = programme["school_part"]
+    path = f"/participants/{part.id}"
+    before = db_snapshot(store)
+    r = web(coordinator_of_school).post(f"{path}/plan/submit", {"comment": ""})
+    assert r.status_code == 422
+    message = form_for(dom(r), f"{path}/plan/submit").one(cls="error")
+    assert ru(message.text) and "пункт" in message.text
+    assert db_snapshot(store) == before
+
+
+def test_a_new_stage_or_a_task_edit_with_bad_input_writes_nothing(web, store, programme, curator_orel,
+                                                                  head_of_school):
+    prog = programme["prog"]
+    first = programme["stages"][0]
+    task = P.add_task
+    with store.uow() as uow:
+        t = task(uow, curator_orel.actor, first.id, {"title": "Назначить координаторов"})
+    b = web(curator_orel)
+    before = db_snapshot(store)
+    r = b.post(f"/programmes/{prog.id}/stages", {"title": "Лишний", "starts_on": day(10), "ends_on": day(1)})
+    assert ru(error_in(r, "ends_on", f"/programmes/{prog.id}/stages").text)
+    r = b.post(f"/programmes/{prog.id}/tasks/{t.id}/edit", {"title": "", "due_on": "", "responsible": "",
+                                                            "status": "open"})
+    assert ru(error_in(r, "title", f"/programmes/{prog.id}/tasks/{t.id}/edit").text)
+    r = b.post(f"/programmes/{prog.id}/tasks/{t.id}/edit", {"title": "Назначить", "status": "closed"})
+    assert ru(error_in(r, "status", f"/programmes/{prog.id}/tasks/{t.id}/edit").text)
+    assert web(head_of_school).post(f"/programmes/{prog.id}/tasks/{t.id}/edit",
+                                    {"title": "Чужая", "status": "done"}).status_code == 403
+    assert db_snapshot(store) == before
