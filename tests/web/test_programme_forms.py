@@ -749,3 +749,41 @@ def test_a_new_stage_or_a_task_edit_with_bad_input_writes_nothing(web, store, pr
     assert web(head_of_school).post(f"/programmes/{prog.id}/tasks/{t.id}/edit",
                                     {"title": "Чужая", "status": "done"}).status_code == 403
     assert db_snapshot(store) == before
+
+
+ODD_VALUES = ("", " ", "\x00", "abc", "-1", "0", "99999999999999999999", "2026-02-30", "1" * 6000, "<b>x</b>")
+
+
+def test_odd_input_in_any_programme_form_is_never_a_500(web, make, store, world, programme, curator_orel,
+                                                        coordinator_of_school):
+    prog = programme["prog"]
+    part = programme["school_part"]
+    first = programme["stages"][0]
+    t = make.call(P.add_task, curator_orel.actor, first.id, {"title": "Назначить координаторов"})
+    member = make.call(P.add_member, coordinator_of_school.actor, part.id, {"name": "Сидорова Елена"})
+    item = make.call(P.add_plan_item, coordinator_of_school.actor, part.id, {"title": "Провести самоанализ"})
+    forms = [
+        ("/programmes", ("region_id", "title", "starts_on", "ends_on", "goal", "stages.0.title", "stages.0.starts_on",
+                         "stages.0.ends_on")),
+        (f"/programmes/{prog.id}/edit", ("title", "starts_on", "ends_on", "status", "version")),
+        (f"/programmes/{prog.id}/stages", ("title", "starts_on", "ends_on", "content")),
+        (f"/programmes/{prog.id}/stages/{first.id}/edit", ("title", "starts_on", "ends_on")),
+        (f"/programmes/{prog.id}/stages/{first.id}/tasks", ("title", "due_on", "responsible", "rule")),
+        (f"/programmes/{prog.id}/tasks/{t.id}/edit", ("title", "due_on", "status")),
+        (f"/programmes/{prog.id}/rounds", ("kind", "title", "opens_on", "closes_on")),
+        (f"/programmes/{prog.id}/participants", ("org_id", "joined_on", "wave")),
+        (f"/programmes/{prog.id}/participants/bulk", ("municipality_id", "kind", "joined_on", "wave")),
+        (f"/programmes/{prog.id}/participants/{part.id}/withdraw", ("reason", "withdrawn_on")),
+        (f"/participants/{part.id}/members", ("user_id", "name", "position")),
+        (f"/participants/{part.id}/plan/items", ("title", "due_on", "who", "evidence_url")),
+        (f"/participants/{part.id}/plan/items/{item.id}/edit", ("title", "due_on", "status", "evidence_url")),
+        (f"/participants/{part.id}/plan/return", ("comment",)),
+    ]
+    b = web(curator_orel)
+    for path, names in forms:
+        for odd in ODD_VALUES:
+            r = b.post(path, dict.fromkeys(names, odd))
+            assert r.status_code < 500, (path, odd[:20], r.status_code)
+    assert b.post(f"/participants/{part.id}/members/{member.id}/remove", {}).status_code == 302
+    assert b.post(f"/participants/{part.id}/members/{member.id}/remove", {}).status_code == 404
+    assert b.post(f"/programmes/{prog.id}/rounds/2147483648/close", {}).status_code == 404
