@@ -39,6 +39,9 @@ from engine.vocab import ORG_KINDS, ParticipantStatus, PlanStatus
 class ProgrammesPage:
     programmes: list[Programme]
     regions: list[Region]  # where the actor may create a programme (none: no form)
+    towers: set[int]  # the programmes whose page (tower) the actor may open
+    # programme id -> the actor's own organisations taking part: (participant id, name)
+    mine: dict[int, list[tuple[int, str]]]
 
 
 def programmes_page(uow: UnitOfWork, actor: Actor) -> ProgrammesPage:
@@ -47,7 +50,18 @@ def programmes_page(uow: UnitOfWork, actor: Actor) -> ProgrammesPage:
         stmt = stmt.where(col(Region.id).in_(actor.curator_region_ids() or {-1}))
     regions = [r for r in uow.session.execute(stmt).scalars()
                if r.id is not None and can_in_region(actor, "programme.manage", r.id)]
-    return ProgrammesPage(svc.list_programmes(uow, actor), regions)
+    programmes = svc.list_programmes(uow, actor)
+    muns = actor.curated_municipality_ids()
+    towers = {p.id for p in programmes if p.id is not None and (
+        can_in_region(actor, "programme.view", p.region_id)
+        or any(can_in_municipality(actor, "programme.view", m, p.region_id) for m in muns))}
+    mine: dict[int, list[tuple[int, str]]] = {}
+    for pid, prog_id, name in uow.session.execute(
+            select(col(Participant.id), col(Participant.programme_id), col(Organization.name))
+            .join(Organization, col(Organization.id) == col(Participant.org_id))
+            .where(col(Participant.org_id).in_(actor.org_ids() or {-1})).order_by(col(Organization.name))).all():
+        mine.setdefault(prog_id, []).append((pid, name))
+    return ProgrammesPage(programmes, regions, towers, mine)
 
 
 # --- the programme page (its tower) and its edit page ------------------------------------------------

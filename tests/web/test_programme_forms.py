@@ -787,3 +787,16 @@ def test_odd_input_in_any_programme_form_is_never_a_500(web, make, store, world,
     assert b.post(f"/participants/{part.id}/members/{member.id}/remove", {}).status_code == 302
     assert b.post(f"/participants/{part.id}/members/{member.id}/remove", {}).status_code == 404
     assert b.post(f"/programmes/{prog.id}/rounds/2147483648/close", {}).status_code == 404
+
+
+def test_the_list_leads_a_head_to_their_participation_and_a_curator_to_the_tower(web, world, programme,
+                                                                                 head_of_school, curator_orel):
+    prog = programme["prog"]
+    part = programme["school_part"]
+    page = dom(web(head_of_school).get("/programmes"))
+    tr_ = page.one("tr", **{"data-programme-id": prog.id})
+    assert [a["href"] for a in tr_.find_all("a")] == [f"/participants/{part.id}"]  # no tower link: 403 there
+    assert ru(tr_.text) and "draft" not in tr_.text
+    page = dom(web(curator_orel).get("/programmes"))
+    tr_ = page.one("tr", **{"data-programme-id": prog.id})
+    assert [a["href"] for a in tr_.find_all("a")] == [f"/programmes/{prog.id}"]
