@@ -800,3 +800,19 @@ def test_the_list_leads_a_head_to_their_participation_and_a_curator_to_the_tower
     page = dom(web(curator_orel).get("/programmes"))
     tr_ = page.one("tr", **{"data-programme-id": prog.id})
     assert [a["href"] for a in tr_.find_all("a")] == [f"/programmes/{prog.id}"]
+
+
+def test_a_decision_on_a_plan_decided_meanwhile_is_said_on_the_page(web, make, store, programme, curator_orel,
+                                                                    coordinator_of_school):
+    """Two curators open the submitted plan; the first approves it; the second's «Вернуть»
+    answers 409 with the engine's message where the form was, nothing written."""
+    part = programme["school_part"]
+    path = f"/participants/{part.id}"
+    make.call(P.add_plan_item, coordinator_of_school.actor, part.id, {"title": "Провести самоанализ"})
+    make.call(P.submit_plan, coordinator_of_school.actor, part.id, {})
+    make.call(P.approve_plan, curator_orel.actor, part.id, {})
+    before = db_snapshot(store)
+    r = web(curator_orel).post(f"{path}/plan/return", {"comment": "Доработать"})
+    assert r.status_code == 409
+    assert ru(form_for(dom(r), f"{path}/plan/return").one(cls="error").text)
+    assert db_snapshot(store) == before
