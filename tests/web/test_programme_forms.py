@@ -816,3 +816,19 @@ def test_a_decision_on_a_plan_decided_meanwhile_is_said_on_the_page(web, make, s
     assert r.status_code == 409
     assert ru(form_for(dom(r), f"{path}/plan/return").one(cls="error").text)
     assert db_snapshot(store) == before
+
+
+def test_the_pages_in_english_and_a_form_without_its_csrf_token(web, store, programme, curator_orel):
+    prog = programme["prog"]
+    part = programme["school_part"]
+    b = web(curator_orel)
+    b.post("/locale", {"locale": "en", "next": "/programmes"})
+    for path in ("/programmes", f"/programmes/{prog.id}", f"/programmes/{prog.id}/edit",
+                 f"/programmes/{prog.id}/participants", f"/participants/{part.id}"):
+        r = b.get(path)
+        assert r.status_code == 200 and dom(r).one("html")["lang"] == "en", path
+    assert "Create a programme" in b.get("/programmes").get_data(as_text=True)
+    before = db_snapshot(store)
+    assert b.post(f"/programmes/{prog.id}/stages", {"title": "Этап", "starts_on": day(0), "ends_on": day(9)},
+                  csrf=False).status_code == 400
+    assert db_snapshot(store) == before
