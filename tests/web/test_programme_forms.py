@@ -649,6 +649,7 @@ def test_the_participant_page_reads_like_a_page_a_head_scans(web, make, store, w
     later = make.call(P.open_round, curator_orel.actor, programme["prog"].id, {
         "kind": "other", "title": "Промежуточный анализ", "opens_on": day(0), "closes_on": day(20)})
     better = {**scores, **{i.id: 4 for i in first.items}, **{i.id: 2 for i in second.items}}
+    better[second.items[0].id] = 3  # a mean with a fraction: 2⅓ → 2,3
     make.call(P.save_answer, coordinator_of_school.actor, later.id, {"org_id": world.school.id, "scores": better,
                                                                      "submit": True})
     project = make.project(world.school, member_of_school.actor, title="Оптимизация выдачи учебников")
@@ -663,7 +664,11 @@ def test_the_participant_page_reads_like_a_page_a_head_scans(web, make, store, w
     assert row_.one("th").text == first.title.ru  # the section's title, not its id
     cells = [td.text for td in row_.find_all("td")]
     assert cells == ["2", "4", "+2"]
-    assert readiness.one("tr", **{"data-section": second.id}).one("td", **{"data-change": True}).text == "−1"
+    mean = round((3 + 2 * (len(second.items) - 1)) / len(second.items), 1)
+    assert 2 < mean < 3
+    second_row = readiness.one("tr", **{"data-section": second.id})
+    assert [td.text for td in second_row.find_all("td")] == [
+        "3", f"{mean}".replace(".", ","), "−" + f"{round(3 - mean, 1)}".replace(".", ",")]  # decimal comma, a sign
     assert first.id not in readiness.text.replace(f'data-section="{first.id}"', "")
     # the open round's questionnaire, at the other helper's page (a literal path)
     links = readiness.find_all("a", **{"data-fill-round": True})
