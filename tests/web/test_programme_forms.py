@@ -675,6 +675,9 @@ def test_the_participant_page_reads_like_a_page_a_head_scans(web, make, store, w
     assert [a["href"] for a in links] == [f"/rounds/{r}/answer?org_id={world.school.id}" for r in (rnd.id, later.id)]
     projects = page.one(**{"data-projects": True})
     assert projects.one("li", **{"data-project-id": project.id}).one(cls="stage").text == "Диагностика"
+    # a curator reads the answers there (and may reopen them)
+    read = dom(web(curator_orel).get(f"/participants/{part.id}")).find_all("a", **{"data-open-round": True})
+    assert [a["href"] for a in read] == [f"/rounds/{r}/answer?org_id={world.school.id}" for r in (rnd.id, later.id)]
     # the plan's status as a Russian label
     assert ru(page.one(**{"data-plan": True}).one("h2").text)
     assert "draft" not in page.one(**{"data-plan": True}).one("h2").text
@@ -685,6 +688,7 @@ def test_a_curator_sees_no_fill_in_link_and_a_municipal_curator_not_another_muni
     part = programme["school_part"]
     page = dom(web(curator_orel).get(f"/participants/{part.id}"))
     assert page.find("a", **{"data-fill-round": True}) is None  # only the head or coordinator fills it in
+    assert page.find("a", **{"data-open-round": True}) is None  # no answer yet to read
     other = programme["parts"][programme["elsewhere"].id]
     assert web(curator_of_municipality).get(f"/participants/{other.id}").status_code == 404
     assert web(curator_of_municipality).get(f"/participants/{part.id}").status_code == 200
