@@ -5,16 +5,11 @@ message in Russian next to the field, on the page it belongs to; success redirec
 to the page with a message (post-redirect-get)."""
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from flask import Flask
 from sqlalchemy import select
 
 from engine.models import (
@@ -30,7 +25,6 @@ from engine.models import (
 )
 from engine.programme import questionnaire as questionnaires
 from engine.programme import service as P
-from tests.conftest import TEMPLATE_CODE
 from tests.web.conftest import db_snapshot, dom, field_error, form_for, invalid_fields
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,42 +63,6 @@ def rows(store: Any, model: Any, **where: Any) -> list[Any]:
         for o in out:
             uow.session.expunge(o)
         return out
-
-
-# --- the Russian catalog with this branch's strings ---------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def catalogs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """webui/translations compiled with the branch's TRANSLATIONS.tsv merged in: the catalog
-    as it is once the lead merges the file into the .po (from then on nothing is added
-    here). The pages' Russian is then checked against real translations, and a msgid
-    missing from the file shows up as English on the page."""
-    out = tmp_path_factory.mktemp("translations")
-    shutil.copytree(ROOT / "webui" / "translations", out, dirs_exist_ok=True)
-    po = ROOT / "webui" / "translations" / "ru" / "LC_MESSAGES" / "messages.po"
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale="ru")
-    tsv = ROOT / "TRANSLATIONS.tsv"
-    for line in (tsv.read_text(encoding="utf-8").splitlines() if tsv.exists() else []):
-        cols = line.split("\t")
-        key: Any = cols[0] if len(cols) == 2 else (cols[0], cols[1])
-        known = catalog.get(cols[0])
-        if known is None or not known.string:
-            catalog.add(key, cols[1] if len(cols) == 2 else tuple(cols[2:]))
-    with (out / "ru" / "LC_MESSAGES" / "messages.mo").open("wb") as fh:
-        write_mo(fh, catalog)
-    return out
-
-
-@pytest.fixture
-def app(db_url: str, catalogs: Path) -> Iterator[Flask]:
-    """tests/conftest.py's app, on the catalog above."""
-    from webui import create_app
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "AUTO_MIGRATE": False,
-                      "BABEL_TRANSLATION_DIRECTORIES": str(catalogs)})
-    app.jinja_env.bytecode_cache = TEMPLATE_CODE
-    yield app
-    app.extensions["leanschool"].dispose()
 
 
 def assert_prg(r: Any, path: str) -> None:
