@@ -152,6 +152,8 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
                             "starts_on": (start + timedelta(days=st.from_)).isoformat(),
                             "ends_on": (start + timedelta(days=st.to)).isoformat()} for st in c.stages]})
             programme_id = pk(prog)
+        with store.uow() as uow:  # it runs: the curator launches it on its first day
+            prog_svc.update_programme(uow, curator, programme_id, {"status": "active", "version": prog.version})
         with store.uow() as uow:
             stages = prog_svc.stages_of(uow, programme_id)
             stage_ids = [pk(st) for st in stages]
@@ -277,7 +279,7 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
             on(fr.opens)
             with store.uow() as uow:
                 rnd = prog_svc.open_round(uow, curator, programme_id, {
-                    "kind": "final", "title": fr.title,
+                    "kind": "other", "title": fr.title,  # an interim round (the final one comes at the end)
                     "opens_on": (start + timedelta(days=fr.opens)).isoformat(),
                     "closes_on": (start + timedelta(days=fr.closes)).isoformat()})
                 final_id = pk(rnd)

@@ -61,7 +61,7 @@ def test_a_coordinator_submits_and_the_curator_sees_the_funnel_and_heat_map_move
     log_in(page, live_server, curator_orel.email, PASSWORD)
     page.goto(f"{live_server.url}/programmes/{prog.id}")
     before_count, before_cell = tower_figures(page, "г. Орёл")
-    assert (before_count, before_cell) == (1, "2.0")  # the other school only
+    assert (before_count, before_cell) == (1, "2,0")  # the other school only (a decimal comma)
     log_out(page)
 
     log_in(page, live_server, coordinator_of_school.email, PASSWORD)
@@ -105,7 +105,7 @@ def test_a_coordinator_submits_and_the_curator_sees_the_funnel_and_heat_map_move
     after_count, after_cell = tower_figures(page, "г. Орёл")
     assert after_count == before_count + 1
     assert after_cell != before_cell
-    assert after_cell == "3.0"  # the city's two schools: (2.0 + 4.0) / 2
+    assert after_cell == "3,0"  # the city's two schools: (2.0 + 4.0) / 2
     # the curator reads the answer and may return it
     page.goto(f"{live_server.url}/rounds/{rnd.id}/answer?org_id={world.school.id}")
     expect(page.locator("form[data-reopen-form]")).to_have_count(1)

@@ -295,7 +295,8 @@ def test_the_demo_runs_the_oryol_programme_like_a_region_in_its_second_year(demo
         waves = dict(s.execute(select(Participant.wave, func.count()).group_by(Participant.wave)).all())
         assert set(waves) == {1, 2} and 35 <= sum(waves.values()) <= 45 and waves[2] >= 10
         rounds = s.execute(select(ReadinessRound.kind).order_by(ReadinessRound.id)).scalars().all()
-        assert rounds == ["initial", "final"]
+        assert rounds == ["initial", "other"]  # the initial analysis and an interim one
+        assert prog.status == "active"  # it runs (its second year)
         scores = [v for a in s.execute(select(ReadinessAnswer)).scalars() for v in a.scores.values()]
         assert len(set(scores)) >= 4  # a spread, not one value
         plans = set(s.execute(select(WorkPlan.status)).scalars())

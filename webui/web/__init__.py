@@ -91,7 +91,7 @@ def init_app(app: Flask) -> None:
         return {"csrf_token": csrf_token, "tr": tr, "current_user": getattr(g, "user", None),
                 "lang": select_locale(),
                 "pending_count": _pending_count(), "unread_count": _unread_count(), "fmt_date": _fmt_date,
-                "fmt_dt": _fmt_dt, "fmt_num": _fmt_num}
+                "fmt_dt": _fmt_dt, "fmt_num": _fmt_num, "fmt_score": _fmt_score}
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
@@ -157,6 +157,11 @@ def _fmt_dt(value: Any) -> str:
 # Beyond this the grouped pattern's two decimals are noise, and from ~1e26 on Babel's
 # quantize raises decimal.InvalidOperation: larger magnitudes are shown as 1,235E20.
 _PLAIN_LIMIT = 1e15
+
+
+def _fmt_score(value: Any) -> str:
+    """A mean score (readiness 1–5) with one decimal in the user's locale («2,0», "2.0")."""
+    return "—" if value is None else format_decimal(round(float(value), 1), "0.0")
 
 
 def _fmt_num(value: Any) -> str:
