@@ -96,11 +96,19 @@ def demo(reset: bool, scale: int | None) -> None:
         accounts = demo_mod.load(store, reset=reset, scale=scale, echo=click.echo)
     finally:
         store.dispose()
+    print_accounts(accounts)
+
+
+def print_accounts(accounts: list[dict[str, str]]) -> None:
+    """The demo's accounts, one line each: e-mail, roles, where they work."""
     click.echo("")
     click.echo(f"Демо-учётные записи (пароль у всех: {accounts[0]['password']}):")
+    lines: dict[str, tuple[list[str], str]] = {}  # one line an account: a member may coordinate too
     for acc in accounts:
-        role = ROLE_TITLES.get(acc["role"], acc["role"])
-        click.echo(f"  {acc['email']:<36} {role:<14} {acc.get('place', '')}")
+        roles, place = lines.setdefault(acc["email"], ([], acc.get("place", "")))
+        roles.append(ROLE_TITLES.get(acc["role"], acc["role"]))
+    for email, (roles, place) in lines.items():
+        click.echo(f"  {email:<36} {', '.join(roles):<24} {place}")
     click.echo("Войдите на http://127.0.0.1:5000 (или по адресу, который покажет serve) под любой из них.")
 
 

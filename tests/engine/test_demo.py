@@ -203,6 +203,18 @@ def test_the_accounts_say_where_each_works_and_include_another_school_and_a_muni
         assert uow.session.get(Municipality, mun_id).name == municipal[0]["place"]  # type: ignore[union-attr]
 
 
+def test_leanschool_demo_prints_one_line_an_account_with_its_roles_and_place(oryol: dict[str, Any],
+                                                                             capsys: Any) -> None:
+    from webui.cli import print_accounts
+    print_accounts(oryol["accounts"])
+    out = capsys.readouterr().out
+    member = first_of_each_role(oryol["accounts"])["member"]
+    (line,) = [x for x in out.splitlines() if member["email"] in x]
+    assert member["place"] in line and "участник" in line
+    assert len([x for x in out.splitlines() if "@" in x]) == len({a["email"] for a in oryol["accounts"]})
+    assert "пароль у всех: demo2026" in out
+
+
 def test_a_second_load_without_reset_adds_nothing(demo_store: Store, oryol: dict[str, Any]) -> None:
     before = _row_counts(demo_store)
     output: list[str] = []
