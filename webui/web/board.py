@@ -10,7 +10,7 @@ from engine.checks import section_of
 from engine.errors import Conflict, DomainError, GateFailed, StaleVersion, ValidationFailed
 from engine.models import ORG_KINDS, Organization
 from engine.services import get_project, request_transition
-from engine.services.board import BoardFilters, municipalities, organizations
+from engine.services.board import LANES, BoardFilters, card_moves, municipalities, organizations
 from engine.services.board import board as board_view
 from engine.services.pages import watched_regions
 from engine.text import Text
@@ -23,7 +23,8 @@ bp = Blueprint("board", __name__)
 
 # the board's own query parameters: only these are passed on to url_for (others, such as
 # project_id or _method, would clash with its arguments and answer 500)
-BOARD_ARGS = ("q", "kind", "stalled", "critical", "waiting", "municipality_id", "org_id", "region_id")
+BOARD_ARGS = ("q", "kind", "leader_id", "stalled", "critical", "waiting", "municipality_id", "org_id",
+              "region_id", "lanes", "stage")
 
 
 def _scope() -> tuple[BoardFilters, dict[str, Any]]:
@@ -34,6 +35,7 @@ def _scope() -> tuple[BoardFilters, dict[str, Any]]:
                      stalled=request.args.get("stalled") == "1",
                      critical=request.args.get("critical") == "1",
                      waiting=request.args.get("waiting") == "1",
+                     leader_id=int_arg("leader_id"),
                      municipality_id=int_arg("municipality_id"))
     ctx: dict[str, Any] = {"mode": "org"}
     curator_regions = sorted(actor.curator_region_ids())
@@ -47,14 +49,17 @@ def _scope() -> tuple[BoardFilters, dict[str, Any]]:
                 region_id = regions[0].id if regions else None
             f.region_id = region_id
             f.org_id = wanted_org
+            f.lanes = request.args.get("lanes") if request.args.get("lanes") in LANES else None
             ctx.update(mode="region", regions=regions, region_id=region_id,
+                       reset_url=url_for("board.board", region_id=region_id, lanes=f.lanes),
                        municipalities=municipalities(u, region_id) if region_id else [],
                        organizations=organizations(u, region_id) if region_id else [])
         else:
             if not orgs:
                 abort(404)
             f.org_id = wanted_org if wanted_org in orgs else orgs[0]
-            ctx.update(org=u.session.get(Organization, f.org_id),
+            ctx.update(reset_url=url_for("board.board", org_id=f.org_id if len(orgs) > 1 else None),
+                       org=u.session.get(Organization, f.org_id),
                        my_orgs=[u.session.get(Organization, o) for o in orgs])
     return f, ctx
 
@@ -63,23 +68,15 @@ def _render_board(message: dict[str, Any] | None = None, status: int = 200) -> A
     f, ctx = _scope()
     with uow() as u:
         data = board_view(u, g.actor, f)
-    wf = data["workflow"]
-    actor = g.actor
-    region_of = {o.id: o.region_id for o in ctx.get("organizations", [])}
-    if ctx["mode"] == "org":
-        region_of[ctx["org"].id] = ctx["org"].region_id
-
-    def moves(card: Any) -> list[dict[str, Any]]:
-        roles = actor.roles_for(card.org_id, region_of.get(card.org_id, f.region_id or -1))
-        return [{"trigger": t.trigger, "title": tr(t.title_or_dest(wf)),
-                 "comment_required": t.comment_required}
-                for t in wf.allowed_from(card.state, roles)]
-
+    states = [c.state for c in data["columns"]]
+    stage = request.args.get("stage")
+    ctx["stage"] = stage if stage in states else (states[0] if states else None)  # the phone's one column
+    ctx["filtered"] = f.any_set() or (ctx["mode"] == "region" and f.org_id is not None)
     scope_args = {"org_id": f.org_id} if f.org_id else {"region_id": f.region_id} if f.region_id else {}
     template = "_board.html" if htmx else "board.html"
     query = {k: v for k, v in request.args.items() if k in BOARD_ARGS}
     return render_template(template, board=data, filters=f, ctx=ctx, message=message,
-                           query=query, moves=moves, scope_args=scope_args,
+                           query=query, scope_args=scope_args,
                            org_kinds=[(k, ORG_KIND[k]) for k in ORG_KINDS]), status
 
 
@@ -93,6 +90,18 @@ def home() -> Any:
 @login_required
 def board_page() -> Any:
     return _render_board()
+
+
+@bp.get("/projects/<int:project_id>/moves")
+@login_required
+def moves(project_id: int) -> Any:
+    """A card's menu «Переместить»: its moves as forms, read when the menu opens (htmx), or
+    as a page of its own without JavaScript."""
+    with uow() as u:
+        data = card_moves(u, g.actor, project_id)
+    query = {k: v for k, v in request.args.items() if k in BOARD_ARGS}
+    return render_template("_moves.html" if htmx else "board_moves.html", data=data, query=query,
+                           partial=bool(htmx))
 
 
 def _move_message(project_id: int, title: str, exc: DomainError | None, result: Any,
@@ -169,7 +178,7 @@ def move(project_id: int) -> Any:
     flash(text, flash_kind)
     if back == "project" or message["kind"] == "comment":
         return redirect(url_for("projects.page", project_id=project_id) + "#move")
-    return redirect(url_for("board.board"))
+    return redirect(url_for("board.board", **{k: v for k, v in request.args.items() if k in BOARD_ARGS}))
 
 
 def _text_cannot_move(dest: str) -> Any:
