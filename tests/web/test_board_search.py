@@ -213,3 +213,18 @@ def test_the_move_menu_works_without_javascript(web, make, store, member_of_scho
 
 def test_the_move_menu_of_a_card_out_of_scope_is_404(web, member_of_other_school, school_projects):
     assert web(member_of_other_school).get(f"/projects/{school_projects['meals']}/moves").status_code == 404
+
+
+def test_the_move_menu_carries_the_version_the_board_showed(web, make, store, member_of_school, school_projects):
+    """A card changed by a colleague after the board was loaded is refused as stale (409),
+    even though its menu is read later."""
+    from engine import services as svc
+    pid = school_projects["forms"]
+    b = web(member_of_school)
+    lazy = dom(b.get("/board")).one("li", data_project_id=pid).one("div", cls="move-menu")
+    make.call(svc.update_project, member_of_school.actor, pid, {"version": 1, "goal": "Новая цель"})
+    menu = dom(b.get(lazy["hx-get"], htmx=True))
+    form = menu.one("input", name="trigger", value="cancel").closest("form")
+    assert form.one("input", name="version")["value"] == "1"
+    r = b.post(form["hx-post"], {"trigger": "cancel", "version": "1", "comment": "Не нужен"}, htmx=True)
+    assert r.status_code == 409 and project_row(store, pid).state == "diagnose"

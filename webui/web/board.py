@@ -96,12 +96,13 @@ def board_page() -> Any:
 @login_required
 def moves(project_id: int) -> Any:
     """A card's menu «Переместить»: its moves as forms, read when the menu opens (htmx), or
-    as a page of its own without JavaScript."""
+    as a page of its own without JavaScript. ``version``: the card's version on the board."""
     with uow() as u:
         data = card_moves(u, g.actor, project_id)
     query = {k: v for k, v in request.args.items() if k in BOARD_ARGS}
+    # the version the board showed: a card changed since then is refused as stale when moved
     return render_template("_moves.html" if htmx else "board_moves.html", data=data, query=query,
-                           partial=bool(htmx))
+                           partial=bool(htmx), version=int_arg("version", lo=1))
 
 
 def _move_message(project_id: int, title: str, exc: DomainError | None, result: Any,
