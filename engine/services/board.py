@@ -315,9 +315,9 @@ def _kpis(uow: UnitOfWork, project_ids: list[int]) -> dict[int, dict[str, Any]]:
     s = uow.session
     first_metric = (select(func.min(col(Metric.id))).where(col(Metric.project_id).in_(project_ids))
                     .group_by(col(Metric.project_id)))
-    metrics = s.execute(select(Metric).where(col(Metric.id).in_(first_metric))).scalars().all()
-    if not metrics:
-        return {}
+    metrics = s.execute(select(col(Metric.project_id), col(Metric.name), col(Metric.unit), col(Metric.baseline),
+                               col(Metric.target), col(Metric.latest_value), col(Metric.direction))
+                        .where(col(Metric.id).in_(first_metric))).all()  # columns, not ORM objects: faster
     out = {}
     for m in metrics:
         value = m.latest_value

@@ -1,8 +1,12 @@
 """The kanban board and moving a card (drag and drop, menu, or a plain form)."""
 from __future__ import annotations
 
+import math
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
+from babel.numbers import format_decimal, format_scientific
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -64,6 +68,47 @@ def _scope() -> tuple[BoardFilters, dict[str, Any]]:
     return f, ctx
 
 
+# What every card of a board says, translated once per language (the translations do not
+# change while the process runs): the board renders hundreds of cards.
+_LABELS: dict[str, dict[str, str]] = {}
+
+
+def _labels() -> dict[str, str]:
+    loc = locale()
+    if loc not in _LABELS:
+        _LABELS[loc] = {
+            "days_in_stage": _("days in this stage"), "of_allowed": _("of %(n)s allowed"), "days": _("%(n)s d."),
+            "waiting": _("waiting for approval"), "rejected": _("rejected"), "stalled": _("stalled"),
+            "over_sla": _("over the stage limit: %(d)s of %(l)s days"), "idle": _("no activity for %(d)s days"),
+            "critical": _("critical risks: %(n)s"), "reason": _("Reason"), "not_measured": _("not measured yet"),
+            "target": _("target"), "progress": _("progress to target"), "withdraw": _("Withdraw the request"),
+            "move": _("Move the card"), "choose_stage": _("Choose the stage"),
+            "cards_wip": _("cards / WIP limit"), "over_limit": _("over the limit"),
+        }
+    return _LABELS[loc]
+
+
+@lru_cache(maxsize=16384)
+def _number(value: float, loc: str) -> str:
+    if abs(value) >= 1e15:  # as the pages' fmt_num
+        return format_scientific(value, "0.###E0", locale=loc)
+    return format_decimal(value, "#,##0.##", locale=loc)
+
+
+def _num(value: Any) -> str:
+    """The pages' ``fmt_num`` for the board's figures, cached (the same cards every refresh)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return "—"
+    return _number(float(value), locale())
+
+
+def _url_parts(endpoint: str, **kw: Any) -> tuple[str, str]:
+    """A card's URL as (before, after) its project id: built once, not once per card."""
+    marker = 987654321
+    before, after = url_for(endpoint, project_id=marker, **kw).split(str(marker), 1)
+    return before, after
+
+
 def _render_board(message: dict[str, Any] | None = None, status: int = 200) -> Any:
     f, ctx = _scope()
     with uow() as u:
@@ -75,8 +120,10 @@ def _render_board(message: dict[str, Any] | None = None, status: int = 200) -> A
     scope_args = {"org_id": f.org_id} if f.org_id else {"region_id": f.region_id} if f.region_id else {}
     template = "_board.html" if htmx else "board.html"
     query = {k: v for k, v in request.args.items() if k in BOARD_ARGS}
+    urls = {"project": _url_parts("projects.page"), "moves": _url_parts("board.moves"),
+            "moves_query": urlencode(query)}
     return render_template(template, board=data, filters=f, ctx=ctx, message=message,
-                           query=query, scope_args=scope_args,
+                           query=query, scope_args=scope_args, L=_labels(), num=_num, urls=urls,
                            org_kinds=[(k, ORG_KIND[k]) for k in ORG_KINDS]), status
 
 

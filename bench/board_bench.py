@@ -1,0 +1,229 @@
+"""Benchmark of the kanban board over HTTP (issue 12 item 11), side by side with Kanboard.
+
+A script, not a test. It builds a fresh migrated SQLite file with one organisation of 100
+cards and one of 500 (the region, organisations and people through the engine's services;
+the cards by bulk INSERTs, spread over the five columns, with leaders, a metric, risks and
+some waiting requests), starts ``leanschool serve`` (waitress, one process) on it, signs a
+member in through the login form and times GET /board: the median of --runs after a
+warm-up, and the bytes of the page. Then the demo region (``leanschool demo``'s Oryol data)
+and its curator's region board. If Kanboard answers at --kanboard, its board of the same
+number of cards is timed by ../shared/peer/kanboard_bench.py in the same sitting, and the
+ratio printed (Kanboard's time / ours: above 1 means our board is faster).
+
+    .venv/bin/python bench/board_bench.py [--runs 30] [--sizes 100 500] [--no-demo]
+                                          [--kanboard http://127.0.0.1:8181]
+
+Targets (issue 12 item 11): at least 2x faster than Kanboard at 100 and 500 cards, the demo
+region board under 60 ms, no more bytes than before (100 cards 148 KB, 500 cards 725 KB).
+Prints figures; asserts nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PEER = ROOT.parent / "shared" / "peer" / "kanboard_bench.py"
+PASSWORD = "Bench-board-2026"
+STATES = ["diagnose", "target", "implement", "standardise", "sustain"]
+
+
+# --- the data ------------------------------------------------------------------------------------
+
+def build(url: str, sizes: list[int]) -> dict[int, str]:
+    """One organisation per size with that many active cards; returns size -> member's e-mail."""
+    from sqlalchemy import insert
+
+    from engine.db import Store
+    from engine.models import Metric, Project, Risk, TransitionRequest
+    from engine.policy import SYSTEM
+    from engine.services import admin as admin_svc
+    from engine.workflow import load_dir
+
+    store = Store(url, load_dir(ROOT / "workflows"))
+    rng = random.Random(12)
+    now = datetime.now(UTC)
+    members: dict[int, str] = {}
+    with store.uow() as uow:
+        region = admin_svc.create_region(uow, SYSTEM, {"name": "Орловская область", "code": "57"})
+        mun = admin_svc.create_municipality(uow, SYSTEM, {"region_id": region.id, "name": "г. Орёл"})
+        orgs = {}
+        for n in sizes:
+            org = admin_svc.create_organization(uow, SYSTEM, {"municipality_id": mun.id, "kind": "school",
+                                                              "name": f"МБОУ СОШ №{n}"})
+            people = [admin_svc.create_user(uow, SYSTEM, {
+                "email": f"{role}{n}@bench.ru", "name": name, "password": PASSWORD, "role": role,
+                "org_id": org.id}) for role, name in (("member", f"Иванова Анна {n}"), ("head", f"Петров Сергей {n}"))]
+            orgs[n] = (org.id, [p.id for p in people])
+            members[n] = f"member{n}@bench.ru"
+    projects, metrics, risks, requests = [], [], [], []
+    pid = 0
+    titles = ["Оптимизация процесса питания", "Выдача учебников без очередей", "Справки для родителей за день",
+              "Расписание кружков", "Подготовка отчётности классного руководителя", "Дежурство по школе"]
+    for n in sizes:
+        org_id, people = orgs[n]
+        for i in range(n):
+            pid += 1
+            state = STATES[i % len(STATES)]
+            entered = now - timedelta(days=rng.randint(1, 80))
+            projects.append({
+                "id": pid, "org_id": org_id, "region_id": region.id, "workflow_id": "psr", "workflow_version": 1,
+                "reg_number": f"57-B-{pid:05d}", "title": f"{titles[i % len(titles)]} {i + 1}",
+                "problem": "Очереди и ожидание", "goal": "Сократить время ожидания вдвое",
+                "leader_id": people[i % 2], "milestones": {}, "state": state, "state_entered_at": entered,
+                "last_activity_at": entered + timedelta(days=rng.randint(0, 3)), "version": 1,
+                "created_at": entered - timedelta(days=10), "created_by": people[0]})
+            baseline = rng.uniform(20, 100)
+            metrics.append({"project_id": pid, "name": "ВПП", "unit": "мин", "direction": "decrease",
+                            "baseline": baseline, "target": baseline * 0.6, "created_at": entered,
+                            "latest_value": baseline * rng.uniform(0.6, 1.0) if state != "diagnose" else None,
+                            "latest_on": entered.date() if state != "diagnose" else None})
+            for _ in range(rng.choice([0, 1, 1, 2])):
+                p, imp = rng.randint(1, 5), rng.randint(1, 5)
+                risks.append({"project_id": pid, "title": "Риск", "probability": p, "impact": imp, "score": p * imp,
+                              "status": rng.choice(["open", "mitigating", "resolved"]), "created_at": entered,
+                              "updated_at": entered})
+            if i % 9 == 4 and state != "sustain":
+                dest = STATES[STATES.index(state) + 1]
+                requests.append({"project_id": pid, "trigger": f"to_{dest}", "dest": dest, "approval": "head",
+                                 "status": "pending", "requested_by": people[0],
+                                 "requested_at": now - timedelta(days=1), "decided_by": None, "decided_at": None})
+    with store.engine.begin() as conn:
+        for model, rows in ((Project, projects), (Metric, metrics), (Risk, risks), (TransitionRequest, requests)):
+            if rows:
+                conn.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
+    store.engine.dispose()
+    return members
+
+
+# --- our server over HTTP ---------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(url: str, instance: Path) -> Any:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "LEANSCHOOL_INSTANCE_DIR": str(instance)}
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "leanschool"), "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/login", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def signed_in(base: str, email: str, password: str) -> Any:
+    jar = http.cookiejar.CookieJar()
+    op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = op.open(base + "/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    form = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token}).encode()
+    op.open(base + "/login", data=form, timeout=30).read()
+    return op
+
+
+def time_board(op: Any, url: str, runs: int, warmup: int = 3) -> tuple[float, int, int]:
+    """(median ms, bytes, cards) of GET ``url``."""
+    samples, size, cards = [], 0, 0
+    for k in range(warmup + runs):
+        t0 = time.perf_counter()
+        with op.open(url, timeout=60) as r:
+            body = r.read()
+            assert r.status == 200 and b'name="password"' not in body, url
+        if k >= warmup:
+            samples.append((time.perf_counter() - t0) * 1000)
+        size, cards = len(body), body.count(b'data-project-id="')
+    return statistics.median(samples), size, cards
+
+
+# --- Kanboard --------------------------------------------------------------------------------------
+
+def kanboard(url: str, tasks: int, runs: int) -> tuple[float, int] | None:
+    """(median ms, bytes) of Kanboard's board of ``tasks`` cards, or None when it does not answer."""
+    try:
+        urllib.request.urlopen(url + "/?controller=AuthController&action=login", timeout=3).read()
+    except OSError:
+        return None
+    out = subprocess.run([sys.executable, str(PEER), "--url", url, "--tasks", str(tasks), "--runs", str(runs)],
+                         capture_output=True, text=True, timeout=900)
+    m = re.search(r"board GET .*?median ([\d.]+) ms.*?; (\d+) bytes", out.stdout)
+    if not m:
+        print(f"  (Kanboard: no figures: {(out.stdout + out.stderr).strip()[-300:]})")
+        return None
+    return float(m.group(1)), int(m.group(2))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 500])
+    ap.add_argument("--no-demo", action="store_true", help="leave out the demo region board")
+    ap.add_argument("--kanboard", default="http://127.0.0.1:8181", help="Kanboard's URL ('' to skip it)")
+    a = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="board-bench-"))
+    url = f"sqlite:///{tmp / 'board.db'}"
+    from webui import create_app
+    create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})  # migrates the new file
+    members = build(url, a.sizes)
+    rows: list[tuple[str, float, int, tuple[float, int] | None]] = []
+    with server(url, tmp) as base:
+        for n in a.sizes:
+            op = signed_in(base, members[n], PASSWORD)
+            ms, size, cards = time_board(op, base + "/board", a.runs)
+            assert cards == n, (n, cards)
+            rows.append((f"{n} cards (organisation board)", ms, size, None))
+    if a.kanboard:
+        rows = [(name, ms, size, kanboard(a.kanboard.rstrip("/"), n, a.runs))
+                for (name, ms, size, _), n in zip(rows, a.sizes, strict=True)]
+    if not a.no_demo:
+        demo_url = f"sqlite:///{tmp / 'demo.db'}"
+        from engine import demo
+        app = create_app({"DATABASE_URL": demo_url, "SECRET_KEY": "bench"})
+        accounts = demo.load(app.extensions["leanschool"], echo=lambda *_: None)
+        app.extensions["leanschool"].engine.dispose()
+        curator = next(x for x in accounts if x["role"] == "curator")
+        with server(demo_url, tmp) as base:
+            op = signed_in(base, curator["email"], curator["password"])
+            ms, size, cards = time_board(op, base + "/board", a.runs)
+            rows.append((f"demo region board ({cards} cards)", ms, size, None))
+
+    print(f"\nboard over HTTP (waitress, SQLite), median of {a.runs} after 3 warm-up runs")
+    print(f"{'board':38} {'ms':>8} {'KB':>8} {'Kanboard ms':>12} {'Kanboard KB':>12} {'ratio':>7}")
+    for name, ms, size, peer in rows:
+        kb = f"{peer[0]:12.1f} {peer[1] / 1024:12.0f} {peer[0] / ms:6.1f}x" if peer else f"{'-':>12} {'-':>12} {'-':>7}"
+        print(f"{name:38} {ms:8.1f} {size / 1024:8.0f} {kb}")
+    if a.kanboard and all(r[3] is None for r in rows):
+        print(f"(Kanboard did not answer at {a.kanboard}: absolute figures only; see ../shared/peer/README.md)")
+
+
+if __name__ == "__main__":
+    main()
