@@ -7,8 +7,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.numbers import format_decimal, format_scientific
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from engine.checks import section_of
 from engine.errors import Conflict, DomainError, GateFailed, StaleVersion, ValidationFailed
@@ -18,6 +19,7 @@ from engine.services.board import LANES, BoardFilters, card_moves, municipalitie
 from engine.services.board import board as board_view
 from engine.services.pages import watched_regions
 from engine.text import Text
+from webui.csrf import csrf_token
 from webui.extensions import htmx
 from webui.query import int_arg, search_arg
 from webui.web.common import INT_MAX, locale, login_required, no_nul, tr, uow
@@ -109,6 +111,36 @@ def _url_parts(endpoint: str, **kw: Any) -> tuple[str, str]:
     return before, after
 
 
+# Rendered cards, by everything a card's HTML depends on: a refreshed board whose cards did
+# not change renders none of them again. Bounded; emptied when full.
+_CARD_HTML: dict[tuple[Any, ...], Markup] = {}
+_CARD_HTML_MAX = 20_000
+
+
+def _card_renderer(ctx: dict[str, Any], filters: BoardFilters, message: dict[str, Any] | None,
+                   urls: dict[str, Any], labels: dict[str, str]) -> Any:
+    """``card_html(card)`` for the board's template: _card.html, from the cache when the
+    same card was rendered the same way before. A card with a withdraw form (which carries
+    the session's CSRF token) is rendered each time."""
+    template = current_app.jinja_env.get_template("_card.html")
+    view = {"ctx": {"mode": ctx["mode"]}, "filters": filters, "message": message, "urls": urls, "L": labels,
+            "num": _num}
+    shared = (locale(), ctx["mode"], filters.lanes, urls["project"], urls["moves"], urls["moves_query"],
+              message["project_id"] if message else None)
+
+    def card_html(card: Any) -> Markup:
+        if card.withdrawable:
+            return Markup(template.render(card=card, csrf=csrf_token(), **view))
+        key = (shared, repr(card))
+        html = _CARD_HTML.get(key)
+        if html is None:
+            if len(_CARD_HTML) >= _CARD_HTML_MAX:
+                _CARD_HTML.clear()
+            html = _CARD_HTML[key] = Markup(template.render(card=card, **view))
+        return html
+    return card_html
+
+
 def _render_board(message: dict[str, Any] | None = None, status: int = 200) -> Any:
     f, ctx = _scope()
     with uow() as u:
@@ -122,8 +154,10 @@ def _render_board(message: dict[str, Any] | None = None, status: int = 200) -> A
     query = {k: v for k, v in request.args.items() if k in BOARD_ARGS}
     urls = {"project": _url_parts("projects.page"), "moves": _url_parts("board.moves"),
             "moves_query": urlencode(query)}
+    labels = _labels()
     return render_template(template, board=data, filters=f, ctx=ctx, message=message,
-                           query=query, scope_args=scope_args, L=_labels(), num=_num, urls=urls,
+                           query=query, scope_args=scope_args, L=labels, urls=urls,
+                           card_html=_card_renderer(ctx, f, message, urls, labels),
                            org_kinds=[(k, ORG_KIND[k]) for k in ORG_KINDS]), status
 
 
