@@ -228,3 +228,23 @@ def test_the_move_menu_carries_the_version_the_board_showed(web, make, store, me
     assert form.one("input", name="version")["value"] == "1"
     r = b.post(form["hx-post"], {"trigger": "cancel", "version": "1", "comment": "Не нужен"}, htmx=True)
     assert r.status_code == 409 and project_row(store, pid).state == "diagnose"
+
+
+def test_cached_cards_follow_the_language_the_data_and_the_filters(web, make, member_of_school, school_projects):
+    """The board keeps rendered cards between requests: a card must still change with the
+    language, with its data and with the filters its menu carries."""
+    from engine import services as svc
+    pid = school_projects["library"]
+    b = web(member_of_school)
+
+    def card() -> Any:
+        return dom(b.get("/board" + query)).one("li", data_project_id=pid)
+
+    query = ""
+    ru = card().one("span", cls="age")["title"]
+    assert b.post("/locale", {"locale": "en", "next": "/board"}).status_code == 302
+    assert card().one("span", cls="age")["title"] != ru
+    make.call(svc.update_project, member_of_school.actor, pid, {"version": 1, "title": "Учебники за один день"})
+    assert card().one("a", cls="card-title").text == "Учебники за один день"
+    query = "?q=учебники"
+    assert "q=" in card().one("div", cls="move-menu")["hx-get"]
