@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import importlib.util
 import os
 import random
 import re
@@ -32,7 +33,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -157,37 +158,92 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def time_board(op: Any, url: str, runs: int, pid: int, warmup: int = 3) -> tuple[float, int, int, float]:
-    """(median ms, bytes, cards, server CPU ms per request) of GET ``url``."""
-    samples, size, cards, cpu0 = [], 0, 0, 0.0
-    for k in range(warmup + runs):
-        if k == warmup:
-            cpu0 = cpu_seconds(pid)
+class Board:
+    """One board to time: a signed-in opener, its URL and (when known) the server's pid."""
+
+    def __init__(self, op: Any, url: str, pid: int | None):
+        self.op, self.url, self.pid = op, url, pid
+        self.samples: list[float] = []
+        self.size = self.cards = 0
+        self.cpu0 = 0.0
+
+    def get(self, timed: bool) -> None:
         t0 = time.perf_counter()
-        with op.open(url, timeout=60) as r:
+        with self.op.open(self.url, timeout=120) as r:
             body = r.read()
-            assert r.status == 200 and b'name="password"' not in body, url
-        if k >= warmup:
-            samples.append((time.perf_counter() - t0) * 1000)
-        size, cards = len(body), body.count(b'data-project-id="')
-    return statistics.median(samples), size, cards, (cpu_seconds(pid) - cpu0) * 1000 / runs
+            assert r.status == 200 and b'name="password"' not in body, self.url
+        if timed:
+            self.samples.append((time.perf_counter() - t0) * 1000)
+        self.size = len(body)
+        self.cards = body.count(b'data-project-id="') or body.count(b'data-task-id="')
+
+    def figures(self) -> tuple[float, int, float | None]:
+        """(median ms, bytes, server CPU ms per GET)."""
+        cpu = (cpu_seconds(self.pid) - self.cpu0) * 1000 / len(self.samples) if self.pid else None
+        return statistics.median(self.samples), self.size, cpu
+
+
+def time_boards(boards: list[Board], runs: int, warmup: int = 3) -> None:
+    """GET each board in turn, ``warmup`` times untimed then ``runs`` times timed: boards
+    timed side by side share whatever load the machine has."""
+    for _ in range(warmup):
+        for b in boards:
+            b.get(False)
+    for b in boards:
+        b.cpu0 = cpu_seconds(b.pid) if b.pid else 0.0
+    for _ in range(runs):
+        for b in boards:
+            b.get(True)
 
 
 # --- Kanboard --------------------------------------------------------------------------------------
 
-def kanboard(url: str, tasks: int, runs: int) -> tuple[float, int] | None:
-    """(median ms, bytes) of Kanboard's board of ``tasks`` cards, or None when it does not answer."""
+def load_peer() -> Any:
+    spec = importlib.util.spec_from_file_location("kanboard_bench", PEER)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def php_pid(url: str) -> int | None:
+    """The pid of ``php -S host:port`` serving Kanboard, to read its CPU time (Linux)."""
+    hostport = urllib.parse.urlsplit(url).netloc
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if cmd and b"php" in cmd[0] and b"-S" in cmd and hostport.encode() in cmd:
+            return int(proc.name)
+    return None
+
+
+@contextmanager
+def kanboard_board(url: str, tasks: int) -> Any:
+    """A Kanboard project of ``tasks`` cards (made by ../shared/peer/kanboard_bench.py, kept
+    while we time it, then removed), as a Board; None when Kanboard does not answer."""
     try:
         urllib.request.urlopen(url + "/?controller=AuthController&action=login", timeout=3).read()
     except OSError:
-        return None
-    out = subprocess.run([sys.executable, str(PEER), "--url", url, "--tasks", str(tasks), "--runs", str(runs)],
-                         capture_output=True, text=True, timeout=900)
-    m = re.search(r"board GET .*?median ([\d.]+) ms.*?; (\d+) bytes", out.stdout)
+        yield None
+        return
+    out = subprocess.run([sys.executable, str(PEER), "--url", url, "--tasks", str(tasks), "--runs", "1",
+                          "--warmup", "0", "--keep"], capture_output=True, text=True, timeout=900)
+    m = re.search(r"setup: project (\d+),", out.stdout)
     if not m:
-        print(f"  (Kanboard: no figures: {(out.stdout + out.stderr).strip()[-300:]})")
-        return None
-    return float(m.group(1)), int(m.group(2))
+        print(f"  (Kanboard: no project: {(out.stdout + out.stderr).strip()[-300:]})")
+        yield None
+        return
+    peer = load_peer()
+    op = peer.web_session(url, "admin", "admin")
+    try:
+        yield Board(op, f"{url}/?controller=BoardViewController&action=show&project_id={m.group(1)}", php_pid(url))
+    finally:
+        html = op.open(url + "/?controller=ConfigController&action=api", timeout=60).read().decode()
+        token = re.search(r"<strong>([0-9a-f]{20,})</strong>", html)
+        if token:
+            peer.RPC(url, "jsonrpc", token.group(1)).call("removeProject", project_id=int(m.group(1)))
 
 
 def main() -> None:
@@ -197,22 +253,23 @@ def main() -> None:
     ap.add_argument("--no-demo", action="store_true", help="leave out the demo region board")
     ap.add_argument("--kanboard", default="http://127.0.0.1:8181", help="Kanboard's URL ('' to skip it)")
     a = ap.parse_args()
+    kanboard_url = a.kanboard.rstrip("/")
 
     tmp = Path(tempfile.mkdtemp(prefix="board-bench-"))
     url = f"sqlite:///{tmp / 'board.db'}"
     from webui import create_app
     create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})  # migrates the new file
     members = build(url, a.sizes)
-    rows: list[tuple[str, float, int, float, tuple[float, int] | None]] = []
+    Row = tuple[str, tuple[float, int, float | None], tuple[float, int, float | None] | None]
+    rows: list[Row] = []
     with server(url, tmp) as (base, pid):
         for n in a.sizes:
-            op = signed_in(base, members[n], PASSWORD)
-            ms, size, cards, cpu = time_board(op, base + "/board", a.runs, pid)
-            assert cards == n, (n, cards)
-            rows.append((f"{n} cards (organisation board)", ms, size, cpu, None))
-    if a.kanboard:
-        rows = [(name, ms, size, cpu, kanboard(a.kanboard.rstrip("/"), n, a.runs))
-                for (name, ms, size, cpu, _), n in zip(rows, a.sizes, strict=True)]
+            ours = Board(signed_in(base, members[n], PASSWORD), base + "/board", pid)
+            with kanboard_board(kanboard_url, n) if kanboard_url else nullcontext() as theirs:
+                time_boards([ours] + ([theirs] if theirs else []), a.runs)
+                assert ours.cards == n, (n, ours.cards)
+                rows.append((f"{n} cards (organisation board)", ours.figures(),
+                             theirs.figures() if theirs else None))
     if not a.no_demo:
         demo_url = f"sqlite:///{tmp / 'demo.db'}"
         from engine import demo
@@ -221,18 +278,29 @@ def main() -> None:
         app.extensions["leanschool"].engine.dispose()
         curator = next(x for x in accounts if x["role"] == "curator")
         with server(demo_url, tmp) as (base, pid):
-            op = signed_in(base, curator["email"], curator["password"])
-            ms, size, cards, cpu = time_board(op, base + "/board", a.runs, pid)
-            rows.append((f"demo region board ({cards} cards)", ms, size, cpu, None))
+            ours = Board(signed_in(base, curator["email"], curator["password"]), base + "/board", pid)
+            time_boards([ours], a.runs)
+            rows.append((f"demo region board ({ours.cards} cards)", ours.figures(), None))
 
-    print(f"\nboard over HTTP (waitress, SQLite), median of {a.runs} after 3 warm-up runs")
-    print("(ms: wall clock of a GET, median; CPU ms: the server's CPU time per GET; ratio: Kanboard's ms / ours)")
-    print(f"{'board':38} {'ms':>8} {'CPU ms':>8} {'KB':>8} {'Kanboard ms':>12} {'Kanboard KB':>12} {'ratio':>7}")
-    for name, ms, size, cpu, peer in rows:
-        kb = f"{peer[0]:12.1f} {peer[1] / 1024:12.0f} {peer[0] / ms:6.1f}x" if peer else f"{'-':>12} {'-':>12} {'-':>7}"
-        print(f"{name:38} {ms:8.1f} {cpu:8.1f} {size / 1024:8.0f} {kb}")
-    if a.kanboard and all(r[4] is None for r in rows):
-        print(f"(Kanboard did not answer at {a.kanboard}: absolute figures only; see ../shared/peer/README.md)")
+    def cpu(x: float | None) -> str:
+        return f"{x:8.1f}" if x is not None else f"{'-':>8}"
+
+    print(f"\nboard over HTTP (waitress, SQLite; Kanboard: php -S), median of {a.runs} after 3 warm-up runs,")
+    print("the two boards of a size fetched in turn (same load); ms: wall clock of a GET; CPU: the server's")
+    print("CPU time per GET (its own work, whatever else the machine does); ratio: Kanboard's / ours")
+    print(f"{'board':36} {'ms':>7} {'CPU ms':>8} {'KB':>6} | {'Kanboard':>8} {'CPU ms':>8} {'KB':>6} | "
+          f"{'ratio ms':>8} {'ratio CPU':>9}")
+    for name, (ms, size, c), peer in rows:
+        line = f"{name:36} {ms:7.1f} {cpu(c)} {size / 1024:6.0f} | "
+        if peer:
+            pms, psize, pc = peer
+            ratio_cpu = f"{pc / c:8.1f}x" if pc and c else f"{'-':>9}"
+            line += f"{pms:8.1f} {cpu(pc)} {psize / 1024:6.0f} | {pms / ms:7.1f}x {ratio_cpu}"
+        else:
+            line += f"{'-':>8} {'-':>8} {'-':>6} | {'-':>8} {'-':>9}"
+        print(line)
+    if kanboard_url and all(r[2] is None for r in rows):
+        print(f"(Kanboard did not answer at {kanboard_url}: absolute figures only; see ../shared/peer/README.md)")
 
 
 if __name__ == "__main__":
