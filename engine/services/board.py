@@ -301,7 +301,7 @@ def _rejections(uow: UnitOfWork, project_ids: list[int]) -> dict[int, str]:
     """Per project whose latest request was rejected: the reason (one query)."""
     if not project_ids:
         return {}
-    latest = (select(func.max(TransitionRequest.id)).where(TransitionRequest.project_id.in_(project_ids))  # type: ignore[attr-defined]
+    latest = (select(func.max(col(TransitionRequest.id))).where(col(TransitionRequest.project_id).in_(project_ids))
               .group_by(col(TransitionRequest.project_id)))
     rows = uow.session.execute(select(col(TransitionRequest.project_id), col(TransitionRequest.decision_comment)).where(
         col(TransitionRequest.id).in_(latest), col(TransitionRequest.status) == RequestStatus.REJECTED.value))
