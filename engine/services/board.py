@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from engine import clock
@@ -183,33 +184,39 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
     if filters.waiting:
         active = active.where(col(Project.id).in_(pending_q))
 
+    # one statement for the cards with their pending request (at most one a project: a unique
+    # index) and their count of unresolved critical risks
+    pending_req = aliased(TransitionRequest)
+    critical_n = (select(func.count()).where(col(Risk.project_id) == col(Project.id),
+                                             col(Risk.status).in_(UNRESOLVED_RISK), col(Risk.score) >= CRITICAL_SCORE)
+                  .correlate(Project).scalar_subquery())
     rows = s.execute(
         select(col(Project.id), col(Project.title), col(Project.version), col(Project.state), col(Project.org_id),
                col(Project.state_entered_at), col(Project.last_activity_at), col(Project.reg_number),
                col(Project.workflow_version), col(Project.region_id), col(Project.leader_id),
                col(Organization.name).label("org_name"), col(Organization.municipality_id),
-               col(Municipality.name).label("municipality"), col(User.name).label("leader"))
+               col(Municipality.name).label("municipality"), col(User.name).label("leader"),
+               col(pending_req.id).label("req_id"), col(pending_req.requested_by).label("req_by"),
+               col(pending_req.approval).label("req_approval"), critical_n.label("critical"))
         .join(Organization, col(Organization.id) == col(Project.org_id))
         .join(Municipality, col(Municipality.id) == col(Organization.municipality_id))
         .join(User, named_in_scope(col(Project.leader_id)), isouter=True)
+        .join(pending_req, and_(col(pending_req.project_id) == col(Project.id),
+                                col(pending_req.status) == RequestStatus.PENDING.value), isouter=True)
         .where(col(Project.id).in_(active))
         .order_by(col(Project.state_entered_at), col(Project.id))).all()
     ids = [r.id for r in rows]
-    pending = {p.project_id: p for p in s.execute(
-        select(col(TransitionRequest.project_id), col(TransitionRequest.id), col(TransitionRequest.requested_by),
-               col(TransitionRequest.approval))
-        .where(col(TransitionRequest.status) == RequestStatus.PENDING.value,
-               col(TransitionRequest.project_id).in_(ids)))} if ids else {}
-    waiting = set(pending)
-    critical = dict(s.execute(critical_q.where(col(Risk.project_id).in_(ids))).all()) if ids else {}
     kpis = _kpis(uow, ids)
     rejected = _rejections(uow, ids)
 
     columns = {st.id: Column(st.id, st.title, st.wip_limit) for st in wf.active_states()}
     active_ids = set(columns)
     moves_of: dict[tuple[str, int, int], tuple[list[str], bool]] = {}  # (state, org, region) -> moves
+    versions: dict[int, Workflow] = {}
     for r in rows:
-        pwf = uow.workflows.get(workflow_id, r.workflow_version) or wf
+        pwf = versions.get(r.workflow_version)
+        if pwf is None:
+            pwf = versions[r.workflow_version] = uow.workflows.get(workflow_id, r.workflow_version) or wf
         sla = pwf.state(r.state).sla_days if pwf.has_state(r.state) else None
         days = whole_days(now, r.state_entered_at)
         reasons = stall_reasons(pwf, r.state, r.state_entered_at, r.last_activity_at, now)
@@ -218,13 +225,12 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
                     municipality=r.municipality, leader_id=r.leader_id if r.leader else None,
                     leader=r.leader, days_in_state=days, sla_days=sla,
                     ageing=_ageing(days, sla), stalled=bool(reasons),
-                    stall_reasons=[x.as_dict() for x in reasons], waiting=r.id in waiting,
-                    critical_risks=critical.get(r.id, 0), kpi=kpis.get(r.id), reg_number=r.reg_number,
+                    stall_reasons=[x.as_dict() for x in reasons], waiting=r.req_id is not None,
+                    critical_risks=r.critical or 0, kpi=kpis.get(r.id), reg_number=r.reg_number,
                     rejected=rejected.get(r.id))
-        req = pending.get(r.id)
-        if req is not None and may_withdraw(actor, req.requested_by, req.approval, r.org_id, r.region_id):
-            card.withdrawable = req.id
-        if req is None:
+        if r.req_id is not None and may_withdraw(actor, r.req_by, r.req_approval, r.org_id, r.region_id):
+            card.withdrawable = r.req_id
+        if r.req_id is None:
             key = (r.state, r.org_id, r.region_id)
             if key not in moves_of:
                 allowed = wf.allowed_from(r.state, actor.roles_for(r.org_id, r.region_id))

@@ -248,3 +248,27 @@ def test_cached_cards_follow_the_language_the_data_and_the_filters(web, make, me
     assert card().one("a", cls="card-title").text == "Учебники за один день"
     query = "?q=учебники"
     assert "q=" in card().one("div", cls="move-menu")["hx-get"]
+
+
+def test_critical_risks_and_waiting_requests_on_the_cards(web, make, store, member_of_school, school_projects):
+    """The cards' statement counts each card's unresolved critical risks and joins its
+    waiting request: the badges and the filters agree."""
+    from engine import services as svc
+    meals, forms = school_projects["meals"], school_projects["forms"]
+    who = member_of_school.actor
+    for title in ("Нет поваров", "Нет продуктов"):
+        make.call(svc.log_risk, who, meals, {"title": title, "probability": 5, "impact": 5})
+    make.call(svc.log_risk, who, meals, {"title": "Мелочь", "probability": 1, "impact": 2})
+    make.call(svc.log_risk, who, forms, {"title": "Мелочь", "probability": 2, "impact": 2})
+    add_diagnosis(make, forms, member_of_school)
+    make.call(svc.request_transition, who, forms, {"trigger": "to_target",
+                                                   "version": project_row(store, forms).version})
+    b = web(member_of_school)
+    page = dom(b.get("/board"))
+    badge = page.one("li", data_project_id=meals).one("span", cls="critical")
+    assert "2" in badge.text
+    assert page.one("li", data_project_id=forms).find("span", cls="critical") is None
+    assert page.one("li", data_project_id=forms).find("span", cls="wait") is not None
+    assert page.one("li", data_project_id=meals).find("span", cls="wait") is None
+    assert _card_ids(dom(b.get("/board?critical=1"))) == {meals}
+    assert _card_ids(dom(b.get("/board?waiting=1"))) == {forms}
