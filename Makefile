@@ -52,6 +52,7 @@ bench: install
 	$(PY) bench/tower_page_bench.py
 	$(PY) bench/stall_scan_bench.py
 	$(PY) bench/programme_bench.py
+	$(PY) bench/board_bench.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -1,11 +1,19 @@
 """The kanban board's read model: every card of a scope in a handful of set-based
-queries (no per-card queries), ready for a template."""
+queries (no per-card queries), ready for a template.
+
+Search (``q``) finds a card by a piece of its title or registration number, or by Russian
+word forms over title, problem and goal: the practices' Snowball stems
+(engine/practices/stemming.py), so «питании» finds «питание» on both databases. Each
+card says which columns it may be dragged to (``dests``); the move menu itself is read
+only when opened (``card_moves``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from engine import clock
@@ -24,11 +32,16 @@ from engine.models import (
 )
 from engine.numbers import progress_towards_target
 from engine.policy import Actor, may_withdraw
+from engine.practices.stemming import MAX_QUERY_WORDS, stems
 from engine.reporting.monitoring import active_filter, stall_reasons, stalled_filter, whole_days
-from engine.search import contains, search_text
+from engine.search import search_text
 from engine.services.common import named_in_scope
+from engine.services.projects import get_project
 from engine.services.queries import visible_projects_filter
 from engine.vocab import RequestStatus
+from engine.workflow import Workflow
+
+LANES = ("org", "municipality")  # swimlanes of the region board
 
 
 @dataclass
@@ -37,13 +50,15 @@ class BoardFilters:
     org_id: int | None = None
     municipality_id: int | None = None
     kind: str | None = None
+    leader_id: int | None = None
     stalled: bool = False
     critical: bool = False
     waiting: bool = False
     q: str = ""
+    lanes: str | None = None  # "org" | "municipality": swimlanes (not a filter)
 
     def any_set(self) -> bool:
-        return bool(self.municipality_id or self.kind or self.stalled or self.critical
+        return bool(self.municipality_id or self.kind or self.leader_id or self.stalled or self.critical
                     or self.waiting or self.q)
 
 
@@ -55,6 +70,10 @@ class Card:
     state: str
     org_id: int
     org_name: str
+    region_id: int
+    municipality_id: int
+    municipality: str
+    leader_id: int | None
     leader: str | None
     days_in_state: int
     sla_days: int | None
@@ -67,6 +86,8 @@ class Card:
     reg_number: str
     rejected: str | None = None  # the reason, when the card's latest request was rejected
     withdrawable: int | None = None  # the pending request's id, when the viewer may withdraw it
+    dests: list[str] = field(default_factory=list)  # the columns the viewer may drag it to
+    can_move: bool = False  # the viewer may fire some move (the menu «Переместить»)
 
 
 @dataclass
@@ -79,6 +100,37 @@ class Column:
     @property
     def over_limit(self) -> bool:
         return self.wip_limit is not None and len(self.cards) > self.wip_limit
+
+
+@dataclass
+class Lane:
+    """A swimlane of the region board: one organisation's or municipality's cards."""
+    key: int
+    title: str
+    columns: list[Column]
+
+    @property
+    def total(self) -> int:
+        return sum(len(c.cards) for c in self.columns)
+
+
+@lru_cache(maxsize=8192)
+def _stem_set(text: str) -> frozenset[str]:
+    """The Snowball stems of a card's texts (cached: the texts are the key)."""
+    return frozenset(stems(text))
+
+
+def _matching(uow: UnitOfWork, base: Any, q: str) -> list[int]:
+    """Ids among ``base`` that contain ``q`` literally in title or registration number, or
+    whose title, problem and goal hold every word of ``q`` in some form."""
+    wanted = frozenset(stems(q)[:MAX_QUERY_WORDS])
+    literal = q.lower()
+    rows = uow.session.execute(select(col(Project.id), col(Project.title), col(Project.reg_number),
+                                      col(Project.problem), col(Project.goal))
+                               .where(col(Project.id).in_(base)))
+    return [r.id for r in rows
+            if literal in r.title.lower() or literal in r.reg_number.lower()
+            or (wanted and wanted <= _stem_set("\n".join((r.title, r.problem or "", r.goal or ""))))]
 
 
 def _ageing(days: int, sla: int | None) -> str:
@@ -111,9 +163,12 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
         if filters.kind:
             org_q = org_q.where(col(Organization.kind) == filters.kind)
         base = base.where(col(Project.org_id).in_(org_q))
+    scope = base  # the leader filter's choices: the leaders of this scope
+    if filters.leader_id is not None:
+        base = base.where(col(Project.leader_id) == filters.leader_id)
     q = search_text(filters.q)
     if q:
-        base = base.where(contains((col(Project.title), col(Project.reg_number)), q))
+        base = base.where(col(Project.id).in_(_matching(uow, base, q)))
     final_counts: dict[str, int] = dict(s.execute(select(col(Project.state), func.count()).where(
         col(Project.id).in_(base), ~active_filter(uow.workflows)).group_by(col(Project.state))).all())
 
@@ -129,53 +184,130 @@ def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
     if filters.waiting:
         active = active.where(col(Project.id).in_(pending_q))
 
+    # one statement for the cards with their pending request (at most one a project: a unique
+    # index) and their count of unresolved critical risks
+    pending_req = aliased(TransitionRequest)
+    critical_n = (select(func.count()).where(col(Risk.project_id) == col(Project.id),
+                                             col(Risk.status).in_(UNRESOLVED_RISK), col(Risk.score) >= CRITICAL_SCORE)
+                  .correlate(Project).scalar_subquery())
     rows = s.execute(
         select(col(Project.id), col(Project.title), col(Project.version), col(Project.state), col(Project.org_id),
                col(Project.state_entered_at), col(Project.last_activity_at), col(Project.reg_number),
-               col(Project.workflow_version), col(Project.region_id), col(Organization.name).label("org_name"),
-               col(User.name).label("leader"))
+               col(Project.workflow_version), col(Project.region_id), col(Project.leader_id),
+               col(Organization.name).label("org_name"), col(Organization.municipality_id),
+               col(Municipality.name).label("municipality"), col(User.name).label("leader"),
+               col(pending_req.id).label("req_id"), col(pending_req.requested_by).label("req_by"),
+               col(pending_req.approval).label("req_approval"), critical_n.label("critical"))
         .join(Organization, col(Organization.id) == col(Project.org_id))
+        .join(Municipality, col(Municipality.id) == col(Organization.municipality_id))
         .join(User, named_in_scope(col(Project.leader_id)), isouter=True)
+        .join(pending_req, and_(col(pending_req.project_id) == col(Project.id),
+                                col(pending_req.status) == RequestStatus.PENDING.value), isouter=True)
         .where(col(Project.id).in_(active))
         .order_by(col(Project.state_entered_at), col(Project.id))).all()
     ids = [r.id for r in rows]
-    pending = {p.project_id: p for p in s.execute(
-        select(col(TransitionRequest.project_id), col(TransitionRequest.id), col(TransitionRequest.requested_by),
-               col(TransitionRequest.approval))
-        .where(col(TransitionRequest.status) == RequestStatus.PENDING.value,
-               col(TransitionRequest.project_id).in_(ids)))} if ids else {}
-    waiting = set(pending)
-    critical = dict(s.execute(critical_q.where(col(Risk.project_id).in_(ids))).all()) if ids else {}
     kpis = _kpis(uow, ids)
     rejected = _rejections(uow, ids)
 
     columns = {st.id: Column(st.id, st.title, st.wip_limit) for st in wf.active_states()}
+    active_ids = set(columns)
+    moves_of: dict[tuple[str, int, int], tuple[list[str], bool]] = {}  # (state, org, region) -> moves
+    versions: dict[int, Workflow] = {}
     for r in rows:
-        pwf = uow.workflows.get(workflow_id, r.workflow_version) or wf
+        pwf = versions.get(r.workflow_version)
+        if pwf is None:
+            pwf = versions[r.workflow_version] = uow.workflows.get(workflow_id, r.workflow_version) or wf
         sla = pwf.state(r.state).sla_days if pwf.has_state(r.state) else None
         days = whole_days(now, r.state_entered_at)
         reasons = stall_reasons(pwf, r.state, r.state_entered_at, r.last_activity_at, now)
         card = Card(id=r.id, title=r.title, version=r.version, state=r.state, org_id=r.org_id,
-                    org_name=r.org_name, leader=r.leader, days_in_state=days, sla_days=sla,
+                    org_name=r.org_name, region_id=r.region_id, municipality_id=r.municipality_id,
+                    municipality=r.municipality, leader_id=r.leader_id if r.leader else None,
+                    leader=r.leader, days_in_state=days, sla_days=sla,
                     ageing=_ageing(days, sla), stalled=bool(reasons),
-                    stall_reasons=[x.as_dict() for x in reasons], waiting=r.id in waiting,
-                    critical_risks=critical.get(r.id, 0), kpi=kpis.get(r.id), reg_number=r.reg_number,
+                    stall_reasons=[x.as_dict() for x in reasons], waiting=r.req_id is not None,
+                    critical_risks=r.critical or 0, kpi=kpis.get(r.id), reg_number=r.reg_number,
                     rejected=rejected.get(r.id))
-        req = pending.get(r.id)
-        if req is not None and may_withdraw(actor, req.requested_by, req.approval, r.org_id, r.region_id):
-            card.withdrawable = req.id
+        if r.req_id is not None and may_withdraw(actor, r.req_by, r.req_approval, r.org_id, r.region_id):
+            card.withdrawable = r.req_id
+        if r.req_id is None:
+            key = (r.state, r.org_id, r.region_id)
+            if key not in moves_of:
+                allowed = wf.allowed_from(r.state, actor.roles_for(r.org_id, r.region_id))
+                moves_of[key] = ([t.dest for t in allowed if t.dest in active_ids], bool(allowed))
+            card.dests, card.can_move = moves_of[key]
         if r.state in columns:
             columns[r.state].cards.append(card)
     finals = [(st, final_counts.get(st.id, 0)) for st in wf.states if st.final]
-    return {"workflow": wf, "columns": list(columns.values()), "finals": finals,
-            "total": len(rows)}
+    out: dict[str, Any] = {"workflow": wf, "columns": list(columns.values()), "finals": finals,
+           "total": len(rows), "leaders": _leaders(uow, rows, scope, filters), "lanes": None}
+    if filters.lanes in LANES:
+        out["lanes"] = _lanes(wf, out["columns"], filters.lanes)
+    return out
+
+
+def _leaders(uow: UnitOfWork, rows: Any, scope: Any, filters: BoardFilters) -> list[tuple[int, str]]:
+    """(id, name) of the leaders of the scope's active cards, by name, for the leader filter:
+    read from the cards when no filter narrows them, else with one query."""
+    if not (filters.leader_id or filters.q or filters.stalled or filters.critical or filters.waiting):
+        named = {r.leader_id: r.leader for r in rows if r.leader}
+    else:
+        named = dict(uow.session.execute(
+            select(col(User.id), col(User.name)).join(Project, named_in_scope(col(Project.leader_id)))
+            .where(col(Project.id).in_(scope), active_filter(uow.workflows)).distinct()).all())
+    return sorted(named.items(), key=lambda x: (x[1].lower(), x[0]))
+
+
+def _lanes(wf: Workflow, columns: list[Column], by: str) -> list[Lane]:
+    """The cards of ``columns`` in swimlanes by organisation or municipality, by name."""
+    lanes: dict[int, Lane] = {}
+    for column in columns:
+        for card in column.cards:
+            key, title = ((card.org_id, card.org_name) if by == "org"
+                          else (card.municipality_id, card.municipality))
+            lane = lanes.get(key)
+            if lane is None:
+                lane = lanes[key] = Lane(key, title, [Column(c.state, c.title, None) for c in columns])
+            next(c for c in lane.columns if c.state == column.state).cards.append(card)
+    return sorted(lanes.values(), key=lambda lane: (lane.title.lower(), lane.key))
+
+
+@dataclass
+class Move:
+    """One entry of a card's menu «Переместить»: the destination stage it names."""
+    trigger: str
+    dest: str
+    dest_title: Any  # Text: the destination stage
+    title: Any  # Text: the transition's own name (a hint)
+    comment_required: bool
+    back: bool  # to an earlier stage
+    final: bool  # out of the board (finished or cancelled)
+
+
+def card_moves(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str, Any]:
+    """What the board's menu of one card offers the actor: the moves they may fire from the
+    card's stage (none while a request waits). NotFound outside the actor's scope."""
+    project = get_project(uow, actor, project_id)
+    wf = uow.workflows.get(project.workflow_id, project.workflow_version)
+    if wf is None:
+        raise NotFound("workflow")
+    pending = uow.session.execute(select(col(TransitionRequest.id)).where(
+        col(TransitionRequest.project_id) == project.id,
+        col(TransitionRequest.status) == RequestStatus.PENDING.value)).first() is not None
+    moves = [] if pending or wf.is_final(project.state) else [
+        Move(t.trigger, t.dest, wf.state(t.dest).title, t.title_or_dest(wf), t.comment_required,
+             wf.is_back_move(t, project.state), wf.is_final(t.dest))
+        for t in wf.allowed_from(project.state, actor.roles_for(project.org_id, project.region_id))]
+    return {"project": {"id": project.id, "title": project.title, "version": project.version,
+                        "state": project.state, "state_title": wf.state(project.state).title},
+            "pending": pending, "moves": moves}
 
 
 def _rejections(uow: UnitOfWork, project_ids: list[int]) -> dict[int, str]:
     """Per project whose latest request was rejected: the reason (one query)."""
     if not project_ids:
         return {}
-    latest = (select(func.max(TransitionRequest.id)).where(TransitionRequest.project_id.in_(project_ids))  # type: ignore[attr-defined]
+    latest = (select(func.max(col(TransitionRequest.id))).where(col(TransitionRequest.project_id).in_(project_ids))
               .group_by(col(TransitionRequest.project_id)))
     rows = uow.session.execute(select(col(TransitionRequest.project_id), col(TransitionRequest.decision_comment)).where(
         col(TransitionRequest.id).in_(latest), col(TransitionRequest.status) == RequestStatus.REJECTED.value))
@@ -189,9 +321,9 @@ def _kpis(uow: UnitOfWork, project_ids: list[int]) -> dict[int, dict[str, Any]]:
     s = uow.session
     first_metric = (select(func.min(col(Metric.id))).where(col(Metric.project_id).in_(project_ids))
                     .group_by(col(Metric.project_id)))
-    metrics = s.execute(select(Metric).where(col(Metric.id).in_(first_metric))).scalars().all()
-    if not metrics:
-        return {}
+    metrics = s.execute(select(col(Metric.project_id), col(Metric.name), col(Metric.unit), col(Metric.baseline),
+                               col(Metric.target), col(Metric.latest_value), col(Metric.direction))
+                        .where(col(Metric.id).in_(first_metric))).all()  # columns, not ORM objects: faster
     out = {}
     for m in metrics:
         value = m.latest_value

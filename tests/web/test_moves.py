@@ -29,6 +29,12 @@ def _card(board: Any, project_id: int) -> Any:
     return board.one("li", data_project_id=project_id)
 
 
+def _menu(b: Any, board: Any, project_id: int) -> Any:
+    """The card's menu «Переместить», read as the browser reads it when opened (htmx)."""
+    lazy = _card(board, project_id).one("div", cls="move-menu")
+    return dom(b.get(lazy["hx-get"], htmx=True))
+
+
 def _column_of(board: Any, project_id: int) -> str:
     card = _card(board, project_id)
     col = card.closest("ol")
@@ -273,7 +279,7 @@ def test_member_cannot_send_back(web, make, store, project, member_of_school, he
     to_target(make, store, project.id, member_of_school, head_of_school)
     b = web(member_of_school)
     board = dom(b.get("/board"))
-    triggers = {i["value"] for i in _card(board, project.id).find_all("input", name="trigger")}
+    triggers = {i["value"] for i in _menu(b, board, project.id).find_all("input", name="trigger")}
     assert "back_to_diagnose" not in triggers and "cancel" in triggers
     before = db_snapshot(store)
     r = _move(b, project.id, True, trigger="back_to_diagnose", comment="Назад",
@@ -297,7 +303,7 @@ def test_menu_forms_fire_what_they_show(web, make, store, project, member_of_sch
     add_diagnosis(make, project.id, member_of_school)
     b = web(member_of_school)
     board = dom(b.get("/board"))
-    forms = _card(board, project.id).find_all("form")
+    forms = _menu(b, board, project.id).find_all("form")
     assert {f.one("input", name="trigger")["value"] for f in forms} == {"to_target", "cancel"}
     form = next(f for f in forms if f.find("input", name="trigger", value="to_target"))
     assert form.one("input", name="version")["value"] == str(project_row(store, project.id).version)
