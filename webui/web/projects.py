@@ -239,8 +239,8 @@ FORMS_OF_ROW: dict[str, Any] = {"metric": _edit_metric, "measure": _add_measurem
 def submit(project_id: int) -> Any:
     """Any form of the card page, named by its field ``form``: «metric» adds one, «metric-7»
     edits metric 7. Errors come back on the card's own URL; success redirects to the card."""
-    name, _sep, row = no_nul(request.form.get("form")).partition("-")
-    if not row:
+    name, sep, row = no_nul(request.form.get("form")).partition("-")
+    if not sep:
         handler = FORMS_OF_PROJECT.get(name)
         if handler is None:
             abort(400)
