@@ -33,6 +33,10 @@
       invalid.scrollIntoView({ block: "center" });
     } else if (alert) {
       alert.scrollIntoView({ block: "center" });
+    } else if (document.querySelector("main > .flashes")) {
+      /* a move from the card («Завершить проект», a request, an approval) reports at the top:
+         show the message with the stage panel under it rather than scroll it away */
+      document.querySelector("main > .flashes").scrollIntoView({ block: "start" });
     } else {
       fromHash();
     }
