@@ -45,9 +45,11 @@ def test_member_moves_through_gate_and_head_approves(page: Page, live_server, di
     page.select_option("#artefact-kind", "current_state_map")
     page.fill("#artefact-title", "Карта текущего состояния выдачи справок")
     page.locator("#artefacts form button").click()
+    page.locator("#problems > details > summary").click()  # the card page's sections open in place
     page.fill("#problem-description", "Родители ждут справку по три дня")
     page.select_option("#problem-waste", "waiting")
     page.locator("#problems form button").click()
+    page.locator("#metrics > details > summary").click()
     page.fill("#metric-name", "ВПП выдачи справки")
     page.fill("#metric-unit", "ч")
     page.fill("#metric-baseline", "72")

@@ -33,7 +33,7 @@ def test_passport_opens_from_the_project_page_and_prints(page: Page, live_server
                                                         member_of_school):
     pid = diagnosed_project.id
     log_in(page, live_server, member_of_school.email, PASSWORD)
-    page.goto(f"{live_server.url}/projects/{pid}")
+    page.goto(f"{live_server.url}/projects/{pid}?open=metrics")
     # the project page draws the same metric chart as the passport, within its panel
     on_page = page.locator("#metrics .metric svg.mchart")
     expect(on_page).to_have_count(1)

@@ -160,7 +160,7 @@ def test_the_page_of_a_final_project_shows_no_edit_form_but_the_comment_form(
     b = web(member_of_school)
     page = dom(b.get(f"/projects/{pid}"))
     assert page.find("p", data_read_only=True) is not None
-    actions = {(f.get("action") or "").split("?")[0] for f in page.find_all("form")}
+    actions = {(f.get("data-endpoint") or f.get("action") or "").split("?")[0] for f in page.find_all("form")}
     forms = project_forms({**ids, "project": pid}, ids["version"])
     assert not actions & {path for _name, path, _data in forms}, actions
     assert f"/projects/{pid}/comments" in actions
@@ -179,7 +179,7 @@ def test_the_page_of_an_open_project_keeps_its_forms(web: Any, make: Any, world:
     ids = furnish(make, world, member_of_school, head_of_school, None)
     page = dom(web(member_of_school).get(f"/projects/{ids['project']}"))
     assert page.find("p", data_read_only=True) is None
-    actions = {(f.get("action") or "").split("?")[0] for f in page.find_all("form")}
+    actions = {(f.get("data-endpoint") or f.get("action") or "").split("?")[0] for f in page.find_all("form")}
     assert f"/projects/{ids['project']}/edit" in actions and f"/projects/{ids['project']}/metrics" in actions
 
 

@@ -286,8 +286,10 @@ def invalid_fields(page: Node) -> set[str]:
 
 
 def form_for(page: Node, action: str) -> Node:
-    """The form posting to ``action`` (a path)."""
-    forms = [f for f in page.find_all("form") if (f.get("action") or "").split("?")[0] == action]
+    """The form posting to ``action`` (a path), or the card page's form that does the same
+    at the card's own URL (it names that path in data-endpoint)."""
+    forms = [f for f in page.find_all("form") if (f.get("action") or "").split("?")[0] == action
+             or f.get("data-endpoint") == action]
     assert len(forms) == 1, f"expected one form to {action}, found {len(forms)}"
     return forms[0]
 

@@ -2,11 +2,16 @@
 (project page and reports), the cumulative flow diagram and bars (the tower)."""
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_scientific
+from flask import has_request_context
 from markupsafe import Markup, escape
 
 _FLOAT_MAX = sys.float_info.max
@@ -35,8 +40,40 @@ def vertical_scale(values: list[float], top: float, bottom: float, margin: float
     return y, real(lo), real(hi)
 
 
+def _locale() -> Locale:
+    """The request's language (Russian outside a request: the reports' default)."""
+    if has_request_context():
+        from flask_babel import get_locale
+        loc = get_locale()
+        if loc is not None:
+            return loc
+    return Locale.parse("ru")
+
+
 def _num(value: float) -> str:
-    return f"{value:,.6g}".replace(",", "\u00a0")
+    """A number in the page's language, six significant digits: «28,7», «1 234,5» (a no-break
+    space between thousands) in Russian, "28.7", "1,234.5" in English; beyond 1e15 or below
+    1e-4, scientific («1,7E308»)."""
+    loc = _locale()
+    if value and (abs(value) >= 1e15 or abs(value) < 1e-4):
+        return format_scientific(value, "0.#####E0", locale=loc)
+    return format_decimal(float(f"{value:.6g}"), "#,##0.######", locale=loc)
+
+
+def _day(d: date) -> str:
+    """A chart's date as the site writes dates: «01.08.2026» in Russian, "8/1/26" in English."""
+    return format_date(d, "short", locale=_locale())
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def month_label(label: str) -> str:
+    """«2026-10» as «окт 2026» (Russian) or "Oct 2026"; any other label unchanged."""
+    m = _MONTH.match(label)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return label
+    return format_date(date(int(m.group(1)), int(m.group(2)), 1), "LLL y", locale=_locale()).replace(".", "")
 
 
 def metric_chart(metric: dict[str, Any], baseline_label: str, target_label: str,
@@ -78,11 +115,11 @@ def metric_chart(metric: dict[str, Any], baseline_label: str, target_label: str,
         parts.append(f'<polyline class="values" points="{" ".join(f"{x(d)},{y(v)}" for d, v in points)}"/>')
         for d, v in points:
             parts.append(f'<circle class="point" cx="{x(d)}" cy="{y(v)}" r="3.5">'
-                         f'<title>{d.strftime("%d.%m.%Y")}: {_num(v)}</title></circle>')
-        parts.append(f'<text class="tick" x="{left}" y="{height - 8}">{d0.strftime("%d.%m.%Y")}</text>')
+                         f'<title>{_day(d)}: {_num(v)}</title></circle>')
+        parts.append(f'<text class="tick" x="{left}" y="{height - 8}">{_day(d0)}</text>')
         if d1 != d0:
             parts.append(f'<text class="tick" x="{left + w}" y="{height - 8}" text-anchor="end">'
-                         f'{d1.strftime("%d.%m.%Y")}</text>')
+                         f'{_day(d1)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -123,15 +160,23 @@ def cumulative_flow(flow: dict[str, Any], titles: dict[str, str], width: int = 9
                      f'<text x="{width - right + 28}" y="{topm + n * 18 + 10}" font-size="11">'
                      f'{escape(titles.get(state, state))}</text>')
         below = upper
-    parts.append(f'<text x="4" y="{topm + 10}" font-size="11">{top}</text>'
-                 f'<text x="{left}" y="{height - 6}" font-size="11">{escape(str(days[0]))}</text>'
-                 f'<text x="{left + w - 60}" y="{height - 6}" font-size="11">{escape(str(days[-1]))}</text>')
+    parts.append(f'<text x="4" y="{topm + 10}" font-size="11">{_num(top)}</text>'
+                 f'<text x="{left}" y="{height - 6}" font-size="11">{escape(_day_label(days[0]))}</text>'
+                 f'<text x="{left + w - 60}" y="{height - 6}" font-size="11">{escape(_day_label(days[-1]))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
+def _day_label(value: Any) -> str:
+    try:
+        return _day(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
+
+
 def bars(items: list[tuple[str, float]], unit: str = "", width: int = 520, bar_h: int = 18) -> Markup:
-    """Horizontal bars with labels and values."""
+    """Horizontal bars with labels and values (numbers in the page's language; a label
+    «2026-10» reads «окт 2026»)."""
     if not items:
         return Markup("")
     top = max((v for _, v in items), default=0) or 1
@@ -140,9 +185,19 @@ def bars(items: list[tuple[str, float]], unit: str = "", width: int = 520, bar_h
     for i, (label, value) in enumerate(items):
         y = 2 + i * (bar_h + 6)
         bw = round((value / top) * (width - label_w - 60), 1)
-        parts.append(f'<text x="0" y="{y + bar_h - 5}" font-size="12">{escape(label)}</text>'
+        parts.append(f'<text x="0" y="{y + bar_h - 5}" font-size="12">{escape(month_label(label))}</text>'
                      f'<rect x="{label_w}" y="{y}" width="{bw}" height="{bar_h}" fill="#4e79a7"/>'
-                     f'<text x="{label_w + bw + 4}" y="{y + bar_h - 5}" font-size="12">'
-                     f'{value:g}{(" " + escape(unit)) if unit else ""}</text>')
+                     f'<text class="value" x="{label_w + bw + 4}" y="{y + bar_h - 5}" font-size="12">'
+                     f'{_num(value)}{_unit(unit)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _unit(unit: str) -> str:
+    """A unit after a number: a narrow no-break space before «%» in Russian («12 %», "12%" in
+    English), a no-break space before any other unit."""
+    if not unit:
+        return ""
+    if unit == "%":
+        return "\u202f%" if _locale().language == "ru" else "%"
+    return "\u00a0" + str(escape(unit))
