@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from transitions import Machine, MachineError
 
 from engine.errors import DataFileError
-from engine.policy import ORG_ROLES, ROLES
+from engine.policy import ROLES
 from engine.text import Text
 
-DEFAULT_ROLES = ORG_ROLES
+DEFAULT_ROLES: tuple[str, ...] = ("member", "head")  # a coordinator fires as the member it also is (policy.IMPLIES)
 
 
 class WorkflowError(DataFileError):

@@ -170,11 +170,20 @@ class Prepared:
         assert request.status_code == 202, request.get_json()
         fresh = api.ok("POST", "/projects", member, {"org_id": world.school.id, "title": "Оптимизация архива",
                                                      "problem": "Папки", "goal": "Порядок"})["id"]
+        # the region's programme (#13) with the school taking part, and its initial round
+        programme = api.ok("POST", "/programmes", curator, {
+            "region_id": world.region.id, "title": "Бережливая школа", "starts_on": "2026-01-01",
+            "ends_on": "2027-12-31",
+            "stages": [{"title": "Подготовительный", "starts_on": "2026-01-01", "ends_on": "2027-12-31"}]})
+        participant = api.ok("POST", f"/programmes/{programme['id']}/participants", curator,
+                             {"org_id": world.school.id, "joined_on": "2026-02-01"})
         self.ids: dict[str, Any] = {
             "project_id": pid, "metric_id": metric["id"], "action_id": action["id"], "risk_id": risk["id"],
             "request_id": request.get_json()["request"]["id"], "region_id": world.region.id,
             "workflow_id": "psr", "fresh_project_id": fresh, "org_id": world.school.id,
-            "municipality_id": world.municipality.id, "user_id": member.id}
+            "municipality_id": world.municipality.id, "user_id": member.id,
+            "programme_id": programme["id"], "participant_id": participant["id"],
+            "round_id": programme["rounds"][0]["id"]}
 
     def path(self, template: str) -> str:
         return template.format(**self.ids)
