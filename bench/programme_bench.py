@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_db import pg_database  # bench/, beside this script
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, text
 
 from engine import clock
 from engine.db import REPO_ROOT, Store, migrate
@@ -170,6 +170,11 @@ def build(url: str, participants: int, projects: int, seed: int = 57) -> tuple[i
                          "standard": "", "process_start": "", "process_end": "", "effect": [],
                          "status": "published", "published_at": NOW, "updated_at": NOW, "version": 1,
                          "search_stems": ""} for r in closed])
+    # the planner's statistics, as a database in use has them (autovacuum's ANALYZE): right after a
+    # bulk load PostgreSQL plans the funnel's joins blind (60 ms instead of 25 ms measured here)
+    with store.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))  # both SQLite and PostgreSQL know the statement
+        conn.commit()
     store.dispose()
     return prog_id, curator, municipal
 
