@@ -100,10 +100,12 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
                                                    ends_on=st.ends_on.isoformat(), ended=st.ends_on < today,
                                                    step=step, missing=len(behind), org_ids=behind))
     # (the long lists are built with model_construct: the engine's own values, not input)
+    due_set = set(due)
+    due_steps = [x for x in STEPS if x in due_set]  # in the funnel's order
+    behind_rows = [(r, missing) for r in rows if (missing := [x for x in due_steps if not r.steps[x]])]
+    behind_rows.sort(key=lambda rm: (-len(rm[1]), rm[0].org_name))
     attention = [O.Attention.model_construct(org_id=r.org_id, name=r.org_name, municipality_id=r.municipality_id,
-                                             missing=[x for x in STEPS if x in due and not r.steps[x]])
-                 for r in rows]
-    attention = sorted((a for a in attention if a.missing), key=lambda a: (-len(a.missing), a.name))
+                                             missing=missing) for r, missing in behind_rows]
 
     # readiness: the latest round with submitted answers; heat map municipality × section
     rounds = svc.rounds_of(uow, pk(prog))

@@ -174,14 +174,15 @@ def list_projects(uow: UnitOfWork, actor: Actor, *, org_id: int | None = None,
                   stalled: bool | None = None, q: str | None = None,
                   municipality_id: int | None = None, active: bool | None = None,
                   critical: bool = False, waiting_long: bool = False,
-                  closed_since: date | None = None, reached: bool = False,
-                  limit: int = 50, offset: int = 0) -> tuple[list[Project], int]:
+                  closed_since: date | None = None, closed_before: date | None = None,
+                  reached: bool = False, limit: int = 50, offset: int = 0) -> tuple[list[Project], int]:
     """Projects in scope, filtered; returns (page, total).
 
     The filters are the tower's figures, so that each figure drills down to exactly its
     projects: ``active`` (a non-final state), ``stalled``, ``critical`` (active, with an
     unresolved critical risk), ``waiting_long`` (a request waiting over 3 days),
-    ``closed_since`` (finished on or after the day), ``reached`` (finished with every
+    ``closed_since`` (finished on or after the day), ``closed_before`` (finished before the
+    day: with ``closed_since``, a month of the throughput chart), ``reached`` (finished with every
     target met), ``municipality_id``."""
     stmt = select(Project).where(visible_projects_filter(actor))
     if org_id is not None:
@@ -205,6 +206,8 @@ def list_projects(uow: UnitOfWork, actor: Actor, *, org_id: int | None = None,
         stmt = stmt.where(waiting_long_filter())
     if closed_since is not None:
         stmt = stmt.where(done_filter(uow.workflows), col(Project.state_entered_at) >= day_start(closed_since))
+    if closed_before is not None:
+        stmt = stmt.where(done_filter(uow.workflows), col(Project.state_entered_at) < day_start(closed_before))
     if reached:
         stmt = stmt.where(done_filter(uow.workflows), reached_filter())
     q = search_text(q)

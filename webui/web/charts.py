@@ -174,9 +174,11 @@ def _day_label(value: Any) -> str:
         return str(value)
 
 
-def bars(items: list[tuple[str, float]], unit: str = "", width: int = 520, bar_h: int = 18) -> Markup:
+def bars(items: list[tuple[str, float]], unit: str = "", width: int = 520, bar_h: int = 18,
+         links: list[str] | None = None) -> Markup:
     """Horizontal bars with labels and values (numbers in the page's language; a label
-    «2026-10» reads «окт 2026»)."""
+    «2026-10» reads «окт 2026»); with ``links``, each bar (label, bar and value) is a link to
+    the list behind it."""
     if not items:
         return Markup("")
     top = max((v for _, v in items), default=0) or 1
@@ -185,10 +187,13 @@ def bars(items: list[tuple[str, float]], unit: str = "", width: int = 520, bar_h
     for i, (label, value) in enumerate(items):
         y = 2 + i * (bar_h + 6)
         bw = round((value / top) * (width - label_w - 60), 1)
-        parts.append(f'<text x="0" y="{y + bar_h - 5}" font-size="12">{escape(month_label(label))}</text>'
-                     f'<rect x="{label_w}" y="{y}" width="{bw}" height="{bar_h}" fill="#4e79a7"/>'
-                     f'<text class="value" x="{label_w + bw + 4}" y="{y + bar_h - 5}" font-size="12">'
-                     f'{_num(value)}{_unit(unit)}</text>')
+        bar = (f'<text x="0" y="{y + bar_h - 5}" font-size="12">{escape(month_label(label))}</text>'
+               f'<rect x="{label_w}" y="{y}" width="{bw}" height="{bar_h}" fill="#4e79a7"/>'
+               f'<text class="value" x="{label_w + bw + 4}" y="{y + bar_h - 5}" font-size="12">'
+               f'{_num(value)}{_unit(unit)}</text>')
+        if links:
+            bar = f'<a href="{escape(links[i])}" data-bar="{i}">{bar}</a>'
+        parts.append(bar)
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -359,7 +359,8 @@ def listing() -> Any:
                                       active=True if flag("active") else None,
                                       stalled=True if flag("stalled") else None,
                                       critical=flag("critical"), waiting_long=flag("waiting"),
-                                      closed_since=_date_arg("closed_since"), reached=flag("reached"),
+                                      closed_since=_date_arg("closed_since"),
+                                      closed_before=_date_arg("closed_before"), reached=flag("reached"),
                                       limit=per_page, offset=(page_no - 1) * per_page)
         orgs = dict(u.session.execute(select(Organization.id, Organization.name).where(
             Organization.id.in_({p.org_id for p in rows} or {-1}))).all())
@@ -371,13 +372,15 @@ def listing() -> Any:
                                        ("reached", _("reached their targets"))) if flag(name)]
     if _date_arg("closed_since"):
         shown.append(_("closed since %(day)s", day=_date_arg("closed_since").strftime("%d.%m.%Y")))
+    if _date_arg("closed_before"):
+        shown.append(_("closed before %(day)s", day=_date_arg("closed_before").strftime("%d.%m.%Y")))
     return render_template("projects.html", rows=rows, total=total, orgs=orgs, wf=wf, state=state, shown=shown,
                            page_no=page_no, pages=pages, args={k: v for k, v in request.args.items()
                                                                if k in LIST_FILTERS})
 
 
 LIST_FILTERS = ("q", "state", "org_id", "region_id", "municipality_id", "active", "stalled", "critical",
-                "waiting", "closed_since", "reached")
+                "waiting", "closed_since", "closed_before", "reached")
 
 
 def _date_arg(name: str) -> date | None:

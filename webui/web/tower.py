@@ -54,9 +54,20 @@ def page() -> Any:
         limit=None if show_all else LIST_LIMIT,
         year_start=clock.today().replace(month=1, day=1).isoformat(),
         cfd_svg=charts.cumulative_flow(data["flow"], state_titles),
-        throughput_svg=charts.bars([(m["month"], m["closed"]) for m in data["throughput"]]),
+        throughput_svg=charts.bars([(m["month"], m["closed"]) for m in data["throughput"]],
+                                   links=[_month_list(region.id, m["month"]) for m in data["throughput"]]),
         stage_svg=charts.bars([(state_titles.get(k, k), v["median"] or 0)
-                               for k, v in data["stage_times"]["by_stage"].items()], unit="дн."))
+                               for k, v in data["stage_times"]["by_stage"].items()], unit="дн.",
+                              links=[url_for("projects.listing", region_id=region.id, state=k)
+                                     for k in data["stage_times"]["by_stage"]]))
+
+
+def _month_list(region_id: int, month: str) -> str:
+    """The projects closed in ``month`` («YYYY-MM», UTC as the chart counts them)."""
+    year, mon = (int(x) for x in month.split("-"))
+    nxt = (year + 1, 1) if mon == 12 else (year, mon + 1)
+    return url_for("projects.listing", region_id=region_id, closed_since=f"{year:04d}-{mon:02d}-01",
+                   closed_before=f"{nxt[0]:04d}-{nxt[1]:02d}-01")
 
 
 # how the long lists may be ordered (?stalled_by=, ?risks_by=); the first is their own order
