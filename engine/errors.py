@@ -49,11 +49,18 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+CARD_CHANGED = Text("Карточка изменена другим пользователем; обновите страницу",
+                    "The card was changed by someone else; reload it")
+DATA_CHANGED = Text("Эти данные уже изменил другой пользователь; обновите страницу",
+                    "Someone else has changed this meanwhile; reload the page")
+
+
 class StaleVersion(Conflict):
-    def __init__(self, current: int | None = None):
-        super().__init__(Text("Карточка изменена другим пользователем; обновите страницу",
-                              "The card was changed by someone else; reload it"),
-                         {"current_version": current} if current is not None else {})
+    """A write based on an old version. The message names a project's card; anything else
+    (a practice, a programme, a readiness answer, a work plan) says «эти данные»."""
+
+    def __init__(self, current: int | None = None, text: Text = CARD_CHANGED):
+        super().__init__(text, {"current_version": current} if current is not None else {})
 
 
 class ValidationFailed(DomainError):

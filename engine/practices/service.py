@@ -30,7 +30,7 @@ from sqlmodel import Session, col
 from engine import clock
 from engine.checks import evaluate
 from engine.db import OneTransaction, UnitOfWork
-from engine.errors import Conflict, Forbidden, NotFound, NotPublishable, StaleVersion, ValidationFailed
+from engine.errors import DATA_CHANGED, Conflict, Forbidden, NotFound, NotPublishable, StaleVersion, ValidationFailed
 from engine.models import (
     ORG_KINDS,
     Action,
@@ -265,7 +265,7 @@ def update_practice(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[
             raise ValidationFailed({name: REQUIRED})
     expected = practice.version if body.version is None else body.version
     if expected != practice.version:
-        raise StaleVersion(practice.version)
+        raise StaleVersion(practice.version, DATA_CHANGED)
     changes = {k: getattr(body, k) if getattr(body, k) is not None else "" for k in PRACTICE_TEXT_FIELDS
                if k in body.model_fields_set}
     project = cast(Project, s.get(Project, practice.project_id))  # the practice's (a foreign key)

@@ -8,7 +8,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from engine import clock
-from engine.errors import NotFound, StaleVersion
+from engine.errors import CARD_CHANGED, DATA_CHANGED, NotFound, StaleVersion
 from engine.models import Event, Organization, Project, RoleGrant, User
 from engine.policy import GLOBAL_ROLES, ORG_ROLES, REGION_ROLES, Actor, Grant, granting
 from engine.vocab import EventKind
@@ -113,8 +113,9 @@ def cas_update(session: Session, model: Any, obj: Any, expected_version: int, **
     """Compare-and-swap on ``version`` of ``obj`` (a row of ``model``: a project, a
     practice): the write happens only if nobody wrote first, else StaleVersion with the
     version the row holds now. Raises only; the unit of work discards the transaction."""
+    text = CARD_CHANGED if model is Project else DATA_CHANGED
     if not 0 < expected_version < INT_MAX:  # no row has it; version + 1 must fit the column
-        raise StaleVersion(obj.version)
+        raise StaleVersion(obj.version, text)
     values["version"] = expected_version + 1
     result = session.exec(
         update(model)
@@ -125,6 +126,6 @@ def cas_update(session: Session, model: Any, obj: Any, expected_version: int, **
     if result.rowcount != 1:
         # a query, not session.get(): the identity map still holds the version we read
         current = session.execute(select(model.version).where(model.id == obj.id)).scalar_one_or_none()
-        raise StaleVersion(current)
+        raise StaleVersion(current, text)
     for key, value in values.items():
         set_committed_value(obj, key, value)  # written above; no second UPDATE at flush

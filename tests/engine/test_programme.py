@@ -496,3 +496,12 @@ def test_cli_questionnaires_check(leanschool, tmp_path):
     (tmp_path / "bad.yaml").write_text('id: x\nversion: 1\ntitle: {ru: "A"}\nsections: []\n', encoding="utf-8")
     r = leanschool("questionnaires", "check", str(tmp_path))
     assert r.exit_code == 1 and r.stderr.strip() == "bad.yaml: sections: at least one section is required"
+
+
+def test_a_stale_programme_edit_says_the_data_changed_not_the_card(make, programme, curator_orel):
+    from engine.errors import StaleVersion
+    make.call(P.update_programme, curator_orel.actor, programme.id, {"goal": "Новая цель", "version": 1})
+    with pytest.raises(StaleVersion) as stale:
+        make.call(P.update_programme, curator_orel.actor, programme.id, {"goal": "Другая", "version": 1})
+    assert stale.value.text.ru == "Эти данные уже изменил другой пользователь; обновите страницу"
+    assert stale.value.details == {"current_version": 2}
