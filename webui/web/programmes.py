@@ -16,6 +16,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+import webui.web.programme_labels as L
 from engine import clock
 from engine.errors import DomainError, Forbidden, NotFound, StaleVersion
 from engine.programme import pages as views
@@ -24,7 +25,6 @@ from engine.programme.export import participants_sheet
 from engine.programme.funnel import STEP_TITLES, STEPS, funnel_rows
 from engine.programme.tower import programme_tower
 from webui.query import int_arg
-from webui.web import programme_labels as L
 from webui.web.common import error_messages, form_data, locale, login_required, no_nul, tr, uow
 from webui.web.labels import ORG_KIND
 
