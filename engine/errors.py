@@ -3,6 +3,9 @@ ValidationFailed/GateFailed/NotPublishable->422. Nothing is written when one is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
 
 from engine.text import Text
 
@@ -93,6 +96,30 @@ class GateFailed(DomainError):
 
 class NotPublishable(DomainError):
     code = "not_publishable"
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as a data file's field: ``stages[2].title``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out or "(file)"
+
+
+def spec_problems(exc: ValidationError, filename: str) -> list[tuple[str, str, str]]:
+    """A data file's validation errors as ``(file, field, message)``: an unknown key, a
+    missing key, or pydantic's message with the value found (workflows, questionnaires,
+    the demo's content)."""
+    problems = []
+    for err in exc.errors():
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key {err['loc'][-1]!r}"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        else:
+            msg = f"{err['msg']} (value: {err.get('input')!r})"
+        problems.append((filename, field_path(err["loc"]), msg))
+    return problems
 
 
 class DataFileError(Exception):

@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from transitions import Machine, MachineError
 
-from engine.errors import DataFileError
+from engine.errors import DataFileError, spec_problems
 from engine.policy import ROLES
 from engine.text import Text
 
@@ -242,15 +242,6 @@ class WorkflowRegistry:
 
 # --- loading and the rules ----------------------------------------------------------
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(file)"
-
 
 def _title(spec: TitleSpec | None) -> Text | None:
     if spec is None or not spec.ru:
@@ -275,15 +266,7 @@ def validate_spec(raw: Any, filename: str, known_checks: set[str]) -> Workflow:
     try:
         spec = WorkflowSpec.model_validate(raw)
     except ValidationError as exc:
-        for err in exc.errors():
-            fld = _loc(err["loc"])
-            if err["type"] == "extra_forbidden":
-                bad(fld, f"unknown key {err['loc'][-1]!r}")
-            elif err["type"] == "missing":
-                bad(fld, "required key is missing")
-            else:
-                bad(fld, f"{err['msg']} (value: {err.get('input')!r})")
-        raise WorkflowError(problems) from None
+        raise WorkflowError(spec_problems(exc, filename)) from None
 
     if spec.title is None or not spec.title.ru:
         bad("title.ru", "the workflow needs a Russian title ('ru')")

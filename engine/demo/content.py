@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from engine.errors import DataFileError
+from engine.errors import DataFileError, spec_problems
 from engine.practices.categories import category_ids
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -134,12 +134,6 @@ class DemoContent(BaseModel):
     story: StoryFile
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out or "(file)"
-
 
 def _read(path: Path) -> Any:
     name = path.name
@@ -161,17 +155,7 @@ def validate(raw: Any, filename: str) -> _Strict:
     try:
         return spec.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            fld = _loc(err["loc"])
-            if err["type"] == "extra_forbidden":
-                msg = f"unknown key {err['loc'][-1]!r}"
-            elif err["type"] == "missing":
-                msg = "required key is missing"
-            else:
-                msg = f"{err['msg']} (value: {err.get('input')!r})"
-            problems.append((filename, fld, msg))
-        raise DemoDataError(problems) from None
+        raise DemoDataError(spec_problems(exc, filename)) from None
 
 
 def _check(c: DemoContent) -> list[tuple[str, str, str]]:

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine.errors import DataFileError
+from engine.errors import DataFileError, spec_problems
 from engine.text import Text
 
 QUESTIONNAIRES_DIR = Path(__file__).resolve().parent.parent.parent / "questionnaires"
@@ -115,12 +115,6 @@ class Questionnaire:
                               for q in self.questions]}
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out or "(file)"
-
 
 def validate_spec(raw: Any, filename: str) -> Questionnaire:
     """Validate one parsed YAML document; QuestionnaireError lists every problem."""
@@ -134,15 +128,7 @@ def validate_spec(raw: Any, filename: str) -> Questionnaire:
     try:
         spec = _QuestionnaireSpec.model_validate(raw)
     except ValidationError as exc:
-        for err in exc.errors():
-            fld = _loc(err["loc"])
-            if err["type"] == "extra_forbidden":
-                bad(fld, f"unknown key {err['loc'][-1]!r}")
-            elif err["type"] == "missing":
-                bad(fld, "required key is missing")
-            else:
-                bad(fld, f"{err['msg']} (value: {err.get('input')!r})")
-        raise QuestionnaireError(problems) from None
+        raise QuestionnaireError(spec_problems(exc, filename)) from None
     if not spec.title.ru:
         bad("title.ru", "the questionnaire needs a Russian title ('ru')")
     if not spec.sections:
