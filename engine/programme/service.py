@@ -4,7 +4,7 @@ the change and its audit event in one transaction; services raise and never roll
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, TypeGuard, cast
+from typing import Any, cast
 
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +34,7 @@ from engine.programme import questionnaire as questionnaires
 from engine.programme import schemas as PS
 from engine.programme.funnel import RULES
 from engine.schemas import parse
-from engine.services.common import INT_MAX, cas_update, record
+from engine.services.common import cas_update, get_or_404, is_id, record
 from engine.services.notifications import notify
 from engine.text import Text
 from engine.vocab import (
@@ -50,14 +50,12 @@ INITIAL_ROUND_DAYS = 90  # without stages, the initial round stays open this lon
 
 # --- scope ------------------------------------------------------------------------------------
 
-def _int_id(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= INT_MAX
 
 
 def get_programme(uow: UnitOfWork, actor: Actor, programme_id: Any) -> Programme:
     """The programme, if the actor's scope touches its region (its curators, municipal
     curators, the people of its organisations, admins); NotFound otherwise."""
-    prog = uow.session.get(Programme, programme_id) if _int_id(programme_id) else None
+    prog = uow.session.get(Programme, programme_id) if is_id(programme_id) else None
     if prog is None or not (actor.is_admin or prog.region_id in actor.region_ids()):
         raise NotFound("programme")
     return prog
@@ -71,9 +69,7 @@ def require_manage(uow: UnitOfWork, actor: Actor, programme_id: Any) -> Programm
 
 
 def _org_roles(uow: UnitOfWork, actor: Actor, org_id: Any) -> tuple[Organization, frozenset[str]]:
-    org = uow.session.get(Organization, org_id) if _int_id(org_id) else None
-    if org is None:
-        raise NotFound("organization")
+    org = get_or_404(uow.session, Organization, org_id, "organization")
     return org, require_visible(actor, pk(org), org.region_id, "organization")
 
 
@@ -86,9 +82,7 @@ def get_participant(uow: UnitOfWork, actor: Actor, participant_id: Any,
                     *actions: str) -> tuple[Participant, Organization, Programme]:
     """A participant in the actor's scope (NotFound outside); Forbidden unless the actor
     may do one of ``actions`` there (``participation.view`` when none is named)."""
-    part = uow.session.get(Participant, participant_id) if _int_id(participant_id) else None
-    if part is None:
-        raise NotFound("participant")
+    part = get_or_404(uow.session, Participant, participant_id, "participant")
     org, roles = _org_roles(uow, actor, part.org_id)
     _need(roles, *(actions or ("participation.view",)))
     return part, org, cast(Programme, uow.session.get(Programme, part.programme_id))  # a foreign key
@@ -149,7 +143,7 @@ def create_programme(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Pro
     """A programme with its stages; opens its ``initial`` readiness round (the region's
     questionnaire) from its start to the end of its first stage."""
     region_id = data.get("region_id") if isinstance(data, dict) else None
-    if _int_id(region_id):
+    if is_id(region_id):
         if uow.session.get(Region, region_id) is None or not (
                 actor.is_admin or region_id in actor.region_ids()):
             raise NotFound("region")
@@ -223,9 +217,7 @@ def add_stage(uow: UnitOfWork, actor: Actor, programme_id: int, data: dict[str, 
 
 
 def update_stage(uow: UnitOfWork, actor: Actor, stage_id: int, data: dict[str, Any]) -> ProgrammeStage:
-    stage = uow.session.get(ProgrammeStage, stage_id) if _int_id(stage_id) else None
-    if stage is None:
-        raise NotFound("stage")
+    stage = get_or_404(uow.session, ProgrammeStage, stage_id, "stage")
     require_manage(uow, actor, stage.programme_id)
     body: PS.StagePatch = parse(PS.StagePatch, data)
     changes = {k: getattr(body, k) for k in body.model_fields_set}
@@ -241,9 +233,7 @@ def update_stage(uow: UnitOfWork, actor: Actor, stage_id: int, data: dict[str, A
 
 
 def add_task(uow: UnitOfWork, actor: Actor, stage_id: int, data: dict[str, Any]) -> StageTask:
-    stage = uow.session.get(ProgrammeStage, stage_id) if _int_id(stage_id) else None
-    if stage is None:
-        raise NotFound("stage")
+    stage = get_or_404(uow.session, ProgrammeStage, stage_id, "stage")
     require_manage(uow, actor, stage.programme_id)
     body: PS.StageTaskIn = parse(PS.StageTaskIn, data)
     if body.rule is not None and body.rule not in RULES:
@@ -260,9 +250,7 @@ def add_task(uow: UnitOfWork, actor: Actor, stage_id: int, data: dict[str, Any])
 
 
 def update_task(uow: UnitOfWork, actor: Actor, task_id: int, data: dict[str, Any]) -> StageTask:
-    task = uow.session.get(StageTask, task_id) if _int_id(task_id) else None
-    if task is None:
-        raise NotFound("task")
+    task = get_or_404(uow.session, StageTask, task_id, "task")
     require_manage(uow, actor, task.programme_id)
     body: PS.StageTaskPatch = parse(PS.StageTaskPatch, data)
     changes = {k: getattr(body, k) for k in body.model_fields_set}
@@ -295,7 +283,7 @@ def add_participant(uow: UnitOfWork, actor: Actor, programme_id: int, data: dict
     """An organisation of the programme's region joins it; 409 when it already takes part."""
     prog = get_programme(uow, actor, programme_id)
     org_id = data.get("org_id") if isinstance(data, dict) else None
-    if _int_id(org_id):
+    if is_id(org_id):
         org, roles = _org_roles(uow, actor, org_id)
         if org.region_id != prog.region_id:
             raise NotFound("organization")
@@ -390,7 +378,7 @@ def add_member(uow: UnitOfWork, actor: Actor, participant_id: int, data: dict[st
     body: PS.MemberIn = parse(PS.MemberIn, data)
     name = (body.name or "").strip()
     if body.user_id is not None:
-        user = uow.session.get(User, body.user_id) if _int_id(body.user_id) else None
+        user = uow.session.get(User, body.user_id) if is_id(body.user_id) else None
         if user is None or not uow.session.execute(select(col(RoleGrant.id)).where(
                 col(RoleGrant.user_id) == user.id, col(RoleGrant.org_id) == org.id)).first():
             raise _bad("user_id", "Нет такого сотрудника организации", "No such person in the organisation")
@@ -415,9 +403,7 @@ def add_member(uow: UnitOfWork, actor: Actor, participant_id: int, data: dict[st
 
 
 def remove_member(uow: UnitOfWork, actor: Actor, member_id: int) -> None:
-    member = uow.session.get(InitiativeMember, member_id) if _int_id(member_id) else None
-    if member is None:
-        raise NotFound("member")
+    member = get_or_404(uow.session, InitiativeMember, member_id, "member")
     part, _org = _editable(uow, actor, member.participant_id)
     uow.session.delete(member)
     record(uow.session, actor, EventKind.INITIATIVE_MEMBER_REMOVED, None,
@@ -429,9 +415,7 @@ def remove_member(uow: UnitOfWork, actor: Actor, member_id: int) -> None:
 # --- readiness rounds and answers ---------------------------------------------------------------------
 
 def get_round(uow: UnitOfWork, actor: Actor, round_id: Any) -> tuple[ReadinessRound, Programme]:
-    rnd = uow.session.get(ReadinessRound, round_id) if _int_id(round_id) else None
-    if rnd is None:
-        raise NotFound("round")
+    rnd = get_or_404(uow.session, ReadinessRound, round_id, "round")
     return rnd, get_programme(uow, actor, rnd.programme_id)
 
 
@@ -500,13 +484,13 @@ def save_answer(uow: UnitOfWork, actor: Actor, round_id: int, data: dict[str, An
         return org, part
 
     org_id = data.get("org_id") if isinstance(data, dict) else None
-    if _int_id(org_id):  # 404 and 403 come before the body's 422
+    if is_id(org_id):  # 404 and 403 come before the body's 422
         org, part = scope(org_id)
     elif not actor.held_roles() & ACTIONS["participation.edit"]:
         raise Forbidden()
     raw_scores = data.get("scores") if isinstance(data, dict) else None
     body: PS.AnswerIn = parse(PS.AnswerIn, {**data, "scores": {}} if isinstance(raw_scores, dict) else data)
-    if not _int_id(org_id):
+    if not is_id(org_id):
         org, part = scope(body.org_id)
     q = round_questionnaire(rnd)
     scores = _scores(q, raw_scores or {}, body.submit)
@@ -572,7 +556,7 @@ def reopen_answer(uow: UnitOfWork, actor: Actor, round_id: int, data: dict[str, 
     """A curator unlocks a submitted answer (a draft again); its submitter is notified."""
     rnd, prog = get_round(uow, actor, round_id)
     org_id = data.get("org_id") if isinstance(data, dict) else None
-    if _int_id(org_id):
+    if is_id(org_id):
         _org, roles = _org_roles(uow, actor, org_id)
         _need(roles, "participation.manage")
     body: PS.ReopenIn = parse(PS.ReopenIn, data)
@@ -638,9 +622,7 @@ def add_plan_item(uow: UnitOfWork, actor: Actor, participant_id: int, data: dict
 def update_plan_item(uow: UnitOfWork, actor: Actor, item_id: int, data: dict[str, Any]) -> PlanItem:
     """Status and evidence change at any time (the plan is carried out); what, when and
     who only while the plan is a draft or returned."""
-    item = uow.session.get(PlanItem, item_id) if _int_id(item_id) else None
-    if item is None:
-        raise NotFound("plan item")
+    item = get_or_404(uow.session, PlanItem, item_id, "plan item")
     plan = cast(WorkPlan, uow.session.get(WorkPlan, item.plan_id))  # a foreign key
     part, _org = _editable(uow, actor, plan.participant_id)
     body: PS.PlanItemPatch = parse(PS.PlanItemPatch, data)

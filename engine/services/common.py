@@ -1,7 +1,7 @@
 """Helpers shared by the services: loading in scope, writing events, CAS updates."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
 
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -37,6 +37,7 @@ def load_actor(session: Session, user_id: int) -> Actor:
 
 
 INT_MAX = 2**31 - 1  # no id is larger (PostgreSQL integer)
+M = TypeVar("M")
 
 
 def sees_project(org_id: int, region_id: int, *, admins: bool = True) -> Any:
@@ -84,8 +85,14 @@ def named_in_scope(user_id: Any, org_id: Any = None, region_id: Any = None) -> A
         col(RoleGrant.user_id) == col(User.id), sees_project(org_id, region_id))))
 
 
-def get_or_404(session: Session, model: type, obj_id: Any, what: str) -> Any:
-    obj = session.get(model, obj_id) if isinstance(obj_id, int) else None
+def is_id(value: Any) -> TypeGuard[int]:
+    """Whether ``value`` can be a row's id: a whole number (not a bool) within the
+    database's integers; anything else is no row (never a query that PostgreSQL refuses)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= INT_MAX
+
+
+def get_or_404(session: Session, model: type[M], obj_id: Any, what: str) -> M:
+    obj = session.get(model, obj_id) if is_id(obj_id) else None
     if obj is None:
         raise NotFound(what)
     return obj

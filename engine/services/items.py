@@ -59,7 +59,7 @@ def _editable_project(uow: UnitOfWork, actor: Actor, project_id: int) -> Project
 
 
 def _owned(uow: UnitOfWork, actor: Actor, model: type, obj_id: int, what: str) -> tuple[Any, Project]:
-    obj = get_or_404(uow.session, model, obj_id, what)
+    obj: Any = get_or_404(uow.session, model, obj_id, what)
     project_id = obj.project_id if hasattr(obj, "project_id") else None
     if project_id is None:  # a measurement hangs off a metric
         project_id = cast(Metric, uow.session.get(Metric, obj.metric_id)).project_id  # a foreign key
