@@ -57,6 +57,7 @@ EVENT = {
     "practice_published": _l("published the project as a practice"),
     "practice_updated": _l("updated the practice"),
     "practice_withdrawn": _l("withdrew the practice"),
+    "practice_imported": _l("imported an external practice"),
     "replicated": _l("started the project from a practice"),
 }
 
