@@ -94,7 +94,7 @@ def export_document(uow: UnitOfWork, actor: Actor, region_ref: str | None = None
     region = _region(uow, region_ref, required=False)
     regions = [region] if region is not None else list(s.execute(select(Region).order_by(col(Region.id))).scalars())
     for r in regions:
-        if not can_in_region(actor, "practice.publish", r.id):  # type: ignore[arg-type]
+        if not can_in_region(actor, "practice.exchange", r.id):  # type: ignore[arg-type]
             raise Forbidden(Text("Выгружать практики может куратор региона",
                                  "Only the region's curator may export practices"))
     by_id = {r.id: r for r in regions}
@@ -222,7 +222,7 @@ def plan_import(uow: UnitOfWork, actor: Actor, document: Any, region_ref: str | 
 
     region = _region(uow, region_ref, required=True)
     assert region is not None
-    if not can_in_region(actor, "practice.publish", region.id):  # type: ignore[arg-type]
+    if not can_in_region(actor, "practice.exchange", region.id):  # type: ignore[arg-type]
         raise Forbidden(Text("Загружать практики может куратор региона",
                              "Only the region's curator may import practices"))
     plan = ImportPlan(region)
