@@ -430,8 +430,8 @@ class PracticeItem(Out):
     updated_at: Timestamp
     version: int
     replica_count: int
-    external: bool = False
-    source: PracticeSource | None = None
+    external: bool
+    source: PracticeSource | None
 
 
 class Practice(PracticeItem):

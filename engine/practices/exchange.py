@@ -196,7 +196,7 @@ def _schema_text(error: Any) -> tuple[str, Text]:
     if v == "type":
         kinds = {"string": "строка", "number": "число", "integer": "целое число", "object": "объект",
                  "array": "список", "null": "null", "boolean": "да/нет"}
-        wanted = " или ".join(kinds.get(t, t) for t in (val if isinstance(val, list) else [val]))
+        wanted = " или ".join(kinds.get(str(t), str(t)) for t in (val if isinstance(val, list) else [val]))
         return name, Text(f"неверный тип: нужно {wanted}", f"wrong type: expected {val}")
     if v == "pattern":
         return name, Text("нужна ссылка, начинающаяся с http:// или https://", "expected an http:// or https:// link")
@@ -218,7 +218,7 @@ def _when(value: str) -> datetime | None:
 def plan_import(uow: UnitOfWork, actor: Actor, document: Any, region_ref: str | None = None) -> ImportPlan:
     """Check the whole document (the JSON Schema, then the categories, dates and keys) and
     compare each practice with what the region holds. Writes nothing."""
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
     region = _region(uow, region_ref, required=True)
     assert region is not None
@@ -236,7 +236,8 @@ def plan_import(uow: UnitOfWork, actor: Actor, document: Any, region_ref: str | 
             f"формат «{got}» не поддерживается; нужен «{FORMAT}» версии {VERSION}",
             f"format «{got}» is not supported; expected «{FORMAT}» version {VERSION}")))
         return plan
-    items = document.get("practices") if isinstance(document.get("practices"), list) else []
+    listed = document.get("practices")
+    items: list[Any] = listed if isinstance(listed, list) else []
 
     def title_of(i: int) -> str:
         item = items[i] if 0 <= i < len(items) else None

@@ -7,8 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from engine.services import admin as admin_svc
 from engine.services.common import load_actor
 from engine.services.projects import add_comment
 from tests.conftest import PASSWORD, own_database
-from tests.engine.test_practices import PUBLISH, SUMMARY, closed_project, publish
+from tests.engine.test_practices import SUMMARY, closed_project, publish
 from webui import cli, create_app
 
 CONTENT = ("title", "category", "problem", "summary", "solution", "standard", "process_start", "process_end",
@@ -233,7 +232,8 @@ def test_an_external_practice_is_listed_searchable_and_marked(exported, second):
         for path in ("/practices", f"/practices/{item['id']}"):
             page = client.get(path)
             assert page.status_code == 200, path
-            [mark] = re.findall(r"<p class=\"badge\" data-external>(.*?)</p>", html.unescape(page.get_data(as_text=True)))
+            text = html.unescape(page.get_data(as_text=True))
+            [mark] = re.findall(r"<p class=\"badge\" data-external>(.*?)</p>", text)
             assert f": {source}" in mark, mark
     finally:
         app.extensions["leanschool"].dispose()
