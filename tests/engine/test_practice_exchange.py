@@ -264,3 +264,27 @@ def test_an_external_practice_is_not_edited_here(exported, second):
     [external] = practices_of(store)
     with store.uow() as uow, pytest.raises(Conflict):
         P.update_practice(uow, curator, external.id, {"title": "Другое"})
+
+
+def test_the_regions_curator_withdraws_an_external_practice_and_its_page_still_opens(exported, second):
+    assert run(second["url"], "practices", "import", str(exported["path"])).exit_code == 0
+    store = second["store"]
+    _user, curator = person(store, "curator", "curator@tula.ru", region_id=second["region"].id)
+    [external] = practices_of(store)
+    with store.uow() as uow:
+        P.withdraw_practice(uow, curator, external.id, {"reason": "Устарела"})
+    app = create_app({"DATABASE_URL": second["url"], "TESTING": True, "SECRET_KEY": "test", "AUTO_MIGRATE": False})
+    try:
+        from tests.web.conftest import login
+        client = app.test_client()
+        login(client, type("P", (), {"email": "curator@tula.ru"})())
+        page = client.get(f"/practices/{external.id}")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert "data-withdrawn" in text and 'data-action="edit"' not in text
+    finally:
+        app.extensions["leanschool"].dispose()
+    # a second import of the same file leaves it withdrawn (nothing changed in the source)
+    assert run(second["url"], "practices", "import", str(exported["path"])).exit_code == 0
+    [again] = practices_of(store)
+    assert again.status == "withdrawn"
