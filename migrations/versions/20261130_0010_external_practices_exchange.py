@@ -45,11 +45,9 @@ def _sqlite() -> bool:
 
 
 def upgrade() -> None:
-    if _sqlite():
-        # SQLite rebuilds the table to drop NOT NULL: project.practice_id points to it
-        # (checked at commit, when the rebuilt table has the same ids), and its FTS5
-        # triggers go with the old table, so they are made again.
-        op.execute("PRAGMA defer_foreign_keys=ON")
+    # SQLite rebuilds the table to drop NOT NULL (project.practice_id points to it:
+    # migrations/env.py checks the foreign keys after the rebuild, ids are kept), and its
+    # FTS5 triggers go with the old table, so they are made again.
     with op.batch_alter_table('practice', schema=None) as batch_op:
         batch_op.alter_column('project_id', existing_type=sa.Integer(), nullable=True)
         batch_op.alter_column('org_id', existing_type=sa.Integer(), nullable=True)
@@ -66,9 +64,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM practice WHERE external")  # they have no project: they cannot stay
-    if _sqlite():
-        op.execute("PRAGMA defer_foreign_keys=ON")
+    # external practices have no project: they cannot stay (nor the replicas' links to them)
+    op.execute("UPDATE project SET practice_id = NULL WHERE practice_id IN (SELECT id FROM practice WHERE external)")
+    op.execute("DELETE FROM practice WHERE external")
     with op.batch_alter_table('practice', schema=None) as batch_op:
         batch_op.drop_index('uq_practice_region_source_key')
         for name, _kind, _default in reversed(NEW_COLUMNS):
