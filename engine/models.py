@@ -343,12 +343,15 @@ class RegionSnapshot(SQLModel, table=True):
 
 
 class Practice(SQLModel, table=True):
-    """A proven solution in the portfolio «Бережливая школа», published from a closed project."""
-    __table_args__ = (Index("ix_practice_region_status", "region_id", "status"),)
+    """A proven solution in the portfolio «Бережливая школа», published from a closed project,
+    or an external one imported from another installation (engine/practices/exchange.py):
+    no project and no organisation here, its source kept in the ``source_*`` fields."""
+    __table_args__ = (Index("ix_practice_region_status", "region_id", "status"),
+                      Index("uq_practice_region_source_key", "region_id", "source_key", unique=True))
     id: int | None = Field(default=None, primary_key=True)
-    project_id: int = Field(foreign_key="project.id", unique=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id", unique=True)
     region_id: int = Field(foreign_key="region.id")
-    org_id: int = Field(foreign_key="organization.id")
+    org_id: int | None = Field(default=None, foreign_key="organization.id")
     title: str = Field(max_length=300)
     category: str = Field(max_length=50)
     problem: str = Field(default="")
@@ -365,6 +368,15 @@ class Practice(SQLModel, table=True):
     version: int = Field(default=1)
     # Snowball-stemmed words of title, problem, summary and solution (SQLite FTS5 indexes it).
     search_stems: str = Field(default="")
+    # an external practice (imported): where it comes from; keyed by (region_id, source_key)
+    external: bool = Field(default=False)
+    source_key: str | None = Field(default=None, max_length=100)
+    source_region: str = Field(default="", max_length=200)
+    source_region_code: str = Field(default="", max_length=20)
+    source_org: str = Field(default="", max_length=300)
+    source_org_kind: str = Field(default="", max_length=20)
+    source_municipality: str = Field(default="", max_length=200)
+    source_url: str = Field(default="", max_length=500)
 
 
 class SchedulerJob(SQLModel, table=True):

@@ -390,12 +390,26 @@ class Replica(Out):
     effect: list[Effect]
 
 
+class PracticeSource(Out):
+    """Where an external practice comes from (imported from another installation)."""
+    key: str | None
+    region: str
+    region_code: str
+    org_name: str
+    org_kind: str
+    municipality_name: str
+    url: str | None
+
+
 class PracticeItem(Out):
-    """A practice in the catalogue (without its replicas)."""
+    """A practice in the catalogue (without its replicas). An external practice (imported
+    from another installation) has no project and no organisation here: ``project_id`` and
+    ``org_id`` are null, ``org_name`` and ``municipality_name`` are its source's, and
+    ``source`` says where it comes from."""
     id: int
-    project_id: int
+    project_id: int | None
     region_id: int
-    org_id: int
+    org_id: int | None
     org_name: str | None
     org_kind: OrgKind | None
     municipality_id: int | None
@@ -416,6 +430,8 @@ class PracticeItem(Out):
     updated_at: Timestamp
     version: int
     replica_count: int
+    external: bool
+    source: PracticeSource | None
 
 
 class Practice(PracticeItem):

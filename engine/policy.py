@@ -39,6 +39,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "request.withdraw": _ORG | {"curator"},  # told when a project of the organisation stalls
     "region.watch": frozenset({"curator", "admin"}),  # the region's control tower
     "practice.publish": frozenset({"curator"}),
+    # export/import practices between installations (leanschool practices, engine/practices/exchange.py)
+    "practice.exchange": frozenset({"curator", "admin"}),
     "admin.manage": frozenset({"admin"}),
     # the programme above the projects (PROGRAMME.md)
     "programme.view": frozenset({"curator", "admin"}),  # its tower, its participants' pages

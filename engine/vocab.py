@@ -161,6 +161,7 @@ class EventKind(StrEnum):
     PRACTICE_PUBLISHED = "practice_published"
     PRACTICE_UPDATED = "practice_updated"
     PRACTICE_WITHDRAWN = "practice_withdrawn"
+    PRACTICE_IMPORTED = "practice_imported"  # an external practice added or updated from a file
     REPLICATED = "replicated"
     # accounts, organisations and the region (no project)
     USER_CREATED = "user_created"

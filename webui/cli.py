@@ -661,5 +661,77 @@ def questionnaires_check(directory: str | None) -> None:
                    f"{len(q.questions)} questions)")
 
 
+# --- practice exchange between installations (API.md "Practice exchange (CLI)") ------------
+
+@main.group()
+def practices() -> None:
+    """The portfolio: exchange practices with other installations (JSON, schemas/practices-exchange-v1.json)."""
+
+
+@practices.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--region", default=None, help="Region name or id (default: every region).")
+@click.option("--installation", default=None, help="This installation's name or address, written into the file.")
+@friendly
+def practices_export(file: str, region: str | None, installation: str | None) -> None:
+    """Write the region's published practices to FILE (JSON): content, organisation, a stable key;
+    no personal names, no comments."""
+    import json
+
+    from engine.practices import exchange
+
+    store = open_store()
+    try:
+        with store.uow() as uow:
+            document = exchange.export_document(uow, SYSTEM, region, installation)
+        with open(file, "w", encoding="utf-8") as out:
+            json.dump(document, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+    finally:
+        store.dispose()
+    n = len(document["practices"])
+    click.echo(Text(f"выгружено практик: {n} → {file}", f"practices exported: {n} → {file}").get(LOCALE))
+
+
+@practices.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--region", default=None, help="Region name or id (needed only when the database has several).")
+@click.option("--dry-run", is_flag=True, help="Check everything and show what would change; write nothing.")
+@friendly
+def practices_import(file: str, region: str | None, dry_run: bool) -> None:
+    """Add the practices of FILE (made by `leanschool practices export`) as external practices
+    of the region; a practice imported before is updated, never duplicated."""
+    from engine.practices import exchange
+
+    try:
+        with open(file, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        raise CliError(Text(f"не удалось прочитать файл {file}: {exc.strerror}",
+                            f"cannot read {file}: {exc.strerror}").get(LOCALE)) from None
+    document = exchange.read_document(raw)
+    store = open_store()
+    try:
+        with store.uow() as uow:
+            plan = exchange.plan_import(uow, SYSTEM, document, region)
+            for e in plan.errors:
+                click.echo(e.line(LOCALE), err=True)
+            if plan.errors:
+                raise CliError(Text(f"ошибок в файле: {len(plan.errors)}; ничего не записано",
+                                    f"errors in the file: {len(plan.errors)}; nothing was written").get(LOCALE))
+            for step in plan.steps:
+                click.echo(f"{step.index}: {_t(step.action)} — {step.title}")
+            counts = (f"{_t('created')} {plan.count('create')}, {_t('updated')} {plan.count('update')}, "
+                      f"{_t('same')} {plan.count('unchanged')}")
+            if dry_run:
+                click.echo(f"{_t('dry')}: {counts}.")
+                return
+            exchange.apply_import(uow, SYSTEM, plan)
+        click.echo(Text(f"Внешние практики ({plan.region.name if plan.region else ''}): {counts}.",
+                        f"External practices ({plan.region.name if plan.region else ''}): {counts}.").get(LOCALE))
+    finally:
+        store.dispose()
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -122,6 +122,8 @@ def may_see(session: Session, actor: Actor, practice: Practice) -> bool:
     project (organisation, region's curators, admins) or one of its replicas."""
     if practice.status == "published":
         return True
+    if practice.org_id is None:  # external: its region's curators (and the admins)
+        return bool(actor.region_roles(practice.region_id)) or _replica_visible(session, actor, practice)
     return bool(actor.roles_for(practice.org_id, practice.region_id)) or _replica_visible(session, actor, practice)
 
 
@@ -135,6 +137,8 @@ def get_practice(uow: UnitOfWork, actor: Actor, practice_id: int) -> Practice:
 
 def may_curate(actor: Actor, practice: Practice) -> bool:
     """Publishing, updating and withdrawing: the curators of the practice's region."""
+    if practice.org_id is None:  # external: the curators of the region that imported it
+        return can_in_region(actor, "practice.publish", practice.region_id)
     return can(actor, "practice.publish", practice.org_id, practice.region_id)
 
 
@@ -259,6 +263,9 @@ def update_practice(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[
     ``version`` in ``data`` (optional) refuses a stale edit with StaleVersion."""
     s = uow.session
     practice = _curated(uow, actor, practice_id)
+    if practice.external:
+        raise Conflict(Text("Внешняя практика меняется только повторной загрузкой файла из её источника",
+                            "An external practice changes only by importing its source's file again"))
     body: PracticePatch = parse(PracticePatch, data)
     for name in ("category", "summary", "title"):
         if name in body.model_fields_set and getattr(body, name) is None:
@@ -291,7 +298,8 @@ def withdraw_practice(uow: UnitOfWork, actor: Actor, practice_id: int,
     if practice.status == "withdrawn":
         raise Conflict(Text("Практика уже снята с публикации", "The practice is already withdrawn"))
     cas_update(s, Practice, practice, practice.version, status="withdrawn", updated_at=clock.now())
-    record(s, actor, EventKind.PRACTICE_WITHDRAWN, s.get(Project, practice.project_id),
+    record(s, actor, EventKind.PRACTICE_WITHDRAWN,
+           s.get(Project, practice.project_id) if practice.project_id is not None else None,
            {"practice_id": practice.id, "reason": body.reason, "from_status": "published",
             "version": practice.version})
     uow.commit()
@@ -330,17 +338,15 @@ def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, A
                             f"The organisation has replicated this practice already (“{earlier.title}”); "
                             "confirm to start another project"),
                        {"reason": "already_replicated", "project_id": earlier.id})
-    source = s.get(Project, practice.project_id)
+    source = s.get(Project, practice.project_id) if practice.project_id is not None else None
     one = OneTransaction(uow)
     project = create_project(one, actor, {
         "org_id": org.id, "title": practice.title, "leader_id": actor.user_id,
         "problem": practice.problem or practice.summary or practice.title,
         "goal": (source.goal if source else "") or practice.summary or practice.title,
         "process_start": practice.process_start, "process_end": practice.process_end})
-    for m in s.execute(select(Metric).where(col(Metric.project_id) == practice.project_id)
-                       .order_by(col(Metric.id))).scalars():
-        add_metric(one, actor, pk(project), {"name": m.name, "unit": m.unit, "direction": m.direction,
-                                             "target": m.target})
+    for metric in _original_metrics(s, practice):
+        add_metric(one, actor, pk(project), metric)
     if practice.standard.strip():
         add_artefact(one, actor, pk(project), {
             "kind": "other", "title": f"Образец: стандарт практики «{practice.title}»"[:300],
@@ -353,6 +359,19 @@ def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, A
     return project
 
 
+def _original_metrics(s: Session, practice: Practice) -> list[dict[str, Any]]:
+    """The metrics a replica starts with: the source project's (without baselines); for an
+    external practice (no project here), those of its effect, with the original's result as
+    the target."""
+    if practice.project_id is None:
+        return [{"name": str(e.get("metric"))[:200], "unit": str(e.get("unit") or "")[:50],
+                 "direction": e.get("direction") or "decrease", "target": e.get("result")}
+                for e in practice.effect or [] if e.get("metric")]
+    return [{"name": m.name, "unit": m.unit, "direction": m.direction, "target": m.target}
+            for m in s.execute(select(Metric).where(col(Metric.project_id) == practice.project_id)
+                               .order_by(col(Metric.id))).scalars()]
+
+
 # --- reading: catalogue, detail, counts ------------------------------------------------------
 
 def practice_dict(practice: Practice, org: Organization | None = None,
@@ -360,9 +379,10 @@ def practice_dict(practice: Practice, org: Organization | None = None,
     """A practice as the API shows it (API.md), without the replicas."""
     return {
         "id": practice.id, "project_id": practice.project_id, "region_id": practice.region_id,
-        "org_id": practice.org_id, "org_name": org.name if org else None, "org_kind": org.kind if org else None,
+        "org_id": practice.org_id, "org_name": org.name if org else (practice.source_org or None),
+        "org_kind": org.kind if org else (practice.source_org_kind or None),
         "municipality_id": org.municipality_id if org else None,
-        "municipality_name": municipality.name if municipality else None,
+        "municipality_name": municipality.name if municipality else (practice.source_municipality or None),
         "title": practice.title, "category": practice.category, "problem": practice.problem,
         "summary": practice.summary, "solution": practice.solution, "standard": practice.standard,
         "process_start": practice.process_start, "process_end": practice.process_end,
@@ -370,6 +390,11 @@ def practice_dict(practice: Practice, org: Organization | None = None,
         "status": practice.status, "published_by": practice.published_by,
         "published_at": clock.iso(practice.published_at), "updated_at": clock.iso(practice.updated_at),
         "version": practice.version, "replica_count": replica_count,
+        "external": practice.external,
+        "source": ({"key": practice.source_key, "region": practice.source_region,
+                    "region_code": practice.source_region_code, "org_name": practice.source_org,
+                    "org_kind": practice.source_org_kind, "municipality_name": practice.source_municipality,
+                    "url": practice.source_url or None} if practice.external else None),
     }
 
 
@@ -400,14 +425,15 @@ def search(uow: UnitOfWork, actor: Actor, q: str | None = None, category: str | 
         bad.update(too_long().fields)
     if bad:
         raise ValidationFailed(bad)
+    # an external practice has no organisation here (outer joins; its kind is the source's)
     stmt = (select(Practice, Organization, Municipality)
-            .join(Organization, col(Organization.id) == col(Practice.org_id))
-            .join(Municipality, col(Municipality.id) == col(Organization.municipality_id))
+            .outerjoin(Organization, col(Organization.id) == col(Practice.org_id))
+            .outerjoin(Municipality, col(Municipality.id) == col(Organization.municipality_id))
             .where(col(Practice.status) == "published"))
     if category is not None:
         stmt = stmt.where(col(Practice.category) == category)
     if kind is not None:
-        stmt = stmt.where(col(Organization.kind) == kind)
+        stmt = stmt.where(func.coalesce(col(Organization.kind), col(Practice.source_org_kind)) == kind)
     if municipality_id is not None:
         stmt = stmt.where(col(Organization.municipality_id) == municipality_id)
     terms = words(q or "")[:MAX_QUERY_WORDS]
@@ -440,7 +466,7 @@ def practice_detail(uow: UnitOfWork, actor: Actor, practice_id: int) -> dict[str
     the replica's own measured effect (computed now), to compare with the original."""
     s = uow.session
     practice = get_practice(uow, actor, practice_id)
-    org = s.get(Organization, practice.org_id)
+    org = s.get(Organization, practice.org_id) if practice.org_id is not None else None
     mun = s.get(Municipality, org.municipality_id) if org else None
     rows = s.execute(select(Project, Organization).join(Organization, col(Organization.id) == col(Project.org_id))
                      .where(col(Project.practice_id) == practice.id).order_by(col(Project.id))).all()

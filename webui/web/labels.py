@@ -73,6 +73,7 @@ AUDIT = {
     "region_created": _l("created a region"), "municipality_created": _l("created a municipality"),
     "municipality_updated": _l("edited a municipality"), "organization_created": _l("created an organisation"),
     "organization_updated": _l("edited an organisation"),
+    "practice_imported": _l("imported an external practice"),  # leanschool practices import
     # the programme above the projects (#13)
     "programme_created": _l("created a programme"), "programme_updated": _l("edited a programme"),
     "stage_added": _l("added a programme stage"), "stage_updated": _l("edited a programme stage"),

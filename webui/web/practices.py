@@ -80,7 +80,7 @@ def render_practice(practice_id: int, errors: dict[str, dict[str, str]] | None =
     with uow() as u:
         d = P.practice_detail(u, actor, practice_id)
         practice = u.session.get(Practice, practice_id)
-        source = u.session.get(Project, d["project_id"])
+        source = u.session.get(Project, d["project_id"]) if d["project_id"] is not None else None
         state_titles = {s.id: tr(s.title) for wf in u.workflows.latest_all() for s in wf.states}
         my_orgs = [o for o in (u.session.get(Organization, oid) for oid in sorted(actor.org_ids()))
                    if o is not None and can(actor, "project.create", o.id, o.region_id)]
@@ -91,7 +91,7 @@ def render_practice(practice_id: int, errors: dict[str, dict[str, str]] | None =
         r["cells"] = [by_name.get(e["metric"]) for e in d["effect"]]
     return render_template(
         "practices_detail.html", p=d, source=source,
-        source_visible=bool(actor.roles_for(source.org_id, source.region_id)),  # type: ignore[union-attr]
+        source_visible=source is not None and bool(actor.roles_for(source.org_id, source.region_id)),
         state_titles=state_titles, org_options=[(o.id, o.name) for o in my_orgs], can_curate=can_curate,
         can_replicate=bool(my_orgs) and d["status"] == "published",
         errors=errors or {}, values=values or {}), status
