@@ -77,6 +77,7 @@ class Store:
         self.engine = make_engine(url)
         self.workflows = workflows
         self.figures = FigureCache()  # figures of the whole log, valid until the next move
+        self.boards = FigureCache(size=64, copies=False)  # boards as read, until the next event
 
     @property
     def dialect(self) -> str:

@@ -13,8 +13,13 @@ from typing import Any
 
 
 class FigureCache:
-    def __init__(self, size: int = 64) -> None:
+    """``copies``: hand out deep copies (callers may change what they get); off for values
+    their readers treat as read-only (the board's cards), where copying would cost what
+    the cache saves."""
+
+    def __init__(self, size: int = 64, copies: bool = True) -> None:
         self.size = size
+        self.copies = copies
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
@@ -26,11 +31,12 @@ class FigureCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 self.hits += 1
-                return copy.deepcopy(self._items[key])
+                hit = self._items[key]
+                return copy.deepcopy(hit) if self.copies else hit
             self.misses += 1
         value = compute()
         with self._lock:
             self._items[key] = value
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return copy.deepcopy(value)
+        return copy.deepcopy(value) if self.copies else value

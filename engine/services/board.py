@@ -8,7 +8,7 @@ card says which columns it may be dragged to (``dests``); the move menu itself i
 only when opened (``card_moves``)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +22,7 @@ from engine.errors import NotFound
 from engine.models import (
     CRITICAL_SCORE,
     UNRESOLVED_RISK,
+    Event,
     Metric,
     Municipality,
     Organization,
@@ -139,6 +140,24 @@ def _ageing(days: int, sla: int | None) -> str:
     if days >= sla:
         return "overdue"
     return "ageing" if days >= sla * 0.6 else "fresh"
+
+
+def cached_board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,
+                 workflow_id: str | None = None) -> dict[str, Any]:
+    """``board()``, kept in the store's per-process cache while nothing has changed: the
+    key holds the viewer (a card's moves and withdraw button are the viewer's), the
+    filters, the id of the newest audit event (every change writes one in its own
+    transaction, so any change makes a new key) and the minute (days in stage and stalls
+    move with the clock). The live refresh of every open board asks every 20 s, mostly
+    for a board nobody changed. What it returns is shared: read it, do not change it.
+
+    On PostgreSQL two writers may commit their events out of id order; a board read in
+    that instant can lack the earlier-numbered change until the minute turns (a reader of
+    the same key meanwhile gets that board)."""
+    newest = uow.session.execute(select(func.max(col(Event.id)))).scalar() or 0
+    key = ("board", actor, astuple(filters), workflow_id, id(uow.workflows), newest,
+           clock.now().replace(second=0, microsecond=0))
+    return uow.store.boards.get(key, lambda: board(uow, actor, filters, workflow_id))
 
 
 def board(uow: UnitOfWork, actor: Actor, filters: BoardFilters,

@@ -16,7 +16,7 @@ from engine.errors import Conflict, DomainError, GateFailed, StaleVersion, Valid
 from engine.models import ORG_KINDS, Organization
 from engine.services import get_project, request_transition
 from engine.services.board import LANES, BoardFilters, card_moves, municipalities, organizations
-from engine.services.board import board as board_view
+from engine.services.board import cached_board as board_view
 from engine.services.pages import watched_regions
 from engine.text import Text
 from webui.csrf import csrf_token
