@@ -170,23 +170,26 @@ class Board:
         self.op, self.url, self.pid, self.before = op, url, pid, before
         self.samples: list[float] = []
         self.size = self.cards = 0
-        self.cpu0 = 0.0
+        self.cpu = 0.0
 
     def get(self, timed: bool) -> None:
         if self.before:
             self.before()  # untimed (a change elsewhere; its CPU counts in the writer, not the server)
+        cpu0 = cpu_seconds(self.pid) if self.pid and timed else 0.0
         t0 = time.perf_counter()
         with self.op.open(self.url, timeout=120) as r:
             body = r.read()
             assert r.status == 200 and b'name="password"' not in body, self.url
         if timed:
             self.samples.append((time.perf_counter() - t0) * 1000)
+            if self.pid:  # the server answers one GET at a time here: its CPU time is this GET's
+                self.cpu += cpu_seconds(self.pid) - cpu0
         self.size = len(body)
         self.cards = body.count(b'data-project-id="') or body.count(b'data-task-id="')
 
     def figures(self) -> tuple[float, int, float | None]:
         """(median ms, bytes, server CPU ms per GET)."""
-        cpu = (cpu_seconds(self.pid) - self.cpu0) * 1000 / len(self.samples) if self.pid else None
+        cpu = self.cpu * 1000 / len(self.samples) if self.pid else None
         return statistics.median(self.samples), self.size, cpu
 
 
@@ -196,8 +199,6 @@ def time_boards(boards: list[Board], runs: int, warmup: int = 3) -> None:
     for _ in range(warmup):
         for b in boards:
             b.get(False)
-    for b in boards:
-        b.cpu0 = cpu_seconds(b.pid) if b.pid else 0.0
     for _ in range(runs):
         for b in boards:
             b.get(True)

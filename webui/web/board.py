@@ -150,15 +150,38 @@ def _render_board(message: dict[str, Any] | None = None, status: int = 200) -> A
     ctx["stage"] = stage if stage in states else (states[0] if states else None)  # the phone's one column
     ctx["filtered"] = f.any_set() or (ctx["mode"] == "region" and f.org_id is not None)
     scope_args = {"org_id": f.org_id} if f.org_id else {"region_id": f.region_id} if f.region_id else {}
-    template = "_board.html" if htmx else "board.html"
     query = {k: v for k, v in request.args.items() if k in BOARD_ARGS}
     urls = {"project": _url_parts("projects.page"), "moves": _url_parts("board.moves"),
             "moves_query": urlencode(query)}
     labels = _labels()
-    return render_template(template, board=data, filters=f, ctx=ctx, message=message,
-                           query=query, scope_args=scope_args, L=labels, urls=urls,
-                           card_html=_card_renderer(ctx, f, message, urls, labels),
-                           org_kinds=[(k, ORG_KIND[k]) for k in ORG_KINDS]), status
+    fragment = dict(board=data, filters=f, ctx=ctx, message=message, query=query, scope_args=scope_args,
+                    L=labels, urls=urls, card_html=_card_renderer(ctx, f, message, urls, labels))
+    board_html = _board_html(data, fragment, message, query)
+    if htmx:
+        return board_html, status
+    return render_template("board.html", board_html=board_html, org_kinds=[(k, ORG_KIND[k]) for k in ORG_KINDS],
+                           **fragment), status
+
+
+def _board_html(data: dict[str, Any], fragment: dict[str, Any], message: dict[str, Any] | None,
+                query: dict[str, str]) -> Markup:
+    """The board itself (_board.html: the columns and their cards). ``data`` is the board as
+    cached until the next change (cached_board); the HTML made of it is kept with it, by
+    everything else it depends on (language, the session's CSRF token in withdraw forms,
+    the query, the phone's stage), so a refresh of an unchanged board renders nothing.
+    A board with a message (after a move) is rendered each time."""
+    ctx = fragment["ctx"]
+    key = (locale(), csrf_token(), tuple(sorted(query.items())), ctx["stage"], ctx["mode"], ctx["filtered"],
+           ctx.get("reset_url"))
+    kept: dict[Any, Markup] = data.setdefault("html", {})
+    html = kept.get(key) if message is None else None
+    if html is None:
+        html = Markup(render_template("_board.html", **fragment))
+        if message is None:
+            if len(kept) >= 8:  # a handful of sessions or languages viewing one board
+                kept.clear()
+            kept[key] = html
+    return html
 
 
 @bp.get("/")
