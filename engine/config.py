@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=True, extra="ignore")
 
     DATABASE_URL: str | None = None
+    # a PostgreSQL streaming replica of DATABASE_URL for the tower, analytics, reports and
+    # exports (engine/replica.py); unset: everything reads the primary
+    DATABASE_REPLICA_URL: str | None = None
     SECRET_KEY: str | None = None
     WORKFLOWS_DIR: str | None = None
     LEANSCHOOL_INSTANCE_DIR: str | None = None
@@ -58,7 +61,7 @@ class Settings(BaseSettings):
     LOG_FORMAT: str = "text"  # text | json (one JSON object a line)
     PROMETHEUS_MULTIPROC_DIR: str | None = None  # the metrics folder shared by gunicorn's workers
 
-    @field_validator("DATABASE_URL", "SECRET_KEY", "WORKFLOWS_DIR", "LEANSCHOOL_INSTANCE_DIR",
+    @field_validator("DATABASE_URL", "DATABASE_REPLICA_URL", "SECRET_KEY", "WORKFLOWS_DIR", "LEANSCHOOL_INSTANCE_DIR",
                      "PROMETHEUS_MULTIPROC_DIR", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -66,15 +67,32 @@ def migrate(url: str, revision: str = "head") -> None:
     command.upgrade(cfg, revision)
 
 
+def _read_only_connection(dbapi_conn: Any, _record: Any) -> None:
+    """Connections to the replica refuse writes themselves (a streaming replica does anyway;
+    a copy standing in for one, as in the tests, must too)."""
+    cur = dbapi_conn.cursor()
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        cur.execute("PRAGMA query_only = ON")
+    else:
+        cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        dbapi_conn.commit()  # a SET inside a transaction that is rolled back is undone
+    cur.close()
+
+
 class Store:
     """What the services need from the outside world: the database and the workflows.
 
     One per app (or CLI run); nothing is shared between apps.
     """
 
-    def __init__(self, url: str, workflows: WorkflowRegistry):
+    def __init__(self, url: str, workflows: WorkflowRegistry, replica_url: str | None = None):
         self.url = url
         self.engine = make_engine(url)
+        # DATABASE_REPLICA_URL (#16 item 4): a PostgreSQL streaming replica for the heavy
+        # reads (tower, analytics, reports, exports); see engine/replica.py
+        self.replica_engine = make_engine(replica_url) if replica_url else None
+        if self.replica_engine is not None:
+            event.listen(self.replica_engine, "connect", _read_only_connection)
         self.workflows = workflows
         self.figures = FigureCache()  # figures of the whole log, valid until the next move
         self.boards = FigureCache(size=64, copies=False)  # boards as read, until the next event
@@ -83,11 +101,15 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self)
+    def uow(self, replica: bool = False) -> UnitOfWork:
+        """A unit of work on the primary, or with ``replica`` on the replica (when one is
+        configured; the primary otherwise). A replica's unit of work cannot commit."""
+        return UnitOfWork(self, replica=replica and self.replica_engine is not None)
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica_engine is not None:
+            self.replica_engine.dispose()
 
 
 class UnitOfWork:
@@ -103,13 +125,15 @@ class UnitOfWork:
     failure would keep what came before (tests/engine/test_import_participants.py).
     """
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, replica: bool = False):
         self.store = store
         self.workflows = store.workflows
+        self.replica = replica
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
-        self.session = Session(self.store.engine, expire_on_commit=False)
+        engine = self.store.replica_engine if self.replica else self.store.engine
+        self.session = Session(engine, expire_on_commit=False)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -118,6 +142,8 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        if self.replica:
+            raise RuntimeError("a unit of work on the read replica cannot write")
         self.session.commit()
 
 
@@ -134,6 +160,7 @@ class OneTransaction(UnitOfWork):
 
     def __init__(self, uow: UnitOfWork):  # shares the caller's session
         self.store, self.workflows, self.session = uow.store, uow.workflows, uow.session
+        self.replica = uow.replica
 
     def commit(self) -> None:
         self.session.flush()

@@ -282,7 +282,8 @@ class Event(SQLModel, table=True):
     """Append-only audit log. Services add rows; nothing updates or deletes them."""
     __table_args__ = (Index("ix_event_project_at", "project_id", "at"),
                       Index("ix_event_kind_at", "kind", "at"),
-                      Index("ix_event_kind_id", "kind", "id"))  # the latest move: one index probe
+                      Index("ix_event_kind_id", "kind", "id"),  # the latest move: one index probe
+                      Index("ix_event_actor_at", "actor_id", "at"))  # a person's recent changes (replica.py)
     id: int | None = Field(default=None, primary_key=True)
     project_id: int | None = Field(default=None, foreign_key="project.id")
     at: datetime

@@ -14,7 +14,7 @@ from webui.extensions import init_store
 log = logging.getLogger("leanschool.web")
 
 # the keys create_app takes from its config or else the environment (engine/config.py Settings)
-CONFIG_KEYS = ("DATABASE_URL", "SECRET_KEY", "WORKFLOWS_DIR", "TESTING", "AUTO_MIGRATE",
+CONFIG_KEYS = ("DATABASE_URL", "DATABASE_REPLICA_URL", "SECRET_KEY", "WORKFLOWS_DIR", "TESTING", "AUTO_MIGRATE",
                "SESSION_COOKIE_SECURE", "TRUSTED_PROXIES")
 
 
@@ -61,7 +61,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         except Exception as exc:  # noqa: BLE001 - a message, not a traceback
             raise StartupError(f"Lean School cannot start: the database could not be migrated: "
                                f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
-    init_store(app, Store(app.config["DATABASE_URL"], registry))
+    replica = settings.DATABASE_REPLICA_URL
+    init_store(app, Store(app.config["DATABASE_URL"], registry,
+                          engine_config.database_url(replica) if replica else None))
 
     from webui.api import bp as api_bp
     app.register_blueprint(api_bp)

@@ -18,6 +18,7 @@ from engine.policy import can_in_region
 from engine.practices import schemas as PS
 from engine.programme import outputs as PO
 from engine.programme import schemas as PGS
+from engine.replica import reads_from_replica
 from engine.reporting import monitoring
 from engine.search import MAX_QUERY
 from engine.services import notifications as notification_svc
@@ -35,6 +36,17 @@ PAGE = {"limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 500, "d
 
 def _uow() -> UnitOfWork:
     return store().uow()
+
+
+def _read_uow() -> UnitOfWork:
+    """A heavy read (the towers): on the read replica when one is configured, unless the
+    caller has just changed something (engine/replica.py)."""
+    s = store()
+    if s.replica_engine is None:
+        return s.uow()
+    with s.uow() as uow:
+        on_replica = reads_from_replica(uow, g.actor.user_id)
+    return s.uow(replica=on_replica)
 
 
 def _bool_arg(name: str) -> bool | None:
@@ -333,7 +345,7 @@ def read_notifications() -> O.NotificationsRead:
        query={"limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 10_000}}})
 def region_tower(region_id: int) -> O.Tower:
     limit = int_arg("limit", lo=1, hi=10_000, strict=True)
-    with _uow() as uow:
+    with _read_uow() as uow:
         Q.require_region_visible(uow, g.actor, region_id)
         if not can_in_region(g.actor, "region.watch", region_id):
             raise Forbidden()
@@ -698,5 +710,5 @@ def reopen_answer(round_id: int) -> Any:
        response=PO.ProgrammeTower, errors=(401, 403, 404))
 def programme_tower(programme_id: int) -> Any:
     from engine.programme.tower import programme_tower as build
-    with _uow() as uow:
+    with _read_uow() as uow:
         return build(uow, g.actor, programme_id, locale())

@@ -25,7 +25,7 @@ from engine.programme.export import participants_sheet
 from engine.programme.funnel import STEP_TITLES, STEPS, funnel_rows
 from engine.programme.tower import programme_tower
 from webui.query import int_arg
-from webui.web.common import error_messages, form_data, locale, login_required, no_nul, tr, uow
+from webui.web.common import error_messages, form_data, locale, login_required, no_nul, read_uow, tr, uow
 from webui.web.labels import ORG_KIND
 
 bp = Blueprint("programmes", __name__)
@@ -145,7 +145,7 @@ def create() -> Any:
 
 def _render_programme(programme_id: int, errors: dict[str, dict[str, str]] | None = None,
                       values: dict[str, dict[str, Any]] | None = None, status: int = 200) -> Any:
-    with uow() as u:
+    with read_uow() as u:
         page = views.programme_page(u, g.actor, programme_id, locale())
         kinds = [(k, L.ROUND_KIND[k]) for k in L.ROUND_KIND
                  if k != "initial" or all(r.kind != "initial" for r in page.rounds)]  # one initial round

@@ -12,7 +12,7 @@ from engine import services as svc
 from engine.models import Municipality, Organization, Region
 from engine.reporting import reports
 from engine.services import queries as Q
-from webui.web.common import locale, login_required, uow
+from webui.web.common import locale, login_required, read_uow
 
 bp = Blueprint("reports", __name__)
 
@@ -24,7 +24,7 @@ def _project_context(project_id: int) -> dict[str, Any]:
     """What both pages show; NotFound (404) for a project outside the person's scope, as
     the project page."""
     actor = g.actor
-    with uow() as u:
+    with read_uow() as u:
         project = svc.get_project(u, actor, project_id)
         s = u.session
         body = Q.project_dict(u, actor, project, locale(), with_transitions=False)
@@ -59,7 +59,7 @@ def region_xlsx() -> Any:
     tower; anyone else 403, another region 404."""
     from webui.web.report_xlsx import region_summary_workbook
     from webui.web.tower import region_for_page
-    with uow() as u:
+    with read_uow() as u:
         region, _regions = region_for_page(u)
         summary = reports.regional_summary(u.session, u.workflows, region.id)
     body = region_summary_workbook(region, summary)

@@ -14,7 +14,7 @@ from engine.models import Region
 from engine.services import pages
 from engine.services.tower import CSV_HEADER, LIST_LIMIT, projects_csv_rows, tower_data, tower_workbook_data
 from webui.query import int_arg
-from webui.web.common import login_required, no_nul, tr, uow
+from webui.web.common import login_required, no_nul, read_uow, tr
 
 bp = Blueprint("tower", __name__)
 
@@ -36,7 +36,7 @@ def region_for_page(u: Any) -> tuple[Region, list[Region]]:
 def page() -> Any:
     import webui.web.charts as charts
     show_all = request.args.get("all") == "1"  # «показать все»: every row of the long lists
-    with uow() as u:
+    with read_uow() as u:
         region, regions = region_for_page(u)
         data = tower_data(u, region.id, limit=None if show_all else LIST_LIMIT)
         wf = u.workflows.default()
@@ -99,7 +99,7 @@ def _sort(rows: list[dict[str, Any]], by: str | None, keys: dict[str, Any],
 @login_required
 def export_xlsx() -> Any:
     from webui.web.exports import tower_workbook
-    with uow() as u:
+    with read_uow() as u:
         region, _regions = region_for_page(u)
         book = tower_workbook_data(u, region.id)
         wf = u.workflows.default()
@@ -113,7 +113,7 @@ def export_xlsx() -> Any:
 @login_required
 def export_csv() -> Any:
     """The projects the person may see (filters as on /projects), for spreadsheets."""
-    with uow() as u:
+    with read_uow() as u:
         rows = projects_csv_rows(u, g.actor, org_id=int_arg("org_id"), region_id=int_arg("region_id"),
                                  state=no_nul(request.args.get("state")) or None)
     out = io.StringIO()
