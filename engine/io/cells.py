@@ -56,9 +56,14 @@ def _finite(value: int | float | Decimal) -> bool:
     return value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
 
 
+_FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
+
+
 def looks_like_formula(text: str) -> bool:
     """A spreadsheet would read ``text`` (already cleaned) as a formula: OWASP's list, and
     the same after leading spaces (some spreadsheets skip them)."""
+    if not text or not (text[0] in _FORMULA_FIRST or text[0].isspace()):
+        return False  # most texts: one look at the first character
     return text.startswith(("\t", "\r")) or text.lstrip().startswith(FORMULA_PREFIXES)
 
 
@@ -117,7 +122,12 @@ def xlsx_value(value: Any) -> Any:
         return value
     if isinstance(value, date):
         return value
-    return _cut(clean_text(str(value)), EXCEL_MAX_TEXT)
+    return xlsx_text(str(value))
+
+
+def xlsx_text(value: str) -> str:
+    """Text as an XLSX cell may hold it: cleaned, at most Excel's 32,767 characters."""
+    return _cut(clean_text(value), EXCEL_MAX_TEXT)
 
 
 def put(cell: Any, value: Any, **style: Any) -> Any:
@@ -184,6 +194,8 @@ def link_to_sheet(cell: Any, name: str, text: str | None = None, **style: Any) -
 
 def _cut(text: str, limit: int) -> str:
     """At most ``limit`` UTF-16 units, as Excel counts (an emoji is two); a pair is never split."""
+    if 2 * len(text) <= limit:  # short enough whatever it holds (most texts: no encoding)
+        return text
     return text[:limit].encode("utf-16-le")[:2 * limit].decode("utf-16-le", errors="ignore")
 
 

@@ -38,9 +38,10 @@ def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
              org_names.get(x["org_id"], ""), titles.get(x["state"], x["state"]), x["days_in_state"],
              x["sla_days"], "; ".join(_reason(r) for r in x["reasons"])] for x in t["stalled"]],
            [14, 60, 40, 24, 12, 12, 50])
+    risk_status = _risk_statuses()
     wb.sheet("Риски", ["Риск", "Проект", "Оценка", "Статус", "Дней открыт"],
            [[x["title"], projects[x["project_id"]].title if x["project_id"] in projects else x["project_id"],
-             x["score"], _risk_status(x["status"]), x["age_days"]] for x in t["unresolved_risks"]],
+             x["score"], risk_status.get(x["status"], x["status"]), x["age_days"]] for x in t["unresolved_risks"]],
            [50, 60, 10, 14, 12])
     wb.sheet("Согласования", ["Организация", "Проект", "Переход", "Ждёт дней"],
            [[org_names.get(x["org_id"], ""), projects[x["project_id"]].title if x["project_id"] in projects else "",
@@ -112,13 +113,14 @@ def _sheet_name(org_name: str, taken: set[str]) -> str:
     return cells.sheet_name(readable_short_name(org_name), taken, fallback="Организация")
 
 
-def _risk_status(status: str) -> str:
-    """The risk status as the pages name it in Russian (webui/web/labels.py, the ru catalog)."""
+def _risk_statuses() -> dict[str, str]:
+    """The risk statuses as the pages name them in Russian (webui/web/labels.py, the ru
+    catalog), translated once a workbook."""
     from flask_babel import force_locale
 
     from webui.web.labels import RISK_STATUS
     with force_locale("ru"):
-        return str(RISK_STATUS.get(status, status))
+        return {k: str(v) for k, v in RISK_STATUS.items()}
 
 
 def _move_title(wf: Any, request: dict[str, Any]) -> str:
