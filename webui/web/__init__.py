@@ -32,12 +32,13 @@ def init_app(app: Flask) -> None:
         practices,
         programmes,
         projects,
+        public,
         readiness,
         reports,
         tower,
     )
     for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes,
-                   readiness):
+                   readiness, public):
         app.register_blueprint(module.bp)
 
     @app.before_request
