@@ -61,5 +61,6 @@ def public_practice(uow: UnitOfWork, practice_id: int) -> dict[str, Any]:
         raise NotFound("practice")
     org = s.get(Organization, practice.org_id) if practice.org_id is not None else None
     mun = s.get(Municipality, org.municipality_id) if org is not None else None
-    replicas = s.execute(select(func.count(col(Project.id))).where(col(Project.practice_id) == practice.id)).scalar_one()
+    replicas = s.execute(select(func.count(col(Project.id)))
+                         .where(col(Project.practice_id) == practice.id)).scalar_one()
     return public_fields(practice_dict(practice, org, mun, replicas))
