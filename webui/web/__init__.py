@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         approvals,
         auth,
         board,
+        edition,
         notifications,
         practices,
         programmes,
@@ -38,7 +39,7 @@ def init_app(app: Flask) -> None:
         tower,
     )
     for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes,
-                   readiness, public):
+                   readiness, public, edition):
         app.register_blueprint(module.bp)
 
     @app.before_request
