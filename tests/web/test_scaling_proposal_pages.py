@@ -68,3 +68,15 @@ def test_a_too_long_answer_is_refused_with_its_name_and_nothing_is_written(web, 
     assert db_snapshot(store) == before
     page = dom(b.get(f"/projects/{sustained.id}"))
     assert re.search(r"2\s000", page.text)  # the length rule, «не более 2 000 символов»
+
+
+def test_the_boards_move_menu_asks_too_and_passes_it_on(web, sustained, head_of_school, make):
+    b = web(head_of_school)
+    menu = dom(b.get(f"/projects/{sustained.id}/moves"))
+    close = next(f for f in menu.find_all("form") if any(n.get("value") == "close" for n in f.iter()))
+    assert any(n.tag == "textarea" and n.get("name") == "scaling_proposal" for n in close.iter())
+    back = next(f for f in menu.find_all("form") if any(n.get("value") == "back_to_standardise" for n in f.iter()))
+    assert not any(n.get("name") == "scaling_proposal" for n in back.iter())
+    b.post(f"/projects/{sustained.id}/move", {"trigger": "close", "version": sustained.version,
+                                              "scaling_proposal": PROPOSAL})
+    assert make.call(svc.get_project, head_of_school.actor, sustained.id).scaling_proposal == PROPOSAL
