@@ -25,7 +25,7 @@ def _on_unless_off(value: Any) -> bool:
 
 
 def _on_only_if_on(value: Any) -> bool:
-    """SESSION_COOKIE_SECURE: on only for 1, true, yes or on."""
+    """SESSION_COOKIE_SECURE, PUBLIC_CATALOGUE: on only for 1, true, yes or on."""
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     TESTING: bool = False
     AUTO_MIGRATE: bool = True
     SESSION_COOKIE_SECURE: bool = False
+    # the read-only public catalogue of practices at /catalogue, for visitors without an
+    # account (#15 item 3): off unless 1, true, yes or on
+    PUBLIC_CATALOGUE: bool = False
     TRUSTED_PROXIES: int = 0  # reverse proxies in front (X-Forwarded-For); unreadable: none
     LEANSCHOOL_LOCALE: str = "ru"  # the CLI's language
     LEANSCHOOL_DEBUG: str | None = None  # tracebacks in the CLI's and the scheduler's errors
@@ -74,7 +77,7 @@ class Settings(BaseSettings):
             return bool(cls.model_fields[cast(str, info.field_name)].default)  # set for a field validator
         return _on_unless_off(value)
 
-    @field_validator("SESSION_COOKIE_SECURE", mode="before")
+    @field_validator("SESSION_COOKIE_SECURE", "PUBLIC_CATALOGUE", mode="before")
     @classmethod
     def _strict_flag(cls, value: Any) -> bool:
         return _on_only_if_on(value or False)

@@ -9,6 +9,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, Table, inspect, text
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 # the vocabularies' values, for the modules that import them from here
 from engine.vocab import ARTEFACT_KINDS, ORG_KINDS, RISK_STATUSES, UNRESOLVED_RISK, WASTES  # noqa: F401
@@ -121,6 +122,12 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+def _scaling_proposal_column() -> Column:
+    """An optional text added after rows existed (migration 0014): '' in the database too,
+    so rows written without it (older code, raw inserts) read as "not given"."""
+    return Column(AutoString(length=2000), nullable=False, server_default="")
+
+
 class Project(SQLModel, table=True):
     __table_args__ = (
         Index("ix_project_region_state", "region_id", "state"),
@@ -149,6 +156,8 @@ class Project(SQLModel, table=True):
     planned_roubles: float | None = None
     actual_roubles: float | None = None
     milestones: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # «Где ещё это применимо и при каких условиях?»: answered when the project is closed
+    scaling_proposal: str = Field(default="", sa_column=_scaling_proposal_column())
     state: str = Field(max_length=50)
     state_entered_at: datetime
     last_activity_at: datetime
@@ -266,6 +275,8 @@ class TransitionRequest(SQLModel, table=True):
     decided_by: int | None = Field(default=None, foreign_key="user.id")
     decided_at: datetime | None = None
     decision_comment: str | None = None
+    # a closing move's scaling proposal, kept until the move is approved (then the project's)
+    scaling_proposal: str | None = Field(default=None, max_length=2000)
     # Set by the scheduler when the deciding head has been reminded (once per request).
     reminded_at: datetime | None = None
 
@@ -361,6 +372,8 @@ class Practice(SQLModel, table=True):
     standard: str = Field(default="")
     process_start: str = Field(default="", max_length=500)
     process_end: str = Field(default="", max_length=500)
+    # where else it applies and on what conditions (the project's scaling proposal, copied)
+    scaling_proposal: str = Field(default="", sa_column=_scaling_proposal_column())
     effect: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="published", max_length=12)  # published | withdrawn
     published_by: int | None = Field(default=None, foreign_key="user.id")

@@ -232,6 +232,8 @@ class Project(Out):
     milestones: dict[str, IsoDate]
     region_id: int
     created_at: Timestamp
+    # «Где ещё это применимо и при каких условиях?», answered when closing ("" until then)
+    scaling_proposal: str
 
 
 class ProjectEnvelope(Out):
@@ -422,6 +424,7 @@ class PracticeItem(Out):
     standard: str
     process_start: str
     process_end: str
+    scaling_proposal: str  # where else it applies and on what conditions ("" when not given)
     effect: list[Effect]
     effect_size: float | None
     status: PracticeStatus

@@ -312,14 +312,21 @@ class RiskPatch(_Patch):
     due_on: IsoDate | None = None
 
 
+SCALING_PROPOSAL_MAX = 2000
+
+
 class TransitionIn(Input):
     trigger: str = _text(50)
     version: int
     comment: str | None = Field(default=None, max_length=5000)
+    # closing moves only: «Где ещё это применимо и при каких условиях?» (PROGRAMME.md)
+    scaling_proposal: str | None = Field(default=None, max_length=SCALING_PROPOSAL_MAX)
 
 
 class ApproveIn(Input):
     comment: str | None = Field(default=None, max_length=5000)
+    # approving a closing move: the scaling proposal as the approver words it (absent: the request's)
+    scaling_proposal: str | None = Field(default=None, max_length=SCALING_PROPOSAL_MAX)
 
 
 class RejectIn(Input):

@@ -15,7 +15,7 @@ log = logging.getLogger("leanschool.web")
 
 # the keys create_app takes from its config or else the environment (engine/config.py Settings)
 CONFIG_KEYS = ("DATABASE_URL", "DATABASE_REPLICA_URL", "SECRET_KEY", "WORKFLOWS_DIR", "TESTING", "AUTO_MIGRATE",
-               "SESSION_COOKIE_SECURE", "TRUSTED_PROXIES")
+               "SESSION_COOKIE_SECURE", "TRUSTED_PROXIES", "PUBLIC_CATALOGUE")
 
 
 class StartupError(SystemExit):
@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WORKFLOWS_DIR=str(engine_config.workflows_dir(settings.WORKFLOWS_DIR)),
         TESTING=settings.TESTING,
         AUTO_MIGRATE=settings.AUTO_MIGRATE,
+        PUBLIC_CATALOGUE=settings.PUBLIC_CATALOGUE,
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -117,6 +117,8 @@ class StoryFile(_Strict):
     cancel_reasons: list[str]
     revision_titles: dict[str, str]
     closed_comment: str
+    # «Где ещё это применимо и при каких условиях?»: the demo practices' scaling proposal
+    scaling_proposal: str = ""
     featured: list[Featured]
     category_words: dict[str, str]  # title word stem -> practice category, first match wins
 

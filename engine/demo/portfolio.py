@@ -76,7 +76,8 @@ def load_practices(store: Store, region_id: int, echo: Callable[[str], Any]) -> 
                     practice = publish(uow, curator, project.id, {
                         "category": _category(project.title),
                         "summary": f"{project.problem} Решение: стандартизированный процесс, "
-                                   f"закреплённый в стандарте организации."})
+                                   f"закреплённый в стандарте организации.",
+                        "scaling_proposal": project.scaling_proposal or content().story.scaling_proposal})
             except Exception:  # noqa: BLE001 - a project that cannot be published is skipped
                 continue
             published += 1

@@ -2,7 +2,9 @@
 
 Modules: ``service`` (publish, update, withdraw, replicate, search, the measured effect),
 ``stemming`` (Russian morphology for search), ``categories`` (the categories from
-engine/data/practice_categories.yaml), ``schemas`` (the inputs). The service's public
+engine/data/practice_categories.yaml), ``schemas`` (the inputs), ``exchange`` (between
+installations), ``public`` (the catalogue for visitors without an account), ``edition`` and
+``edition_docx`` (the portfolio edition, printable and DOCX). The service's public
 names are re-exported here: ``from engine import practices; practices.publish(...)``.
 """
 from engine.practices.categories import Category, categories, category_ids, category_title

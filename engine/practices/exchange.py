@@ -44,7 +44,7 @@ SCHEMA_FILE = Path(__file__).resolve().parent.parent.parent / "schemas" / "pract
 
 # the content an import compares and copies (the source fields are compared too)
 CONTENT_FIELDS = ("title", "category", "problem", "summary", "solution", "standard",
-                  "process_start", "process_end", "effect")
+                  "process_start", "process_end", "effect", "scaling_proposal")
 SOURCE_FIELDS = ("source_region", "source_region_code", "source_org", "source_org_kind",
                  "source_municipality", "source_url")
 
@@ -116,6 +116,9 @@ def export_document(uow: UnitOfWork, actor: Actor, region_ref: str | None = None
             "published_at": clock.iso(p.published_at),
             "region": {"name": reg.name, "code": reg.code},
             "organization": {"name": org.name, "kind": org.kind, "municipality": mun.name},
+            # optional in v1 (added later): written only when there is one, so an older
+            # installation still reads the file of a practice without it
+            **({"scaling_proposal": p.scaling_proposal} if p.scaling_proposal else {}),
         })
     source: dict[str, Any] = {"region": {"name": region.name, "code": region.code} if region is not None else None}
     if installation:
@@ -283,6 +286,7 @@ def plan_import(uow: UnitOfWork, actor: Actor, document: Any, region_ref: str | 
             "summary": item["summary"], "solution": item.get("solution", ""), "standard": item.get("standard", ""),
             "process_start": item.get("process_start", ""), "process_end": item.get("process_end", ""),
             "effect": [dict(e) for e in item.get("effect", [])],
+            "scaling_proposal": item.get("scaling_proposal", "").strip(),
             "source_region": item["region"]["name"], "source_region_code": item["region"].get("code", ""),
             "source_org": org["name"], "source_org_kind": org["kind"],
             "source_municipality": org.get("municipality", ""), "source_url": item.get("url", ""),

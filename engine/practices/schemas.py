@@ -49,6 +49,8 @@ class _PracticeText(Input):
     problem: str | None = Field(default=None, max_length=10_000)
     solution: str | None = Field(default=None, max_length=20_000)
     standard: str | None = Field(default=None, max_length=100_000)
+    # «Где ещё это применимо и при каких условиях?»: the project's answer unless given here
+    scaling_proposal: str | None = Field(default=None, max_length=2000)
 
     @field_validator("category", check_fields=False)
     @classmethod
@@ -85,4 +87,4 @@ class ReplicateIn(Input):
     confirm: bool = False
 
 
-PRACTICE_TEXT_FIELDS = ("title", "category", "problem", "summary", "solution", "standard")
+PRACTICE_TEXT_FIELDS = ("title", "category", "problem", "summary", "solution", "standard", "scaling_proposal")

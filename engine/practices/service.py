@@ -211,6 +211,8 @@ def publish(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any]
                               "solution": _project_solution(s, project) if body.solution is None else body.solution,
                               "standard": _project_standard(s, project) if body.standard is None else body.standard,
                               "process_start": project.process_start, "process_end": project.process_end,
+                              "scaling_proposal": project.scaling_proposal if body.scaling_proposal is None
+                              else body.scaling_proposal.strip(),
                               "effect": compute_effect(s, project)}
     now = clock.now()
     if existing is None:
@@ -254,7 +256,8 @@ def publish_preview(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str,
         refusal = exc.text
     return {"project": project, "title": project.title, "problem": project.problem,
             "solution": _project_solution(s, project), "standard": _project_standard(s, project),
-            "effect": compute_effect(s, project), "refusal": refusal, "practice": existing}
+            "scaling_proposal": project.scaling_proposal, "effect": compute_effect(s, project),
+            "refusal": refusal, "practice": existing}
 
 
 def update_practice(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, Any]) -> Practice:
@@ -386,6 +389,7 @@ def practice_dict(practice: Practice, org: Organization | None = None,
         "title": practice.title, "category": practice.category, "problem": practice.problem,
         "summary": practice.summary, "solution": practice.solution, "standard": practice.standard,
         "process_start": practice.process_start, "process_end": practice.process_end,
+        "scaling_proposal": practice.scaling_proposal,
         "effect": practice.effect, "effect_size": best_improvement(practice.effect),
         "status": practice.status, "published_by": practice.published_by,
         "published_at": clock.iso(practice.published_at), "updated_at": clock.iso(practice.updated_at),

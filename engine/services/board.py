@@ -301,6 +301,7 @@ class Move:
     comment_required: bool
     back: bool  # to an earlier stage
     final: bool  # out of the board (finished or cancelled)
+    closing: bool = False  # into the workflow's ``done`` state: asks for the scaling proposal
 
 
 def card_moves(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str, Any]:
@@ -315,7 +316,7 @@ def card_moves(uow: UnitOfWork, actor: Actor, project_id: int) -> dict[str, Any]
         col(TransitionRequest.status) == RequestStatus.PENDING.value)).first() is not None
     moves = [] if pending or wf.is_final(project.state) else [
         Move(t.trigger, t.dest, wf.state(t.dest).title, t.title_or_dest(wf), t.comment_required,
-             wf.is_back_move(t, project.state), wf.is_final(t.dest))
+             wf.is_back_move(t, project.state), wf.is_final(t.dest), t.dest == wf.done)
         for t in wf.allowed_from(project.state, actor.roles_for(project.org_id, project.region_id))]
     return {"project": {"id": project.id, "title": project.title, "version": project.version,
                         "state": project.state, "state_title": wf.state(project.state).title},

@@ -177,7 +177,9 @@ def request_panel(uow: UnitOfWork, actor: Actor, project: Project, wf: Workflow)
     requester = uow.session.execute(select(col(User.name)).where(col(User.id) == latest.requested_by)).scalar() or ""
     earlier = last_rejection(uow, project.id, latest.id)  # type: ignore[arg-type]
     return RequestPanel(
-        pending=Q.request_dict(latest), requester=requester, dest=_title(wf, latest.dest),
+        # the closing move's scaling proposal, for the approver to keep or reword
+        pending={**Q.request_dict(latest), "scaling_proposal": latest.scaling_proposal},
+        requester=requester, dest=_title(wf, latest.dest),
         may_withdraw=may_withdraw(actor, latest.requested_by, latest.approval, project.org_id, project.region_id),
         may_decide=may_decide(actor, latest.approval, project.org_id, project.region_id),
         earlier=_rejection(uow, wf, earlier) if earlier is not None and earlier.trigger == latest.trigger else None,

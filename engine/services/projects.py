@@ -253,6 +253,7 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
     if t.comment_required and not comment:
         raise ValidationFailed({"comment": Text("Укажите комментарий (причину)",
                                                 "A comment (the reason) is required")})
+    proposal = _scaling_proposal(wf, t.dest, body.scaling_proposal)
     if body.version != project.version:
         from engine.errors import StaleVersion
         raise StaleVersion(project.version)
@@ -266,7 +267,7 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
     immediate = t.approval is None or t.approval in roles
     req = TransitionRequest(project_id=pk(project), trigger=t.trigger, dest=t.dest,
                             approval=t.approval or "", requested_by=cast(int, actor.user_id),  # a person
-                            requested_at=now, comment=comment,
+                            requested_at=now, comment=comment, scaling_proposal=proposal,
                             status="approved" if immediate else "pending",
                             decided_by=actor.user_id if immediate else None,
                             decided_at=now if immediate else None)
@@ -277,7 +278,7 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
         raise _pending_conflict() from None
     record(uow.session, actor, EventKind.TRANSITION_REQUESTED, project,
            {"request_id": req.id, "trigger": t.trigger, "dest": t.dest, "comment": comment,
-            "immediate": immediate})
+            "immediate": immediate, **({"scaling_proposal": proposal} if proposal else {})})
     if immediate:
         _move(uow, actor, project, t, body.version, req)
         uow.commit()
@@ -285,6 +286,19 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
     _tell_deciders(uow, actor, project, wf, req)
     uow.commit()
     return TransitionResult(project, req)
+
+
+NOT_CLOSING = Text("Предложение по тиражированию указывается только при завершении проекта",
+                   "A scaling proposal is given only when the project is closed")
+
+
+def _scaling_proposal(wf: Workflow, dest: str, given: str | None) -> str | None:
+    """The answer to «Где ещё это применимо и при каких условиях?» (stripped; None when
+    blank); only a move into the workflow's ``done`` state takes one (ValidationFailed)."""
+    text = (given or "").strip() or None
+    if text is not None and dest != wf.done:
+        raise ValidationFailed({"scaling_proposal": NOT_CLOSING})
+    return text
 
 
 def _dest_title(wf: Workflow, dest: str) -> Text:
@@ -329,12 +343,14 @@ def _move(uow: UnitOfWork, actor: Actor, project: Project, t: Transition,
           expected_version: int, req: TransitionRequest) -> None:
     source, entered, dest = project.state, project.state_entered_at, t.dest  # t: wf.legal_move
     now = clock.now()
-    cas_update(uow.session, Project, project, expected_version, state=dest,
-               state_entered_at=now, stalled_since=None)
-    ev = record(uow.session, actor, EventKind.STATE_CHANGED, project,
-                {"request_id": req.id, "trigger": t.trigger}, from_state=source, to_state=dest)
-    ev.stay_days = (now - clock.as_utc(entered)).total_seconds() / 86400
     wf = workflow_of(uow, project)
+    # the closing move brings the scaling proposal onto the project (same transaction, same event)
+    proposal = {"scaling_proposal": req.scaling_proposal} if dest == wf.done and req.scaling_proposal else {}
+    cas_update(uow.session, Project, project, expected_version, state=dest,
+               state_entered_at=now, stalled_since=None, **proposal)
+    ev = record(uow.session, actor, EventKind.STATE_CHANGED, project,
+                {"request_id": req.id, "trigger": t.trigger, **proposal}, from_state=source, to_state=dest)
+    ev.stay_days = (now - clock.as_utc(entered)).total_seconds() / 86400
     if wf.is_back_move(t, source):  # the team hears that its project went back a stage
         title, why = _dest_title(wf, dest), req.decision_comment or req.comment
         ru = f"Проект «{project.title}» возвращён на этап «{title.ru}»"
@@ -360,9 +376,10 @@ def approve_request(uow: UnitOfWork, actor: Actor, request_id: int,
         raise Forbidden(Text("Согласовать может только роль: " + (req.approval or "—"),
                              "Only this role may approve: " + (req.approval or "—")))
     body: ApproveIn = parse(ApproveIn, data or {})
+    wf = workflow_of(uow, project)
+    proposal = _scaling_proposal(wf, req.dest, body.scaling_proposal)
     if req.status != "pending":
         raise Conflict(Text("Запрос уже рассмотрен", "The request has already been decided"))
-    wf = workflow_of(uow, project)
     try:
         t = wf.legal_move(req.trigger, project.state)
     except MachineError:
@@ -372,6 +389,8 @@ def approve_request(uow: UnitOfWork, actor: Actor, request_id: int,
     if unmet:
         raise GateFailed(unmet)
     _decide(uow, actor, req, "approved", (body.comment or "").strip() or None)
+    if proposal is not None and proposal != req.scaling_proposal:  # the approver's wording wins
+        req.scaling_proposal = proposal
     record(uow.session, actor, EventKind.TRANSITION_APPROVED, project,
            {"request_id": req.id, "trigger": req.trigger, "dest": req.dest,
             "comment": req.decision_comment})

@@ -101,7 +101,8 @@ def project_out(uow: UnitOfWork, actor: Actor, project: Project, locale: str = "
         process_end=project.process_end, planned_hours_saved=project.planned_hours_saved,
         actual_hours_saved=project.actual_hours_saved, planned_roubles=project.planned_roubles,
         actual_roubles=project.actual_roubles, milestones=project.milestones,
-        region_id=project.region_id, created_at=project.created_at)
+        region_id=project.region_id, created_at=project.created_at,
+        scaling_proposal=project.scaling_proposal)
 
 
 def project_dict(uow: UnitOfWork, actor: Actor, project: Project, locale: str = "ru",

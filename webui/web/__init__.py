@@ -28,16 +28,18 @@ def init_app(app: Flask) -> None:
         approvals,
         auth,
         board,
+        edition,
         notifications,
         practices,
         programmes,
         projects,
+        public,
         readiness,
         reports,
         tower,
     )
     for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes,
-                   readiness):
+                   readiness, public, edition):
         app.register_blueprint(module.bp)
 
     @app.before_request

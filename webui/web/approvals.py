@@ -82,8 +82,10 @@ def mine() -> Any:
 def approve(request_id: int) -> Any:
     try:
         with uow() as u:
-            project = svc.approve_request(u, g.actor, request_id,
-                                          {"comment": no_nul(request.form.get("comment")) or None})
+            data = {"comment": no_nul(request.form.get("comment")) or None}
+            if "scaling_proposal" in request.form:  # approving a closing move (the card's form)
+                data["scaling_proposal"] = no_nul(request.form.get("scaling_proposal"))
+            project = svc.approve_request(u, g.actor, request_id, data)
         flash(_("Approved: «%(title)s» moved on.", title=project.title), "ok")
     except NotFound:
         raise  # another organisation's request: 404

@@ -232,6 +232,10 @@ def _move_message(project_id: int, title: str, exc: DomainError | None, result: 
         return {"kind": "comment", "project_id": project_id, "title": title,
                 "text": tr(exc.fields["comment"]), "dest": request.form.get("dest"),
                 "trigger": request.form.get("trigger"), "version": request.form.get("version")}, 422
+    if isinstance(exc, ValidationFailed) and "scaling_proposal" in exc.fields:
+        return {"kind": "error", "project_id": project_id, "title": title,
+                "text": _("Where else does this apply, and on what conditions?") + " "
+                + tr(exc.fields["scaling_proposal"])}, 422
     return {"kind": "error", "project_id": project_id, "title": title,
             "text": exc.message(locale())}, 409 if isinstance(exc, Conflict) else 422
 
@@ -264,6 +268,7 @@ def move(project_id: int) -> Any:
             with uow() as u:
                 result = request_transition(u, g.actor, project_id, {
                     "trigger": trigger, "comment": comment,
+                    "scaling_proposal": no_nul(request.form.get("scaling_proposal")).strip() or None,
                     # beyond the database's integers: stale (the engine would write version + 1)
                     "version": (int(version_raw) if int(version_raw) < INT_MAX else -1)
                     if version_raw.isdecimal() else version_raw or None})

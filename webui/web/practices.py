@@ -19,7 +19,7 @@ from webui.web.labels import ORG_KIND
 
 bp = Blueprint("practices", __name__)
 PER_PAGE = 20
-TEXTS = ("title", "summary", "problem", "solution", "standard")
+TEXTS = ("title", "summary", "problem", "solution", "standard", "scaling_proposal")
 
 
 def _arg_float(name: str) -> float | None:
@@ -198,7 +198,7 @@ def publish(project_id: int) -> Any:
             errors, status = _form_failure(exc)
     values = request.form if request.method == "POST" else {
         "category": existing.category if existing else "", "summary": existing.summary if existing else "",
-        **{k: preview[k] for k in ("title", "problem", "solution", "standard")}}
+        **{k: preview[k] for k in ("title", "problem", "solution", "standard", "scaling_proposal")}}
     return render_template("practices_form.html", project=preview["project"], effect=preview["effect"],
                            refusal=tr(preview["refusal"]) if preview["refusal"] else None, errors=errors,
                            values=values, categories=category_options(), publishing=True), status
