@@ -33,6 +33,7 @@ class GateCheck:
     met: bool
     text: Text
     anchor: str
+    page: str | None = None  # the page (endpoint, with the project's org_id) where it is met
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def gate_of(uow: UnitOfWork, project: Project, wf: Workflow, t: Transition) -> G
     """Every check ``t`` requires of ``project``, met or not, in the file's order."""
     unmet = {x.check for x in evaluate(uow.session, project, t.requires, wf)}
     return Gate(trigger=t.trigger, title=t.title_or_dest(wf), dest=wf.state(t.dest).title,
-                checks=[GateCheck(c, c not in unmet, CHECKS[c].text, CHECKS[c].section)
+                checks=[GateCheck(c, c not in unmet, CHECKS[c].text, CHECKS[c].section, CHECKS[c].page)
                         for c in t.requires])
 
 
