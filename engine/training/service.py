@@ -279,3 +279,15 @@ def drop(uow: UnitOfWork, actor: Actor, enrolment_id: Any, data: dict[str, Any])
            {"course_id": course.id, "stream_id": stream.id, "enrolment_id": row.id})
     uow.commit()
     return row
+
+
+def courses_with_streams(uow: UnitOfWork, actor: Actor, courses: list[Course]
+                         ) -> list[tuple[Course, list[tuple[CourseStream, dict[str, int]]]]]:
+    """Each course with its streams and their counts by status (of the people the actor sees)."""
+    streams = streams_of(uow, [pk(c) for c in courses])
+    out = []
+    for c in courses:
+        orgs = seen_orgs(actor, c.region_id)
+        counts = stream_counts(uow, [pk(s) for s in streams[pk(c)]], orgs)
+        out.append((c, [(s, counts[pk(s)]) for s in streams[pk(c)]]))
+    return out
