@@ -1,0 +1,58 @@
+"""Training's pages: /training (courses, streams, counts; an organisation's people), a
+stream's page (enrol, record completion), and the gate's link to training."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.models import Enrolment
+from engine.training import service as T
+
+
+def enrolments(store: Any) -> list[Enrolment]:
+    with store.uow() as uow:
+        rows = list(uow.session.execute(select(Enrolment).order_by(Enrolment.id)).scalars())
+        uow.session.expunge_all()
+    return rows
+
+
+def test_a_curator_creates_a_course_and_a_stream_enrols_and_records_completion(
+        web, store, world, curator_orel, member_of_school):
+    client = web(curator_orel)
+    r = client.post("/training/courses", data={"region_id": world.region.id, "title": "ПК «Бережливая школа»",
+                                               "hours": "72", "kind": "qualification"})
+    assert r.status_code == 302
+    page = client.get("/training").get_data(as_text=True)
+    assert "ПК «Бережливая школа»" in page and "72" in page
+    with store.uow() as uow:
+        course = T.list_courses(uow, curator_orel.actor)[0]
+    bad = client.post(f"/training/courses/{course.id}/streams", data={"starts_on": "2026-03-27",
+                                                                      "ends_on": "2026-03-25"})
+    assert bad.status_code == 422 and "Дата окончания раньше даты начала" in bad.get_data(as_text=True)
+    r = client.post(f"/training/courses/{course.id}/streams", data={"starts_on": "2026-03-25",
+                                                                    "ends_on": "2026-03-27", "place": "ОИРО"})
+    assert r.status_code == 302
+    with store.uow() as uow:
+        stream_id = T.streams_of(uow, [course.id])[course.id][0].id
+    r = client.post(f"/training/streams/{stream_id}/enrol", data={"user_id": member_of_school.id})
+    assert r.status_code == 302
+    e = enrolments(store)[0]
+    r = client.post(f"/training/streams/{stream_id}/enrolments/{e.id}/complete",
+                    data={"completed_on": "2026-03-27", "certificate_no": "572400012345", "version": e.version})
+    assert r.status_code == 302
+    assert (enrolments(store)[0].status, enrolments(store)[0].certificate_no) == ("completed", "572400012345")
+    page = client.get(f"/training/streams/{stream_id}").get_data(as_text=True)
+    assert "Иванова Анна" in page and "572400012345" in page
+    org_page = client.get(f"/training?org_id={world.school.id}").get_data(as_text=True)
+    assert 'id="org-training"' in org_page and "572400012345" in org_page
+
+
+def test_a_member_may_not_see_an_organisations_training_nor_manage(web, world, member_of_school,
+                                                                   member_of_other_school):
+    client = web(member_of_school)
+    assert client.get(f"/training?org_id={world.school.id}").status_code == 403
+    assert client.get(f"/training?org_id={world.other_region_school.id}").status_code == 404
+    r = client.post("/training/courses", data={"region_id": world.region.id, "title": "X", "hours": "1",
+                                               "kind": "seminar"})
+    assert r.status_code == 403
