@@ -146,6 +146,13 @@ class AnswerOut(Out):
     section_scores: dict[str, float | None]
 
 
+class TrainedOut(Out):
+    """The latest course a person completed (engine/training)."""
+    course: str
+    completed_on: str | None
+    certificate_no: str | None
+
+
 class MemberOut(Out):
     id: int
     participant_id: int
@@ -153,6 +160,7 @@ class MemberOut(Out):
     name: str
     position: str
     training_status: str | None
+    trained: TrainedOut | None = None
 
 
 class PlanItemOut(Out):
@@ -240,9 +248,12 @@ def answer_out(a: ReadinessAnswer, q: Questionnaire) -> AnswerOut:
                      submitted_by=a.submitted_by, version=a.version, section_scores=section_scores(q, a.scores))
 
 
-def member_out(m: InitiativeMember) -> MemberOut:
+def member_out(m: InitiativeMember, trained: Any = None) -> MemberOut:
+    """``trained``: the person's latest completion (engine.training.figures.Completion), if any."""
     return MemberOut(id=m.id, participant_id=m.participant_id, user_id=m.user_id, name=m.name,
-                     position=m.position, training_status=m.training_status)
+                     position=m.position, training_status=m.training_status,
+                     trained=TrainedOut(course=trained.course, completed_on=_d(trained.completed_on),
+                                        certificate_no=trained.certificate_no) if trained else None)
 
 
 def plan_item_out(i: PlanItem) -> PlanItemOut:

@@ -56,3 +56,34 @@ def test_a_member_may_not_see_an_organisations_training_nor_manage(web, world, m
     r = client.post("/training/courses", data={"region_id": world.region.id, "title": "X", "hours": "1",
                                                "kind": "seminar"})
     assert r.status_code == 403
+
+
+def test_the_initiative_group_and_the_team_show_who_is_trained(web, make, world, curator_orel, member_of_school,
+                                                               head_of_school, project):
+    from engine.programme import service as P
+    from engine.services import items as item_svc
+
+    course = make.call(T.create_course, curator_orel.actor, {"region_id": world.region.id, "hours": 72,
+                                                             "kind": "qualification", "title": "ПК «Бережливая школа»"})
+    stream = make.call(T.add_stream, curator_orel.actor, course.id, {"starts_on": "2026-03-25",
+                                                                     "ends_on": "2026-03-27"})
+    prog = make.call(P.create_programme, curator_orel.actor, {"region_id": world.region.id, "title": "РИП",
+                                                              "starts_on": "2026-01-01", "ends_on": "2027-12-31"})
+    part = make.call(P.add_participant, curator_orel.actor, prog.id, {"org_id": world.school.id,
+                                                                      "joined_on": "2026-01-15"})
+    named = make.call(P.add_member, curator_orel.actor, part.id, {"name": "Петрова Ирина", "position": "учитель"})
+    untrained = make.call(P.add_member, curator_orel.actor, part.id, {"name": "Сидоров Олег"})
+    for who in ({"member_id": named.id}, {"user_id": member_of_school.id}):
+        row = make.call(T.enrol, curator_orel.actor, stream.id, who)
+        make.call(T.complete, curator_orel.actor, row.id, {"completed_on": "2026-03-27"})
+    make.call(item_svc.add_team_member, member_of_school.actor, project.id, {"user_id": member_of_school.id})
+    make.call(item_svc.add_team_member, member_of_school.actor, project.id, {"user_id": head_of_school.id})
+
+    group = web(curator_orel).get(f"/participants/{part.id}").get_data(as_text=True)
+    row_of = {m: group.split(f'data-member-id="{m}"')[1].split("</tr>")[0] for m in (named.id, untrained.id)}
+    assert "ПК «Бережливая школа»" in row_of[named.id] and "ПК «Бережливая школа»" not in row_of[untrained.id]
+    card = web(member_of_school).get(f"/projects/{project.id}").get_data(as_text=True)
+    team = {u: card.split(f'data-team-user="{u}"')[1].split("</li>")[0]
+            for u in (member_of_school.id, head_of_school.id)}
+    assert "data-trained" in team[member_of_school.id] and "ПК «Бережливая школа»" in team[member_of_school.id]
+    assert "data-trained" not in team[head_of_school.id]
