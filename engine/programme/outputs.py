@@ -360,6 +360,19 @@ class Timeline(Out):
     stages: list[TimelineStage]
 
 
+class TrainedCount(Out):
+    label: str  # a stream («course, dates»), a kind of organisation, a municipality
+    people: int
+
+
+class TrainingFigures(Out):
+    """People of the participants who completed a course (engine/training/figures.py)."""
+    total: int
+    by_stream: list[TrainedCount]
+    by_kind: list[TrainedCount]  # label: the kind's id (school, kindergarten, college, other)
+    by_municipality: list[TrainedCount]
+
+
 class ProgrammeTower(Out):
     programme_id: int
     participants: int
@@ -378,6 +391,7 @@ class ProgrammeTower(Out):
     overdue_plan_items_total: int
     tasks: list[TaskOut]
     timeline: Timeline
+    training: TrainingFigures | None = None  # issue #14 item 6
 
 
 class ProgrammeBrief(Out):
@@ -429,3 +443,11 @@ class MemberRemoved(Out):
     id: int
     removed: bool
 
+
+
+def training_out(f: Any) -> TrainingFigures:
+    """``f``: engine.training.figures.TrainingFigures."""
+    return TrainingFigures(
+        total=f.total, by_stream=[TrainedCount(label=f"{t}, {d}", people=n) for t, d, n in f.by_stream],
+        by_kind=[TrainedCount(label=k, people=n) for k, n in f.by_kind.items()],
+        by_municipality=[TrainedCount(label=m, people=n) for m, n in f.by_municipality])

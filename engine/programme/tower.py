@@ -29,7 +29,7 @@ from engine.policy import Actor, can_in_municipality, can_in_region
 from engine.programme import outputs as O
 from engine.programme import service as svc
 from engine.programme.funnel import RULES, STEPS, FunnelRow, funnel_rows, totals
-from engine.training.figures import completions
+from engine.training.figures import completions, training_figures
 from engine.vocab import AnswerStatus, ParticipantStatus, PlanItemStatus
 
 LIST_LIMIT = 50
@@ -171,8 +171,9 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
                                        days_overdue=(today - d).days)
                      for i, t, d, p, o in s.execute(overdue_q.order_by(col(PlanItem.due_on), col(PlanItem.id))
                                                     .limit(LIST_LIMIT)).all()]
+    training = O.training_out(training_figures(s, prog.region_id, {r.org_id for r in rows}))
     return O.ProgrammeTower.model_construct(
-        programme_id=pk(prog), participants=len(rows), funnel=O.StepCounts(**totals(rows)),
+        programme_id=pk(prog), participants=len(rows), funnel=O.StepCounts(**totals(rows)), training=training,
         by_municipality=by_municipality, attention=attention,
         readiness=readiness,
         top_needs=[O.Count(need=display[n], count=c) for n, c in needs.most_common(10)],

@@ -87,3 +87,39 @@ def test_the_initiative_group_and_the_team_show_who_is_trained(web, make, world,
             for u in (member_of_school.id, head_of_school.id)}
     assert "data-trained" in team[member_of_school.id] and "ПК «Бережливая школа»" in team[member_of_school.id]
     assert "data-trained" not in team[head_of_school.id]
+
+
+def test_the_programme_tower_and_the_regional_summary_count_trained_people(web, make, world, curator_orel,
+                                                                          member_of_school, member_of_other_school):
+    import io
+
+    from openpyxl import load_workbook
+
+    from engine.programme import service as P
+
+    kindergarten = make.org(world.municipality, "МБДОУ «Детский сад №34»", kind="kindergarten")
+    teacher = make.person("member", org=kindergarten, email="teacher@ds34.ru", name="Морозова Анна")
+    course = make.call(T.create_course, curator_orel.actor, {"region_id": world.region.id, "hours": 72,
+                                                             "kind": "qualification", "title": "ПК"})
+    first = make.call(T.add_stream, curator_orel.actor, course.id, {"starts_on": "2026-03-25", "ends_on": "2026-03-27"})
+    second = make.call(T.add_stream, curator_orel.actor, course.id, {"starts_on": "2026-11-23",
+                                                                     "ends_on": "2026-11-25"})
+    prog = make.call(P.create_programme, curator_orel.actor, {"region_id": world.region.id, "title": "РИП",
+                                                              "starts_on": "2026-01-01", "ends_on": "2027-12-31"})
+    for org in (world.school, kindergarten):
+        make.call(P.add_participant, curator_orel.actor, prog.id, {"org_id": org.id, "joined_on": "2026-01-15"})
+    for stream, person, done in ((first, member_of_school, True), (second, member_of_school, True),
+                                 (second, teacher, True), (first, member_of_other_school, False)):
+        row = make.call(T.enrol, curator_orel.actor, stream.id, {"user_id": person.id})
+        if done:
+            make.call(T.complete, curator_orel.actor, row.id, {"completed_on": stream.ends_on.isoformat()})
+
+    tower = web(curator_orel).get(f"/programmes/{prog.id}").get_data(as_text=True)
+    section = tower.split("data-training-figures")[1].split("</section>")[0]
+    assert 'data-trained-total>2<' in section  # a person trained twice counts once
+    wb = load_workbook(io.BytesIO(web(curator_orel).get("/tower/summary.xlsx").data))
+    rows = [tuple(c.value for c in r) for r in wb["Обучение"].iter_rows(min_row=4)]
+    assert rows[0] == ("Всего", None, 2)
+    assert ("Поток", "ПК, 25.03.2026 – 27.03.2026", 1) in rows and ("Поток", "ПК, 23.11.2026 – 25.11.2026", 2) in rows
+    assert ("Тип организации", "Школы", 1) in rows and ("Тип организации", "Детские сады", 1) in rows
+    assert ("Муниципальное образование", "г. Орёл", 2) in rows
