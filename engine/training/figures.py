@@ -23,8 +23,8 @@ def trained_orgs_subquery() -> Any:
     """SQL: the organisations (``org_id``) where someone completed a course: enrolled from
     it (an initiative-group person, a user), or a user who works there."""
     done = col(Enrolment.status) == COMPLETED
-    enrolled_from = select(col(Enrolment.org_id).label("org_id")).where(done, col(Enrolment.org_id).is_not(None))
-    works_there = (select(col(RoleGrant.org_id).label("org_id"))
+    enrolled_from: Any = select(col(Enrolment.org_id).label("org_id")).where(done, col(Enrolment.org_id).is_not(None))
+    works_there: Any = (select(col(RoleGrant.org_id).label("org_id"))
                    .join(Enrolment, col(Enrolment.user_id) == col(RoleGrant.user_id))
                    .where(done, col(RoleGrant.org_id).is_not(None)))
     both = union(enrolled_from, works_there).subquery()

@@ -52,7 +52,7 @@ def courses_page(uow: UnitOfWork, actor: Actor, org_id: Any = None) -> CoursesPa
         if not roles & ACTIONS["training.view"]:
             raise Forbidden()
         page.org = org
-        page.org_enrolments = [tuple(r) for r in uow.session.execute(  # type: ignore[misc]
+        page.org_enrolments = [(e, c, st) for e, c, st in uow.session.execute(
             select(Enrolment, Course, CourseStream)
             .join(CourseStream, col(CourseStream.id) == col(Enrolment.stream_id))
             .join(Course, col(Course.id) == col(CourseStream.course_id))
