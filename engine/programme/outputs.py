@@ -160,7 +160,7 @@ class MemberOut(Out):
     name: str
     position: str
     training_status: str | None
-    trained: TrainedOut | None = None
+    trained: TrainedOut | None  # the latest course completed (engine/training)
 
 
 class PlanItemOut(Out):
@@ -391,7 +391,7 @@ class ProgrammeTower(Out):
     overdue_plan_items_total: int
     tasks: list[TaskOut]
     timeline: Timeline
-    training: TrainingFigures | None = None  # issue #14 item 6
+    training: TrainingFigures | None  # people trained (issue #14 item 6)
 
 
 class ProgrammeBrief(Out):

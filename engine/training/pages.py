@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from engine.db import UnitOfWork
-from engine.errors import Forbidden
 from engine.models import (
     Course,
     CourseStream,
@@ -39,18 +38,22 @@ class CoursesPage:
 
 def courses_page(uow: UnitOfWork, actor: Actor, org_id: Any = None) -> CoursesPage:
     """The courses of the actor's regions with their streams and counts; with ``org_id``,
-    that organisation's people's enrolments too (404 outside scope, 403 without
-    ``training.view`` there)."""
+    that organisation's people's enrolments too (404 outside scope; only the courses for
+    those without ``training.view`` there, such as a member following the gate's link)."""
     courses = svc.courses_with_streams(uow, actor, svc.list_courses(uow, actor))
     regions = sorted(r for r in (actor.region_ids() if not actor.is_admin else
                                  {c.region_id for c, _s in courses} | actor.region_ids())
                      if svc.may_manage(actor, r))
     page = CoursesPage(courses, regions)
+    if org_id is None and not regions:  # a head or coordinator: their own organisation's people
+        own = sorted(o for o in actor.org_ids()
+                     if actor.roles_for(o, actor.org_regions.get(o, -1)) & ACTIONS["training.view"])
+        org_id = own[0] if len(own) == 1 else None
     if org_id is not None:
         org = get_or_404(uow.session, Organization, org_id, "organization")
         roles = require_visible(actor, pk(org), org.region_id, "organization")
         if not roles & ACTIONS["training.view"]:
-            raise Forbidden()
+            return page  # a member (the gate's link): the courses, not the people's records
         page.org = org
         page.org_enrolments = [(e, c, st) for e, c, st in uow.session.execute(
             select(Enrolment, Course, CourseStream)

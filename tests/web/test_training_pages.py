@@ -48,10 +48,11 @@ def test_a_curator_creates_a_course_and_a_stream_enrols_and_records_completion(
     assert 'id="org-training"' in org_page and "572400012345" in org_page
 
 
-def test_a_member_may_not_see_an_organisations_training_nor_manage(web, world, member_of_school,
+def test_a_member_sees_the_courses_but_not_an_organisations_records_nor_manages(web, world, member_of_school,
                                                                    member_of_other_school):
     client = web(member_of_school)
-    assert client.get(f"/training?org_id={world.school.id}").status_code == 403
+    own = client.get(f"/training?org_id={world.school.id}")  # the gate's link: the courses, not the records
+    assert own.status_code == 200 and 'id="org-training"' not in own.get_data(as_text=True)
     assert client.get(f"/training?org_id={world.other_region_school.id}").status_code == 404
     r = client.post("/training/courses", data={"region_id": world.region.id, "title": "X", "hours": "1",
                                                "kind": "seminar"})
@@ -123,3 +124,15 @@ def test_the_programme_tower_and_the_regional_summary_count_trained_people(web, 
     assert ("Поток", "ПК, 25.03.2026 – 27.03.2026", 1) in rows and ("Поток", "ПК, 23.11.2026 – 25.11.2026", 2) in rows
     assert ("Тип организации", "Школы", 1) in rows and ("Тип организации", "Детские сады", 1) in rows
     assert ("Муниципальное образование", "г. Орёл", 2) in rows
+
+
+def test_a_head_sees_their_own_organisations_training_from_the_menu(web, make, world, curator_orel, head_of_school,
+                                                                     member_of_school):
+    course = make.call(T.create_course, curator_orel.actor, {"region_id": world.region.id, "hours": 16,
+                                                             "kind": "seminar", "title": "Семинар по 5S"})
+    stream = make.call(T.add_stream, curator_orel.actor, course.id, {"starts_on": "2026-04-01",
+                                                                     "ends_on": "2026-04-01"})
+    make.call(T.enrol, curator_orel.actor, stream.id, {"user_id": member_of_school.id})
+    page = web(head_of_school).get("/training").get_data(as_text=True)
+    assert 'href="/training"' in page  # the menu's link
+    assert f'data-org-id="{world.school.id}"' in page and "Иванова Анна" in page and "Семинар по 5S" in page
