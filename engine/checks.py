@@ -26,6 +26,7 @@ from engine.models import (
     Problem,
     Project,
     Risk,
+    TeamMember,
     pk,
 )
 from engine.reporting.metrics import all_reached
@@ -52,14 +53,17 @@ class Check:
     holds: Callable[[CheckContext], bool]
     text: Text
     section: str  # the project page's section (anchor) where the user meets it
+    # the page (endpoint) where it is met, when that is not the project page: its link
+    # takes the project's ``org_id`` (team_trained: the organisation's training)
+    page: str | None = None
 
 
 CHECKS: dict[str, Check] = {}
 
 
-def check(name: str, *, ru: str, en: str, section: str):
+def check(name: str, *, ru: str, en: str, section: str, page: str | None = None):
     def register(fn: Callable[[CheckContext], bool]) -> Callable[[CheckContext], bool]:
-        CHECKS[name] = Check(name, fn, Text(ru, en), section)
+        CHECKS[name] = Check(name, fn, Text(ru, en), section, page)
         return fn
     return register
 
@@ -184,3 +188,15 @@ def no_critical_risks(ctx: CheckContext) -> bool:
        en="Reach the targets: the latest measurement of every metric must meet its target", section="metrics")
 def targets_reached(ctx: CheckContext) -> bool:
     return all_reached(ctx.session, pk(ctx.project))
+
+
+@check("team_trained", ru="Пройдите обучение: руководитель проекта или участник команды должен окончить курс",
+       en="Get trained: the project's leader or a team member must complete a course", section="team",
+       page="training.index")
+def team_trained(ctx: CheckContext) -> bool:
+    from engine.training.figures import any_completed  # training reads the models only
+    people = set(ctx.session.execute(select(col(TeamMember.user_id)).where(
+        col(TeamMember.project_id) == ctx.project.id)).scalars())
+    if ctx.project.leader_id is not None:
+        people.add(ctx.project.leader_id)
+    return any_completed(ctx.session, people)

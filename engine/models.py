@@ -538,3 +538,53 @@ class PlanItem(SQLModel, table=True):
     status: str = Field(default="open", max_length=12)  # open | done | dropped
     evidence_url: str | None = Field(default=None, max_length=1000)
     created_at: datetime
+
+
+# --- training: courses, their streams, enrolments (PROGRAMME.md "Training", issue #14) ---------
+
+class Course(SQLModel, table=True):
+    """A course of a region (ПК, expert training, a seminar); curators manage it."""
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    title: str = Field(max_length=500)
+    hours: int = Field(default=0)
+    kind: str = Field(max_length=20)  # engine.vocab.CourseKind
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    version: int = Field(default=1)
+
+
+class CourseStream(SQLModel, table=True):
+    """One run of a course (поток): dates and place."""
+    __tablename__ = "course_stream"
+    id: int | None = Field(default=None, primary_key=True)
+    course_id: int = Field(foreign_key="course.id", index=True)
+    starts_on: date
+    ends_on: date
+    place: str = Field(default="", max_length=300)
+    created_at: datetime
+
+
+class Enrolment(SQLModel, table=True):
+    """A person in a stream: a user, or a person of an initiative group (one per stream);
+    enrolled → completed (date, certificate number) or dropped. ``org_id`` is the
+    organisation the person was enrolled from (the reports and the funnel count by it)."""
+    __table_args__ = (Index("uq_enrolment_stream_user", "stream_id", "user_id", unique=True),
+                      Index("uq_enrolment_stream_member", "stream_id", "member_id", unique=True),
+                      Index("ix_enrolment_user", "user_id"),
+                      Index("ix_enrolment_member", "member_id"),
+                      Index("ix_enrolment_org_status", "org_id", "status"))
+    id: int | None = Field(default=None, primary_key=True)
+    stream_id: int = Field(foreign_key="course_stream.id")
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    member_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("initiative_member.id", ondelete="SET NULL",
+                            name="fk_enrolment_member_id_initiative_member"), nullable=True))
+    org_id: int | None = Field(default=None, foreign_key="organization.id")
+    name: str = Field(max_length=200)
+    status: str = Field(default="enrolled", max_length=12)  # engine.vocab.EnrolmentStatus
+    completed_on: date | None = None
+    certificate_no: str | None = Field(default=None, max_length=100)
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(default=1)

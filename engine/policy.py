@@ -50,6 +50,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "participation.edit": frozenset({"head", "coordinator"}),
     "participation.manage": frozenset({"curator", "admin"}),  # add, withdraw, reopen an answer
     "plan.decide": frozenset({"curator"}),  # approve or return a work plan
+    # training (PROGRAMME.md "Training"): a region's courses, streams, enrolments, imports
+    "training.manage": frozenset({"curator", "admin"}),
+    "training.view": frozenset({"head", "coordinator", "curator", "admin"}),  # own people's enrolments
 }
 # Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
 # a request is decided by whoever holds its `approval` role for the project (`may_decide`).

@@ -86,6 +86,19 @@ class ParticipantStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class CourseKind(StrEnum):
+    """A training course's kind (PROGRAMME.md "Training")."""
+    QUALIFICATION = "qualification"  # курс повышения квалификации (ПК)
+    EXPERT = "expert"  # подготовка экспертов
+    SEMINAR = "seminar"  # семинар
+
+
+class EnrolmentStatus(StrEnum):
+    ENROLLED = "enrolled"
+    COMPLETED = "completed"
+    DROPPED = "dropped"
+
+
 class TaskStatus(StrEnum):
     """A programme stage's task (мероприятие этапа)."""
     OPEN = "open"
@@ -205,6 +218,12 @@ class EventKind(StrEnum):
     PLAN_SUBMITTED = "plan_submitted"
     PLAN_APPROVED = "plan_approved"
     PLAN_RETURNED = "plan_returned"
+    # training (courses, streams, enrolments)
+    COURSE_CREATED = "course_created"
+    STREAM_ADDED = "stream_added"
+    ENROLLED = "enrolled"
+    ENROLMENT_COMPLETED = "enrolment_completed"
+    ENROLMENT_DROPPED = "enrolment_dropped"
 
 
 PROJECT_EVENTS = frozenset({

@@ -511,12 +511,28 @@ def import_participants(file: str, programme: str, dry_run: bool, skip_bad: bool
     _import("participants", file, programme, dry_run, skip_bad)
 
 
+@import_group.command("enrolments")
+@click.argument("file")
+@click.option("--stream", required=True, help="The course stream's id (leanschool shows them when it is wrong).")
+@click.option("--dry-run", is_flag=True, help="Check everything and show what would change; write nothing.")
+@click.option("--skip-bad", is_flag=True,
+              help="Write the good rows and report the bad ones (default: refuse the whole file).")
+@friendly
+def import_enrolments(file: str, stream: str, dry_run: bool, skip_bad: bool) -> None:
+    """Enrol people in a course stream and record completions. Columns: E-mail (email, a user)
+    or ФИО (an initiative-group person) with ИНН (inn) or Организация (organisation) and
+    Муниципалитет (municipality); Дата окончания (completed_on, optional; ДД.ММ.ГГГГ);
+    Номер удостоверения (certificate_no, optional). A re-run changes nothing."""
+    _import("enrolments", file, stream, dry_run, skip_bad)
+
+
 WORDS = {  # the CLI's own wording
     "create": Text("создание", "create"), "update": Text("изменение", "update"),
     "unchanged": Text("без изменений", "unchanged"),
     "row": Text("строка", "row"), "column": Text("столбец", "column"),
     "orgs": Text("Организации", "Organisations"), "users": Text("Пользователи", "Users"),
     "participants": Text("Участники программы", "Programme participants"),
+    "enrolments": Text("Слушатели потока", "Stream enrolments"),
     "created": Text("создано", "created"), "added": Text("добавлено", "added"), "updated": Text("изменено", "updated"),
     "same": Text("без изменений", "unchanged"),
     "skipped": Text("пропущено строк с ошибками", "rows skipped with errors"),
@@ -547,6 +563,9 @@ def _import(kind: str, file: str, region: str | None, dry_run: bool, skip_bad: b
         with store.uow() as uow:
             if kind == "participants":  # ``region`` is the programme's id here
                 plan = onboarding.plan_participants(uow, table, region or "")
+            elif kind == "enrolments":  # ``region`` is the stream's id here
+                from engine.training.importer import plan_enrolments
+                plan = plan_enrolments(uow, table, region or "")
             else:
                 plan = (onboarding.plan_organizations(uow, table, region, create_missing=create_missing)
                         if kind == "orgs" else onboarding.plan_users(uow, table, region))
@@ -605,7 +624,7 @@ def _report(plan: Any, show_outcomes: bool) -> None:
 
 
 def _summary(plan: Any, dry_run: bool) -> str:
-    created = _t("added") if plan.kind == "participants" else _t("created")
+    created = _t("added") if plan.kind in ("participants", "enrolments") else _t("created")
     counts = (f"{created} {plan.count('create')}, {_t('updated')} {plan.count('update')}, "
               f"{_t('same')} {plan.count('unchanged')}")
     if plan.errors:

@@ -287,6 +287,8 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
                 if org.id in coordinators and rng.random() < 0.55:
                     when = min(start + timedelta(days=fr.opens + rng.randint(0, 30)), today)
                     answer(final_id, org, readiness[pk(org)] + rng.uniform(0.3, 1.3), when)
+        from engine.demo.training import load_training
+        made.update(load_training(store, region_id, curator, start, on, participants, coordinators))
         on(c.length_days)  # today (``on`` stops at today)
         muns = Counter(org.municipality_id for _part, org, _joined in participants)
         with store.uow() as uow:
@@ -298,7 +300,8 @@ def load_programme(store: Store, region_id: int, echo: Callable[[str], Any], pas
     echo(f"  программа РИП: {counted(made['participants'], 'участник', 'участника', 'участников')}, "
          f"{counted(made['coordinators'], 'координатор', 'координатора', 'координаторов')}, "
          f"{counted(made['answers'], 'анкета', 'анкеты', 'анкет')} готовности, "
-         f"утверждено {counted(made['plans_approved'], 'план', 'плана', 'планов')}")
+         f"утверждено {counted(made['plans_approved'], 'план', 'плана', 'планов')}, "
+         f"обучено {counted(made['completed'], 'человек', 'человека', 'человек')}")
     return made
 
 

@@ -24,6 +24,7 @@ from engine.models import (
 from engine.policy import COORDINATOR
 from engine.reporting.monitoring import done_filter
 from engine.text import Text
+from engine.training.figures import trained_orgs_subquery
 from engine.vocab import AnswerStatus, ParticipantStatus, PlanStatus, PracticeStatus, RoundKind
 from engine.workflow import WorkflowRegistry
 
@@ -101,14 +102,17 @@ def funnel_rows(session: Session, workflows: WorkflowRegistry, programme_id: int
     practices = (select(col(Practice.org_id).label("org_id"))
                  .where(col(Practice.status) == PracticeStatus.PUBLISHED.value, col(Practice.org_id).in_(members))
                  .group_by(col(Practice.org_id)).subquery())
+    trained = trained_orgs_subquery()
     stmt = (select(col(P.id), col(P.org_id), col(Organization.name), col(Organization.municipality_id),
                    col(P.status), coordinators.c.org_id, groups.c.n, assessed.c.org_id, col(WorkPlan.status),
-                   projects.c.org_id, projects.c.implemented, projects.c.closed, practices.c.org_id)
+                   trained.c.org_id, projects.c.org_id, projects.c.implemented, projects.c.closed,
+                   practices.c.org_id)
             .join(Organization, col(Organization.id) == col(P.org_id))
             .outerjoin(coordinators, coordinators.c.org_id == col(P.org_id))
             .outerjoin(groups, groups.c.pid == col(P.id))
             .outerjoin(assessed, assessed.c.org_id == col(P.org_id))
             .outerjoin(WorkPlan, col(WorkPlan.participant_id) == col(P.id))
+            .outerjoin(trained, trained.c.org_id == col(P.org_id))
             .outerjoin(projects, projects.c.org_id == col(P.org_id))
             .outerjoin(practices, practices.c.org_id == col(P.org_id))
             .where(col(P.programme_id) == programme_id).order_by(col(Organization.name), col(P.id)))
@@ -120,11 +124,12 @@ def funnel_rows(session: Session, workflows: WorkflowRegistry, programme_id: int
         stmt = stmt.where(col(P.status) == ParticipantStatus.ACTIVE.value)
     out = []
     for row in session.execute(stmt).all():
-        pid, oid, name, mid, status, coord, group_n, assessed_org, plan, started, impl, closed, published = row
+        (pid, oid, name, mid, status, coord, group_n, assessed_org, plan, trained_org, started, impl, closed,
+         published) = row
         out.append(FunnelRow(pid, oid, name, mid, status, {
             "coordinator": coord is not None, "group": (group_n or 0) >= GROUP_MIN,
             "readiness": assessed_org is not None, "plan": plan == PlanStatus.APPROVED.value,
-            "trained": False,  # until the training issue: nobody has completed a course yet
+            "trained": trained_org is not None,
             "project_started": started is not None, "project_implemented": bool(impl),
             "project_closed": bool(closed), "practice_published": published is not None}))
     return out

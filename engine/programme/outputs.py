@@ -146,6 +146,13 @@ class AnswerOut(Out):
     section_scores: dict[str, float | None]
 
 
+class TrainedOut(Out):
+    """The latest course a person completed (engine/training)."""
+    course: str
+    completed_on: str | None
+    certificate_no: str | None
+
+
 class MemberOut(Out):
     id: int
     participant_id: int
@@ -153,6 +160,7 @@ class MemberOut(Out):
     name: str
     position: str
     training_status: str | None
+    trained: TrainedOut | None  # the latest course completed (engine/training)
 
 
 class PlanItemOut(Out):
@@ -240,9 +248,12 @@ def answer_out(a: ReadinessAnswer, q: Questionnaire) -> AnswerOut:
                      submitted_by=a.submitted_by, version=a.version, section_scores=section_scores(q, a.scores))
 
 
-def member_out(m: InitiativeMember) -> MemberOut:
+def member_out(m: InitiativeMember, trained: Any = None) -> MemberOut:
+    """``trained``: the person's latest completion (engine.training.figures.Completion), if any."""
     return MemberOut(id=m.id, participant_id=m.participant_id, user_id=m.user_id, name=m.name,
-                     position=m.position, training_status=m.training_status)
+                     position=m.position, training_status=m.training_status,
+                     trained=TrainedOut(course=trained.course, completed_on=_d(trained.completed_on),
+                                        certificate_no=trained.certificate_no) if trained else None)
 
 
 def plan_item_out(i: PlanItem) -> PlanItemOut:
@@ -349,6 +360,19 @@ class Timeline(Out):
     stages: list[TimelineStage]
 
 
+class TrainedCount(Out):
+    label: str  # a stream («course, dates»), a kind of organisation, a municipality
+    people: int
+
+
+class TrainingFigures(Out):
+    """People of the participants who completed a course (engine/training/figures.py)."""
+    total: int
+    by_stream: list[TrainedCount]
+    by_kind: list[TrainedCount]  # label: the kind's id (school, kindergarten, college, other)
+    by_municipality: list[TrainedCount]
+
+
 class ProgrammeTower(Out):
     programme_id: int
     participants: int
@@ -367,6 +391,7 @@ class ProgrammeTower(Out):
     overdue_plan_items_total: int
     tasks: list[TaskOut]
     timeline: Timeline
+    training: TrainingFigures | None  # people trained (issue #14 item 6)
 
 
 class ProgrammeBrief(Out):
@@ -418,3 +443,11 @@ class MemberRemoved(Out):
     id: int
     removed: bool
 
+
+
+def training_out(f: Any) -> TrainingFigures:
+    """``f``: engine.training.figures.TrainingFigures."""
+    return TrainingFigures(
+        total=f.total, by_stream=[TrainedCount(label=f"{t}, {d}", people=n) for t, d, n in f.by_stream],
+        by_kind=[TrainedCount(label=k, people=n) for k, n in f.by_kind.items()],
+        by_municipality=[TrainedCount(label=m, people=n) for m, n in f.by_municipality])

@@ -29,6 +29,7 @@ from engine.policy import Actor, can_in_municipality, can_in_region
 from engine.programme import outputs as O
 from engine.programme import service as svc
 from engine.programme.funnel import RULES, STEPS, FunnelRow, funnel_rows, totals
+from engine.training.figures import completions, training_figures
 from engine.vocab import AnswerStatus, ParticipantStatus, PlanItemStatus
 
 LIST_LIMIT = 50
@@ -170,8 +171,9 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
                                        days_overdue=(today - d).days)
                      for i, t, d, p, o in s.execute(overdue_q.order_by(col(PlanItem.due_on), col(PlanItem.id))
                                                     .limit(LIST_LIMIT)).all()]
+    training = O.training_out(training_figures(s, prog.region_id, {r.org_id for r in rows}))
     return O.ProgrammeTower.model_construct(
-        programme_id=pk(prog), participants=len(rows), funnel=O.StepCounts(**totals(rows)),
+        programme_id=pk(prog), participants=len(rows), funnel=O.StepCounts(**totals(rows)), training=training,
         by_municipality=by_municipality, attention=attention,
         readiness=readiness,
         top_needs=[O.Count(need=display[n], count=c) for n, c in needs.most_common(10)],
@@ -215,6 +217,7 @@ def participant_page(uow: UnitOfWork, actor: Actor, participant_id: int, locale:
     row = funnel_rows(s, uow.workflows, pk(prog), participant_id=part.id)[0]
     members = s.execute(select(InitiativeMember).where(col(InitiativeMember.participant_id) == part.id)
                         .order_by(col(InitiativeMember.id))).scalars().all()
+    trained = completions(s, member_ids={pk(m) for m in members})[1]
     plan = svc.plan_of(uow, part)
     rounds = svc.rounds_of(uow, pk(prog))
     answers = {a.round_id: a for a in svc.answers_of(uow, [pk(r) for r in rounds], {pk(org)})}
@@ -224,7 +227,7 @@ def participant_page(uow: UnitOfWork, actor: Actor, participant_id: int, locale:
         "participant": O.participant_out(part, row).dump(),
         "programme": {"id": prog.id, "title": prog.title},
         "org": {"id": org.id, "name": org.name, "municipality_id": org.municipality_id, "kind": org.kind},
-        "members": [O.member_out(m).dump() for m in members], "group_size": len(members),
+        "members": [O.member_out(m, trained.get(pk(m))).dump() for m in members], "group_size": len(members),
         "plan": O.plan_out(plan, svc.plan_items(uow, plan)).dump(),
         "rounds": [{**O.round_brief(r).dump(),
                     "answer": O.answer_out(answers[pk(r)], svc.round_questionnaire(r)).dump()

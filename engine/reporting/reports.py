@@ -39,6 +39,7 @@ from engine.practices.service import change_pct, improvement
 from engine.reporting.metrics import meets_target, metric_met
 from engine.reporting.monitoring import active_filter, done_filter
 from engine.reporting.sqlfuncs import float_sum
+from engine.training.figures import training_figures
 from engine.vocab import EventKind
 from engine.workflow import Workflow, WorkflowRegistry
 
@@ -197,6 +198,9 @@ def regional_summary(session: Session, workflows: WorkflowRegistry, region_id: i
     closed, None without closed projects), ``hours_saved`` and ``roubles_saved`` (sums of
     the actual effect of closed projects, as the tower's headline).
 
+    ``training``: the region's people who completed a course, by stream, kind of
+    organisation and municipality (engine.training.figures.TrainingFigures).
+
     ``practices``: ``published`` (published now), ``withdrawn``, ``replicated`` (practices
     of the region with at least one replica), ``replicas`` (projects started from the
     region's practices, in any region, withdrawn practices included) and ``items`` (each
@@ -237,7 +241,8 @@ def regional_summary(session: Session, workflows: WorkflowRegistry, region_id: i
     return {"region_id": region_id, "as_of": clock.today(), "total": _share(total),
             "by_kind": {k: _share(v) for k, v in by_kind.items()},
             "by_municipality": [_share(v) for v in by_mun.values()],
-            "practices": practices_summary(session, region_id)}
+            "practices": practices_summary(session, region_id),
+            "training": training_figures(session, region_id)}
 
 
 def practices_summary(session: Session, region_id: int) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from engine.services import queries as Q
 from engine.services.common import sees_project, works_in
 from engine.services.projects import get_project, last_rejection, workflow_of
 from engine.text import Text
+from engine.training.figures import completions
 from engine.vocab import RequestStatus
 from engine.workflow import Transition, Workflow
 
@@ -33,6 +34,7 @@ class GateCheck:
     met: bool
     text: Text
     anchor: str
+    page: str | None = None  # the page (endpoint, with the project's org_id) where it is met
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def gate_of(uow: UnitOfWork, project: Project, wf: Workflow, t: Transition) -> G
     """Every check ``t`` requires of ``project``, met or not, in the file's order."""
     unmet = {x.check for x in evaluate(uow.session, project, t.requires, wf)}
     return Gate(trigger=t.trigger, title=t.title_or_dest(wf), dest=wf.state(t.dest).title,
-                checks=[GateCheck(c, c not in unmet, CHECKS[c].text, CHECKS[c].section)
+                checks=[GateCheck(c, c not in unmet, CHECKS[c].text, CHECKS[c].section, CHECKS[c].page)
                         for c in t.requires])
 
 
@@ -203,6 +205,7 @@ class ProjectPage:
     finished: bool
     practice_links: dict[str, Practice | None]
     requests: RequestPanel
+    trained: dict[int, Any]  # user_id -> the latest course completed (team and leader; engine/training)
 
 
 def project_page(uow: UnitOfWork, actor: Actor, project_id: int, locale: str = "ru") -> ProjectPage:
@@ -227,13 +230,15 @@ def project_page(uow: UnitOfWork, actor: Actor, project_id: int, locale: str = "
         .where(sees_project(project.org_id, project.region_id, admins=False))
         .distinct().order_by(User.name)).all())
     forward = wf.next_forward(project.state)
+    people = {m["user_id"] for m in detail["team"]} | ({project.leader_id} if project.leader_id else set())
     return ProjectPage(
         project=project, body=body, detail=detail, workflow=wf,
         org=uow.session.get(Organization, project.org_id), events=events, names=names,
         org_users=org_users, team_candidates=team_candidates,
         gate=gate_of(uow, project, wf, forward) if forward else None,
         finished=wf.is_final(project.state), practice_links=practice_links(uow, project),
-        requests=request_panel(uow, actor, project, wf))
+        requests=request_panel(uow, actor, project, wf),
+        trained=completions(uow.session, user_ids=people)[0])
 
 
 def practice_links(uow: UnitOfWork, project: Project) -> dict[str, Any]:

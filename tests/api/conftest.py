@@ -177,13 +177,20 @@ class Prepared:
             "stages": [{"title": "Подготовительный", "starts_on": "2026-01-01", "ends_on": "2027-12-31"}]})
         participant = api.ok("POST", f"/programmes/{programme['id']}/participants", curator,
                              {"org_id": world.school.id, "joined_on": "2026-02-01"})
+        # a course of the region with a stream and the member enrolled (#14)
+        course = api.ok("POST", "/courses", curator, {"region_id": world.region.id, "title": "ПК «Бережливая школа»",
+                                                      "hours": 72, "kind": "qualification"})
+        stream = api.ok("POST", f"/courses/{course['id']}/streams", curator,
+                        {"starts_on": "2026-03-25", "ends_on": "2026-03-27", "place": "Орёл"})
+        enrolment = api.ok("POST", f"/streams/{stream['id']}/enrolments", curator, {"user_id": member.id})
         self.ids: dict[str, Any] = {
             "project_id": pid, "metric_id": metric["id"], "action_id": action["id"], "risk_id": risk["id"],
             "request_id": request.get_json()["request"]["id"], "region_id": world.region.id,
             "workflow_id": "psr", "fresh_project_id": fresh, "org_id": world.school.id,
             "municipality_id": world.municipality.id, "user_id": member.id,
             "programme_id": programme["id"], "participant_id": participant["id"],
-            "round_id": programme["rounds"][0]["id"]}
+            "round_id": programme["rounds"][0]["id"], "course_id": course["id"], "stream_id": stream["id"],
+            "enrolment_id": enrolment["id"]}
 
     def path(self, template: str) -> str:
         return template.format(**self.ids)

@@ -37,7 +37,7 @@ def test_the_engine_registers_the_twelve_documented_checks():
 
 
 def test_every_check_names_a_section_of_the_project_page():
-    sections = {"artefacts", "problems", "metrics", "actions", "risks"}  # ids in project.html
+    sections = {"artefacts", "problems", "metrics", "actions", "risks", "team"}  # ids in project.html
     assert {name: c.section for name, c in CHECKS.items() if c.section not in sections} == {}
     assert CHECKS["problems_listed"].section == "problems"
     assert CHECKS["no_critical_risks"].section == "risks"

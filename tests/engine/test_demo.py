@@ -317,3 +317,27 @@ def test_the_demo_runs_the_oryol_programme_like_a_region_in_its_second_year(demo
     steps = ["coordinator", "group", "readiness", "plan"]
     assert all(funnel[a] >= funnel[b] for a, b in zip(steps, steps[1:], strict=False)), funnel
     assert funnel["coordinator"] < 40 and funnel["plan"] > 0 and funnel["project_closed"] > 0
+
+
+def test_the_demo_trains_people_in_the_seeds_course_so_the_funnel_and_the_check_see_it(demo_store: Store) -> None:
+    """#14: the seed's 72-hour course with two streams; the past one has completions with
+    certificate numbers, so the funnel's «команда обучена» counts organisations."""
+    from engine.models import Course, CourseStream, Enrolment
+    from engine.policy import SYSTEM
+    from engine.programme import service as prog_svc
+    from engine.programme.tower import programme_tower
+    from engine.training.figures import any_completed
+    with demo_store.uow() as uow:
+        s = uow.session
+        (course,) = s.execute(select(Course)).scalars().all()
+        assert course.hours == 72 and "бережливого производства" in course.title
+        streams = s.execute(select(CourseStream).order_by(CourseStream.starts_on)).scalars().all()
+        assert len(streams) == 2 and streams[0].ends_on < clock.today()
+        done = s.execute(select(Enrolment).where(Enrolment.status == "completed")).scalars().all()
+        assert len(done) >= 10 and all(e.certificate_no and e.completed_on == streams[0].ends_on
+                                       or e.completed_on == streams[1].ends_on for e in done)
+        (prog,) = prog_svc.list_programmes(uow, SYSTEM)
+        tower = programme_tower(uow, SYSTEM, prog.id)
+        assert 0 < tower.funnel.trained < tower.funnel.coordinator
+        assert tower.training is not None and tower.training.total == len({e.user_id or -e.member_id for e in done})
+        assert any_completed(s, {e.user_id for e in done if e.user_id})

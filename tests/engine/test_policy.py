@@ -265,6 +265,8 @@ def test_the_action_table_is_the_documented_one():
         "participation.edit": {"head", "coordinator"},
         "participation.manage": {"curator", "admin"},
         "plan.decide": {"curator"},
+        "training.manage": {"curator", "admin"},
+        "training.view": {"head", "coordinator", "curator", "admin"},
     }
 
 
@@ -293,6 +295,9 @@ WHERE = {
     "participation.manage": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES),
                              "municipal curator": {OWN_ORG}},
     "plan.decide": {"curator": {OWN_ORG, SAME_REGION}, "municipal curator": {OWN_ORG}},
+    "training.manage": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
+    "training.view": {"head": {OWN_ORG}, "coordinator": {OWN_ORG}, "curator": {OWN_ORG, SAME_REGION},
+                      "admin": set(SCOPES)},
 }
 # a municipal curator: the curator role of region 10 narrowed to municipality 100, whose one
 # organisation is org 1 (org 2 is elsewhere in the region): what a curator may, there only,

@@ -197,7 +197,7 @@ def test_curator_downloads_the_regional_summary(web, curator_orel, world, summar
     assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in r.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(r.data))
-    assert wb.sheetnames == ["Сводка", "По типам организаций", "По муниципалитетам", "Практики"]
+    assert wb.sheetnames == ["Сводка", "По типам организаций", "По муниципалитетам", "Практики", "Обучение"]
     for ws in wb.worksheets:  # a title row with the region and the date, headers on row 3
         assert ws["A1"].value == "Сводный отчёт по ПСР-проектам: Орловская область, на 01.09.2026"
 

@@ -37,9 +37,10 @@ def init_app(app: Flask) -> None:
         readiness,
         reports,
         tower,
+        training,
     )
     for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes,
-                   readiness, public, edition):
+                   readiness, public, edition, training):
         app.register_blueprint(module.bp)
 
     @app.before_request

@@ -19,3 +19,8 @@ def label(table: dict[str, object], key: str | None) -> object:
     if key is None:
         return ""
     return table.get(key, key)
+
+
+COURSE_KIND = {"qualification": _l("qualification course"), "expert": _l("expert training"),
+               "seminar": _l("seminar")}
+ENROLMENT_STATUS = {"enrolled": _l("enrolled"), "completed": _l("completed"), "dropped": _l("dropped out")}

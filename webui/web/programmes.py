@@ -150,6 +150,7 @@ def _render_programme(programme_id: int, errors: dict[str, dict[str, str]] | Non
         kinds = [(k, L.ROUND_KIND[k]) for k in L.ROUND_KIND
                  if k != "initial" or all(r.kind != "initial" for r in page.rounds)]  # one initial round
         return render_template("programme.html", page=page, prog=page.programme, t=page.tower, round_kinds=kinds,
+                               org_kinds=ORG_KIND,
                                errors=errors or {}, values=values or {}, today=clock.today().isoformat()), status
 
 

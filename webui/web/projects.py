@@ -113,6 +113,7 @@ def render_project(project_id: int, message: dict[str, Any] | None = None, statu
             events=page.events, names=page.names, org_users=page.org_users,
             team_candidates=page.team_candidates, gate=page.gate, finished=page.finished,
             project=page.project, links=page.practice_links, requests=page.requests, message=message,
+            trained=page.trained,
             errors=errors, values=values or {}, wastes=WASTES, artefact_kinds=ARTEFACT_KINDS,
             risk_statuses=RISK_STATUSES, event_label=event_label, opened=opened, done=done,
             summary=summaries(page.detail, page.events, clock.today()),

@@ -94,6 +94,13 @@ def region_summary_workbook(region: Any, summary: dict[str, Any]) -> bytes:
     _sheet(wb, "Практики", title, ["Практика", "Организация", "Муниципальное образование", "Категория",
                                    "Опубликована", "Статус", "Тиражирований"],
            items, [60, 44, 30, 26, 14, 20, 14])
+    training = summary.get("training")
+    if training is not None:
+        rows = [["Всего", "", training.total]]
+        rows += [["Поток", f"{course}, {dates}", n] for course, dates, n in training.by_stream]
+        rows += [["Тип организации", KIND_TITLES.get(k, k), n] for k, n in training.by_kind.items()]
+        rows += [["Муниципальное образование", m, n] for m, n in training.by_municipality]
+        _sheet(wb, "Обучение", title, ["Разрез", "Значение", "Обучено человек"], rows, [28, 70, 16])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -127,7 +127,7 @@ class Outcome:
 
 @dataclass
 class Plan:
-    kind: Literal["orgs", "users", "participants"]
+    kind: Literal["orgs", "users", "participants", "enrolments"]
     region: Region | None
     outcomes: list[Outcome] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
