@@ -258,8 +258,12 @@ class TransitionRequest(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     trigger: str = Field(max_length=50)
     dest: str = Field(max_length=50)
-    approval: str = Field(default="head", max_length=20)
+    approval: str = Field(default="head", max_length=20)  # the role of the step waiting now
     status: str = Field(default="pending", max_length=10)
+    # A sequence of approvals (workflow ``approval: [head, curator]``): its roles, comma
+    # separated, and the index of the step waiting now; null: the single step ``approval``.
+    approval_steps: str | None = Field(default=None, max_length=200)
+    step: int = Field(default=0)
     requested_by: int = Field(foreign_key="user.id")
     requested_at: datetime
     comment: str | None = None
@@ -268,6 +272,11 @@ class TransitionRequest(SQLModel, table=True):
     decision_comment: str | None = None
     # Set by the scheduler when the deciding head has been reminded (once per request).
     reminded_at: datetime | None = None
+
+    @property
+    def steps(self) -> list[str]:
+        """Who approves, in order (one role for a single-step approval)."""
+        return self.approval_steps.split(",") if self.approval_steps else [self.approval]
 
 
 class Comment(SQLModel, table=True):
@@ -408,6 +417,8 @@ class Programme(SQLModel, table=True):
     created_at: datetime
     created_by: int | None = Field(default=None, foreign_key="user.id")
     version: int = Field(default=1)
+    # the workflow its participants' new projects follow unless they name one (null: the default)
+    workflow: str | None = Field(default=None, max_length=50)
 
 
 class ProgrammeStage(SQLModel, table=True):

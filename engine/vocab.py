@@ -144,6 +144,7 @@ class EventKind(StrEnum):
     TEAM_CHANGED = "team_changed"
     TRANSITION_REQUESTED = "transition_requested"
     TRANSITION_APPROVED = "transition_approved"
+    APPROVAL_STEP_PASSED = "approval_step_passed"  # a step of a sequence approved, the next one waits
     TRANSITION_REJECTED = "transition_rejected"
     TRANSITION_WITHDRAWN = "transition_withdrawn"
     STATE_CHANGED = "state_changed"
@@ -209,8 +210,8 @@ class EventKind(StrEnum):
 
 PROJECT_EVENTS = frozenset({
     EventKind.CREATED, EventKind.UPDATED, EventKind.TEAM_CHANGED, EventKind.TRANSITION_REQUESTED,
-    EventKind.TRANSITION_APPROVED, EventKind.TRANSITION_REJECTED, EventKind.TRANSITION_WITHDRAWN,
-    EventKind.STATE_CHANGED, EventKind.STALLED,
+    EventKind.TRANSITION_APPROVED, EventKind.APPROVAL_STEP_PASSED, EventKind.TRANSITION_REJECTED,
+    EventKind.TRANSITION_WITHDRAWN, EventKind.STATE_CHANGED, EventKind.STALLED,
     EventKind.PROBLEM_ADDED, EventKind.METRIC_ADDED, EventKind.METRIC_UPDATED, EventKind.MEASUREMENT_RECORDED,
     EventKind.ACTION_ADDED, EventKind.ACTION_UPDATED, EventKind.RISK_LOGGED, EventKind.RISK_UPDATED,
     EventKind.ARTEFACT_ADDED, EventKind.COMMENTED, EventKind.PRACTICE_PUBLISHED, EventKind.PRACTICE_UPDATED,

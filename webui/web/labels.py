@@ -46,6 +46,7 @@ EVENT = {
     "created": _l("created the project"), "updated": _l("edited the card"),
     "transition_requested": _l("asked to move the project"),
     "transition_approved": _l("approved the move"), "transition_rejected": _l("rejected the move"),
+    "approval_step_passed": _l("approved their step of the move"),
     "transition_withdrawn": _l("withdrew the request"),
     "state_changed": _l("stage changed"), "risk_logged": _l("logged a risk"),
     "risk_updated": _l("updated a risk"), "metric_added": _l("added a metric"),
