@@ -132,7 +132,9 @@ def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Proje
     body: ProjectCreate = parse(ProjectCreate, data)
     if org is None:
         raise ValidationFailed({"org_id": NO_SUCH_ORG})
-    wf = uow.workflows.latest(body.workflow) if body.workflow else uow.workflows.default()
+    from engine.programme.service import programme_workflow  # the programme sits above the projects
+    chosen = body.workflow or programme_workflow(uow, pk(org))
+    wf = uow.workflows.latest(chosen) if chosen else uow.workflows.default()
     if wf is None:
         raise ValidationFailed({"workflow": Text("Нет такого маршрута", "No such workflow")})
     _check_user_in_org(uow, body.leader_id, "leader_id", pk(org))

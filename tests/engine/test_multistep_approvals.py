@@ -167,3 +167,24 @@ def test_approving_a_withdrawn_multistep_request_conflicts(make, flow, defended,
     make.call(withdraw_request, member_of_school.actor, req.id, {})
     with pytest.raises(Conflict):
         flow.approve(head_of_school.actor, req.id)
+
+
+# --- choosing the workflow per programme ---------------------------------------------------
+
+def test_a_programme_names_the_workflow_of_its_participants_new_projects(make, world, curator_orel,
+                                                                       member_of_school):
+    from engine.errors import ValidationFailed as Invalid
+    from engine.programme import service as P
+    with pytest.raises(Invalid) as err:
+        make.call(P.create_programme, curator_orel.actor, {
+            "region_id": world.region.id, "title": "РИП", "starts_on": "2026-01-01", "ends_on": "2026-12-31",
+            "workflow": "no-such"})
+    assert "workflow" in err.value.fields
+    prog = make.call(P.create_programme, curator_orel.actor, {
+        "region_id": world.region.id, "title": "РИП «Бережливая школа»", "starts_on": "2026-01-01",
+        "ends_on": "2026-12-31", "workflow": DEFENDED})
+    before = make.project(world.other_school, make.person("member", org=world.other_school).actor)
+    make.call(P.add_participant, curator_orel.actor, prog.id, {"org_id": world.school.id, "joined_on": "2026-02-01"})
+    joined = make.project(world.school, member_of_school.actor)
+    named = make.project(world.school, member_of_school.actor, workflow="psr")
+    assert (before.workflow_id, joined.workflow_id, named.workflow_id) == ("psr", DEFENDED, "psr")
