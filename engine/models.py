@@ -535,3 +535,44 @@ class PlanItem(SQLModel, table=True):
     status: str = Field(default="open", max_length=12)  # open | done | dropped
     evidence_url: str | None = Field(default=None, max_length=1000)
     created_at: datetime
+
+
+# --- defence sessions (защита проектов, #14 item 5; engine/defence/) ---------------------------
+
+class DefenceSession(SQLModel, table=True):
+    """A defence session of a region: a commission of curators decides, project by project,
+    the requests waiting at their (the curator's) approval step."""
+    __tablename__ = "defence_session"
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    title: str = Field(max_length=300)
+    held_on: date
+    place: str = Field(default="", max_length=300)
+    status: str = Field(default="planned", max_length=10)  # planned | held | closed
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    version: int = Field(default=1)
+
+
+class DefenceCommission(SQLModel, table=True):
+    """A member of a session's commission (a curator)."""
+    __tablename__ = "defence_commission"
+    __table_args__ = (Index("uq_defence_commission_session_user", "session_id", "user_id", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="defence_session.id")
+    user_id: int = Field(foreign_key="user.id")
+
+
+class DefenceItem(SQLModel, table=True):
+    """A project defended at a session: its request, and the commission's decision
+    (accepted | to_revise; null until decided)."""
+    __tablename__ = "defence_item"
+    __table_args__ = (Index("uq_defence_item_session_project", "session_id", "project_id", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="defence_session.id")
+    project_id: int = Field(foreign_key="project.id", index=True)
+    request_id: int = Field(foreign_key="transition_request.id")
+    decision: str | None = Field(default=None, max_length=10)
+    remarks: str | None = None
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None

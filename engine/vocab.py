@@ -81,6 +81,20 @@ class ProgrammeStatus(StrEnum):
     FINISHED = "finished"
 
 
+class DefenceStatus(StrEnum):
+    """A defence session: planned, held (a decision recorded), closed (read only)."""
+    PLANNED = "planned"
+    HELD = "held"
+    CLOSED = "closed"
+
+
+class DefenceDecision(StrEnum):
+    """The commission's decision on a project: its step approved, or the request
+    returned to the team with the remarks."""
+    ACCEPTED = "accepted"
+    TO_REVISE = "to_revise"
+
+
 class ParticipantStatus(StrEnum):
     ACTIVE = "active"
     WITHDRAWN = "withdrawn"
@@ -206,6 +220,11 @@ class EventKind(StrEnum):
     PLAN_SUBMITTED = "plan_submitted"
     PLAN_APPROVED = "plan_approved"
     PLAN_RETURNED = "plan_returned"
+    # defence sessions (engine/defence/; no project: the decisions' request events carry it)
+    DEFENCE_SCHEDULED = "defence_scheduled"
+    DEFENCE_PROJECT_ADDED = "defence_project_added"
+    DEFENCE_DECIDED = "defence_decided"
+    DEFENCE_CLOSED = "defence_closed"
 
 
 PROJECT_EVENTS = frozenset({

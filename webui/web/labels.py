@@ -89,6 +89,11 @@ AUDIT = {
     "plan_item_added": _l("added a work plan item"), "plan_item_updated": _l("updated a work plan item"),
     "plan_submitted": _l("submitted a work plan"), "plan_approved": _l("approved a work plan"),
     "plan_returned": _l("returned a work plan"),
+    # defence sessions (#14 item 5)
+    "defence_scheduled": _l("scheduled a defence session"),
+    "defence_project_added": _l("added a project to a defence session"),
+    "defence_decided": _l("recorded a defence decision"),
+    "defence_closed": _l("closed a defence session"),
 }
 
 
