@@ -20,7 +20,8 @@ def waiting_for_curator(make: Any, org: Any, member: Any, head: Any, title: str)
     project = make.project(org, member.actor, title=title, workflow="psr-defended")
     pid = project.id
     make.call(add_artefact, member.actor, pid, {"kind": "current_state_map", "title": "Карта текущего состояния"})
-    make.call(add_problem, member.actor, pid, {"description": "Учитель тратит час на бланки", "waste": "overprocessing"})
+    make.call(add_problem, member.actor, pid, {"description": "Учитель тратит час на бланки",
+                                               "waste": "overprocessing"})
     make.call(add_metric, member.actor, pid, {"name": "Время подготовки", "unit": "мин", "direction": "decrease",
                                               "baseline": 67.0, "target": 29.0})
     make.call(request_transition, head.actor, pid, {"trigger": "to_target", "version": 1})
