@@ -82,3 +82,9 @@ def test_schools_people_get_403_and_another_region_404(web, make, world, curator
     assert web(curator_kursk).get(f"/defence/{sess.id}/protocol").status_code == 404
     assert web(head_of_school).post("/defence", {"region_id": world.region.id, "title": "X",
                                                  "held_on": "2026-12-10"}).status_code == 403
+
+
+def test_the_card_shows_which_approval_step_a_request_waits_at(web, make, world, member_of_school, head_of_school):
+    p = waiting_for_curator(make, world.school, member_of_school, head_of_school, "Проект с защитой")
+    page = dom(web(member_of_school).get(f"/projects/{p.id}"))
+    assert page.one(data_approval_step=True)["data-approval-step"] == "1"
