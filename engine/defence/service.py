@@ -30,9 +30,10 @@ from engine.models import (
 )
 from engine.policy import Actor, can_in_region, may_decide_defence
 from engine.schemas import parse
+from engine.services import notifications as notes
 from engine.services.common import cas_update, get_or_404, is_id, record
 from engine.text import Text
-from engine.vocab import DefenceDecision, DefenceStatus, EventKind, RequestStatus
+from engine.vocab import DefenceDecision, DefenceStatus, EventKind, NotificationKind, RequestStatus
 
 COMMISSION_ROLE = "curator"  # the approval step a defence session decides
 
@@ -191,7 +192,8 @@ def record_decision(uow: UnitOfWork, actor: Actor, session_id: int, item_id: int
     if body.decision == DefenceDecision.ACCEPTED.value:
         approve_request(inner, actor, item.request_id, {"comment": remarks} if remarks else {})
     else:
-        reject_request(inner, actor, item.request_id, {"comment": remarks})
+        req = reject_request(inner, actor, item.request_id, {"comment": remarks})
+        _tell_team(uow, actor, sess, item.project_id, req, remarks or "")
     uow.session.execute(update(DefenceSession).where(col(DefenceSession.id) == sess.id,
                                                      col(DefenceSession.status) == DefenceStatus.PLANNED.value)
                         .values(status=DefenceStatus.HELD.value).execution_options(synchronize_session=False))
@@ -200,6 +202,20 @@ def record_decision(uow: UnitOfWork, actor: Actor, session_id: int, item_id: int
             "request_id": item.request_id, "decision": body.decision, "remarks": remarks})
     uow.commit()
     return item
+
+
+def _tell_team(uow: UnitOfWork, actor: Actor, sess: DefenceSession, project_id: int,
+               req: TransitionRequest, remarks: str) -> None:
+    """«На доработку»: the whole team hears the commission's remarks (reject_request has
+    told the requester and the leader already)."""
+    project = uow.session.get(Project, project_id)
+    if project is None:
+        return
+    ru = f"«{project.title}»: комиссия защиты «{sess.title}» вернула проект на доработку: {notes.excerpt(remarks)}"
+    en = f"“{project.title}”: the defence commission “{sess.title}” sent the project back to revise: " \
+         f"{notes.excerpt(remarks)}"
+    notes.notify_people(uow.session, actor, project, NotificationKind.TRANSITION_REJECTED,
+                        notes.team_of(uow.session, project) - {req.requested_by, project.leader_id}, Text(ru, en))
 
 
 def close_session(uow: UnitOfWork, actor: Actor, session_id: int, data: dict[str, Any]) -> DefenceSession:

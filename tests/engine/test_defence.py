@@ -134,3 +134,22 @@ def test_a_commission_member_decides_and_a_closed_session_takes_nothing(
     flow.fire(head_of_school.actor, p.id, "to_implement")  # the team asks again later
     with pytest.raises(Conflict):
         make.call(defence.add_project, curator_orel.actor, sess.id, {"project_id": p.id})
+
+
+def test_to_revise_tells_the_whole_team_the_remarks(make, flow, world, member_of_school, head_of_school,
+                                                   curator_orel, session):
+    from sqlmodel import select
+
+    from engine.models import Notification
+    from engine.services import add_team_member
+    p = waiting_for_curator(make, flow, world, member_of_school, head_of_school, "Проект")
+    teammate = make.person("member", org=world.school, email="teacher3@lyceum1.ru")
+    make.call(add_team_member, member_of_school.actor, p.id, {"user_id": teammate.id})
+    make.call(defence.add_project, curator_orel.actor, session.id, {"project_id": p.id})
+    item = make.call(views.session_view, curator_orel.actor, session.id).items[0]
+    make.call(defence.record_decision, curator_orel.actor, session.id, item.id,
+              {"decision": "to_revise", "remarks": "Нет карты процесса"})
+    texts = make.call(lambda uow: [n.text_ru for n in uow.session.execute(
+        select(Notification).where(Notification.user_id == teammate.id,
+                                   Notification.kind == "transition_rejected")).scalars()])
+    assert len(texts) == 1 and "Нет карты процесса" in texts[0]
