@@ -78,6 +78,7 @@ def test_schools_people_get_403_and_another_region_404(web, make, world, curator
     sess = make.call(defence.schedule_session, curator_orel.actor, {
         "region_id": world.region.id, "title": "Защита", "held_on": "2026-12-10"})
     assert web(head_of_school).get(f"/defence/{sess.id}").status_code == 403
+    assert web(head_of_school).get("/defence").status_code == 403
     assert web(curator_kursk).get(f"/defence/{sess.id}").status_code == 404
     assert web(curator_kursk).get(f"/defence/{sess.id}/protocol").status_code == 404
     assert web(head_of_school).post("/defence", {"region_id": world.region.id, "title": "X",

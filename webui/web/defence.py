@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine import clock
 from engine.defence import pages as views
 from engine.defence import service as defence
-from webui.web.common import form_data, login_required, no_nul, uow
+from webui.web.common import form_data, login_required, may, no_nul, uow
 from webui.web.programmes import _day, _run
 
 bp = Blueprint("defence", __name__)
@@ -41,6 +41,8 @@ def _render_list(errors: dict[str, dict[str, str]] | None = None, values: dict[s
 @bp.get("/defence")
 @login_required
 def index() -> Any:
+    if not may("defence.view"):  # a school's people: no sessions of theirs to list
+        abort(403)
     return _render_list()
 
 
