@@ -79,3 +79,19 @@ def test_404_out_of_scope_and_403_in_scope_come_before_400(api, defence_ids, cur
                          headers={"Content-Type": "application/json"}), 404, "not_found")
     error_of(api.request(spec.method, path, head_of_school, data=b"{broken",
                          headers={"Content-Type": "application/json"}), 403, "forbidden")
+
+
+def test_defence_answers_fit_their_schemas(api, defence_ids, curator_orel):
+    from tests.api.test_outputs import _answer_name, _errors
+    spec = api.ok("GET", "/openapi.json", None)
+    sid = defence_ids["session_id"]
+    for method, template, status, body in (
+            ("GET", "/defence-sessions", 200, None), ("GET", "/defence-sessions/{session_id}", 200, None),
+            ("POST", "/defence-sessions/{session_id}/items/{item_id}/decision", 200, {"decision": "accepted"})):
+        r = api.request(method, template.format(**defence_ids), curator_orel,
+                        **({"json": body} if body is not None else {}))
+        assert r.status_code == status, (template, r.get_json())
+        name = _answer_name(spec, method, template, status)
+        assert _errors(spec, name, r.get_json()) == [], (template, _errors(spec, name, r.get_json())[:3])
+        assert _errors(spec, name, {**r.get_json(), "undeclared": 1})
+    assert api.ok("GET", f"/defence-sessions/{sid}", curator_orel)["items"][0]["decision"] == "accepted"
