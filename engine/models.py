@@ -267,8 +267,12 @@ class TransitionRequest(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
     trigger: str = Field(max_length=50)
     dest: str = Field(max_length=50)
-    approval: str = Field(default="head", max_length=20)
+    approval: str = Field(default="head", max_length=20)  # the role of the step waiting now
     status: str = Field(default="pending", max_length=10)
+    # A sequence of approvals (workflow ``approval: [head, curator]``): its roles, comma
+    # separated, and the index of the step waiting now; null: the single step ``approval``.
+    approval_steps: str | None = Field(default=None, max_length=200)
+    step: int = Field(default=0)
     requested_by: int = Field(foreign_key="user.id")
     requested_at: datetime
     comment: str | None = None
@@ -279,6 +283,11 @@ class TransitionRequest(SQLModel, table=True):
     scaling_proposal: str | None = Field(default=None, max_length=2000)
     # Set by the scheduler when the deciding head has been reminded (once per request).
     reminded_at: datetime | None = None
+
+    @property
+    def steps(self) -> list[str]:
+        """Who approves, in order (one role for a single-step approval)."""
+        return self.approval_steps.split(",") if self.approval_steps else [self.approval]
 
 
 class Comment(SQLModel, table=True):
@@ -422,6 +431,8 @@ class Programme(SQLModel, table=True):
     created_at: datetime
     created_by: int | None = Field(default=None, foreign_key="user.id")
     version: int = Field(default=1)
+    # the workflow its participants' new projects follow unless they name one (null: the default)
+    workflow: str | None = Field(default=None, max_length=50)
 
 
 class ProgrammeStage(SQLModel, table=True):
@@ -588,3 +599,44 @@ class Enrolment(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     version: int = Field(default=1)
+
+
+# --- defence sessions (защита проектов, #14 item 5; engine/defence/) ---------------------------
+
+class DefenceSession(SQLModel, table=True):
+    """A defence session of a region: a commission of curators decides, project by project,
+    the requests waiting at their (the curator's) approval step."""
+    __tablename__ = "defence_session"
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    title: str = Field(max_length=300)
+    held_on: date
+    place: str = Field(default="", max_length=300)
+    status: str = Field(default="planned", max_length=10)  # planned | held | closed
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    version: int = Field(default=1)
+
+
+class DefenceCommission(SQLModel, table=True):
+    """A member of a session's commission (a curator)."""
+    __tablename__ = "defence_commission"
+    __table_args__ = (Index("uq_defence_commission_session_user", "session_id", "user_id", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="defence_session.id")
+    user_id: int = Field(foreign_key="user.id")
+
+
+class DefenceItem(SQLModel, table=True):
+    """A project defended at a session: its request, and the commission's decision
+    (accepted | to_revise; null until decided)."""
+    __tablename__ = "defence_item"
+    __table_args__ = (Index("uq_defence_item_session_project", "session_id", "project_id", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="defence_session.id")
+    project_id: int = Field(foreign_key="project.id", index=True)
+    request_id: int = Field(foreign_key="transition_request.id")
+    decision: str | None = Field(default=None, max_length=10)
+    remarks: str | None = None
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None

@@ -127,7 +127,7 @@ class WorkflowTransition(Out):
     dest: str
     title: str | None
     requires: list[str]
-    approval: str | None
+    approval: str | list[str] | None  # a list for a sequence of steps (approval: [head, curator])
     roles: list[str]
     comment_required: bool
 
@@ -156,6 +156,8 @@ class Request(Out):
     decided_by: int | None
     decided_at: Timestamp | None
     decision_comment: str | None
+    steps: list[str]  # who approves, in order (one role for a single-step approval)
+    step: int  # the index in ``steps`` of the step waiting now (0-based)
 
 
 class Notification(Out):
@@ -188,7 +190,7 @@ class AvailableTransition(Out):
     trigger: str
     dest: str
     title: str
-    approval: str | None
+    approval: str | list[str] | None  # a list for a sequence of steps
     comment_required: bool
     back: bool
     unmet: list[Unmet]

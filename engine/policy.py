@@ -53,6 +53,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     # training (PROGRAMME.md "Training"): a region's courses, streams, enrolments, imports
     "training.manage": frozenset({"curator", "admin"}),
     "training.view": frozenset({"head", "coordinator", "curator", "admin"}),  # own people's enrolments
+    # defence sessions (engine/defence/): the region's curators schedule them and decide;
+    # a session's commission members decide too (may_decide_defence)
+    "defence.view": frozenset({"curator", "admin"}),
+    "defence.schedule": frozenset({"curator"}),
+    "defence.decide": frozenset({"curator"}),
 }
 # Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
 # a request is decided by whoever holds its `approval` role for the project (`may_decide`).
@@ -192,6 +197,13 @@ def may_withdraw(actor: Actor, requested_by: int | None, approval: str | None,
     own = (actor.user_id is not None and actor.user_id == requested_by
            and can(actor, "request.withdraw", org_id, region_id))
     return own or may_decide(actor, approval, org_id, region_id)
+
+
+def may_decide_defence(actor: Actor, region_id: int, commission: set[int] | frozenset[int]) -> bool:
+    """Whether the actor may record decisions at a defence session of ``region_id``: a
+    curator of the region, or a member of the session's commission who is a curator."""
+    return (can_in_region(actor, "defence.decide", region_id)
+            or (actor.user_id in commission and bool(actor.held_roles() & ACTIONS["defence.decide"])))
 
 
 def require_visible(actor: Actor, org_id: int, region_id: int, what: str = "project") -> frozenset[str]:

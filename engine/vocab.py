@@ -81,6 +81,20 @@ class ProgrammeStatus(StrEnum):
     FINISHED = "finished"
 
 
+class DefenceStatus(StrEnum):
+    """A defence session: planned, held (a decision recorded), closed (read only)."""
+    PLANNED = "planned"
+    HELD = "held"
+    CLOSED = "closed"
+
+
+class DefenceDecision(StrEnum):
+    """The commission's decision on a project: its step approved, or the request
+    returned to the team with the remarks."""
+    ACCEPTED = "accepted"
+    TO_REVISE = "to_revise"
+
+
 class ParticipantStatus(StrEnum):
     ACTIVE = "active"
     WITHDRAWN = "withdrawn"
@@ -157,6 +171,7 @@ class EventKind(StrEnum):
     TEAM_CHANGED = "team_changed"
     TRANSITION_REQUESTED = "transition_requested"
     TRANSITION_APPROVED = "transition_approved"
+    APPROVAL_STEP_PASSED = "approval_step_passed"  # a step of a sequence approved, the next one waits
     TRANSITION_REJECTED = "transition_rejected"
     TRANSITION_WITHDRAWN = "transition_withdrawn"
     STATE_CHANGED = "state_changed"
@@ -224,12 +239,17 @@ class EventKind(StrEnum):
     ENROLLED = "enrolled"
     ENROLMENT_COMPLETED = "enrolment_completed"
     ENROLMENT_DROPPED = "enrolment_dropped"
+    # defence sessions (engine/defence/; no project: the decisions' request events carry it)
+    DEFENCE_SCHEDULED = "defence_scheduled"
+    DEFENCE_PROJECT_ADDED = "defence_project_added"
+    DEFENCE_DECIDED = "defence_decided"
+    DEFENCE_CLOSED = "defence_closed"
 
 
 PROJECT_EVENTS = frozenset({
     EventKind.CREATED, EventKind.UPDATED, EventKind.TEAM_CHANGED, EventKind.TRANSITION_REQUESTED,
-    EventKind.TRANSITION_APPROVED, EventKind.TRANSITION_REJECTED, EventKind.TRANSITION_WITHDRAWN,
-    EventKind.STATE_CHANGED, EventKind.STALLED,
+    EventKind.TRANSITION_APPROVED, EventKind.APPROVAL_STEP_PASSED, EventKind.TRANSITION_REJECTED,
+    EventKind.TRANSITION_WITHDRAWN, EventKind.STATE_CHANGED, EventKind.STALLED,
     EventKind.PROBLEM_ADDED, EventKind.METRIC_ADDED, EventKind.METRIC_UPDATED, EventKind.MEASUREMENT_RECORDED,
     EventKind.ACTION_ADDED, EventKind.ACTION_UPDATED, EventKind.RISK_LOGGED, EventKind.RISK_UPDATED,
     EventKind.ARTEFACT_ADDED, EventKind.COMMENTED, EventKind.PRACTICE_PUBLISHED, EventKind.PRACTICE_UPDATED,

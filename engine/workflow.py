@@ -1,5 +1,12 @@
 """Workflow files: load, validate (every rule of WORKFLOWS.md), and build one
-``transitions`` machine per workflow version, reused for every project."""
+``transitions`` machine per workflow version, reused for every project.
+
+A transition's ``approval`` is one role or a sequence of roles (``approval: [head,
+curator]``: non-empty, each a known role, no duplicates); either is loaded as
+``Transition.steps``, a tuple of roles in order. A request waits for each step in turn
+(engine/services/projects.py: ``approve_request``); ``Transition.approval`` is the first
+step's role, ``approval_shown`` what the API answers (a string for one role as the file
+said it, the list for a sequence)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -46,7 +53,7 @@ class TransitionSpec(_Strict):
     dest: str
     title: TitleSpec | None = None
     requires: list[str] = []
-    approval: str | None = None
+    approval: str | list[str] | None = None  # one role, or the roles of a sequence of steps
     roles: list[str] | None = None
     comment_required: bool = False
 
@@ -82,9 +89,23 @@ class Transition:
     dest: str
     title: Text | None
     requires: tuple[str, ...]
-    approval: str | None
+    steps: tuple[str, ...]  # who approves, in order; empty: the move happens at once
     roles: tuple[str, ...]
     comment_required: bool
+    sequence: bool = False  # the file named a list (``approval: [head, curator]``)
+
+    @property
+    def approval(self) -> str | None:
+        """The role of the first approval step (None: no approval)."""
+        return self.steps[0] if self.steps else None
+
+    @property
+    def approval_shown(self) -> str | list[str] | None:
+        """``approval`` as the API shows it: a string for a single step (as the file said
+        it), the list for a sequence, null when none is needed."""
+        if not self.steps:
+            return None
+        return list(self.steps) if self.sequence else self.steps[0]
 
     def title_or_dest(self, workflow: Workflow) -> Text:
         return self.title or workflow.state(self.dest).title
@@ -254,6 +275,30 @@ def _required_title(spec: TitleSpec | None) -> Text:
     return cast(Text, _title(spec))
 
 
+def _steps(approval: str | list[str] | None) -> tuple[str, ...]:
+    if approval is None:
+        return ()
+    return (approval,) if isinstance(approval, str) else tuple(approval)
+
+
+def _approval_problems(approval: str | list[str] | None) -> list[tuple[str, str]]:
+    """``approval``: a role, or a non-empty list of distinct roles (the steps, in order)."""
+    if approval is None:
+        return []
+    if isinstance(approval, list) and not approval:
+        return [("approval", "a sequence of approvals needs at least one role")]
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for j, role in enumerate(_steps(approval)):
+        fld = "approval" if isinstance(approval, str) else f"approval[{j}]"
+        if role not in ROLES:
+            out.append((fld, f"unknown role {role!r}"))
+        elif role in seen:
+            out.append((fld, f"role {role!r} appears twice in the sequence"))
+        seen.add(role)
+    return out
+
+
 def validate_spec(raw: Any, filename: str, known_checks: set[str]) -> Workflow:
     """Validate one parsed YAML document; raises WorkflowError listing every problem."""
     problems: list[tuple[str, str, str]] = []
@@ -312,8 +357,8 @@ def validate_spec(raw: Any, filename: str, known_checks: set[str]) -> Workflow:
         for check in tr.requires:
             if check not in known_checks:
                 bad(f"transitions[{i}].requires", f"unknown check {check!r}")
-        if tr.approval is not None and tr.approval not in ROLES:
-            bad(f"transitions[{i}].approval", f"unknown role {tr.approval!r}")
+        for fld, msg in _approval_problems(tr.approval):
+            bad(f"transitions[{i}].{fld}", msg)
         for role in tr.roles or []:
             if role not in ROLES:
                 bad(f"transitions[{i}].roles", f"unknown role {role!r}")
@@ -358,7 +403,8 @@ def validate_spec(raw: Any, filename: str, known_checks: set[str]) -> Workflow:
                 dest=t.dest,
                 title=_title(t.title),
                 requires=tuple(t.requires),
-                approval=t.approval,
+                steps=_steps(t.approval),
+                sequence=isinstance(t.approval, list),
                 roles=tuple(t.roles) if t.roles is not None else DEFAULT_ROLES,
                 comment_required=t.comment_required,
             )

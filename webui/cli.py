@@ -658,6 +658,9 @@ def workflows_check(directory: str | None) -> None:
     for wf in registry.all():
         click.echo(f"{wf.source_file}: {wf.id} v{wf.version}: OK "
                    f"({len(wf.states)} states, {len(wf.transitions)} transitions)")
+        for t in wf.transitions:  # the approval sequences, spelled out (approval: [head, curator])
+            if t.sequence:
+                click.echo(f"  {t.trigger}: approval in steps: {' -> '.join(t.steps)}")
 
 
 

@@ -51,6 +51,7 @@ class ProgrammeOut(Out):
     tasks: str
     hypothesis: str
     version: int
+    workflow: str | None  # the workflow its participants' new projects follow (null: the default)
     stages: list[StageOut]
     rounds: list[RoundBrief]
     warnings: list[str]
@@ -215,7 +216,7 @@ def programme_out(p: Programme, stages: list[ProgrammeStage], rounds: list[Readi
                   warnings: list[str]) -> ProgrammeOut:
     return ProgrammeOut(id=p.id, region_id=p.region_id, title=p.title, starts_on=p.starts_on.isoformat(),
                         ends_on=p.ends_on.isoformat(), status=p.status, goal=p.goal, tasks=p.tasks,
-                        hypothesis=p.hypothesis, version=p.version,
+                        hypothesis=p.hypothesis, version=p.version, workflow=p.workflow,
                         stages=[stage_out(s) for s in stages], rounds=[round_brief(r) for r in rounds],
                         warnings=warnings)
 

@@ -39,6 +39,7 @@ class ProgrammeIn(Input):
     goal: str | None = Field(default=None, max_length=5000)
     tasks: str | None = Field(default=None, max_length=5000)
     hypothesis: str | None = Field(default=None, max_length=5000)
+    workflow: str | None = Field(default=None, max_length=50)  # its participants' new projects' workflow
     stages: list[StageIn] = Field(default_factory=list, max_length=20)
 
 
@@ -50,6 +51,7 @@ class ProgrammePatch(_Patch):
     tasks: str = _if_given(max_length=5000)
     hypothesis: str = _if_given(max_length=5000)
     status: ProgrammeStatus = _if_given()
+    workflow: str | None = Field(default=None, max_length=50)  # null: back to the default workflow
     version: int
 
 

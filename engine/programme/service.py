@@ -42,6 +42,7 @@ from engine.vocab import (
     EventKind,
     ParticipantStatus,
     PlanStatus,
+    ProgrammeStatus,
     RoundKind,
 )
 
@@ -155,12 +156,13 @@ def create_programme(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Pro
     if uow.session.get(Region, body.region_id) is None:
         raise _bad("region_id", "Нет такого региона", "No such region")
     _dates(body.starts_on, body.ends_on)
+    _known_workflow(uow, body.workflow)
     for i, st in enumerate(body.stages):
         _dates(st.starts_on, st.ends_on, f"stages.{i}.")
     q = _questionnaire()
     prog = Programme(region_id=body.region_id, title=body.title, starts_on=body.starts_on,
                      ends_on=body.ends_on, goal=body.goal or "", tasks=body.tasks or "",
-                     hypothesis=body.hypothesis or "", questionnaire_id=q.id,
+                     hypothesis=body.hypothesis or "", questionnaire_id=q.id, workflow=body.workflow,
                      created_at=clock.now(), created_by=actor.user_id)
     uow.session.add(prog)
     uow.session.flush()
@@ -180,11 +182,29 @@ def create_programme(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Pro
     return prog
 
 
+def _known_workflow(uow: UnitOfWork, workflow_id: str | None) -> None:
+    if workflow_id is not None and uow.workflows.latest(workflow_id) is None:
+        raise _bad("workflow", "Нет такого маршрута", "No such workflow")
+
+
+def programme_workflow(uow: UnitOfWork, org_id: int) -> str | None:
+    """The workflow a new project of ``org_id`` follows when it names none: that of the
+    latest programme, not finished, in which the organisation takes part and which names
+    one (null: the installation's default)."""
+    return uow.session.execute(
+        select(col(Programme.workflow)).join(Participant, col(Participant.programme_id) == col(Programme.id))
+        .where(col(Participant.org_id) == org_id, col(Participant.status) == ParticipantStatus.ACTIVE.value,
+               col(Programme.workflow).is_not(None),
+               col(Programme.status) != ProgrammeStatus.FINISHED.value)
+        .order_by(col(Programme.id).desc()).limit(1)).scalar()
+
+
 def update_programme(uow: UnitOfWork, actor: Actor, programme_id: int, data: dict[str, Any]) -> Programme:
     prog = require_manage(uow, actor, programme_id)
     body: PS.ProgrammePatch = parse(PS.ProgrammePatch, data)
     changes = {k: getattr(body, k) for k in body.model_fields_set - {"version"}}
     _dates(changes.get("starts_on", prog.starts_on), changes.get("ends_on", prog.ends_on))
+    _known_workflow(uow, changes.get("workflow"))
     if "status" in changes:
         order = ("draft", "active", "finished")
         if order.index(changes["status"]) < order.index(prog.status):

@@ -132,7 +132,9 @@ def create_project(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Proje
     body: ProjectCreate = parse(ProjectCreate, data)
     if org is None:
         raise ValidationFailed({"org_id": NO_SUCH_ORG})
-    wf = uow.workflows.latest(body.workflow) if body.workflow else uow.workflows.default()
+    from engine.programme.service import programme_workflow  # the programme sits above the projects
+    chosen = body.workflow or programme_workflow(uow, pk(org))
+    wf = uow.workflows.latest(chosen) if chosen else uow.workflows.default()
     if wf is None:
         raise ValidationFailed({"workflow": Text("Нет такого маршрута", "No such workflow")})
     _check_user_in_org(uow, body.leader_id, "leader_id", pk(org))
@@ -264,9 +266,15 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
         raise GateFailed(unmet)
 
     now = clock.now()
-    immediate = t.approval is None or t.approval in roles
+    # the leading approval steps the actor holds pass at once (a head moving their own
+    # school's card needs no second click); the request waits at the first step they do not
+    held = next((i for i, role in enumerate(t.steps) if role not in roles), len(t.steps))
+    immediate = held == len(t.steps)
+    step = min(held, max(len(t.steps) - 1, 0))
     req = TransitionRequest(project_id=pk(project), trigger=t.trigger, dest=t.dest,
-                            approval=t.approval or "", requested_by=cast(int, actor.user_id),  # a person
+                            approval=t.steps[step] if t.steps else "",
+                            approval_steps=",".join(t.steps) if t.sequence else None, step=step,
+                            requested_by=cast(int, actor.user_id),  # a person
                             requested_at=now, comment=comment, scaling_proposal=proposal,
                             status="approved" if immediate else "pending",
                             decided_by=actor.user_id if immediate else None,
@@ -279,6 +287,11 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
     record(uow.session, actor, EventKind.TRANSITION_REQUESTED, project,
            {"request_id": req.id, "trigger": t.trigger, "dest": t.dest, "comment": comment,
             "immediate": immediate, **({"scaling_proposal": proposal} if proposal else {})})
+    if not immediate:
+        for i in range(held):
+            record(uow.session, actor, EventKind.APPROVAL_STEP_PASSED, project,
+                   {"request_id": req.id, "trigger": t.trigger, "dest": t.dest, "step": i,
+                    "role": t.steps[i], "comment": None})
     if immediate:
         _move(uow, actor, project, t, body.version, req)
         uow.commit()
@@ -370,7 +383,11 @@ def _load_request(uow: UnitOfWork, actor: Actor, request_id: int) -> tuple[Trans
 
 def approve_request(uow: UnitOfWork, actor: Actor, request_id: int,
                     data: dict[str, Any] | None = None) -> Project:
-    """Approve a pending request; the gate's checks are evaluated again first."""
+    """Approve the step a pending request waits at; the gate's checks are evaluated again
+    first. The last step (the only one of a single-step approval) moves the project
+    (event ``transition_approved``); an earlier step of a sequence passes the request on
+    to the next role (event ``approval_step_passed`` with ``{step, role}``, the next
+    deciders notified) and the project stays where it is."""
     req, project = _load_request(uow, actor, request_id)
     if not may_decide(actor, req.approval, project.org_id, project.region_id):
         raise Forbidden(Text("Согласовать может только роль: " + (req.approval or "—"),
@@ -388,6 +405,10 @@ def approve_request(uow: UnitOfWork, actor: Actor, request_id: int,
     unmet = evaluate(uow.session, project, t.requires, wf)
     if unmet:
         raise GateFailed(unmet)
+    if req.step < len(req.steps) - 1:  # a step of a sequence, not its last: the next one waits
+        _pass_step(uow, actor, project, wf, req, (body.comment or "").strip() or None)
+        uow.commit()
+        return project
     _decide(uow, actor, req, "approved", (body.comment or "").strip() or None)
     if proposal is not None and proposal != req.scaling_proposal:  # the approver's wording wins
         req.scaling_proposal = proposal
@@ -464,12 +485,42 @@ def withdraw_request(uow: UnitOfWork, actor: Actor, request_id: int,
     return req
 
 
+def _pass_step(uow: UnitOfWork, actor: Actor, project: Project, wf: Workflow,
+               req: TransitionRequest, comment: str | None) -> None:
+    """One step of a sequence approved: compare-and-swap on the request's status and
+    step (two deciders of one step: one wins, the other gets Conflict), then the event
+    and the next step's deciders hear of it."""
+    passed, role = req.step, req.approval
+    nxt = req.steps[passed + 1]
+    result = uow.session.exec(
+        update(TransitionRequest)
+        .where(col(TransitionRequest.id) == req.id, col(TransitionRequest.status) == "pending",
+               col(TransitionRequest.step) == passed)
+        .values(step=passed + 1, approval=nxt)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict(Text("Запрос уже рассмотрен", "The request has already been decided"))
+    req.step, req.approval = passed + 1, nxt
+    record(uow.session, actor, EventKind.APPROVAL_STEP_PASSED, project,
+           {"request_id": req.id, "trigger": req.trigger, "dest": req.dest, "step": passed,
+            "role": role, "comment": comment})
+    dest = _dest_title(wf, req.dest)
+    who = notes.name_of(uow.session, actor.user_id)
+    ru = (f"«{project.title}»: {who} согласовал(а) переход на этап «{dest.ru}»; "
+          f"запрос ждёт вашего решения (шаг {passed + 2} из {len(req.steps)})")
+    en = (f"“{project.title}”: {who} approved the move to “{dest.en}”; "
+          f"the request waits for your decision (step {passed + 2} of {len(req.steps)})")
+    notes.notify_people(uow.session, actor, project, NotificationKind.TRANSITION_REQUESTED,
+                        notes.deciders_of(uow.session, project, nxt), Text(ru, en))
+
+
 def _decide(uow: UnitOfWork, actor: Actor, req: TransitionRequest, status: str,
             comment: str | None) -> None:
     now = clock.now()
     result = uow.session.exec(
         update(TransitionRequest)
-        .where(col(TransitionRequest.id) == req.id, col(TransitionRequest.status) == "pending")
+        .where(col(TransitionRequest.id) == req.id, col(TransitionRequest.status) == "pending",
+               col(TransitionRequest.step) == req.step)
         .values(status=status, decided_by=actor.user_id, decided_at=now, decision_comment=comment)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:

@@ -68,7 +68,7 @@ def available_transitions(uow: UnitOfWork, actor: Actor, project: Project,
         if not roles & set(t.roles):
             continue
         out.append(O.AvailableTransition(
-            trigger=t.trigger, dest=t.dest, title=t.title_or_dest(wf).get(locale), approval=t.approval,
+            trigger=t.trigger, dest=t.dest, title=t.title_or_dest(wf).get(locale), approval=t.approval_shown,
             comment_required=t.comment_required, back=wf.is_back_move(t, project.state),
             unmet=[O.Unmet.model_validate(u.as_dict(locale))
                    for u in evaluate(uow.session, project, t.requires, wf)]))

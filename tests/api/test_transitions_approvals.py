@@ -6,7 +6,8 @@ import pytest
 from tests.api.conftest import add_diagnosis, error_of, fields_of
 
 REQUEST_KEYS = {"id", "project_id", "trigger", "dest", "status", "requested_by", "requested_at", "comment",
-                "decided_by", "decided_at", "decision_comment"}
+                "decided_by", "decided_at", "decision_comment",
+                "steps", "step"}  # steps, step: multi-step approvals (#14 item 4), additive
 
 
 def _fire(api, pid, who, trigger, version, comment=None):
@@ -40,7 +41,7 @@ def test_member_request_waits_for_the_head(frozen_clock, api, ready, member_of_s
     assert req == {"id": req["id"], "project_id": ready, "trigger": "to_target", "dest": "target",
                    "status": "pending", "requested_by": member_of_school.id, "requested_at": "2026-09-01T09:00:00Z",
                    "comment": "Диагностика завершена", "decided_by": None, "decided_at": None,
-                   "decision_comment": None}
+                   "decision_comment": None, "steps": ["head"], "step": 0}
     p = api.project(ready, member_of_school)
     assert p["state"] == "diagnose" and p["version"] == 1 and p["pending_request"] == req
     # a second request while one is pending

@@ -13,7 +13,7 @@ import pytest
 
 import engine.services.projects as project_services
 from engine.errors import Conflict, StaleVersion
-from engine.services import approve_request, request_transition, update_project
+from engine.services import approve_request, reject_request, request_transition, update_project
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -158,3 +158,47 @@ def test_two_heads_approving_the_same_request_approve_it_once(
     assert (flow.reload(project.id).state, flow.reload(project.id).version) == ("target", 2)
     kinds = flow.kinds(project.id)
     assert (kinds.count("transition_approved"), kinds.count("state_changed")) == (1, 1)
+
+
+def test_two_heads_deciding_the_first_step_of_a_sequence_pass_it_once(
+        flow, make, race, hold_both_before, world, member_of_school, head_of_school):
+    """psr-defended's ``to_implement`` waits for [head, curator]: two heads approve the
+    head's step at the same moment; the compare-and-swap on status+step lets one through."""
+    deputy = make.person("head", org=world.school, email="deputy@lyceum1.ru")
+    project = make.project(world.school, member_of_school.actor, workflow="psr-defended")
+    flow.satisfy(project.id, "diagnose")
+    flow.fire(head_of_school.actor, project.id, "to_target")
+    flow.satisfy(project.id, "target")
+    request = flow.fire(member_of_school.actor, project.id, "to_implement").request
+    hold_both_before("_pass_step")
+    outcomes = race(
+        lambda uow: approve_request(uow, head_of_school.actor, request.id, {}),
+        lambda uow: approve_request(uow, deputy.actor, request.id, {}),
+    )
+    wins, errors = split(outcomes)
+    assert len(wins) == 1 and len(errors) == 1, outcomes
+    assert isinstance(errors[0], Conflict), repr(errors[0])
+    waiting = flow.requests(project.id, status="pending")[0]
+    assert (waiting.step, waiting.approval) == (1, "curator")
+    assert flow.kinds(project.id).count("approval_step_passed") == 1
+
+
+def test_two_curators_deciding_the_last_step_at_once_move_the_project_once(
+        flow, make, race, hold_both_before, world, member_of_school, head_of_school, curator_orel):
+    other_curator = make.person("curator", region=world.region, email="curator2@orel-edu.ru")
+    project = make.project(world.school, member_of_school.actor, workflow="psr-defended")
+    flow.satisfy(project.id, "diagnose")
+    flow.fire(head_of_school.actor, project.id, "to_target")
+    flow.satisfy(project.id, "target")
+    request = flow.fire(head_of_school.actor, project.id, "to_implement").request  # head's step passed
+    hold_both_before("_decide")
+    outcomes = race(
+        lambda uow: approve_request(uow, curator_orel.actor, request.id, {}),
+        lambda uow: reject_request(uow, other_curator.actor, request.id, {"comment": "На доработку"}),
+    )
+    wins, errors = split(outcomes)
+    assert len(wins) == 1 and len(errors) == 1, outcomes
+    assert isinstance(errors[0], Conflict), repr(errors[0])
+    status = flow.requests(project.id)[-1].status
+    assert status in ("approved", "rejected")
+    assert flow.reload(project.id).state == ("implement" if status == "approved" else "target")

@@ -267,6 +267,9 @@ def test_the_action_table_is_the_documented_one():
         "plan.decide": {"curator"},
         "training.manage": {"curator", "admin"},
         "training.view": {"head", "coordinator", "curator", "admin"},
+        "defence.view": {"curator", "admin"},
+        "defence.schedule": {"curator"},
+        "defence.decide": {"curator"},
     }
 
 
@@ -298,6 +301,11 @@ WHERE = {
     "training.manage": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
     "training.view": {"head": {OWN_ORG}, "coordinator": {OWN_ORG}, "curator": {OWN_ORG, SAME_REGION},
                       "admin": set(SCOPES)},
+    # defence sessions: the services ask can_in_region (a municipal curator only as a
+    # commission member, policy.may_decide_defence); per organisation, as any curator action
+    "defence.view": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
+    "defence.schedule": {"curator": {OWN_ORG, SAME_REGION}},
+    "defence.decide": {"curator": {OWN_ORG, SAME_REGION}},
 }
 # a municipal curator: the curator role of region 10 narrowed to municipality 100, whose one
 # organisation is org 1 (org 2 is elsewhere in the region): what a curator may, there only,
@@ -403,3 +411,13 @@ def test_can_reads_the_table():
     assert can(curator, "project.comment", SCHOOL, OREL) and not can(curator, "project.edit", SCHOOL, OREL)
     assert can(curator, "practice.publish", OTHER_SCHOOL, OREL) and not can(head, "practice.publish", SCHOOL, OREL)
     assert SYSTEM.is_system and SYSTEM.is_admin
+
+
+def test_who_may_decide_at_a_defence_session():
+    from engine.policy import may_decide_defence
+    curator = Actor(user_id=7, grants=(Grant("curator", region_id=10),))
+    municipal = Actor(user_id=8, grants=(Grant("curator", region_id=10, municipality_id=100),))
+    head = Actor(user_id=9, grants=(Grant("head", org_id=1),), org_regions={1: 10})
+    assert may_decide_defence(curator, 10, set()) and not may_decide_defence(curator, 20, set())
+    assert not may_decide_defence(municipal, 10, set()) and may_decide_defence(municipal, 10, {8})
+    assert not may_decide_defence(head, 10, {9})  # a commission sits curators only

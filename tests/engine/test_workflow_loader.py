@@ -283,6 +283,7 @@ def test_cli_workflows_check_accepts_the_shipped_folder():
     result = leanschool("workflows", "check", str(SHIPPED))
     assert result.returncode == 0, result.stderr
     assert "psr" in result.stdout
+    assert "to_implement: approval in steps: head -> curator" in result.stdout  # psr-defended.yaml
     assert result.stderr == ""
 
 

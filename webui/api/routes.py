@@ -122,7 +122,7 @@ def _workflow(wf: Any) -> O.Workflow:
                                 final=s.final) for s in wf.states],
         transitions=[O.WorkflowTransition(trigger=t.trigger, source=list(t.sources), dest=t.dest,
                                           title=t.title.get(loc) if t.title else None,
-                                          requires=list(t.requires), approval=t.approval,
+                                          requires=list(t.requires), approval=t.approval_shown,
                                           roles=list(t.roles), comment_required=t.comment_required)
                      for t in wf.transitions])
 

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         approvals,
         auth,
         board,
+        defence,
         edition,
         notifications,
         practices,
@@ -40,7 +41,7 @@ def init_app(app: Flask) -> None:
         training,
     )
     for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes,
-                   readiness, public, edition, training):
+                   readiness, public, edition, training, defence):
         app.register_blueprint(module.bp)
 
     @app.before_request

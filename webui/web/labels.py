@@ -46,6 +46,7 @@ EVENT = {
     "created": _l("created the project"), "updated": _l("edited the card"),
     "transition_requested": _l("asked to move the project"),
     "transition_approved": _l("approved the move"), "transition_rejected": _l("rejected the move"),
+    "approval_step_passed": _l("approved their step of the move"),
     "transition_withdrawn": _l("withdrew the request"),
     "state_changed": _l("stage changed"), "risk_logged": _l("logged a risk"),
     "risk_updated": _l("updated a risk"), "metric_added": _l("added a metric"),
@@ -88,6 +89,11 @@ AUDIT = {
     "plan_item_added": _l("added a work plan item"), "plan_item_updated": _l("updated a work plan item"),
     "plan_submitted": _l("submitted a work plan"), "plan_approved": _l("approved a work plan"),
     "plan_returned": _l("returned a work plan"),
+    # defence sessions (#14 item 5)
+    "defence_scheduled": _l("scheduled a defence session"),
+    "defence_project_added": _l("added a project to a defence session"),
+    "defence_decided": _l("recorded a defence decision"),
+    "defence_closed": _l("closed a defence session"),
 }
 
 
