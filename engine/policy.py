@@ -50,6 +50,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "participation.edit": frozenset({"head", "coordinator"}),
     "participation.manage": frozenset({"curator", "admin"}),  # add, withdraw, reopen an answer
     "plan.decide": frozenset({"curator"}),  # approve or return a work plan
+    # events and dissemination: everyone of the region sees them; its curators record them
+    "event.view": frozenset(ROLES),
+    "event.manage": frozenset({"curator", "admin"}),
 }
 # Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
 # a request is decided by whoever holds its `approval` role for the project (`may_decide`).
@@ -167,7 +170,7 @@ def can_in_municipality(actor: Actor, action: str, municipality_id: int, region_
 
 
 # what concerns a region as a whole: a municipal curator's grant does not reach it
-REGION_WIDE_ACTIONS = frozenset({"region.watch"})
+REGION_WIDE_ACTIONS = frozenset({"region.watch", "event.manage"})
 
 
 def can_somewhere(actor: Actor, action: str) -> bool:

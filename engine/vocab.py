@@ -118,6 +118,15 @@ class PlanItemStatus(StrEnum):
     DROPPED = "dropped"
 
 
+class EventType(StrEnum):
+    """What kind of event a dissemination event is (PROGRAMME.md "Events")."""
+    WEBINAR = "webinar"
+    FORESIGHT = "foresight"  # форсайт-сессия
+    CONFERENCE = "conference"  # конференция / панельная дискуссия
+    FAIR = "fair"  # ярмарка инноваций
+    COURSE_DAY = "course_day"
+
+
 def values(vocabulary: type[StrEnum]) -> tuple[str, ...]:
     """The vocabulary's values as plain strings, in their declared order."""
     return tuple(member.value for member in vocabulary)
@@ -132,6 +141,7 @@ UNRESOLVED_RISK = (RiskStatus.OPEN.value, RiskStatus.MITIGATING.value)
 ACTION_STATUSES = values(ActionStatus)
 DIRECTIONS = values(Direction)
 REQUEST_STATUSES = values(RequestStatus)
+EVENT_TYPES = values(EventType)
 
 
 class EventKind(StrEnum):
@@ -205,6 +215,9 @@ class EventKind(StrEnum):
     PLAN_SUBMITTED = "plan_submitted"
     PLAN_APPROVED = "plan_approved"
     PLAN_RETURNED = "plan_returned"
+    # events and dissemination (PROGRAMME.md "Events")
+    EVENT_CREATED = "event_created"
+    EVENT_UPDATED = "event_updated"
 
 
 PROJECT_EVENTS = frozenset({

@@ -88,6 +88,8 @@ AUDIT = {
     "plan_item_added": _l("added a work plan item"), "plan_item_updated": _l("updated a work plan item"),
     "plan_submitted": _l("submitted a work plan"), "plan_approved": _l("approved a work plan"),
     "plan_returned": _l("returned a work plan"),
+    # events and dissemination (#14 item 3)
+    "event_created": _l("recorded an event"), "event_updated": _l("edited an event"),
 }
 
 
