@@ -50,9 +50,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "participation.edit": frozenset({"head", "coordinator"}),
     "participation.manage": frozenset({"curator", "admin"}),  # add, withdraw, reopen an answer
     "plan.decide": frozenset({"curator"}),  # approve or return a work plan
-    # events and dissemination: everyone of the region sees them; its curators record them
+    # events and dissemination (engine/events/): everyone of the region sees them; the region's
+    # curators (not a municipal one: an event is the region's) and the admins record and edit them
     "event.view": frozenset(ROLES),
-    "event.manage": frozenset({"curator", "admin"}),
+    "region.events": frozenset({"curator", "admin"}),
 }
 # Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
 # a request is decided by whoever holds its `approval` role for the project (`may_decide`).
@@ -170,7 +171,7 @@ def can_in_municipality(actor: Actor, action: str, municipality_id: int, region_
 
 
 # what concerns a region as a whole: a municipal curator's grant does not reach it
-REGION_WIDE_ACTIONS = frozenset({"region.watch", "event.manage"})
+REGION_WIDE_ACTIONS = frozenset({"region.watch", "region.events"})
 
 
 def can_somewhere(actor: Actor, action: str) -> bool:

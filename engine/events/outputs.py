@@ -1,4 +1,4 @@
-"""The events' API answers as pydantic models; routes declare them (`response=EO.EventOut`)
+"""The events' API answers as pydantic models; routes declare them (`response=EO.ProgrammeEventOut`)
 and the OpenAPI description is generated from them."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class EventPracticeOut(Out):
     status: str
 
 
-class EventOut(Out):
+class ProgrammeEventOut(Out):
     id: int
     region_id: int
     programme_id: int | None
@@ -36,8 +36,8 @@ class EventOut(Out):
     practices: list[EventPracticeOut]
 
 
-class EventList(Out):
-    items: list[EventOut]
+class ProgrammeEventList(Out):
+    items: list[ProgrammeEventOut]
     total: int
 
 
@@ -48,8 +48,8 @@ class EventCounts(Out):
     upcoming: int
 
 
-def event_out(ev: ProgrammeEvent, orgs: list[Organization], practices: list[Practice]) -> EventOut:
-    return EventOut(
+def event_out(ev: ProgrammeEvent, orgs: list[Organization], practices: list[Practice]) -> ProgrammeEventOut:
+    return ProgrammeEventOut(
         id=ev.id, region_id=ev.region_id, programme_id=ev.programme_id, title=ev.title, kind=ev.kind,
         held_on=ev.held_on.isoformat(), place=ev.place, link=ev.link, attendance=ev.attendance,
         description=ev.description, version=ev.version,

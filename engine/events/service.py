@@ -1,7 +1,7 @@
 """The events' mutations and reads (PROGRAMME.md "Events", issue #14 item 3).
 
 Everyone signed in whose scope touches the region sees its events; the region's curators
-and the admins record and edit them (engine/policy.py ``event.view``, ``event.manage``).
+and the admins record and edit them (engine/policy.py ``event.view``, ``region.events``).
 Each mutation checks scope and role, validates, writes the event, its organisations and
 practices and its audit event in one transaction; edits compare-and-swap on ``version``.
 Services raise and never roll back (the unit of work discards the transaction)."""
@@ -65,7 +65,7 @@ def get_event(uow: UnitOfWork, actor: Actor, event_id: Any) -> ProgrammeEvent:
 
 
 def may_manage(actor: Actor, region_id: int) -> bool:
-    return can_in_region(actor, "event.manage", region_id)
+    return can_in_region(actor, "region.events", region_id)
 
 
 def list_events(uow: UnitOfWork, actor: Actor, region_id: int | None = None, kind: str | None = None,

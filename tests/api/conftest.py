@@ -177,13 +177,17 @@ class Prepared:
             "stages": [{"title": "Подготовительный", "starts_on": "2026-01-01", "ends_on": "2027-12-31"}]})
         participant = api.ok("POST", f"/programmes/{programme['id']}/participants", curator,
                              {"org_id": world.school.id, "joined_on": "2026-02-01"})
+        # an event of the programme (#14 item 3) where the school took part
+        event = api.ok("POST", "/events", curator, {
+            "region_id": world.region.id, "programme_id": programme["id"], "title": "Вебинар «Бережливая школа»",
+            "kind": "webinar", "held_on": "2026-03-01", "attendance": 40, "org_ids": [world.school.id]})
         self.ids: dict[str, Any] = {
             "project_id": pid, "metric_id": metric["id"], "action_id": action["id"], "risk_id": risk["id"],
             "request_id": request.get_json()["request"]["id"], "region_id": world.region.id,
             "workflow_id": "psr", "fresh_project_id": fresh, "org_id": world.school.id,
             "municipality_id": world.municipality.id, "user_id": member.id,
             "programme_id": programme["id"], "participant_id": participant["id"],
-            "round_id": programme["rounds"][0]["id"]}
+            "round_id": programme["rounds"][0]["id"], "event_id": event["id"]}
 
     def path(self, template: str) -> str:
         return template.format(**self.ids)

@@ -60,3 +60,15 @@ def test_the_programme_tower_answers_events_and_replications(api, world, curator
     tower = api.ok("GET", f"/programmes/{prog['id']}/tower", curator_orel)
     assert tower["events"]["by_kind"]["foresight"] == 1 and tower["events"]["total"] == 1
     assert tower["replications_after_events"] == 0
+
+
+def test_the_order_of_errors_404_403_then_400(api, world, curator_orel, member_of_school, curator_kursk,
+                                              foresight):
+    broken = {"data": b"{broken", "headers": {"Content-Type": "application/json"}}
+    path = f"/events/{foresight['id']}"
+    error_of(api.request("PATCH", path, curator_kursk, **broken), 404, "not_found")
+    error_of(api.request("PATCH", path, member_of_school, **broken), 403, "forbidden")
+    error_of(api.request("PATCH", path, curator_orel, **broken), 400, "bad_request")
+    error_of(api.request("POST", "/events", member_of_school, **broken), 403, "forbidden")
+    error_of(api.request("POST", "/events", curator_orel, **broken), 400, "bad_request")
+    error_of(api.post("/events", curator_kursk, json={"region_id": world.region.id, "title": "В"}), 404, "not_found")

@@ -291,6 +291,9 @@ WHERE = {
     "participation.manage": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES),
                              "municipal curator": {OWN_ORG}},
     "plan.decide": {"curator": {OWN_ORG, SAME_REGION}, "municipal curator": {OWN_ORG}},
+    "event.view": {"member": {OWN_ORG}, "head": {OWN_ORG}, "curator": {OWN_ORG, SAME_REGION},
+                   "admin": set(SCOPES)},
+    "region.events": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
 }
 # a municipal curator: the curator role of region 10 narrowed to municipality 100, whose one
 # organisation is org 1 (org 2 is elsewhere in the region): what a curator may, there only,

@@ -44,7 +44,7 @@ def index() -> Any:
         events = event_svc.list_events(u, g.actor, kind=kind)
         orgs, practices = event_svc.links_of(u.session, [e.id for e in events])
     return render_template("events.html", events=events, orgs=orgs, practices=practices, kind=kind,
-                           kinds=list(EVENT_TYPE.items()), can_add=can_somewhere(g.actor, "event.manage"))
+                           kinds=list(EVENT_TYPE.items()), can_add=can_somewhere(g.actor, "region.events"))
 
 
 @bp.get("/events/<int:event_id>")
