@@ -264,6 +264,8 @@ def test_the_action_table_is_the_documented_one():
         "participation.edit": {"head", "coordinator"},
         "participation.manage": {"curator", "admin"},
         "plan.decide": {"curator"},
+        "event.view": {"member", "head", "coordinator", "curator", "admin"},
+        "region.events": {"curator", "admin"},
     }
 
 
