@@ -640,3 +640,40 @@ class DefenceItem(SQLModel, table=True):
     remarks: str | None = None
     decided_by: int | None = Field(default=None, foreign_key="user.id")
     decided_at: datetime | None = None
+
+
+# --- events and dissemination (PROGRAMME.md "Events", issue #14 item 3) --------------------------
+
+class ProgrammeEvent(SQLModel, table=True):
+    """A webinar, foresight session, conference, innovation fair or course day of a region
+    (optionally of one of its programmes): who took part and which practices were shown.
+    (Not the audit ``Event``: that one records changes.)"""
+    __tablename__ = "programme_event"
+    __table_args__ = (Index("ix_programme_event_region_held", "region_id", "held_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id")
+    programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
+    title: str = Field(max_length=300)
+    kind: str = Field(max_length=20)  # engine.vocab.EventType
+    held_on: date
+    place: str = Field(default="", max_length=300)
+    link: str | None = Field(default=None, max_length=1000)
+    attendance: int | None = None
+    description: str = Field(default="")
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    version: int = Field(default=1)
+
+
+class EventOrg(SQLModel, table=True):
+    """An organisation taking part in an event."""
+    __tablename__ = "event_org"
+    event_id: int = Field(foreign_key="programme_event.id", primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", primary_key=True, index=True)
+
+
+class EventPractice(SQLModel, table=True):
+    """A practice presented at an event (the practice page's «Где представлена»)."""
+    __tablename__ = "event_practice"
+    event_id: int = Field(foreign_key="programme_event.id", primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", primary_key=True, index=True)

@@ -58,6 +58,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "defence.view": frozenset({"curator", "admin"}),
     "defence.schedule": frozenset({"curator"}),
     "defence.decide": frozenset({"curator"}),
+    # events and dissemination (engine/events/): everyone of the region sees them; the region's
+    # curators (not a municipal one: an event is the region's) and the admins record and edit them
+    "event.view": frozenset(ROLES),
+    "region.events": frozenset({"curator", "admin"}),
 }
 # Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
 # a request is decided by whoever holds its `approval` role for the project (`may_decide`).
@@ -175,7 +179,7 @@ def can_in_municipality(actor: Actor, action: str, municipality_id: int, region_
 
 
 # what concerns a region as a whole: a municipal curator's grant does not reach it
-REGION_WIDE_ACTIONS = frozenset({"region.watch"})
+REGION_WIDE_ACTIONS = frozenset({"region.watch", "region.events"})
 
 
 def can_somewhere(actor: Actor, action: str) -> bool:

@@ -145,6 +145,15 @@ class PlanItemStatus(StrEnum):
     DROPPED = "dropped"
 
 
+class EventType(StrEnum):
+    """What kind of event a dissemination event is (PROGRAMME.md "Events")."""
+    WEBINAR = "webinar"
+    FORESIGHT = "foresight"  # форсайт-сессия
+    CONFERENCE = "conference"  # конференция / панельная дискуссия
+    FAIR = "fair"  # ярмарка инноваций
+    COURSE_DAY = "course_day"
+
+
 def values(vocabulary: type[StrEnum]) -> tuple[str, ...]:
     """The vocabulary's values as plain strings, in their declared order."""
     return tuple(member.value for member in vocabulary)
@@ -159,6 +168,7 @@ UNRESOLVED_RISK = (RiskStatus.OPEN.value, RiskStatus.MITIGATING.value)
 ACTION_STATUSES = values(ActionStatus)
 DIRECTIONS = values(Direction)
 REQUEST_STATUSES = values(RequestStatus)
+EVENT_TYPES = values(EventType)
 
 
 class EventKind(StrEnum):
@@ -244,6 +254,9 @@ class EventKind(StrEnum):
     DEFENCE_PROJECT_ADDED = "defence_project_added"
     DEFENCE_DECIDED = "defence_decided"
     DEFENCE_CLOSED = "defence_closed"
+    # events and dissemination (PROGRAMME.md "Events")
+    EVENT_CREATED = "event_created"
+    EVENT_UPDATED = "event_updated"
 
 
 PROJECT_EVENTS = frozenset({

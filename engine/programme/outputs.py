@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine import clock
+from engine.events.outputs import EventCounts
 from engine.models import (
     InitiativeMember,
     Participant,
@@ -393,6 +394,10 @@ class ProgrammeTower(Out):
     tasks: list[TaskOut]
     timeline: Timeline
     training: TrainingFigures | None  # people trained (issue #14 item 6)
+    # events and dissemination (issue #14 item 3, engine/events/): events held by kind, and the
+    # replica projects started within 180 days after an event that presented their practice
+    events: EventCounts
+    replications_after_events: int
 
 
 class ProgrammeBrief(Out):

@@ -14,6 +14,8 @@ from sqlmodel import col
 from engine import clock
 from engine.db import UnitOfWork
 from engine.errors import Forbidden
+from engine.events.outputs import EventCounts
+from engine.events.service import programme_figures
 from engine.models import (
     Municipality,
     Participant,
@@ -172,6 +174,7 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
                      for i, t, d, p, o in s.execute(overdue_q.order_by(col(PlanItem.due_on), col(PlanItem.id))
                                                     .limit(LIST_LIMIT)).all()]
     training = O.training_out(training_figures(s, prog.region_id, {r.org_id for r in rows}))
+    ev = programme_figures(s, prog, today)
     return O.ProgrammeTower.model_construct(
         programme_id=pk(prog), participants=len(rows), funnel=O.StepCounts(**totals(rows)), training=training,
         by_municipality=by_municipality, attention=attention,
@@ -186,7 +189,9 @@ def programme_tower(uow: UnitOfWork, actor: Actor, programme_id: int, locale: st
                             stages=[O.TimelineStage(id=st.id, title=st.title, starts_on=st.starts_on.isoformat(),
                                                     ends_on=st.ends_on.isoformat(),
                                                     current=st.starts_on <= today <= st.ends_on)
-                                    for st in stages]))
+                                    for st in stages]),
+        events=EventCounts(by_kind=ev.by_kind, total=ev.total, upcoming=ev.upcoming),
+        replications_after_events=ev.replications_after_events)
 
 
 def readiness_change(uow: UnitOfWork, round_ids: list[int], org_id: int) -> dict[str, Any]:

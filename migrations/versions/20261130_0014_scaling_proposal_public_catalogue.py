@@ -3,7 +3,7 @@ when a project is closed; kept on the closing request until it is approved, then
 project, and copied to the practice published from it
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-30 17:00:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlmodel  # noqa: F401  (generated revisions use sqlmodel.sql.sqltypes.Au
 from alembic import op
 
 revision: str = '0014'
-down_revision: str | None = '0012'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -183,6 +183,10 @@ class Prepared:
         stream = api.ok("POST", f"/courses/{course['id']}/streams", curator,
                         {"starts_on": "2026-03-25", "ends_on": "2026-03-27", "place": "Орёл"})
         enrolment = api.ok("POST", f"/streams/{stream['id']}/enrolments", curator, {"user_id": member.id})
+        # an event of the programme (#14 item 3) where the school took part
+        event = api.ok("POST", "/events", curator, {
+            "region_id": world.region.id, "programme_id": programme["id"], "title": "Вебинар «Бережливая школа»",
+            "kind": "webinar", "held_on": "2026-03-01", "attendance": 40, "org_ids": [world.school.id]})
         self.ids: dict[str, Any] = {
             "project_id": pid, "metric_id": metric["id"], "action_id": action["id"], "risk_id": risk["id"],
             "request_id": request.get_json()["request"]["id"], "region_id": world.region.id,
@@ -190,7 +194,7 @@ class Prepared:
             "municipality_id": world.municipality.id, "user_id": member.id,
             "programme_id": programme["id"], "participant_id": participant["id"],
             "round_id": programme["rounds"][0]["id"], "course_id": course["id"], "stream_id": stream["id"],
-            "enrolment_id": enrolment["id"]}
+            "enrolment_id": enrolment["id"], "event_id": event["id"]}
 
     def path(self, template: str) -> str:
         return template.format(**self.ids)

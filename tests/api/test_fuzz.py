@@ -36,7 +36,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 ADMIN_OPS = {"create_region", "create_municipality", "create_organization",
              "deactivate_user", "activate_user", "revoke_role"}
 HEAD_OPS = {"approve", "reject", "list_approvals", "post_transition"}
-CURATOR_OPS = {"region_tower", "publish_practice", "patch_practice", "withdraw_practice"}
+CURATOR_OPS = {"region_tower", "publish_practice", "patch_practice", "withdraw_practice",
+               "create_dissemination_event", "patch_dissemination_event"}
 
 
 @pytest.fixture

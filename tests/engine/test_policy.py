@@ -270,6 +270,8 @@ def test_the_action_table_is_the_documented_one():
         "defence.view": {"curator", "admin"},
         "defence.schedule": {"curator"},
         "defence.decide": {"curator"},
+        "event.view": {"member", "head", "coordinator", "curator", "admin"},
+        "region.events": {"curator", "admin"},
     }
 
 
@@ -306,6 +308,9 @@ WHERE = {
     "defence.view": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
     "defence.schedule": {"curator": {OWN_ORG, SAME_REGION}},
     "defence.decide": {"curator": {OWN_ORG, SAME_REGION}},
+    "event.view": {"member": {OWN_ORG}, "head": {OWN_ORG}, "curator": {OWN_ORG, SAME_REGION},
+                   "admin": set(SCOPES)},
+    "region.events": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
 }
 # a municipal curator: the curator role of region 10 narrowed to municipality 100, whose one
 # organisation is org 1 (org 2 is elsewhere in the region): what a curator may, there only,

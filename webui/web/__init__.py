@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         board,
         defence,
         edition,
+        events,
         notifications,
         practices,
         programmes,
@@ -41,7 +42,7 @@ def init_app(app: Flask) -> None:
         training,
     )
     for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes,
-                   readiness, public, edition, training, defence):
+                   readiness, public, edition, training, defence, events):
         app.register_blueprint(module.bp)
 
     @app.before_request

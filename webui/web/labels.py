@@ -94,6 +94,8 @@ AUDIT = {
     "defence_project_added": _l("added a project to a defence session"),
     "defence_decided": _l("recorded a defence decision"),
     "defence_closed": _l("closed a defence session"),
+    # events and dissemination (#14 item 3)
+    "event_created": _l("recorded an event"), "event_updated": _l("edited an event"),
 }
 
 

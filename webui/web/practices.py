@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from engine import practices as P
 from engine.errors import DomainError, NotFound
+from engine.events.service import events_of_practice
 from engine.models import ORG_KINDS, Municipality, Organization, Practice, Project, Region
 from engine.policy import can
 from webui.query import int_arg
 from webui.web.common import error_messages, form_data, login_required, tr, uow
+from webui.web.events import EVENT_TYPE
 from webui.web.labels import ORG_KIND
 
 bp = Blueprint("practices", __name__)
@@ -85,12 +87,13 @@ def render_practice(practice_id: int, errors: dict[str, dict[str, str]] | None =
         my_orgs = [o for o in (u.session.get(Organization, oid) for oid in sorted(actor.org_ids()))
                    if o is not None and can(actor, "project.create", o.id, o.region_id)]
         can_curate = P.may_curate(actor, practice)  # type: ignore[arg-type]
+        presented = events_of_practice(u, actor, practice_id)  # «Где представлена»
     for r in d["replicas"]:
         r["visible"] = bool(actor.roles_for(r["org_id"], r["region_id"]))
         by_name = {e["metric"]: e for e in r["effect"]}
         r["cells"] = [by_name.get(e["metric"]) for e in d["effect"]]
     return render_template(
-        "practices_detail.html", p=d, source=source,
+        "practices_detail.html", p=d, source=source, presented=presented, event_type=EVENT_TYPE,
         source_visible=source is not None and bool(actor.roles_for(source.org_id, source.region_id)),
         state_titles=state_titles, org_options=[(o.id, o.name) for o in my_orgs], can_curate=can_curate,
         can_replicate=bool(my_orgs) and d["status"] == "published",

@@ -26,6 +26,7 @@ from engine.programme.funnel import STEP_TITLES, STEPS, funnel_rows
 from engine.programme.tower import programme_tower
 from webui.query import int_arg
 from webui.web.common import error_messages, form_data, locale, login_required, no_nul, read_uow, tr, uow
+from webui.web.events import EVENT_TYPE
 from webui.web.labels import ORG_KIND
 
 bp = Blueprint("programmes", __name__)
@@ -52,7 +53,8 @@ def _day(value: Any) -> str:
 
 @bp.context_processor
 def _words() -> dict[str, Any]:
-    return {"fmt_day": _day, "L": L, "label": L.label, "steps": _steps(), "step_title": dict(_steps())}
+    return {"fmt_day": _day, "L": L, "label": L.label, "steps": _steps(), "step_title": dict(_steps()),
+            "event_type": EVENT_TYPE}
 
 
 # --- running a form ------------------------------------------------------------------------------
