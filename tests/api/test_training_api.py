@@ -57,3 +57,15 @@ def test_outside_the_region_a_course_is_not_found(api, world, curator_orel, cura
     assert api.get("/courses", as_=curator_kursk).get_json()["total"] == 0
     assert api.post("/courses", json={"region_id": world.region.id, "title": "X", "hours": 1,
                                                 "kind": "seminar"}, as_=curator_kursk).status_code == 404
+
+
+def test_scope_and_permission_come_before_a_broken_body(api, world, curator_orel, curator_kursk, member_of_school):
+    """As for every other route (tests/api/test_auth_and_errors.py): out of scope 404, then
+    not allowed 403, and only then 400 for a body that is not a JSON object."""
+    course = api.post("/courses", json={"region_id": world.region.id, "title": "Семинар", "hours": 8,
+                                        "kind": "seminar"}, as_=curator_orel).get_json()
+    broken = {"data": b"{broken", "headers": {"Content-Type": "application/json"}}
+    assert api.post(f"/courses/{course['id']}/streams", as_=curator_kursk, **broken).status_code == 404
+    assert api.post("/courses", as_=member_of_school, **broken).status_code == 403
+    assert api.post(f"/courses/{course['id']}/streams", as_=member_of_school, **broken).status_code in (403, 404)
+    assert api.post(f"/courses/{course['id']}/streams", as_=curator_orel, **broken).status_code == 400

@@ -96,6 +96,10 @@ AUDIT = {
     "defence_closed": _l("closed a defence session"),
     # events and dissemination (#14 item 3)
     "event_created": _l("recorded an event"), "event_updated": _l("edited an event"),
+    # training (#14 items 1, 2)
+    "course_created": _l("created a course"), "stream_added": _l("added a course stream"),
+    "enrolled": _l("enrolled a person in a course"), "enrolment_completed": _l("recorded a course completion"),
+    "enrolment_dropped": _l("recorded that a person dropped a course"),
 }
 
 
