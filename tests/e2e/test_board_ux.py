@@ -18,6 +18,9 @@ pytestmark = pytest.mark.e2e
 FOCUSED_CARD = "() => { const c = document.activeElement && document.activeElement.closest('[data-project-id]');" \
                " return c ? c.getAttribute('data-project-id') : null; }"
 OVERFLOW = "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
+# htmx wires up a swapped-in menu's forms when it settles: a key pressed before that submits
+# the plain form (the page without JavaScript: it works, but reloads the board)
+SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
 
 
 @pytest.fixture
@@ -76,12 +79,13 @@ def test_a_keyboard_move_keeps_the_focus_on_the_card(page: Page, live_server, st
     page.keyboard.press("Enter")  # opens the menu; its moves are read now
     target = page.locator(f'[data-project-id="{pid}"] button[data-dest="target"]')
     expect(target).to_be_visible()
+    page.wait_for_function(SETTLED, polling=50)
     target.focus()
     with page.expect_response("**/move*"):
         page.keyboard.press("Enter")
     expect(page.locator("#board-message [data-message=waiting]")).to_be_visible()
     page.wait_for_function(f"() => document.activeElement && document.activeElement.closest"
-                           f"('[data-project-id=\"{pid}\"]') !== null")
+                           f"('[data-project-id=\"{pid}\"]') !== null", polling=100)
     assert page.evaluate(FOCUSED_CARD) == str(pid)
     assert len(_requests(store, pid)) == 1
 
@@ -93,12 +97,14 @@ def test_a_keyboard_move_to_another_column_follows_the_card(page: Page, live_ser
     log_in(page, live_server, head_of_school.email, PASSWORD)
     page.locator(f'[data-project-id="{pid}"] details.menu summary').click()
     button = page.locator(f'[data-project-id="{pid}"] button[data-dest="target"]')
+    expect(button).to_be_visible()
+    page.wait_for_function(SETTLED, polling=50)
     button.focus()
     with page.expect_response("**/move*"):
         page.keyboard.press("Enter")
     expect(page.locator(f'ol[data-state="target"] [data-project-id="{pid}"]')).to_be_visible()
     page.wait_for_function(f"() => document.activeElement && document.activeElement.closest"
-                           f"('[data-project-id=\"{pid}\"]') !== null")
+                           f"('[data-project-id=\"{pid}\"]') !== null", polling=100)
 
 
 @pytest.fixture
