@@ -50,6 +50,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "participation.edit": frozenset({"head", "coordinator"}),
     "participation.manage": frozenset({"curator", "admin"}),  # add, withdraw, reopen an answer
     "plan.decide": frozenset({"curator"}),  # approve or return a work plan
+    # scaling campaigns (engine/campaigns/): curators offer a practice, heads answer the offer
+    "campaign.manage": frozenset({"curator"}),  # create and close a campaign of the region
+    "campaign.view": frozenset({"curator", "admin"}),  # every campaign of the region, its funnel
+    "offer.decide": frozenset({"head"}),  # accept (a replica project) or decline an offer
 }
 # Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
 # a request is decided by whoever holds its `approval` role for the project (`may_decide`).
