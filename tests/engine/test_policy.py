@@ -264,6 +264,10 @@ def test_the_action_table_is_the_documented_one():
         "participation.edit": {"head", "coordinator"},
         "participation.manage": {"curator", "admin"},
         "plan.decide": {"curator"},
+        "practice.exchange": {"curator", "admin"},
+        "campaign.manage": {"curator"},
+        "campaign.view": {"curator", "admin"},
+        "offer.decide": {"head"},
     }
 
 
@@ -291,6 +295,11 @@ WHERE = {
     "participation.manage": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES),
                              "municipal curator": {OWN_ORG}},
     "plan.decide": {"curator": {OWN_ORG, SAME_REGION}, "municipal curator": {OWN_ORG}},
+    "practice.exchange": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
+    # scaling campaigns: the services ask can_in_region (a municipal curator runs none)
+    "campaign.manage": {"curator": {OWN_ORG, SAME_REGION}},
+    "campaign.view": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
+    "offer.decide": {"head": {OWN_ORG}},
 }
 # a municipal curator: the curator role of region 10 narrowed to municipality 100, whose one
 # organisation is org 1 (org 2 is elsewhere in the region): what a curator may, there only,
