@@ -30,7 +30,7 @@ from engine.campaigns.schemas import CampaignClose, CampaignIn, OfferAccept, Off
 from engine.db import OneTransaction, UnitOfWork
 from engine.errors import DATA_CHANGED, Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 from engine.models import CampaignOffer, Organization, Practice, RoleGrant, ScalingCampaign, pk
-from engine.policy import ORG_ROLES, Actor, can_in_region, granting, require
+from engine.policy import ORG_ROLES, Actor, can_in_region, can_somewhere, granting, require
 from engine.practices.service import get_practice, replicate
 from engine.schemas import parse
 from engine.services.common import cas_update, get_or_404, record
@@ -103,6 +103,8 @@ def create_campaign(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> Scal
     region's curator), ValidationFailed (fields; no organisation chosen), Conflict (the
     practice is withdrawn)."""
     s = uow.session
+    if not can_somewhere(actor, "campaign.manage"):
+        raise Forbidden(NOT_CURATOR)
     practice_id = data.get("practice_id") if isinstance(data, dict) else None
     if isinstance(practice_id, int) and not isinstance(practice_id, bool):
         practice = get_practice(uow, actor, practice_id)
