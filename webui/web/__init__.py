@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         approvals,
         auth,
         board,
+        campaigns,
         notifications,
         practices,
         programmes,
@@ -37,7 +38,7 @@ def init_app(app: Flask) -> None:
         tower,
     )
     for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes,
-                   readiness):
+                   readiness, campaigns):
         app.register_blueprint(module.bp)
 
     @app.before_request
