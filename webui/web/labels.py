@@ -58,6 +58,7 @@ EVENT = {
     "practice_updated": _l("updated the practice"),
     "practice_withdrawn": _l("withdrew the practice"),
     "replicated": _l("started the project from a practice"),
+    "offer_accepted": _l("accepted a scaling campaign's offer"),
 }
 
 
@@ -88,6 +89,10 @@ AUDIT = {
     "plan_item_added": _l("added a work plan item"), "plan_item_updated": _l("updated a work plan item"),
     "plan_submitted": _l("submitted a work plan"), "plan_approved": _l("approved a work plan"),
     "plan_returned": _l("returned a work plan"),
+    # scaling campaigns (#15 item 5)
+    "campaign_created": _l("started a scaling campaign"), "campaign_closed": _l("closed a scaling campaign"),
+    "offer_declined": _l("declined a scaling campaign's offer"),
+    "offer_reminded": _l("reminded of a scaling campaign's deadline"),
 }
 
 
