@@ -20,8 +20,9 @@ PROTECTED = [r for r in ROUTES if not r.public]
 # the body tests need a role and real ids for each route: those of this issue (the practices
 # endpoints have their own tests, tests/api/test_practices_api.py)
 # (the practices' and the programme's routes are checked alike in their own files, with their own objects)
+# (and the scaling campaigns', tests/api/test_campaigns_api.py)
 PROGRAMME_PREFIXES = ("/programmes", "/stages", "/stage-tasks", "/participants", "/initiative-members",
-                      "/plan-items", "/rounds")
+                      "/plan-items", "/rounds", "/campaigns", "/campaign-offers")
 WITH_BODY = [r for r in ROUTES if r.body is not None and "practice" not in r.endpoint
              and not r.path.startswith(PROGRAMME_PREFIXES)]
 

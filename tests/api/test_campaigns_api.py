@@ -79,3 +79,22 @@ def test_a_member_creates_no_campaign_and_the_curator_closes_one(api, practice, 
     assert "deadline" in fields
     closed = api.ok("POST", f"/campaigns/{campaign['id']}/close", curator_orel, {}, status=200)
     assert (closed["status"], closed["version"]) == ("closed", 2)
+
+
+BROKEN = {"data": b"{broken", "headers": {"Content-Type": "application/json"}}
+
+
+def test_a_broken_body_is_404_out_of_scope_then_403_then_400(api, campaign, member_of_school, curator_orel,
+                                                             head_of_school, member_of_other_school,
+                                                             head_of_other_school):
+    offer_id = campaign["offers"][0]["id"]
+    for verb in ("accept", "decline"):
+        path = f"/campaign-offers/{offer_id}/{verb}"
+        error_of(api.request("POST", path, head_of_school, **BROKEN), 404, "not_found")  # another school's offer
+        error_of(api.request("POST", path, member_of_other_school, **BROKEN), 403, "forbidden")
+        error_of(api.request("POST", path, head_of_other_school, **BROKEN), 400, "bad_request")
+    error_of(api.request("POST", "/campaigns", member_of_school, **BROKEN), 403, "forbidden")
+    error_of(api.request("POST", "/campaigns", curator_orel, **BROKEN), 400, "bad_request")
+    close = f"/campaigns/{campaign['id']}/close"
+    error_of(api.request("POST", close, head_of_school, **BROKEN), 404, "not_found")
+    error_of(api.request("POST", close, curator_orel, **BROKEN), 400, "bad_request")
