@@ -677,3 +677,40 @@ class EventPractice(SQLModel, table=True):
     __tablename__ = "event_practice"
     event_id: int = Field(foreign_key="programme_event.id", primary_key=True)
     practice_id: int = Field(foreign_key="practice.id", primary_key=True, index=True)
+
+
+# --- scaling campaigns (тиражирование, PROGRAMME.md "Portfolio edition and scaling") --------
+
+class ScalingCampaign(SQLModel, table=True):
+    """A curator's offer of a practice to chosen organisations, with a deadline
+    (engine/campaigns/)."""
+    __tablename__ = "scaling_campaign"
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    practice_id: int = Field(foreign_key="practice.id", index=True)
+    title: str = Field(max_length=300)
+    message: str = Field(default="")
+    deadline: date
+    status: str = Field(default="open", max_length=12)  # open | closed
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime
+    closed_at: datetime | None = None
+    version: int = Field(default=1)
+
+
+class CampaignOffer(SQLModel, table=True):
+    """One organisation's offer in a campaign: its head accepts (a replica project starts)
+    or declines with a reason; the scheduler reminds once before the deadline."""
+    __tablename__ = "campaign_offer"
+    __table_args__ = (Index("uq_campaign_offer_campaign_org", "campaign_id", "org_id", unique=True),
+                      Index("ix_campaign_offer_org_status", "org_id", "status"))
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="scaling_campaign.id")
+    org_id: int = Field(foreign_key="organization.id")
+    status: str = Field(default="offered", max_length=12)  # offered | accepted | declined
+    reason: str | None = None
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    reminded_at: datetime | None = None
+    version: int = Field(default=1)

@@ -62,6 +62,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     # curators (not a municipal one: an event is the region's) and the admins record and edit them
     "event.view": frozenset(ROLES),
     "region.events": frozenset({"curator", "admin"}),
+    # scaling campaigns (engine/campaigns/): curators offer a practice, heads answer the offer
+    "campaign.manage": frozenset({"curator"}),  # create and close a campaign of the region
+    "campaign.view": frozenset({"curator", "admin"}),  # every campaign of the region, its funnel
+    "offer.decide": frozenset({"head"}),  # accept (a replica project) or decline an offer
 }
 # Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
 # a request is decided by whoever holds its `approval` role for the project (`may_decide`).

@@ -49,7 +49,7 @@ Role = Literal["member", "head", "coordinator", "curator", "admin"]
 # Texts of several lines (a textarea on the pages): newline and tab are kept, "\r\n" and a
 # lone "\r" become "\n". Every other text field is one line.
 LONG_TEXT_FIELDS = frozenset({"problem", "goal", "description", "text", "summary", "solution",
-                              "standard", "mitigation", "comment", "reason", "remarks"})
+                              "standard", "mitigation", "comment", "reason", "remarks", "message"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_IN_LONG_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # \t and \n allowed
 

@@ -75,6 +75,17 @@ class PracticeStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class CampaignStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class OfferStatus(StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
 class ProgrammeStatus(StrEnum):
     DRAFT = "draft"
     ACTIVE = "active"
@@ -257,6 +268,12 @@ class EventKind(StrEnum):
     # events and dissemination (PROGRAMME.md "Events")
     EVENT_CREATED = "event_created"
     EVENT_UPDATED = "event_updated"
+    # scaling campaigns (engine/campaigns/)
+    CAMPAIGN_CREATED = "campaign_created"
+    CAMPAIGN_CLOSED = "campaign_closed"
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_DECLINED = "offer_declined"
+    OFFER_REMINDED = "offer_reminded"  # by the system (the scheduler)
 
 
 PROJECT_EVENTS = frozenset({
@@ -266,7 +283,7 @@ PROJECT_EVENTS = frozenset({
     EventKind.PROBLEM_ADDED, EventKind.METRIC_ADDED, EventKind.METRIC_UPDATED, EventKind.MEASUREMENT_RECORDED,
     EventKind.ACTION_ADDED, EventKind.ACTION_UPDATED, EventKind.RISK_LOGGED, EventKind.RISK_UPDATED,
     EventKind.ARTEFACT_ADDED, EventKind.COMMENTED, EventKind.PRACTICE_PUBLISHED, EventKind.PRACTICE_UPDATED,
-    EventKind.PRACTICE_WITHDRAWN, EventKind.REPLICATED,
+    EventKind.PRACTICE_WITHDRAWN, EventKind.REPLICATED, EventKind.OFFER_ACCEPTED,
 })
 
 
@@ -286,6 +303,8 @@ class NotificationKind(StrEnum):
     STALLED = "stalled"  # the stall scan: to the leader and the heads
     APPROVAL_REMINDER = "approval_reminder"  # a request waits too long: to who may decide
     RISK_OVERDUE = "risk_overdue"  # a risk past its due date: to its owner
+    CAMPAIGN_OFFERED = "campaign_offered"  # a practice offered to the organisation: to its heads
+    CAMPAIGN_REMINDER = "campaign_reminder"  # the offer's deadline is near (the scheduler): to its heads
 
 
 # The kind's name on the account page (the e-mail mute settings) and in the e-mail subject.
@@ -303,5 +322,9 @@ NOTIFICATION_TITLES: dict[NotificationKind, tuple[str, str]] = {
     NotificationKind.APPROVAL_REMINDER: ("Запрос ждёт вашего согласования",
                                          "A request is waiting for your approval"),
     NotificationKind.RISK_OVERDUE: ("Срок по риску прошёл", "A risk is past its due date"),
+    NotificationKind.CAMPAIGN_OFFERED: ("Организации предложена практика",
+                                        "A practice is offered to your organisation"),
+    NotificationKind.CAMPAIGN_REMINDER: ("Срок ответа на предложение практики истекает",
+                                         "The answer to a practice offer is due soon"),
 }
 NOTIFICATION_KINDS = values(NotificationKind)

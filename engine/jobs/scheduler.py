@@ -1,5 +1,5 @@
 """The scheduler process (``leanschool scheduler``): it only runs the jobs of engine/jobs/
-(stall, reminders, snapshots, emails; ARCHITECTURE.md "Scaling out", STACK.md
+(stall, reminders, snapshots, emails, readiness rounds, campaigns; ARCHITECTURE.md "Scaling out", STACK.md
 "APScheduler 3.x").
 
 Every job is idempotent and safe to run twice at once, even from two processes: each
@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 from engine import config, health
 from engine.db import Store
 from engine.errors import Conflict
+from engine.jobs.campaigns import campaign_reminders
 from engine.jobs.emails import emails
 from engine.jobs.reminders import reminders
 from engine.jobs.rounds import round_reminders
@@ -69,6 +70,7 @@ class SchedulerLockLost(Conflict):
 JOBS: dict[str, Callable[[Store], dict[str, Any]]] = {
     "stall_scan": stall_scan, "reminders": reminders, "snapshots": snapshots, "emails": emails,
     "round_reminders": round_reminders,  # readiness rounds closing in 7 days (daily)
+    "campaign_reminders": campaign_reminders,  # scaling campaigns' offers due in 3 days (daily)
 }
 
 
@@ -158,6 +160,7 @@ def build_scheduler(store: Store) -> Any:
         ("snapshots", CronTrigger(hour=0, minute=5, timezone=UTC)),
         ("emails", IntervalTrigger(minutes=EMAILS_MINUTES, timezone=UTC)),
         ("round_reminders", CronTrigger(hour=6, minute=0, timezone=UTC)),
+        ("campaign_reminders", CronTrigger(hour=6, minute=10, timezone=UTC)),
     ]
     for job_id, trigger in schedule:
         # each run recorded in scheduler_job: the heartbeat /healthz reads, the figures of /metrics

@@ -82,9 +82,11 @@ class PracticeWithdraw(Input):
 
 class ReplicateIn(Input):
     """POST /practices/<id>/replicate: the organisation the new project belongs to;
-    ``confirm`` when the organisation has replicated this practice already (else 409)."""
+    ``confirm`` when the organisation has replicated this practice already (else 409);
+    ``leader_id`` (a person of that organisation) leads it, the actor by default."""
     org_id: int
     confirm: bool = False
+    leader_id: int | None = None
 
 
 PRACTICE_TEXT_FIELDS = ("title", "category", "problem", "summary", "solution", "standard", "scaling_proposal")

@@ -344,7 +344,8 @@ def replicate(uow: UnitOfWork, actor: Actor, practice_id: int, data: dict[str, A
     source = s.get(Project, practice.project_id) if practice.project_id is not None else None
     one = OneTransaction(uow)
     project = create_project(one, actor, {
-        "org_id": org.id, "title": practice.title, "leader_id": actor.user_id,
+        "org_id": org.id, "title": practice.title,
+        "leader_id": body.leader_id if body.leader_id is not None else actor.user_id,
         "problem": practice.problem or practice.summary or practice.title,
         "goal": (source.goal if source else "") or practice.summary or practice.title,
         "process_start": practice.process_start, "process_end": practice.process_end})

@@ -19,13 +19,13 @@ from webui.api import ROUTES
 PROTECTED = [r for r in ROUTES if not r.public]
 # the body tests need a role and real ids for each route: those of this issue (the practices
 # endpoints have their own tests, tests/api/test_practices_api.py)
-# (the practices', the programme's, the defence sessions', the events' and training's routes are
-# checked alike in their own files, with their own objects: a curator may act on them, so the
-# curator-based checks here do not fit: tests/api/test_defence_api.py, test_events_api.py,
-# test_training_api.py)
+# (the practices', the programme's, the defence sessions', the events', training's and the scaling
+# campaigns' routes are checked alike in their own files, with their own objects: a curator may act
+# on them, so the curator-based checks here do not fit: tests/api/test_defence_api.py,
+# test_events_api.py, test_training_api.py, test_campaigns_api.py)
 PROGRAMME_PREFIXES = ("/programmes", "/stages", "/stage-tasks", "/participants", "/initiative-members",
                       "/plan-items", "/rounds", "/defence-sessions", "/events", "/courses", "/streams",
-                      "/enrolments")
+                      "/enrolments", "/campaigns", "/campaign-offers")
 WITH_BODY = [r for r in ROUTES if r.body is not None and "practice" not in r.endpoint
              and not r.path.startswith(PROGRAMME_PREFIXES)]
 

@@ -272,6 +272,9 @@ def test_the_action_table_is_the_documented_one():
         "defence.decide": {"curator"},
         "event.view": {"member", "head", "coordinator", "curator", "admin"},
         "region.events": {"curator", "admin"},
+        "campaign.manage": {"curator"},
+        "campaign.view": {"curator", "admin"},
+        "offer.decide": {"head"},
     }
 
 
@@ -311,6 +314,10 @@ WHERE = {
     "event.view": {"member": {OWN_ORG}, "head": {OWN_ORG}, "curator": {OWN_ORG, SAME_REGION},
                    "admin": set(SCOPES)},
     "region.events": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
+    # scaling campaigns: the services ask can_in_region (a municipal curator runs none)
+    "campaign.manage": {"curator": {OWN_ORG, SAME_REGION}},
+    "campaign.view": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
+    "offer.decide": {"head": {OWN_ORG}},
 }
 # a municipal curator: the curator role of region 10 narrowed to municipality 100, whose one
 # organisation is org 1 (org 2 is elsewhere in the region): what a curator may, there only,

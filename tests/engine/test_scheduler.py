@@ -342,7 +342,8 @@ def test_run_once_runs_every_job_and_reports_each(store, led_project, frozen_clo
     monkeypatch.delenv("SMTP_HOST", raising=False)
     frozen_clock.advance(days=IDLE + 1)
     summary = scheduler.run_once(store)
-    assert list(summary) == ["stall_scan", "reminders", "snapshots", "emails", "round_reminders"]
+    assert list(summary) == ["stall_scan", "reminders", "snapshots", "emails", "round_reminders",
+                            "campaign_reminders"]
     assert summary["stall_scan"]["stalled"] == 1
     assert summary["emails"] == {"sent": 0, "smtp": "off"}
     if _analytics_ready():

@@ -3,7 +3,14 @@
 The blueprint and ``@route`` are in ``blueprint.py``; importing ``routes`` and ``openapi``
 registers the routes on it.
 """
-from webui.api import defence_routes, event_routes, openapi, routes, training_routes  # noqa: F401  (registers the routes)
+from webui.api import (  # noqa: F401  (registers the routes)
+    campaigns,
+    defence_routes,
+    event_routes,
+    openapi,
+    routes,
+    training_routes,
+)
 from webui.api.blueprint import ROUTES, bp, http_error, internal_error
 
 __all__ = ["ROUTES", "bp", "http_error", "internal_error"]

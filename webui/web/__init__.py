@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         approvals,
         auth,
         board,
+        campaigns,
         defence,
         edition,
         events,
@@ -42,7 +43,7 @@ def init_app(app: Flask) -> None:
         training,
     )
     for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes,
-                   readiness, public, edition, training, defence, events):
+                   readiness, public, edition, training, defence, events, campaigns):
         app.register_blueprint(module.bp)
 
     @app.before_request

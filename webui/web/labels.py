@@ -59,6 +59,7 @@ EVENT = {
     "practice_updated": _l("updated the practice"),
     "practice_withdrawn": _l("withdrew the practice"),
     "replicated": _l("started the project from a practice"),
+    "offer_accepted": _l("accepted a scaling campaign's offer"),
 }
 
 
@@ -100,6 +101,10 @@ AUDIT = {
     "course_created": _l("created a course"), "stream_added": _l("added a course stream"),
     "enrolled": _l("enrolled a person in a course"), "enrolment_completed": _l("recorded a course completion"),
     "enrolment_dropped": _l("recorded that a person dropped a course"),
+    # scaling campaigns (#15 item 5)
+    "campaign_created": _l("started a scaling campaign"), "campaign_closed": _l("closed a scaling campaign"),
+    "offer_declined": _l("declined a scaling campaign's offer"),
+    "offer_reminded": _l("reminded of a scaling campaign's deadline"),
 }
 
 
