@@ -12,6 +12,7 @@ from engine import clock
 from engine import practices as P
 from engine import services as svc
 from engine.models import Metric
+from tests.portfolio_helpers import LEAD_TIME, to_sustain
 from tests.web.conftest import (
     assert_redirects_to_login,
     db_snapshot,
@@ -22,36 +23,14 @@ from tests.web.conftest import (
     value_of,
 )
 
-LEAD_TIME = "ВПП выдачи обедов"
 PUBLISH = {"category": "meals", "summary": "Питание без очередей: предзаказ обедов накануне"}
 
 
 def close_project(make: Any, pid: int, member: Any, head: Any, result: float = 29.0) -> None:
     """Every psr gate with real evidence; the head moves at once. Lead time 67 -> ``result``."""
-    def log(fn: Any, *args: Any) -> Any:
-        return make.call(fn, member.actor, *args)
-
-    def fire(trigger: str) -> None:
-        version = make.call(svc.get_project, head.actor, pid).version
-        assert make.call(svc.request_transition, head.actor, pid, {"trigger": trigger, "version": version}).moved
-
-    today = clock.today().isoformat()
-    log(svc.add_artefact, pid, {"kind": "current_state_map", "title": "Карта текущего состояния"})
-    log(svc.add_problem, pid, {"description": "Очередь в столовой", "waste": "waiting"})
-    metric = log(svc.add_metric, pid, {"name": LEAD_TIME, "unit": "мин", "direction": "decrease",
-                                       "baseline": 67.0, "target": 29.0})
-    fire("to_target")
-    log(svc.add_artefact, pid, {"kind": "target_state_map", "title": "Карта целевого состояния"})
-    action = log(svc.add_action, pid, {"title": "Предзаказ обедов", "due_on": today})
-    fire("to_implement")
-    log(svc.update_action, action.id, {"status": "done"})
-    log(svc.record_measurement, metric.id, {"value": result, "measured_on": today})
-    fire("to_standardise")
-    log(svc.add_artefact, pid, {"kind": "standard", "title": "Стандарт выдачи обедов",
-                                "text": "Заявка классного руководителя до 15:00"})
-    fire("to_sustain")
-    log(svc.add_artefact, pid, {"kind": "report", "title": "Итоговый отчёт"})
-    fire("close")
+    to_sustain(make, pid, member, head, result)
+    version = make.call(svc.get_project, head.actor, pid).version
+    assert make.call(svc.request_transition, head.actor, pid, {"trigger": "close", "version": version}).moved
 
 
 @pytest.fixture
