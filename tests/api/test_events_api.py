@@ -31,6 +31,7 @@ def test_record_read_list_and_edit_an_event(api, world, curator_orel, member_of_
     assert listed["total"] == 1 and listed["items"][0]["id"] == foresight["id"]
     assert api.ok("GET", "/events?kind=webinar", member_of_school)["total"] == 0
     fields_of(api.get("/events?kind=party", member_of_school))
+    fields_of(api.get("/events?kind=", member_of_school))  # given empty: not a kind either (the schema's enum)
     edited = api.ok("PATCH", f"/events/{foresight['id']}", curator_orel,
                     json={"version": 1, "attendance": 45, "link": "https://orel-edu.ru/f"})
     assert (edited["version"], edited["attendance"], edited["link"]) == (2, 45, "https://orel-edu.ru/f")

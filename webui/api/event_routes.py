@@ -34,7 +34,7 @@ def _out(uow: UnitOfWork, events: list[Any]) -> list[EO.ProgrammeEventOut]:
 def list_dissemination_events() -> Any:
     region_id = int_arg("region_id", strict=True)
     programme_id = int_arg("programme_id", strict=True)
-    kind = request.args.get("kind") or None
+    kind = request.args.get("kind")  # given, it must be a kind (an empty one too: the schema's enum)
     if kind is not None and kind not in EVENT_TYPES:
         raise ValidationFailed({"kind": Text("Нет такого вида мероприятия", "No such kind of event")})
     with _uow() as uow:
