@@ -9,10 +9,10 @@ from typing import Any
 from flask import Blueprint, g, render_template, url_for
 from flask_babel import gettext as _
 
+import webui.web.programme_labels as L
 from engine.training import pages as views
 from engine.training import service as T
 from webui.query import int_arg
-from webui.web import programme_labels as L
 from webui.web.common import form_data, login_required, uow
 from webui.web.programmes import _run as run_form
 
