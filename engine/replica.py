@@ -9,9 +9,7 @@ move. "Just changed" is read from the audit log on the primary (every change wri
 event with its actor in the same transaction; one probe of ``ix_event_actor_at``), so it
 holds across web workers and for API clients with tokens alike.
 
-    with store.uow() as uow:
-        on_replica = reads_from_replica(uow, user_id)
-    with store.uow(replica=on_replica) as uow:
+    with heavy_read(store, user_id) as uow:
         ...  # reads only
 """
 from __future__ import annotations
@@ -22,7 +20,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from engine import clock
-from engine.db import UnitOfWork
+from engine.db import Store, UnitOfWork
 from engine.models import Event
 
 STICKY_SECONDS = 60  # well above a healthy replica's lag (under a second on one LAN)
@@ -37,7 +35,11 @@ def just_wrote(uow: UnitOfWork, user_id: int | None) -> bool:
         col(Event.actor_id) == user_id, col(Event.at) >= since).limit(1)).first() is not None
 
 
-def reads_from_replica(uow: UnitOfWork, user_id: int | None) -> bool:
-    """Whether a heavy read for this person may go to the replica: one is configured and
-    the person has not just changed something. ``uow`` is a unit of work on the primary."""
-    return uow.store.replica_engine is not None and not just_wrote(uow, user_id)
+def heavy_read(store: Store, user_id: int | None) -> UnitOfWork:
+    """A unit of work for a heavy read by this person: on the replica when one is
+    configured and the person has not just changed something, else on the primary."""
+    if store.replica_engine is None:
+        return store.uow()
+    with store.uow() as uow:
+        fresh = just_wrote(uow, user_id)
+    return store.uow(replica=not fresh)

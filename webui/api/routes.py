@@ -18,7 +18,7 @@ from engine.policy import can_in_region
 from engine.practices import schemas as PS
 from engine.programme import outputs as PO
 from engine.programme import schemas as PGS
-from engine.replica import reads_from_replica
+from engine.replica import heavy_read
 from engine.reporting import monitoring
 from engine.search import MAX_QUERY
 from engine.services import notifications as notification_svc
@@ -41,12 +41,7 @@ def _uow() -> UnitOfWork:
 def _read_uow() -> UnitOfWork:
     """A heavy read (the towers): on the read replica when one is configured, unless the
     caller has just changed something (engine/replica.py)."""
-    s = store()
-    if s.replica_engine is None:
-        return s.uow()
-    with s.uow() as uow:
-        on_replica = reads_from_replica(uow, g.actor.user_id)
-    return s.uow(replica=on_replica)
+    return heavy_read(store(), g.actor.user_id)
 
 
 def _bool_arg(name: str) -> bool | None:

@@ -13,7 +13,7 @@ from engine.db import UnitOfWork
 from engine.errors import DomainError, ValidationFailed
 from engine.models import Organization
 from engine.policy import Actor, can, can_somewhere
-from engine.replica import reads_from_replica
+from engine.replica import heavy_read
 from engine.services.common import INT_MAX
 from engine.text import Text
 from webui.extensions import store
@@ -34,13 +34,8 @@ def read_uow() -> UnitOfWork:
     """A unit of work for a heavy read (tower, analytics, reports, exports): on the read
     replica when one is configured (DATABASE_REPLICA_URL), unless the person has just
     changed something (engine/replica.py). Reads only."""
-    s = store()
-    if s.replica_engine is None:
-        return s.uow()
     actor = current_actor()
-    with s.uow() as u:
-        on_replica = reads_from_replica(u, actor.user_id if actor else None)
-    return s.uow(replica=on_replica)
+    return heavy_read(store(), actor.user_id if actor else None)
 
 
 def current_actor() -> Actor | None:
