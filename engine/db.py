@@ -52,7 +52,10 @@ def make_engine(url: str) -> Engine:
             dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return eng
-    return create_engine(url, pool_pre_ping=True)
+    # JIT off: PostgreSQL compiles any statement its planner costs over jit_above_cost, and the
+    # tower's region-wide GROUP BYs cross it; compiling took 25-30 ms of a 45 ms statement, every
+    # time (measured on 10,000 projects). Our statements are short: interpreting them is faster.
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
 
 
 def migrate(url: str, revision: str = "head") -> None:

@@ -409,9 +409,15 @@ def _targets_reached(session: Session, workflows: WorkflowRegistry, region_id: i
     return int(n), int(n_reached or 0)
 
 
+def year_start_of(now: datetime) -> datetime:
+    """1 January of ``now``'s year (UTC): where the headline's «closed this year» starts."""
+    return day_start(date(now.year, 1, 1))
+
+
 def headline(session: Session, workflows: WorkflowRegistry, region_id: int,
              counts: dict[str, int] | None = None, stalled: int | None = None,
-             critical_risks: int | None = None) -> dict[str, Any]:
+             critical_risks: int | None = None, *, rollup: dict[str, Any] | None = None,
+             waiting_over: int | None = None) -> dict[str, Any]:
     """The region's figures at a glance, computed now (the keys the tower page reads):
 
     - ``active_by_stage``: active (non-final) projects per state; ``active``: their sum;
@@ -427,9 +433,13 @@ def headline(session: Session, workflows: WorkflowRegistry, region_id: int,
 
     ``counts`` (projects per state, monitoring.counts_by_state), ``stalled`` (how many are
     stalled) and ``critical_risks`` may be given when the caller has read them already
-    (the tower page).
+    (the tower page), or ``rollup`` (monitoring.region_rollup, which holds the counts, the
+    stalled and the closed figures in one read) and ``waiting_over`` (the pending list's
+    requests with waiting_days > 3).
     """
     now = clock.now()
+    if rollup is not None:
+        counts, stalled = rollup["by_state"], rollup["stalled"]
     region = col(Project.region_id) == region_id
     active = active_filter(workflows)
     if counts is None:
@@ -444,14 +454,18 @@ def headline(session: Session, workflows: WorkflowRegistry, region_id: int,
     risks = critical_risks if critical_risks is not None else session.execute(
         select(func.count()).select_from(Risk).join(Project, col(Project.id) == col(Risk.project_id))
         .where(region, active, critical_risk())).scalar_one()
-    overdue = session.execute(select(func.count()).select_from(Project)
-                              .where(region, waiting_long_filter(now))).scalar_one()
-    year_start = day_start(date(now.year, 1, 1))
-    closed_this_year, hours, roubles = session.execute(
-        select(func.count(case((col(Project.state_entered_at) >= year_start, 1))),
-               float_sum(Project.actual_hours_saved), float_sum(Project.actual_roubles))
-        .where(region, done_filter(workflows))).one()
-    n_closed, n_reached = _targets_reached(session, workflows, region_id)
+    overdue = waiting_over if waiting_over is not None else session.execute(
+        select(func.count()).select_from(Project).where(region, waiting_long_filter(now))).scalar_one()
+    if rollup is not None:
+        closed = rollup["closed"]
+        closed_this_year, hours, roubles = closed["this_year"], closed["hours"], closed["roubles"]
+        n_closed, n_reached = closed["n"], closed["reached"]
+    else:
+        closed_this_year, hours, roubles = session.execute(
+            select(func.count(case((col(Project.state_entered_at) >= year_start_of(now), 1))),
+                   float_sum(Project.actual_hours_saved), float_sum(Project.actual_roubles))
+            .where(region, done_filter(workflows))).one()
+        n_closed, n_reached = _targets_reached(session, workflows, region_id)
     order = _state_order(workflows, list(by_stage))
     return {
         "region_id": region_id,

@@ -42,11 +42,13 @@ def tower_data(uow: UnitOfWork, region_id: int, limit: int | None = None) -> dic
 
     s, wfs = uow.session, uow.workflows
     today = clock.today()
-    data = monitoring.tower(s, wfs, region_id, limit=limit)
+    rollup = monitoring.region_rollup(s, wfs, region_id, analytics.year_start_of(clock.now()))
+    data = monitoring.tower(s, wfs, region_id, limit=limit, rollup=rollup)
     data["risk_count"], critical = monitoring.count_unresolved_risks(s, wfs, region_id)
-    data["headline"] = analytics.headline(s, wfs, region_id, counts=data["by_state"],  # read once
-                                          stalled=sum(m["stalled"] for m in data["by_municipality"]),
-                                          critical_risks=critical)
+    data["headline"] = analytics.headline(  # every figure read once, above
+        s, wfs, region_id, critical_risks=critical, rollup=rollup,
+        waiting_over=sum(1 for p in data["pending_approvals"]
+                         if p["waiting_days"] > monitoring.APPROVAL_WAIT_ALERT_DAYS))
     data["flow"] = analytics.cumulative_flow(s, region_id, today - timedelta(days=90), today, workflows=wfs)
     data["stage_times"] = analytics.stage_times_cached(s, wfs, region_id, today - timedelta(days=365),
                                                        uow.store.figures)

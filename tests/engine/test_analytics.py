@@ -436,7 +436,16 @@ def test_headline_figures_of_a_small_region(
         _listed, critical = monitoring.count_unresolved_risks(uow.session, uow.workflows, world.region.id)
         given = analytics.headline(uow.session, uow.workflows, world.region.id, counts=counts, stalled=stalled,
                                    critical_risks=critical)
-    assert given == run(analytics.headline, world.region.id)
+        # ... or its one-read roll-up (the tower's): the same figures, and the same counts and
+        # per-municipality rows as the separate queries
+        pending = monitoring.pending_approvals(uow.session, region_id=world.region.id)
+        rollup = monitoring.region_rollup(uow.session, uow.workflows, world.region.id,
+                                          analytics.year_start_of(frozen_clock.current))
+        rolled = analytics.headline(uow.session, uow.workflows, world.region.id, critical_risks=critical,
+                                    rollup=rollup, waiting_over=sum(1 for p in pending if p["waiting_days"] > 3))
+        assert rollup["by_state"] == counts
+        assert rollup["by_municipality"] == monitoring.by_municipality(uow.session, uow.workflows, world.region.id)
+    assert given == run(analytics.headline, world.region.id) == rolled
 
 
 def test_headline_of_a_region_with_nothing_closed_has_no_share(run, world, project):
