@@ -305,6 +305,7 @@ class NotificationKind(StrEnum):
     RISK_OVERDUE = "risk_overdue"  # a risk past its due date: to its owner
     CAMPAIGN_OFFERED = "campaign_offered"  # a practice offered to the organisation: to its heads
     CAMPAIGN_REMINDER = "campaign_reminder"  # the offer's deadline is near (the scheduler): to its heads
+    CAMPAIGN_ANSWERED = "campaign_answered"  # an organisation accepted or declined: to the campaign's curator
 
 
 # The kind's name on the account page (the e-mail mute settings) and in the e-mail subject.
@@ -326,5 +327,7 @@ NOTIFICATION_TITLES: dict[NotificationKind, tuple[str, str]] = {
                                         "A practice is offered to your organisation"),
     NotificationKind.CAMPAIGN_REMINDER: ("Срок ответа на предложение практики истекает",
                                          "The answer to a practice offer is due soon"),
+    NotificationKind.CAMPAIGN_ANSWERED: ("Организация ответила на предложение практики",
+                                         "An organisation answered a practice offer"),
 }
 NOTIFICATION_KINDS = values(NotificationKind)

@@ -185,6 +185,22 @@ def _decidable(uow: UnitOfWork, actor: Actor, offer_id: int) -> tuple[CampaignOf
     return offer, campaign
 
 
+def _tell_curator(uow: UnitOfWork, campaign: ScalingCampaign, offer: CampaignOffer,
+                  project_id: int | None, reason: str | None) -> None:
+    """The campaign's curator hears of each answer (the bell; e-mail as they chose)."""
+    if campaign.created_by is None:
+        return
+    org = uow.session.get(Organization, offer.org_id)
+    name = org.name if org else str(offer.org_id)
+    if reason is None:
+        text = Text(f"{name} принимает практику по кампании «{campaign.title}»: начат проект тиражирования",
+                    f"{name} accepts the practice of the campaign “{campaign.title}”: a replica project started")
+    else:
+        text = Text(f"{name} отказывается от практики по кампании «{campaign.title}»: {reason}",
+                    f"{name} declines the practice of the campaign “{campaign.title}”: {reason}")
+    notify_many(uow.session, [(campaign.created_by, NotificationKind.CAMPAIGN_ANSWERED.value, project_id, text)])
+
+
 def accept_offer(uow: UnitOfWork, actor: Actor, offer_id: int, data: dict[str, Any]) -> CampaignOffer:
     """Accept an offer (head of its organisation): the practice is replicated into a new
     project of the organisation led by ``data["leader_id"]`` (a person of it), linked to
@@ -203,6 +219,7 @@ def accept_offer(uow: UnitOfWork, actor: Actor, offer_id: int, data: dict[str, A
     record(s, actor, EventKind.OFFER_ACCEPTED, project,
            {"campaign_id": campaign.id, "offer_id": offer.id, "practice_id": campaign.practice_id,
             "leader_id": body.leader_id})
+    _tell_curator(uow, campaign, offer, pk(project), None)
     uow.commit()
     return offer
 
@@ -218,5 +235,6 @@ def decline_offer(uow: UnitOfWork, actor: Actor, offer_id: int, data: dict[str, 
                decided_by=actor.user_id, decided_at=clock.now())
     record(s, actor, EventKind.OFFER_DECLINED, None,
            {"campaign_id": campaign.id, "offer_id": offer.id, "org_id": offer.org_id, "reason": body.reason})
+    _tell_curator(uow, campaign, offer, None, body.reason)
     uow.commit()
     return offer

@@ -113,6 +113,7 @@ def test_ten_offered_seven_accept_three_decline_the_funnel_replicas_and_one_remi
     accepting, declining = ten_schools[:7], ten_schools[7:]
     for s in accepting:
         make.call(C.accept_offer, s.head.actor, offer_of(make, s.org).id, {"leader_id": s.teacher.id})
+    assert notes(make, "campaign_answered") == [curator_orel.id] * 7  # the curator hears of each answer
 
     # the scheduler for real: nothing until three days before the deadline, then once
     frozen_clock.set(frozen_clock.current.replace(day=17))  # 4 days before
@@ -131,6 +132,11 @@ def test_ten_offered_seven_accept_three_decline_the_funnel_replicas_and_one_remi
     reasons = ["Нет столовой в здании", "Питание организует другой поставщик", "Проект уже идёт"]
     for s, reason in zip(declining, reasons, strict=True):
         make.call(C.decline_offer, s.head.actor, offer_of(make, s.org).id, {"reason": reason})
+    assert notes(make, "campaign_answered") == [curator_orel.id] * 10
+    with store.uow() as uow:
+        told = list(uow.session.execute(select(Notification.text_ru).where(
+            Notification.kind == "campaign_answered").order_by(Notification.id)).scalars())
+    assert all(reason in text for reason, text in zip(reasons, told[7:], strict=True))
 
     body = detail(make, curator_orel, campaign.id)
     assert body["funnel"] == {"offered": 10, "accepted": 7, "declined": 3, "started": 7, "closed": 0}
