@@ -9,16 +9,17 @@ stored effect, each replica's is measured now.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlmodel import Session, col
 
 from engine import clock
 from engine.campaigns.service import get_campaign
 from engine.db import UnitOfWork
+from engine.errors import NotFound
 from engine.models import CampaignOffer, Organization, Practice, Project, RoleGrant, ScalingCampaign, User
-from engine.policy import Actor, can, can_in_region
+from engine.policy import ACTIONS, Actor, can, can_in_region
 from engine.practices.service import best_improvement, compute_effect
 from engine.services.common import works_in
 from engine.vocab import OfferStatus
@@ -26,16 +27,20 @@ from engine.vocab import OfferStatus
 FUNNEL_STEPS = ("offered", "accepted", "declined", "started", "closed")
 
 
-def funnel_of(session: Session, done_states: frozenset[str], campaign_ids: list[int]) -> dict[int, dict[str, int]]:
-    """campaign id -> its funnel counts (every step, 0 when none)."""
+def funnel_of(session: Session, done_states: frozenset[str], campaign_ids: list[int],
+              org_ids: set[int] | None = None) -> dict[int, dict[str, int]]:
+    """campaign id -> its funnel counts (every step, 0 when none); only the offers to
+    ``org_ids`` when given (a municipal curator's organisations)."""
     out = {cid: dict.fromkeys(FUNNEL_STEPS, 0) for cid in campaign_ids}
     if not campaign_ids:
         return out
-    rows = session.execute(
-        select(col(CampaignOffer.campaign_id), col(CampaignOffer.status), col(Project.state), func.count())
-        .outerjoin(Project, col(Project.id) == col(CampaignOffer.project_id))
-        .where(col(CampaignOffer.campaign_id).in_(campaign_ids))
-        .group_by(col(CampaignOffer.campaign_id), col(CampaignOffer.status), col(Project.state))).all()
+    stmt = (select(col(CampaignOffer.campaign_id), col(CampaignOffer.status), col(Project.state), func.count())
+            .outerjoin(Project, col(Project.id) == col(CampaignOffer.project_id))
+            .where(col(CampaignOffer.campaign_id).in_(campaign_ids))
+            .group_by(col(CampaignOffer.campaign_id), col(CampaignOffer.status), col(Project.state)))
+    if org_ids is not None:
+        stmt = stmt.where(col(CampaignOffer.org_id).in_(sorted(org_ids) or [-1]))
+    rows = session.execute(stmt).all()
     for cid, status, state, n in rows:
         f = out[cid]
         f["offered"] += n
@@ -57,18 +62,36 @@ def _campaign_dict(c: ScalingCampaign, practice_title: str, funnel: dict[str, in
             "version": c.version, "funnel": funnel}
 
 
+def _watched_regions(actor: Actor) -> list[int]:
+    return sorted(r for r in actor.curator_region_ids() if can_in_region(actor, "campaign.view", r))
+
+
+def _municipal_orgs(actor: Actor) -> set[int]:
+    """The organisations a municipal curator follows (their municipalities'): they see the
+    campaigns that offered a practice to any of them, and only those offers."""
+    return actor.municipal_org_ids() if "curator" in ACTIONS["campaign.view"] else set()
+
+
 def list_campaigns(uow: UnitOfWork, actor: Actor, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """The campaigns of the regions the actor watches (curators; admins: every region),
-    newest first, each with its funnel. Returns (page, total)."""
+    """The campaigns of the regions the actor watches (curators; admins: every region), and
+    for a municipal curator those that made an offer to their municipalities' organisations
+    (the funnel counting those offers), newest first, each with its funnel. Returns (page, total)."""
     s = uow.session
     stmt = (select(ScalingCampaign, col(Practice.title))
             .join(Practice, col(Practice.id) == col(ScalingCampaign.practice_id)))
+    regions: list[int] = []
+    mine: set[int] = set()
     if not actor.is_admin:
-        regions = sorted(r for r in actor.curator_region_ids() if can_in_region(actor, "campaign.view", r))
-        stmt = stmt.where(col(ScalingCampaign.region_id).in_(regions))
+        regions, mine = _watched_regions(actor), _municipal_orgs(actor)
+        offered_to_mine = select(col(CampaignOffer.campaign_id)).where(col(CampaignOffer.org_id).in_(sorted(mine)))
+        to_mine = col(ScalingCampaign.id).in_(offered_to_mine) if mine else col(ScalingCampaign.id).is_(None)
+        stmt = stmt.where(col(ScalingCampaign.region_id).in_(regions) | to_mine)
     total = s.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     rows = s.execute(stmt.order_by(col(ScalingCampaign.id).desc()).limit(limit).offset(offset)).all()
-    funnels = funnel_of(s, uow.workflows.done_states(), [c.id for c, _ in rows])
+    done = uow.workflows.done_states()
+    whole = [c.id for c, _ in rows if actor.is_admin or c.region_id in regions]
+    funnels = funnel_of(s, done, whole)
+    funnels.update(funnel_of(s, done, [c.id for c, _ in rows if c.id not in funnels], mine))
     return [_campaign_dict(c, title, funnels[c.id]) for c, title in rows], total
 
 
@@ -78,12 +101,21 @@ def campaign_detail(uow: UnitOfWork, actor: Actor, campaign_id: int) -> dict[str
     against the original's (``vs_original``: the difference of the best improvements, in
     percentage points)."""
     s = uow.session
-    campaign = get_campaign(uow, actor, campaign_id)
+    only: set[int] | None = None  # the offers shown: every one, or a municipal curator's
+    try:
+        campaign = get_campaign(uow, actor, campaign_id)
+    except NotFound:
+        only = _municipal_orgs(actor)
+        offered = s.execute(select(col(CampaignOffer.id)).where(
+            col(CampaignOffer.campaign_id) == campaign_id, col(CampaignOffer.org_id).in_(sorted(only)))).first()
+        if not only or offered is None:
+            raise
+        campaign = cast(ScalingCampaign, s.get(ScalingCampaign, campaign_id))
     practice = s.get(Practice, campaign.practice_id)
     assert practice is not None  # a foreign key
     original = best_improvement(practice.effect)
     body = _campaign_dict(campaign, practice.title,
-                          funnel_of(s, uow.workflows.done_states(), [campaign_id])[campaign_id])
+                          funnel_of(s, uow.workflows.done_states(), [campaign_id], only)[campaign_id])
     body["original_effect"] = practice.effect
     body["original_effect_size"] = original
     offers = []
@@ -91,7 +123,8 @@ def campaign_detail(uow: UnitOfWork, actor: Actor, campaign_id: int) -> dict[str
             select(CampaignOffer, Organization, Project)
             .join(Organization, col(Organization.id) == col(CampaignOffer.org_id))
             .outerjoin(Project, col(Project.id) == col(CampaignOffer.project_id))
-            .where(col(CampaignOffer.campaign_id) == campaign_id)
+            .where(col(CampaignOffer.campaign_id) == campaign_id,
+                   col(CampaignOffer.org_id).in_(sorted(only)) if only is not None else true())
             .order_by(col(Organization.name), col(CampaignOffer.id))):
         effect = compute_effect(s, project) if project is not None else []
         size = best_improvement(effect)

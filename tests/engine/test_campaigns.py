@@ -310,3 +310,34 @@ def test_two_answers_at_once_one_wins_and_the_losers_replica_is_discarded(make, 
     with store.uow() as uow:
         assert len(list(uow.session.execute(select(Project).where(Project.practice_id == practice.id)).scalars())) == 1
     assert offer_of(make, school.org).status == "accepted"
+
+
+def test_a_municipal_curator_follows_the_offers_to_their_municipality_only(
+        make, world, practice, curator_orel, ten_schools):
+    """A municipal curator's «Кампании» were empty: now they see the campaigns that offered a
+    practice to their municipality's organisations, with those offers and their funnel only."""
+    other_mun = make.municipality(world.region, "Мценский район")
+    mtsensk = [make.org(other_mun, f"МБОУ Мценская СОШ №{n}") for n in (1, 2)]
+    mtsensk_heads = [make.person("head", org=org) for org in mtsensk]
+    watcher = make.person("curator", region=world.region, municipality=other_mun)
+    campaign = make.call(C.create_campaign, curator_orel.actor,
+                         campaign_data(practice, org_ids=[s.org.id for s in ten_schools[:3]] + [o.id for o in mtsensk]))
+    only_orel = make.call(C.create_campaign, curator_orel.actor,
+                          campaign_data(practice, org_ids=[ten_schools[5].org.id], title="Только Орёл"))
+    make.call(C.decline_offer, mtsensk_heads[0].actor, offer_of(make, mtsensk[0]).id, {"reason": "Нет столовой"})
+
+    with make.store.uow() as uow:
+        listed, total = C.list_campaigns(uow, watcher.actor)
+        assert total == 1 and [c["id"] for c in listed] == [campaign.id]
+        assert listed[0]["funnel"] == {"offered": 2, "accepted": 0, "declined": 1, "started": 0, "closed": 0}
+        body = C.campaign_detail(uow, watcher.actor, campaign.id)
+        assert sorted(o["org_id"] for o in body["offers"]) == sorted(o.id for o in mtsensk)
+        assert body["funnel"]["offered"] == 2
+        with pytest.raises(NotFound):
+            C.campaign_detail(uow, watcher.actor, only_orel.id)
+        # the regional curator still sees every offer of both
+        whole, _ = C.list_campaigns(uow, curator_orel.actor)
+        assert {c["id"]: c["funnel"]["offered"] for c in whole} == {campaign.id: 5, only_orel.id: 1}
+    # and may not close it (the region's curator runs campaigns)
+    with pytest.raises((NotFound, Forbidden)):
+        make.call(C.close_campaign, watcher.actor, campaign.id, {})
