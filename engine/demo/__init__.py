@@ -143,6 +143,8 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
         load_programme(store, world.region_id, echo, C.region.password)
         from engine.demo.events import load_events
         load_events(store, world.region_id, echo)
+        from engine.demo.campaigns import load_campaigns
+        load_campaigns(store, world.region_id, C.region.demo_school, echo)
     _record_snapshots(store, echo)
     summary(store, world.region_id, echo, time.monotonic() - started)
     return _accounts(store, world, scale)

@@ -28,6 +28,7 @@ from engine.models import (
     Project,
     Region,
     Risk,
+    RoleGrant,
     TransitionRequest,
     User,
     metadata,
@@ -140,7 +141,8 @@ def test_the_demo_region_has_every_stage_stalled_projects_waiting_approvals_and_
     assert municipalities == 27
     assert set(kinds) == {"school", "kindergarten", "college", "other"} and 55 <= sum(kinds.values()) <= 65
     assert set(by_state) == set(STATES), by_state
-    assert 140 <= sum(by_state.values()) <= 160 and by_state["cancelled"] >= 2 and by_state["closed"] >= 5
+    # about 150 planned, and the replicas the demo campaign started (4)
+    assert 140 <= sum(by_state.values()) <= 170 and by_state["cancelled"] >= 2 and by_state["closed"] >= 5
     reasons = {r["kind"] for p in stalled for r in p["reasons"]}
     assert len(stalled) >= 10 and reasons == {"sla", "idle"}
     assert len(pending) >= 5 and any(p["waiting_days"] > 3 for p in pending)
@@ -341,3 +343,26 @@ def test_the_demo_trains_people_in_the_seeds_course_so_the_funnel_and_the_check_
         assert 0 < tower.funnel.trained < tower.funnel.coordinator
         assert tower.training is not None and tower.training.total == len({e.user_id or -e.member_id for e in done})
         assert any_completed(s, {e.user_id for e in done if e.user_id})
+
+
+def test_the_demo_runs_a_scaling_campaign_with_every_step_of_the_funnel_and_an_offer_for_the_demo_head(
+        demo_store: Store, oryol: dict[str, Any]) -> None:
+    """#15: a campaign of a published practice, offered to eight schools: four replica projects
+    started, two declined with reasons, two waiting, one of them the demo school's (its head,
+    a demo account, has an offer to answer)."""
+    from engine import campaigns as camp
+    from engine.demo.content import content
+    head_email = next(a["email"] for a in oryol["accounts"] if a["role"] == "head")
+    with demo_store.uow() as uow:
+        s = uow.session
+        curator_id = s.execute(select(RoleGrant.user_id).where(RoleGrant.role == "curator",
+                                                               RoleGrant.municipality_id.is_(None))).scalars().first()
+        listed, total = camp.list_campaigns(uow, load_actor(s, curator_id))
+        assert total == 1
+        assert listed[0]["funnel"] == {"offered": 8, "accepted": 4, "declined": 2, "started": 4, "closed": 0}
+        detail = camp.campaign_detail(uow, load_actor(s, curator_id), listed[0]["id"])
+        assert all(o["reason"] for o in detail["offers"] if o["status"] == "declined")
+        head = s.execute(select(User).where(User.email == head_email)).scalar_one()
+        mine = camp.my_offers(uow, load_actor(s, head.id))
+        assert [o["org_name"] for o in mine if o["open"]] == [content().region.demo_school]
+        assert mine[0]["leaders"]  # people of the school to lead the replica
