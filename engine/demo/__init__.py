@@ -195,8 +195,10 @@ def load_bulk(store: Store, scale: int, regions: int, reset: bool,
         return accounts
     echo(f"Загрузка {counted(len(todo), 'региона', 'регионов', 'регионов')} по "
          f"{counted(scale, 'проекту', 'проекта', 'проектов')}: копии проектов, построенных через сервисы…")
-    templates = bulk_mod.build_templates(store, min(scale, bulk_mod.TEMPLATES), echo)
-    hashes = bulk_mod.demo_hashes()
+    n_templates = min(scale, bulk_mod.TEMPLATES)
+    templates = bulk_mod.build_templates(store, n_templates, echo, lambda tmp: load(
+        tmp, scale=n_templates, echo=lambda _line: None, snapshots=False))
+    hashes = bulk_mod.demo_hashes(DEMO_SCRYPT_N)
     for world, rng in todo:
         bulk_mod.write_region(store, world, scale, rng, templates, hashes, echo)
     echo(f"  записано за {time.monotonic() - started:.0f} с")

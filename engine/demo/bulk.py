@@ -87,17 +87,17 @@ class Templates:
         return out
 
 
-def build_templates(store: Store, n: int, echo: Callable[[str], Any]) -> Templates:
-    """Build ``n`` projects through the services into a throwaway SQLite database (the
-    scale mode of ``demo.load`` for n projects) and read their rows back."""
-    from engine.demo import load  # the service-built scale mode
+def build_templates(store: Store, n: int, echo: Callable[[str], Any], build: Callable[[Store], Any]) -> Templates:
+    """Build ``n`` projects through the services into a throwaway SQLite database (with
+    ``build``: the service-built scale mode of ``demo.load`` for n projects) and read
+    their rows back."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="leanschool-demo-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'template.db'}"
         migrate(url)
         tmp_store = Store(url, store.workflows)
         try:
-            load(tmp_store, scale=n, echo=lambda _line: None, snapshots=False)
+            build(tmp_store)
             with tmp_store.engine.connect() as conn:
                 templates = _read_templates(conn)
         finally:
@@ -331,8 +331,7 @@ def write_region(store: Store, world: World, n: int, rng: random.Random, templat
         w.fix_sequences()
 
 
-def demo_hashes(k: int = HASHES) -> list[str]:
+def demo_hashes(scrypt_n: int, k: int = HASHES) -> list[str]:
     """``k`` hashes of the demo password, each with its own salt, at the demo's cost."""
-    from engine.demo import DEMO_SCRYPT_N
-    with passwords.hashing_at_most(DEMO_SCRYPT_N):
+    with passwords.hashing_at_most(scrypt_n):
         return [passwords.hash_password(C.region.password) for _ in range(k)]
