@@ -85,15 +85,29 @@ def _safe_url(url: str) -> str:
 @main.command()
 @click.option("--reset", is_flag=True, help="Empty the database first.")
 @click.option("--scale", type=click.IntRange(1, 1_000_000), default=None,
-              help="Generate a region with N projects instead of the Oryol demo.")
+              help="Generate regions of N projects each instead of the Oryol demo "
+                   "(written in bulk: copies of a few hundred projects built through the services).")
+@click.option("--regions", type=click.IntRange(1, 1_000), default=1, show_default=True,
+              help="With --scale: how many regions of N projects («Демо-регион №k (N проектов)» when more than one).")
+@click.option("--services", is_flag=True,
+              help="With --scale: build every project through the services instead of in bulk (slow; one region).")
 @friendly
-def demo(reset: bool, scale: int | None) -> None:
-    """Load the demo region and print the demo accounts."""
+def demo(reset: bool, scale: int | None, regions: int, services: bool) -> None:
+    """Load the demo region and print the demo accounts.
+
+    Without --scale: the Oryol region (about 150 projects, built through the services).
+    With --scale N [--regions R]: R generated regions of N projects each.
+    """
     from engine import demo as demo_mod
 
+    if scale is None and (regions != 1 or services):
+        raise click.UsageError("--regions и --services задаются вместе с --scale N")
+    if services and regions != 1:
+        raise click.UsageError("--services строит один регион: уберите --regions")
     store = open_store()
     try:
-        accounts = demo_mod.load(store, reset=reset, scale=scale, echo=click.echo)
+        accounts = demo_mod.load(store, reset=reset, scale=scale, echo=click.echo, regions=regions,
+                                 bulk=scale is not None and not services)
     finally:
         store.dispose()
     print_accounts(accounts)

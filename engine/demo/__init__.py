@@ -86,13 +86,21 @@ def _exists(store: Store, model: Any, column: Any, value: str) -> bool:
 
 
 def load(store: Store, reset: bool = False, scale: int | None = None,
-         echo: Callable[[str], Any] = print) -> list[dict[str, str]]:
+         echo: Callable[[str], Any] = print, *, regions: int = 1, bulk: bool = False,
+         snapshots: bool = True) -> list[dict[str, str]]:
     """Load the demo region (Oryol oblast) or, with ``scale=N``, a generated region of N
     projects; returns the demo accounts ``[{"email", "password", "role"}]``.
 
-    Loads nothing when that region is already there (unless ``reset``, which empties
-    every table first). Deterministic: the same data on every run of the same day.
+    With ``bulk`` (scale mode only), ``regions`` regions of N projects each, copied in bulk
+    from templates built through the services (engine/demo/bulk.py); without it every
+    project is built through the services. Loads nothing when that region is already there
+    (unless ``reset``, which empties every table first). Deterministic: the same data on
+    every run of the same day. ``snapshots=False`` skips the daily snapshots.
     """
+    if bulk or regions != 1:
+        if scale is None:
+            raise DemoError("bulk mode and several regions need scale=N")
+        return load_bulk(store, scale, regions, reset, echo)
     started = time.monotonic()
     wf = store.workflows.latest("psr")
     if wf is None:
@@ -145,9 +153,70 @@ def load(store: Store, reset: bool = False, scale: int | None = None,
         load_events(store, world.region_id, echo)
         from engine.demo.campaigns import load_campaigns
         load_campaigns(store, world.region_id, C.region.demo_school, echo)
-    _record_snapshots(store, echo)
+    if snapshots:
+        _record_snapshots(store, echo)
     summary(store, world.region_id, echo, time.monotonic() - started)
     return _accounts(store, world, scale)
+
+
+def scale_seed(scale: int, region: int | None = None) -> int:
+    """The seed of a scale region (one region: as ever; the k-th of several: its own)."""
+    seed = SEED * 1_000_003 + scale
+    return seed if region is None else seed * 1_000 + region
+
+
+def load_bulk(store: Store, scale: int, regions: int, reset: bool,
+              echo: Callable[[str], Any] = print) -> list[dict[str, str]]:
+    """``regions`` generated regions of ``scale`` projects each, written in bulk (see
+    engine/demo/bulk.py); a region already there is skipped. One region keeps the name
+    and accounts of the service-built scale mode; several are «Демо-регион №k (N проектов)»."""
+    from engine.demo import bulk as bulk_mod
+    started = time.monotonic()
+    if store.workflows.latest("psr") is None:
+        raise DemoError("the psr workflow is not loaded")
+    if reset:
+        empty_database(store)
+        echo("База данных очищена.")
+    admin_needed = not _exists(store, User, User.email, C.region.admin_email)
+    accounts: list[dict[str, str]] = []
+    todo: list[tuple[World, random.Random]] = []
+    for k in range(1, regions + 1):
+        number = None if regions == 1 else k
+        rng = random.Random(scale_seed(scale, number))
+        world = scale_world(rng, scale, not admin_needed, number)
+        accounts += world.accounts if not accounts else world.accounts[1:]  # the admin once
+        if (_exists(store, Region, Region.name, world.region_name)
+                and _exists(store, User, User.email, world.curator.email)):
+            echo(f"Демо «{world.region_name}» уже загружено; ничего не добавлено (--reset загрузит заново).")
+            continue
+        if not admin_needed:
+            world.admin = None
+        admin_needed = False
+        todo.append((world, rng))
+    if not todo:
+        return accounts
+    echo(f"Загрузка {counted(len(todo), 'региона', 'регионов', 'регионов')} по "
+         f"{counted(scale, 'проекту', 'проекта', 'проектов')}: копии проектов, построенных через сервисы…")
+    n_templates = min(scale, bulk_mod.TEMPLATES)
+    templates = bulk_mod.build_templates(store, n_templates, echo, lambda tmp: load(
+        tmp, scale=n_templates, echo=lambda _line: None, snapshots=False))
+    hashes = bulk_mod.demo_hashes(DEMO_SCRYPT_N)
+    for world, rng in todo:
+        bulk_mod.write_region(store, world, scale, rng, templates, hashes, echo)
+    echo(f"  записано за {time.monotonic() - started:.0f} с")
+    _rebuild_snapshots(store, echo)
+    summary(store, todo[0][0].region_id, echo, time.monotonic() - started)
+    return accounts
+
+
+def _rebuild_snapshots(store: Store, echo: Callable[[str], Any]) -> None:
+    """Every daily snapshot again (a region added to a database that had snapshots has
+    history on days already recorded)."""
+    from engine.models import DailySnapshot, RegionSnapshot, table_of
+    with store.engine.begin() as conn:
+        conn.execute(table_of(RegionSnapshot).delete())
+        conn.execute(table_of(DailySnapshot).delete())
+    _record_snapshots(store, echo)
 
 
 def _accounts(store: Store, world: World, scale: int | None) -> list[dict[str, str]]:

@@ -154,15 +154,20 @@ def _account(email: str, role: str, place: str) -> dict[str, str]:
 
 
 
-def scale_region_name(n: int) -> str:
-    return f"Демо-регион ({counted(n, 'проект', 'проекта', 'проектов')})"
+def scale_region_name(n: int, region: int | None = None) -> str:
+    """«Демо-регион (N проектов)», or with ``region`` k (one of several) «Демо-регион №k (N проектов)»."""
+    number = f" №{region}" if region is not None else ""
+    return f"Демо-регион{number} ({counted(n, 'проект', 'проекта', 'проектов')})"
 
 
 KINDS: list[OrgKind] = ["school", "kindergarten", "college", "other"]
 
 
-def scale_world(rng: random.Random, n: int, admin_exists: bool) -> World:
+def scale_world(rng: random.Random, n: int, admin_exists: bool, region: int | None = None) -> World:
+    """A generated region of n projects; ``region`` k: the k-th of several (its own name,
+    code and e-mails)."""
     names = Names(rng)
+    tag = f"s{n}" if region is None else f"s{n}r{region}"
     n_orgs = max(5, round(n / 2.5))
     n_muns = max(3, n_orgs // 20)
     roots = [f"{p}{r.lower() if p and not p.endswith('-') else r}"
@@ -181,17 +186,18 @@ def scale_world(rng: random.Random, n: int, admin_exists: bool) -> World:
         org = Org(f"{name} ({mun.name})", kind, mun)
         head_name, member_name = names.person(0.75), names.person()
         suffix = "" if k == 0 else str(k + 1)
-        org.head = Person(head_name, f"head{suffix}.s{n}@demo.leanschool.ru", "head", C.names.head_title[kind])
-        org.members.append(Person(member_name, f"member{suffix}.s{n}@demo.leanschool.ru", "member",
+        org.head = Person(head_name, f"head{suffix}.{tag}@demo.leanschool.ru", "head", C.names.head_title[kind])
+        org.members.append(Person(member_name, f"member{suffix}.{tag}@demo.leanschool.ru", "member",
                                   rng.choice(C.names.member_roles[kind])))
         orgs.append(org)
-    curator = Person(names.person(), f"curator.s{n}@demo.leanschool.ru", "curator", "куратор")
+    curator = Person(names.person(), f"curator.{tag}@demo.leanschool.ru", "curator", "куратор")
     admin = None if admin_exists else Person(C.region.admin_name, C.region.admin_email, "admin")
     accounts = [_account(C.region.admin_email, "admin", "вся система"),
-                _account(curator.email, "curator", scale_region_name(n)),
+                _account(curator.email, "curator", scale_region_name(n, region)),
                 _account(orgs[0].head.email, "head", orgs[0].name),
                 _account(orgs[0].members[0].email, "member", orgs[0].name)]
-    return World(scale_region_name(n), "99", muns, orgs, curator, admin, accounts)
+    return World(scale_region_name(n, region), "99" if region is None else f"{region:02d}", muns, orgs, curator,
+                 admin, accounts)
 
 
 def plan_world(plan: Plan, world: World) -> None:
