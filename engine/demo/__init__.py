@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -204,19 +205,24 @@ def load_bulk(store: Store, scale: int, regions: int, reset: bool,
     for world, rng in todo:
         bulk_mod.write_region(store, world, scale, rng, templates, hashes, echo)
     echo(f"  записано за {time.monotonic() - started:.0f} с")
-    _rebuild_snapshots(store, echo)
+    # several regions: the days the tower's flow diagram shows (a year of 85 regions would be
+    # 76 million rows); one region: its whole history, as the service-built scale mode has
+    _rebuild_snapshots(store, echo, None if regions == 1 else clock.today() - timedelta(days=FLOW_DAYS))
     summary(store, todo[0][0].region_id, echo, time.monotonic() - started)
     return accounts
 
 
-def _rebuild_snapshots(store: Store, echo: Callable[[str], Any]) -> None:
+FLOW_DAYS = 90  # the tower's cumulative flow diagram: the last 90 days
+
+
+def _rebuild_snapshots(store: Store, echo: Callable[[str], Any], since: date | None = None) -> None:
     """Every daily snapshot again (a region added to a database that had snapshots has
-    history on days already recorded)."""
+    history on days already recorded), from ``since`` when given."""
     from engine.models import DailySnapshot, RegionSnapshot, table_of
     with store.engine.begin() as conn:
         conn.execute(table_of(RegionSnapshot).delete())
         conn.execute(table_of(DailySnapshot).delete())
-    _record_snapshots(store, echo)
+    _record_snapshots(store, echo, since)
 
 
 def _accounts(store: Store, world: World, scale: int | None) -> list[dict[str, str]]:
@@ -230,12 +236,12 @@ def _accounts(store: Store, world: World, scale: int | None) -> list[dict[str, s
     return world.accounts + [{**a, "password": C.region.password} for a in extra]
 
 
-def _record_snapshots(store: Store, echo: Callable[[str], Any]) -> None:
+def _record_snapshots(store: Store, echo: Callable[[str], Any], since: date | None = None) -> None:
     """The daily snapshots of the loaded history, so the tower's cumulative flow diagram
     has data at once (afterwards the scheduler records one a day)."""
     from engine.reporting.analytics import rebuild_missing_snapshots
     with store.uow() as uow:
-        days = rebuild_missing_snapshots(uow.session, store.workflows, clock.today())
+        days = rebuild_missing_snapshots(uow.session, store.workflows, clock.today(), since)
     echo(f"  снимки для диаграммы потока: {len(days)} дн.")
 
 

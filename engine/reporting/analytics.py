@@ -202,9 +202,11 @@ def _runs(days: list[date], longest: int) -> list[list[date]]:
     return runs
 
 
-def rebuild_missing_snapshots(session: Session, workflows: WorkflowRegistry, until: date) -> list[date]:
-    """Record every day from the first project's creation day to ``until`` that has no
-    snapshot (after downtime the cumulative flow diagram has no holes); commits.
+def rebuild_missing_snapshots(session: Session, workflows: WorkflowRegistry, until: date,
+                              since: date | None = None) -> list[date]:
+    """Record every day from the first project's creation day (or ``since``, when later) to
+    ``until`` that has no snapshot (after downtime the cumulative flow diagram has no
+    holes); commits.
 
     The latest recorded day (up to ``until``) is recorded again too: it may have been taken
     before that day ended. Returns the days written, oldest first.
@@ -217,6 +219,8 @@ def rebuild_missing_snapshots(session: Session, workflows: WorkflowRegistry, unt
     if first is None:
         return []
     start = clock.as_utc(first).date()
+    if since is not None and since > start:
+        start = since
     recorded = set(session.execute(select(col(DailySnapshot.day)).where(col(DailySnapshot.day) >= start)
                                    .group_by(col(DailySnapshot.day))).scalars())
     latest = max(recorded, default=None)

@@ -8,6 +8,7 @@ after it (ids and sequences past the bulk rows).
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,7 +17,7 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import func, select
 
-from engine import demo
+from engine import clock, demo
 from engine.db import Store
 from engine.demo.bulk import PAYLOAD_IDS
 from engine.models import (
@@ -141,6 +142,14 @@ def test_bulk_regions_replay_and_each_copy_is_a_project_the_services_built(store
         emails = uow.session.execute(select(func.count(), func.count(func.distinct(User.email)))).one()
     assert sorted(codes) == ["01", "02"] and emails[0] == emails[1]
     assert any("Готово" in line for line in output)
+    # several regions: the snapshots of the days the tower's flow diagram shows, every one of them
+    from engine.models import RegionSnapshot
+    with store.uow() as uow:
+        days = set(uow.session.execute(select(RegionSnapshot.day).where(
+            RegionSnapshot.region_id == _region_id(store, REGIONS[0]))).scalars())
+    today = clock.today()
+    assert min(days) == today - timedelta(days=demo.FLOW_DAYS) and max(days) == today
+    assert len(days) == demo.FLOW_DAYS + 1
 
 
 def _rows(store: Store) -> dict[str, list[tuple[Any, ...]]]:
