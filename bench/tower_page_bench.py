@@ -12,6 +12,8 @@ not the generator's.
 
     .venv/bin/python bench/tower_page_bench.py                     # both backends
     .venv/bin/python bench/tower_page_bench.py --backend sqlite --runs 30
+    # a database built by `leanschool demo --scale 10000 [--regions R]` (the realistic shape):
+    .venv/bin/python bench/tower_page_bench.py --existing URL --curator curator.s10000@demo.leanschool.ru
 
 Targets (issue 5): /tower median < 150 ms on SQLite, < 100 ms on PostgreSQL; the web
 process under 200 MB resident. Prints figures; asserts nothing.
@@ -83,31 +85,42 @@ def memory() -> dict[str, float]:
     return out
 
 
-def serve_and_time(url: str, runs: int) -> None:
-    """The web process: what it costs to answer the tower (run in a fresh interpreter)."""
+def serve_and_time(url: str, runs: int, curator: str = CURATOR, password: str = PASSWORD,
+                   frozen: bool = True) -> None:
+    """The web process: what it costs to answer the tower (run in a fresh interpreter).
+    ``frozen``: at the bench region's moment (a demo database: now)."""
     import tower_queries_bench as tq
 
     from engine import clock
     from webui import create_app
 
-    clock.set_clock(lambda: tq.NOW)
+    if frozen:
+        clock.set_clock(lambda: tq.NOW)
     before = memory()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False, "AUTO_MIGRATE": False})
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    r = client.post("/login", data={"email": CURATOR, "password": PASSWORD, "csrf_token": token})
+    r = client.post("/login", data={"email": curator, "password": password, "csrf_token": token})
     assert r.status_code == 302, r.status_code
     store = app.extensions["leanschool"]
+    from sqlalchemy import select
+
+    from engine.models import RoleGrant, User
     from engine.policy import SYSTEM
     from engine.services.admin import create_token
     with store.uow() as uow:
-        api_token = create_token(uow, SYSTEM, CURATOR)
+        api_token = create_token(uow, SYSTEM, curator)
+        region = uow.session.execute(select(RoleGrant.region_id).join(User, User.id == RoleGrant.user_id)
+                                     .where(User.email == curator, RoleGrant.role == "curator")).scalar()
         uow.commit()
     api = {"Authorization": f"Bearer {api_token}"}
-    print(f"  {'request':34} {'median ms':>10} {'p95 ms':>8} {'bytes':>9}")
+    print(f"  region {region}; {'request':34} {'median ms':>10} {'p95 ms':>8} {'bytes':>9}")
     for label, path, headers, n in [("GET /tower (page)", "/tower", {}, runs),
-                                    ("GET /api/v1/regions/1/tower", "/api/v1/regions/1/tower", api, runs),
+                                    (f"GET /api/v1/regions/{region}/tower", f"/api/v1/regions/{region}/tower", api,
+                                     runs),
+                                    (f"GET /api/v1/regions/{region}/tower?limit=50",
+                                     f"/api/v1/regions/{region}/tower?limit=50", api, runs),
                                     ("GET /tower/summary.xlsx (report)", "/tower/summary.xlsx", {}, max(3, runs // 5)),
                                     ("GET /tower.xlsx (export)", "/tower.xlsx", {}, max(3, runs // 10))]:
         samples, size = [], 0
@@ -138,9 +151,19 @@ def main() -> int:
     ap.add_argument("--projects", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)  # the child process
+    ap.add_argument("--existing", metavar="URL", help="time the tower of a database built already "
+                    "(leanschool demo --scale N [--regions R]), at the real clock")
+    ap.add_argument("--curator", default=CURATOR, help="with --existing: the curator to sign in as")
+    ap.add_argument("--password", default=None, help="with --existing: their password (the demo's by default)")
     args = ap.parse_args()
     if args.serve:
         serve_and_time(args.serve, args.runs)
+        return 0
+    if args.existing:
+        from engine.demo.content import content
+        print(f"\n[{args.existing.split('://')[0]}: {args.curator}]", flush=True)
+        serve_and_time(args.existing, args.runs, args.curator, args.password or content().region.password,
+                       frozen=False)
         return 0
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="ls_page_bench_") as tmp:

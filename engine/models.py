@@ -237,7 +237,9 @@ class Artefact(SQLModel, table=True):
 
 
 class Risk(SQLModel, table=True):
-    __table_args__ = (Index("ix_risk_status_score", "status", "score"),)
+    __table_args__ = (Index("ix_risk_status_score", "status", "score"),
+                      # a region's unresolved risks by their projects (monitoring._of_active_projects)
+                      Index("ix_risk_project_status", "project_id", "status", "score", "created_at"))
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     title: str = Field(max_length=300)

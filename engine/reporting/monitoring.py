@@ -233,12 +233,10 @@ def unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: i
                      org_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Open or mitigating risks of active projects: highest score first, then oldest."""
     now = clock.now()
-    stmt = _scope(select(col(Risk.id), col(Risk.project_id), col(Risk.title), col(Risk.score), col(Risk.status),
-                         whole_days_between(Risk.created_at, _at(now)))
-                  .join(Project, col(Project.id) == col(Risk.project_id))
-                  .where(col(Risk.status).in_(UNRESOLVED_RISK), active_filter(workflows))
-                  .order_by(col(Risk.score).desc(), col(Risk.created_at).asc(), col(Risk.id)),
-                  region_id, org_id)
+    stmt = (select(col(Risk.id), col(Risk.project_id), col(Risk.title), col(Risk.score), col(Risk.status),
+                   whole_days_between(Risk.created_at, _at(now)))
+            .where(_of_active_projects(workflows, region_id, org_id), col(Risk.status).in_(UNRESOLVED_RISK))
+            .order_by(col(Risk.score).desc(), col(Risk.created_at).asc(), col(Risk.id)))
     if limit:
         stmt = stmt.limit(limit)
     return [{"risk_id": rid, "project_id": pid, "title": title, "score": score, "status": status,
@@ -250,10 +248,19 @@ def count_unresolved_risks(session: Session, workflows: WorkflowRegistry, region
     critical (score 15 or more, the headline's figure)."""
     n, critical = session.execute(
         select(func.count(), func.count(case((col(Risk.score) >= CRITICAL_SCORE, 1))))
-        .select_from(Risk).join(Project, col(Project.id) == col(Risk.project_id))
-        .where(col(Project.region_id) == region_id, col(Risk.status).in_(UNRESOLVED_RISK),
-               active_filter(workflows))).one()
+        .where(_of_active_projects(workflows, region_id), col(Risk.status).in_(UNRESOLVED_RISK))).one()
     return int(n), int(critical)
+
+
+def _of_active_projects(workflows: WorkflowRegistry, region_id: int | None = None,
+                        org_id: int | None = None) -> ColumnElement[bool]:
+    """SQL condition on Risk: its project is active (and of the region, the organisation).
+    Written as ``project_id IN (the projects)`` so that the database reads the region's
+    projects by their index first, then their risks by ix_risk_project_status (a covering
+    index), not every unresolved risk of every region: with a joined form SQLite started
+    from ix_risk_status_score (all regions' open risks)."""
+    return col(Risk.project_id).in_(_scope(select(col(Project.id)).where(active_filter(workflows)),
+                                           region_id, org_id))
 
 
 def pending_approvals(session: Session, region_id: int | None = None, org_id: int | None = None,
