@@ -84,10 +84,18 @@ Cutoff = Callable[[str, Workflow, int, str], Any]  # (kind, workflow, days, stat
 
 
 def _sla_clauses(workflows: WorkflowRegistry, cutoff: Cutoff) -> list[ColumnElement[bool]]:
-    """Per workflow state with an SLA: in that state since before ``cutoff(...)``."""
-    return [and_(col(Project.workflow_id) == w.id, col(Project.workflow_version) == w.version,
-                 col(Project.state) == s.id, Project.state_entered_at < cutoff("sla", w, s.sla_days, s.id))
-            for w in workflows.all() for s in w.active_states() if s.sla_days]
+    """Per workflow (version) with SLAs: in a state with an SLA since before its
+    ``cutoff(...)`` (one comparison against ``CASE state WHEN ... THEN cutoff END``: a
+    region-wide count evaluates it for every project, and a clause per state made that the
+    tower's dearest part on SQLite)."""
+    out = []
+    for w in workflows.all():
+        states = [s for s in w.active_states() if s.sla_days]
+        if states:
+            limit = case({s.id: cutoff("sla", w, s.sla_days, s.id) for s in states}, value=col(Project.state))
+            out.append(and_(col(Project.workflow_id) == w.id, col(Project.workflow_version) == w.version,
+                            Project.state_entered_at < limit))
+    return out
 
 
 def _idle_clauses(workflows: WorkflowRegistry, cutoff: Cutoff) -> list[ColumnElement[bool]]:
