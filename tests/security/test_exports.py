@@ -320,9 +320,10 @@ def test_links_between_sheets_are_hyperlinks(write_only):
     ("x" * 40, {"x" * 31}, "x" * 27 + " (2)"),
 ])
 def test_sheet_names_follow_excels_rules(name, taken, expected):
-    taken = set(taken)
-    got = cells.sheet_name(name, taken)
-    assert got == expected and got in taken and len(got.encode("utf-16-le")) // 2 <= 31
+    for names in (set(taken), cells.SheetNames(taken)):  # a plain set, and the one the big workbook keeps
+        got = cells.sheet_name(name, names)
+        assert got == expected and got in names and len(got.encode("utf-16-le")) // 2 <= 31
+    assert cells.sheet_name(name.upper() or "x", names) not in taken | {got}  # unique regardless of case
 
 
 def test_every_export_writes_through_engine_cells():

@@ -48,7 +48,7 @@ def tower_workbook(region: Any, t: dict[str, Any], wf: Any, orgs: list[Any],
              _move_title(wf, x), x["waiting_days"]] for x in t["pending_approvals"]],
            [40, 60, 20, 12])
     states = [s for s in wf.states]
-    names = set(wb.sheetnames) | {"По организациям"}
+    names = cells.SheetNames([*wb.sheetnames, "По организациям"])
     sheet_of = {o.id: _sheet_name(o.name, names) for o in orgs if org_projects.get(o.id)}
     wb.sheet("По организациям", ["Организация", "Муниципалитет", *[s.title.ru for s in states], "Всего", "Лист"],
            [[o.name, t["municipality_names"].get(o.municipality_id, ""),
