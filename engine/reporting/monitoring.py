@@ -90,9 +90,10 @@ def _sla_clauses(workflows: WorkflowRegistry, cutoff: Cutoff) -> list[ColumnElem
     tower's dearest part on SQLite)."""
     out = []
     for w in workflows.all():
-        states = [s for s in w.active_states() if s.sla_days]
-        if states:
-            limit = case({s.id: cutoff("sla", w, s.sla_days, s.id) for s in states}, value=col(Project.state))
+        slas = {s.id: s.sla_days for s in w.active_states() if s.sla_days}
+        if slas:
+            limit = case({state: cutoff("sla", w, days, state) for state, days in slas.items()},
+                         value=col(Project.state))
             out.append(and_(col(Project.workflow_id) == w.id, col(Project.workflow_version) == w.version,
                             Project.state_entered_at < limit))
     return out
