@@ -60,10 +60,11 @@ def tower_data(uow: UnitOfWork, region_id: int, limit: int | None = None) -> dic
     data["projects"] = {row.id: row for row in s.execute(
         select(col(Project.id), col(Project.title), col(Project.org_id), col(Project.reg_number))
         .where(col(Project.id).in_(project_ids or {-1}))).all()}
-    orgs = s.execute(select(col(Organization.id), col(Organization.name), col(Organization.municipality_id))
-                     .where(col(Organization.region_id) == region_id)).all()
-    data["orgs"] = {org_id: name for org_id, name, _ in orgs}
-    data["org_municipality"] = {org_id: mun for org_id, _, mun in orgs}
+    orgs = select(col(Organization.id), col(Organization.name)).where(col(Organization.region_id) == region_id)
+    if limit:  # the page: the names of the organisations its rows show (a region may have thousands)
+        shown = {x["org_id"] for x in data["stalled"][:limit]} | {x["org_id"] for x in waiting}
+        orgs = orgs.where(col(Organization.id).in_(shown or {-1}))
+    data["orgs"] = dict(s.execute(orgs).all())
     data["municipality_names"] = dict(s.execute(select(col(Municipality.id), col(Municipality.name))
                                                 .where(col(Municipality.region_id) == region_id)).all())
     counts = replications_per_practice(s, region_id)
