@@ -66,6 +66,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "campaign.manage": frozenset({"curator"}),  # create and close a campaign of the region
     "campaign.view": frozenset({"curator", "admin"}),  # every campaign of the region, its funnel
     "offer.decide": frozenset({"head"}),  # accept (a replica project) or decline an offer
+    # evaluation editions (engine/evaluation/): the region's curators prepare and sign them
+    "evaluation.view": frozenset({"curator", "admin"}),
+    "evaluation.manage": frozenset({"curator"}),
 }
 # Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
 # a request is decided by whoever holds its `approval` role for the project (`may_decide`).
