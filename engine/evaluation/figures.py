@@ -10,9 +10,10 @@ How each indicator is read (every figure a number; ``None`` where nothing is kno
 - ``participants``: organisations taking part in one of the region's programmes: joined on
   or before D, the row created by D, and no ``participant_withdrawn`` event by D.
 - ``coordinators``: people holding the coordinator role for an organisation of the region:
-  the ``role_granted`` / ``role_revoked`` audit events replayed up to D. A grant that has
-  no ``role_granted`` event at all (written before the audit log recorded grants, or by a
-  raw import) counts from the start: it has no date.
+  the ``user_created`` (with the role) / ``role_granted`` / ``role_revoked`` audit events
+  replayed up to D. A grant with no such event (written by a raw import, or before the log
+  recorded grants) counts from the start: it has no date; so does one whose first event
+  is its removal, until then.
 - ``trained``: people (a user, or an initiative-group person without a user) who completed
   a course of the region on or before D (``completed_on``) and whose completion was
   recorded by D (the ``enrolment_completed`` event; an enrolment completed without one, by
@@ -131,28 +132,24 @@ def coordinators_on(session: Session, region_id: int, day: date) -> int:
     end = end_of(day)
     orgs = set(session.execute(select(col(Organization.id)).where(col(Organization.region_id) == region_id))
                .scalars())
-    held: set[tuple[Any, Any]] = set()
-    logged: set[tuple[Any, Any]] = set()
+    held: dict[tuple[Any, Any], bool] = {}
+    granting = (EventKind.USER_CREATED, EventKind.ROLE_GRANTED)  # a user created with the role is granted it
     for kind, at, payload in session.execute(
             select(col(Event.kind), col(Event.at), col(Event.payload))
-            .where(col(Event.kind).in_([EventKind.ROLE_GRANTED, EventKind.ROLE_REVOKED]))
+            .where(col(Event.kind).in_([*granting, EventKind.ROLE_REVOKED]))
             .order_by(col(Event.at), col(Event.id))):
         p = payload or {}
         if p.get("role") != COORDINATOR or p.get("org_id") not in orgs:
             continue
         key = (p.get("user_id"), p.get("org_id"))
-        logged.add(key)
-        if at >= end:
-            continue
-        if kind == EventKind.ROLE_GRANTED:
-            held.add(key)
-        else:
-            held.discard(key)
+        if key not in held:  # a first event that revokes: the grant was there from the start
+            held[key] = kind not in granting
+        if at < end:
+            held[key] = kind in granting
     for uid, org in session.execute(select(col(RoleGrant.user_id), col(RoleGrant.org_id)).where(
             col(RoleGrant.role) == COORDINATOR, col(RoleGrant.org_id).in_(orgs or {-1}))).all():
-        if (uid, org) not in logged:  # no date known: counted from the start
-            held.add((uid, org))
-    return len({uid for uid, _ in held})
+        held.setdefault((uid, org), True)  # no event at all: no date known, counted from the start
+    return len({uid for (uid, _), on in held.items() if on})
 
 
 def trained_on(session: Session, region_id: int, day: date) -> int:
