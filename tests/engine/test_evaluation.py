@@ -178,7 +178,8 @@ def test_a_signed_edition_is_never_recomputed(make, world, history, curator_orel
     """The readiness answer is the one fact the log keeps no copy of: reopened after the
     day, it drops out of a draft of that day. A signed edition still shows what it stored."""
     sections = [f"readiness.{s.id}" for s in questionnaire("readiness").sections]
-    draft = make.call(EV.create_edition, curator_orel.actor, world.region.id, {"title": "Черновик", "as_of": "2026-09-03"})
+    draft = make.call(EV.create_edition, curator_orel.actor, world.region.id,
+                      {"title": "Черновик", "as_of": "2026-09-03"})
     signed = make.call(EV.create_edition, curator_orel.actor, world.region.id,
                        {"title": "Промежуточный анализ на 03.09.2026", "as_of": "2026-09-03"})
     make.call(EV.sign_edition, curator_orel.actor, signed.id, {})
