@@ -59,3 +59,8 @@ class EditionCompare(Out):
     a: EditionItem
     b: EditionItem
     rows: list[CompareRow]
+
+
+class EditionDeleted(Out):
+    id: int
+    deleted: bool
