@@ -186,7 +186,7 @@ def can_in_municipality(actor: Actor, action: str, municipality_id: int, region_
 
 
 # what concerns a region as a whole: a municipal curator's grant does not reach it
-REGION_WIDE_ACTIONS = frozenset({"region.watch", "region.events"})
+REGION_WIDE_ACTIONS = frozenset({"region.watch", "region.events", "evaluation.view", "evaluation.manage"})
 
 
 def can_somewhere(actor: Actor, action: str) -> bool:
