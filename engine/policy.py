@@ -67,8 +67,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "campaign.view": frozenset({"curator", "admin"}),  # every campaign of the region, its funnel
     "offer.decide": frozenset({"head"}),  # accept (a replica project) or decline an offer
     # evaluation editions (engine/evaluation/): the region's curators prepare and sign them
-    "evaluation.view": frozenset({"curator", "admin"}),
-    "evaluation.manage": frozenset({"curator"}),
+    "region.evaluation_view": frozenset({"curator", "admin"}),
+    "region.evaluation_manage": frozenset({"curator"}),
 }
 # Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
 # a request is decided by whoever holds its `approval` role for the project (`may_decide`).
@@ -186,7 +186,7 @@ def can_in_municipality(actor: Actor, action: str, municipality_id: int, region_
 
 
 # what concerns a region as a whole: a municipal curator's grant does not reach it
-REGION_WIDE_ACTIONS = frozenset({"region.watch", "region.events", "evaluation.view", "evaluation.manage"})
+REGION_WIDE_ACTIONS = frozenset({"region.watch", "region.events", "region.evaluation_view"})
 
 
 def can_somewhere(actor: Actor, action: str) -> bool:

@@ -57,7 +57,8 @@ def _region_scope(uow: UnitOfWork, actor: Actor, region_id: int, action: str) ->
     return region
 
 
-def get_edition(uow: UnitOfWork, actor: Actor, edition_id: int, action: str = "evaluation.view") -> EvaluationEdition:
+def get_edition(uow: UnitOfWork, actor: Actor, edition_id: int,
+                action: str = "region.evaluation_view") -> EvaluationEdition:
     """The edition if the actor may ``action`` in its region (NotFound outside their
     regions, Forbidden for the others of the region)."""
     edition = get_or_404(uow.session, EvaluationEdition, edition_id, "edition")
@@ -78,7 +79,7 @@ def create_edition(uow: UnitOfWork, actor: Actor, region_id: int, data: dict[str
     (interim | final), as_of (today or before).
 
     Errors: NotFound, Forbidden, ValidationFailed (fields)."""
-    _region_scope(uow, actor, region_id, "evaluation.manage")
+    _region_scope(uow, actor, region_id, "region.evaluation_manage")
     body: EditionIn = parse(EditionIn, data)
     _not_future(body.as_of)
     edition = EvaluationEdition(region_id=region_id, title=body.title, kind=body.kind, as_of=body.as_of,
@@ -108,7 +109,7 @@ def update_edition(uow: UnitOfWork, actor: Actor, edition_id: int, data: dict[st
     """Change a draft's title, kind or date (curator of its region).
 
     Errors: NotFound, Forbidden, ValidationFailed, Conflict (signed), StaleVersion."""
-    edition = get_edition(uow, actor, edition_id, "evaluation.manage")
+    edition = get_edition(uow, actor, edition_id, "region.evaluation_manage")
     body: EditionPatch = parse(EditionPatch, data)
     for name in ("title", "kind", "as_of"):
         if name in body.model_fields_set and getattr(body, name) is None:
@@ -135,7 +136,7 @@ def sign_edition(uow: UnitOfWork, actor: Actor, edition_id: int, data: dict[str,
     stored in it and never recomputed; the edition can no longer be changed.
 
     Errors: NotFound, Forbidden, ValidationFailed, Conflict (signed already), StaleVersion."""
-    edition = get_edition(uow, actor, edition_id, "evaluation.manage")
+    edition = get_edition(uow, actor, edition_id, "region.evaluation_manage")
     body: EditionSign = parse(EditionSign, data or {})
     _draft(edition)
     expected = _expected(edition, body.version)
@@ -151,7 +152,7 @@ def sign_edition(uow: UnitOfWork, actor: Actor, edition_id: int, data: dict[str,
 
 def delete_edition(uow: UnitOfWork, actor: Actor, edition_id: int) -> None:
     """Delete a draft (curator of its region); a signed edition stays (Conflict)."""
-    edition = get_edition(uow, actor, edition_id, "evaluation.manage")
+    edition = get_edition(uow, actor, edition_id, "region.evaluation_manage")
     _draft(edition)
     n = uow.session.execute(delete(EvaluationEdition).where(
         col(EvaluationEdition.id) == edition.id, col(EvaluationEdition.version) == edition.version,
@@ -182,7 +183,7 @@ def edition_dict(edition: EvaluationEdition, names: dict[int, str]) -> dict[str,
 
 def list_editions(uow: UnitOfWork, actor: Actor, region_id: int) -> list[dict[str, Any]]:
     """The region's editions (its curators, admins), latest date first."""
-    _region_scope(uow, actor, region_id, "evaluation.view")
+    _region_scope(uow, actor, region_id, "region.evaluation_view")
     rows = uow.session.execute(select(EvaluationEdition).where(col(EvaluationEdition.region_id) == region_id)
                                .order_by(col(EvaluationEdition.as_of).desc(), col(EvaluationEdition.id).desc())
                                ).scalars().all()

@@ -44,7 +44,7 @@ def _render_index(errors: dict[str, dict[str, str]] | None = None, values: dict[
     with uow() as u:
         region, regions = region_for_page(u)  # 403 for those who watch no region, 404 for another's
         items = EV.list_editions(u, g.actor, region.id)
-    may_manage = can_in_region(g.actor, "evaluation.manage", region.id)
+    may_manage = can_in_region(g.actor, "region.evaluation_manage", region.id)
     return render_template("evaluation.html", region=region, regions=regions, items=items, may_manage=may_manage,
                            errors=errors or {}, values=values or {}, when=_when), status
 
@@ -86,7 +86,7 @@ def _render_edition(edition_id: int, errors: dict[str, dict[str, str]] | None = 
     with uow() as u:
         e = EV.edition_detail(u, g.actor, edition_id)
         others = [x for x in EV.list_editions(u, g.actor, e["region_id"]) if x["id"] != edition_id]
-    may_manage = can_in_region(g.actor, "evaluation.manage", e["region_id"])
+    may_manage = can_in_region(g.actor, "region.evaluation_manage", e["region_id"])
     return render_template("evaluation_edition.html", e=e, others=others, charts=_charts(e["rows"]),
                            may_manage=may_manage, title_of=_title, when=_when, errors=errors or {}), status
 
