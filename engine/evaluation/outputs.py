@@ -34,7 +34,7 @@ class FigureRow(Out):
     title_ru: str
     title_en: str
     unit: str
-    value: float | None
+    value: int | float | None
 
 
 class Edition(EditionItem):
@@ -49,8 +49,8 @@ class CompareRow(Out):
     title_ru: str
     title_en: str
     unit: str
-    a: float | None
-    b: float | None
+    a: int | float | None
+    b: int | float | None
     change: float | None
     change_pct: float | None
 
