@@ -5,6 +5,7 @@ signing stores them and freezes the edition. On a real database (both backends),
 the services."""
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Any
 
@@ -220,6 +221,34 @@ def test_signing_freezes_the_edition(make, world, history, curator_orel, refused
     kinds = make.call(lambda uow: [e.kind for e in uow.session.execute(
         select(Event).where(Event.kind.like("edition_%")).order_by(Event.id)).scalars()])
     assert kinds == ["edition_created", "edition_updated", "edition_signed"]
+
+
+def test_two_curators_signing_at_once_sign_it_once(make, world, curator_orel):
+    other = make.person("curator", region=world.region, email="deputy@orel-edu.ru")
+    ed = make.call(EV.create_edition, curator_orel.actor, world.region.id, {"title": "Итоговая оценка",
+                                                                            "kind": "final", "as_of": "2026-09-01"})
+    start = threading.Barrier(2)
+    results: list[Any] = []
+
+    def sign(who: Any) -> None:
+        start.wait()
+        try:
+            make.call(EV.sign_edition, who.actor, ed.id, {"version": 1})
+            results.append(who.id)
+        except Conflict as exc:  # signed already, or StaleVersion: the swap lost
+            results.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=sign, args=(c,)) for c in (curator_orel, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    winners = [r for r in results if isinstance(r, int)]
+    assert len(results) == 2 and len(winners) == 1, results
+    row = make.call(lambda uow: uow.session.get(EvaluationEdition, ed.id))
+    assert (row.status, row.signed_by, row.version) == ("signed", winners[0], 2)
+    assert make.call(lambda uow: len(list(uow.session.execute(
+        select(Event).where(Event.kind == "edition_signed")).scalars()))) == 1
 
 
 def test_a_draft_is_deleted_and_its_deletion_logged(make, world, curator_orel):
