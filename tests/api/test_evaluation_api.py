@@ -95,3 +95,25 @@ def test_the_error_order_401_404_403_400_422_409(api, edition, world, curator_or
     # a signed edition: a bad field is 422 before the 409 of the frozen edition
     assert set(fields_of(api.patch(f"/editions/{edition['id']}", curator_orel, json={"as_of": "x"}))) == {"as_of"}
     error_of(api.patch(f"/editions/{edition['id']}", curator_orel, json={"as_of": "2026-11-02"}), 409, "conflict")
+
+
+def test_edition_answers_fit_their_schemas(api, edition, world, curator_orel):
+    from tests.api.test_outputs import _answer_name, _errors
+    spec = api.ok("GET", "/openapi.json", None)
+    other = api.ok("POST", f"/regions/{world.region.id}/editions", curator_orel,
+                   {"title": "Черновик", "as_of": "2026-10-01"})
+    ids = {"region_id": world.region.id, "edition_id": edition["id"]}
+    for method, template, query, status, body in (
+            ("GET", "/regions/{region_id}/editions", "", 200, None),
+            ("GET", "/editions/{edition_id}", "", 200, None),
+            ("GET", "/editions/compare", f"?a={edition['id']}&b={other['id']}", 200, None),
+            ("PATCH", "/editions/{edition_id}", "", 200, {"title": "Промежуточный анализ на 01.11.2026"}),
+            ("POST", "/editions/{edition_id}/sign", "", 200, {}),
+            ("DELETE", "/editions/{edition_id}", "", 200, None)):
+        path = template.format(**(ids if template != "/editions/{edition_id}" or method != "DELETE"
+                                  else {"edition_id": other["id"]})) + query
+        r = api.request(method, path, curator_orel, **({"json": body} if body is not None else {}))
+        assert r.status_code == status, (template, r.get_json())
+        name = _answer_name(spec, method, template, status)
+        assert _errors(spec, name, r.get_json()) == [], (template, _errors(spec, name, r.get_json())[:3])
+        assert _errors(spec, name, {**r.get_json(), "undeclared": 1})
