@@ -716,3 +716,24 @@ class CampaignOffer(SQLModel, table=True):
     project_id: int | None = Field(default=None, foreign_key="project.id")
     reminded_at: datetime | None = None
     version: int = Field(default=1)
+
+
+# --- evaluation editions (оценочные срезы, PROGRAMME.md "Evaluation", engine/evaluation/) -----
+
+class EvaluationEdition(SQLModel, table=True):
+    """A region's evaluation as of a date («Промежуточный анализ на 31.12.2020», «Итоговая
+    оценка»): a draft shows its figures computed live as of ``as_of``; signing stores them
+    in ``figures`` and freezes the edition (never recomputed afterwards)."""
+    __tablename__ = "evaluation_edition"
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    title: str = Field(max_length=300)
+    kind: str = Field(max_length=10)  # interim | final
+    as_of: date
+    status: str = Field(default="draft", max_length=10)  # draft | signed
+    figures: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    signed_by: int | None = Field(default=None, foreign_key="user.id")
+    signed_at: datetime | None = None
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime
+    version: int = Field(default=1)

@@ -66,6 +66,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "campaign.manage": frozenset({"curator"}),  # create and close a campaign of the region
     "campaign.view": frozenset({"curator", "admin"}),  # every campaign of the region, its funnel
     "offer.decide": frozenset({"head"}),  # accept (a replica project) or decline an offer
+    # evaluation editions (engine/evaluation/): the region's curators prepare and sign them
+    "region.evaluation_view": frozenset({"curator", "admin"}),
+    "region.evaluation_manage": frozenset({"curator"}),
 }
 # Transitions say themselves who fires and who approves (workflow `roles`, `approval`):
 # a request is decided by whoever holds its `approval` role for the project (`may_decide`).
@@ -183,7 +186,7 @@ def can_in_municipality(actor: Actor, action: str, municipality_id: int, region_
 
 
 # what concerns a region as a whole: a municipal curator's grant does not reach it
-REGION_WIDE_ACTIONS = frozenset({"region.watch", "region.events"})
+REGION_WIDE_ACTIONS = frozenset({"region.watch", "region.events", "region.evaluation_view"})
 
 
 def can_somewhere(actor: Actor, action: str) -> bool:

@@ -80,6 +80,17 @@ class CampaignStatus(StrEnum):
     CLOSED = "closed"
 
 
+class EditionKind(StrEnum):
+    """An evaluation edition: an interim analysis or the final evaluation."""
+    INTERIM = "interim"
+    FINAL = "final"
+
+
+class EditionStatus(StrEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
 class OfferStatus(StrEnum):
     OFFERED = "offered"
     ACCEPTED = "accepted"
@@ -274,6 +285,11 @@ class EventKind(StrEnum):
     OFFER_ACCEPTED = "offer_accepted"
     OFFER_DECLINED = "offer_declined"
     OFFER_REMINDED = "offer_reminded"  # by the system (the scheduler)
+    # evaluation editions (engine/evaluation/)
+    EDITION_CREATED = "edition_created"
+    EDITION_UPDATED = "edition_updated"
+    EDITION_SIGNED = "edition_signed"
+    EDITION_DELETED = "edition_deleted"
 
 
 PROJECT_EVENTS = frozenset({

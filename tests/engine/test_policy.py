@@ -275,6 +275,8 @@ def test_the_action_table_is_the_documented_one():
         "campaign.manage": {"curator"},
         "campaign.view": {"curator", "admin"},
         "offer.decide": {"head"},
+        "region.evaluation_view": {"curator", "admin"},
+        "region.evaluation_manage": {"curator"},
     }
 
 
@@ -318,6 +320,9 @@ WHERE = {
     "campaign.manage": {"curator": {OWN_ORG, SAME_REGION}},
     "campaign.view": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
     "offer.decide": {"head": {OWN_ORG}},
+    # evaluation editions: a region's as a whole (a municipal curator prepares none)
+    "region.evaluation_view": {"curator": {OWN_ORG, SAME_REGION}, "admin": set(SCOPES)},
+    "region.evaluation_manage": {"curator": {OWN_ORG, SAME_REGION}},
 }
 # a municipal curator: the curator role of region 10 narrowed to municipality 100, whose one
 # organisation is org 1 (org 2 is elsewhere in the region): what a curator may, there only,

@@ -6,6 +6,7 @@ registers the routes on it.
 from webui.api import (  # noqa: F401  (registers the routes)
     campaigns,
     defence_routes,
+    evaluation_routes,
     event_routes,
     openapi,
     routes,

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         campaigns,
         defence,
         edition,
+        evaluation,
         events,
         notifications,
         practices,
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
         training,
     )
     for module in (auth, board, projects, approvals, admin, tower, notifications, practices, reports, programmes,
-                   readiness, public, edition, training, defence, events, campaigns):
+                   readiness, public, edition, training, defence, events, campaigns, evaluation):
         app.register_blueprint(module.bp)
 
     @app.before_request

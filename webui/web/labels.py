@@ -105,6 +105,11 @@ AUDIT = {
     "campaign_created": _l("started a scaling campaign"), "campaign_closed": _l("closed a scaling campaign"),
     "offer_declined": _l("declined a scaling campaign's offer"),
     "offer_reminded": _l("reminded of a scaling campaign's deadline"),
+    # evaluation editions (#15 item 1)
+    "edition_created": _l("created an evaluation edition"),
+    "edition_updated": _l("edited an evaluation edition"),
+    "edition_signed": _l("signed an evaluation edition"),
+    "edition_deleted": _l("deleted an evaluation edition"),
 }
 
 
