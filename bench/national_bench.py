@@ -47,7 +47,7 @@ def _pick(store: Any, region: int | None) -> dict[str, Any]:
     with store.uow() as uow:
         s = uow.session
         ids = list(s.execute(select(Region.id).order_by(Region.id)).scalars())
-        region_id = ids[region - 1] if region else ids[-1]
+        region_id = ids[min(region, len(ids)) - 1] if region else ids[-1]
         curator = s.execute(select(User.email).join(RoleGrant, RoleGrant.user_id == User.id).where(
             RoleGrant.role == "curator", RoleGrant.region_id == region_id,
             RoleGrant.municipality_id.is_(None))).scalars().first()

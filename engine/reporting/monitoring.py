@@ -327,10 +327,14 @@ def region_rollup(session: Session, workflows: WorkflowRegistry, region_id: int,
     now = clock.now()
     done = col(Project.state).in_(workflows.done_states())
     stalled = case((and_(active_filter(workflows), stalled_filter(workflows, now)), 1), else_=0)
-    has_metric = select(col(Metric.id)).where(col(Metric.project_id) == col(Project.id)).exists()
-    misses = (select(col(Metric.id)).where(col(Metric.project_id) == col(Project.id), metric_met() == 0)
-              .exists())
-    reached = case((and_(done, has_metric, ~misses), 1), else_=0)
+    # per closed project of the region: its metrics and how many meet their targets (joined
+    # below; as EXISTS subqueries PostgreSQL hashed every metric of every region)
+    per_project = (select(col(Metric.project_id).label("project_id"), func.count().label("metrics"),
+                          func.sum(metric_met()).label("met"))
+                   .join(Project, col(Project.id) == col(Metric.project_id))
+                   .where(col(Project.region_id) == region_id, done)
+                   .group_by(col(Metric.project_id)).subquery("per_project"))
+    reached = case((and_(done, per_project.c.metrics > 0, per_project.c.met == per_project.c.metrics), 1), else_=0)
     closed = case((done, 1), else_=0)
     this_year = case((and_(done, col(Project.state_entered_at) >= _at(year_start)), 1))
     stmt = (select(col(Organization.municipality_id), col(Project.state), func.count(), func.sum(stalled),
@@ -338,6 +342,7 @@ def region_rollup(session: Session, workflows: WorkflowRegistry, region_id: int,
                    float_sum(case((done, Project.actual_hours_saved))),
                    float_sum(case((done, Project.actual_roubles))), func.sum(reached))
             .select_from(Project).join(Organization, col(Organization.id) == col(Project.org_id))
+            .outerjoin(per_project, per_project.c.project_id == col(Project.id))
             .where(col(Project.region_id) == region_id)
             .group_by(col(Organization.municipality_id), col(Project.state)))
     by_mun = {mid: {"municipality_id": mid, "name": name, "by_state": {}, "stalled": 0}
