@@ -206,12 +206,12 @@ def load_bulk(store: Store, scale: int, regions: int, reset: bool,
         bulk_mod.write_region(store, world, scale, rng, templates, hashes, echo)
     echo(f"  записано за {time.monotonic() - started:.0f} с")
     if store.dialect == "postgresql":
-        # fresh statistics before anything reads the new rows: the planner otherwise guesses
-        # (autovacuum may be off, or not yet round), and the snapshot rebuild over 13 million
-        # events of 85 regions ran a day in 15 s instead of about one
+        # fresh statistics and visibility maps before anything reads the new rows, as after
+        # any bulk load: the planner otherwise guesses and index-only scans visit the heap
+        # (autovacuum may be off, as on our CI machine, or not yet round)
         from sqlalchemy import text
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
+            conn.execute(text("VACUUM (ANALYZE)"))
     # several regions: the days the tower's flow diagram shows (a year of 85 regions would be
     # 76 million rows); one region: its whole history, as the service-built scale mode has
     _rebuild_snapshots(store, echo, None if regions == 1 else clock.today() - timedelta(days=FLOW_DAYS))
