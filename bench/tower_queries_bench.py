@@ -125,7 +125,8 @@ def generate(n_projects: int, seed: int = 57) -> Data:
                     else STAGES[i + 1] if i + 1 < len(STAGES) else "closed")
             asked = leave - timedelta(days=rng.random() * 3)
             rid = next_id("request")
-            d.add("transition_request", {"id": rid, "project_id": pid, "trigger": f"to_{dest}", "dest": dest,
+            d.add("transition_request", {"id": rid, "project_id": pid, "region_id": 1, "trigger": f"to_{dest}",
+                                         "dest": dest,
                                          "approval": "head", "status": "approved", "requested_by": member,
                                          "requested_at": asked, "decided_by": head, "decided_at": leave})
             event(pid, asked, member, "transition_requested")
@@ -136,8 +137,8 @@ def generate(n_projects: int, seed: int = 57) -> Data:
                 break
         if state not in ("closed", "cancelled") and not quiet and rng.random() < 0.08:
             asked = NOW - timedelta(days=rng.random() * 10)
-            d.add("transition_request", {"id": next_id("request"), "project_id": pid, "trigger": "to_next",
-                                         "dest": "next", "approval": "head", "status": "pending",
+            d.add("transition_request", {"id": next_id("request"), "project_id": pid, "region_id": 1,
+                                         "trigger": "to_next", "dest": "next", "approval": "head", "status": "pending",
                                          "requested_by": member, "requested_at": asked,
                                          "decided_by": None, "decided_at": None})
             event(pid, asked, member, "transition_requested")

@@ -268,9 +268,16 @@ class TransitionRequest(SQLModel, table=True):
         # national database's 100,000 waiting for heads)
         Index("ix_transition_request_pending_approval", "approval", "project_id",
               sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        # a region's waiting requests (the tower): by its own index, not every region's
+        Index("ix_transition_request_region_pending", "region_id", "requested_at",
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
     )
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
+    # the project's region, copied when the request is made (a project never changes region),
+    # so that a region's waiting requests are read by their index in a national database
+    # (without it the tower joined every region's 100,000 waiting requests to its projects)
+    region_id: int | None = Field(default=None)
     trigger: str = Field(max_length=50)
     dest: str = Field(max_length=50)
     approval: str = Field(default="head", max_length=20)  # the role of the step waiting now

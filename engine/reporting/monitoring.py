@@ -282,6 +282,8 @@ def pending_approvals(session: Session, region_id: int | None = None, org_id: in
                   .where(col(TransitionRequest.status) == "pending")
                   .order_by(col(TransitionRequest.requested_at), col(TransitionRequest.id)),
                   region_id, org_id)
+    if region_id is not None:  # the same rows, found by the requests' own region index
+        stmt = stmt.where(col(TransitionRequest.region_id) == region_id)
     if limit:
         stmt = stmt.limit(limit)
     return [{"request_id": rid, "project_id": pid, "trigger": trigger, "org_id": org,

@@ -271,7 +271,7 @@ def request_transition(uow: UnitOfWork, actor: Actor, project_id: int,
     held = next((i for i, role in enumerate(t.steps) if role not in roles), len(t.steps))
     immediate = held == len(t.steps)
     step = min(held, max(len(t.steps) - 1, 0))
-    req = TransitionRequest(project_id=pk(project), trigger=t.trigger, dest=t.dest,
+    req = TransitionRequest(project_id=pk(project), region_id=project.region_id, trigger=t.trigger, dest=t.dest,
                             approval=t.steps[step] if t.steps else "",
                             approval_steps=",".join(t.steps) if t.sequence else None, step=step,
                             requested_by=cast(int, actor.user_id),  # a person

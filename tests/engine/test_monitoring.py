@@ -201,6 +201,12 @@ def test_pending_approvals_with_their_waiting_days(flow, make, world, member_of_
         (oldest.id, first.id, "to_target", 5), (newer.id, second.id, "to_target", 3)]
     assert figures(monitoring.pending_approvals, region_id=world.other_region.id) == []
     assert monitoring.APPROVAL_WAIT_ALERT_DAYS == 3
+    # each request keeps its project's region (the region's index of waiting requests reads it)
+    from engine.models import Project, TransitionRequest
+    with make.store.uow() as uow:
+        regions = uow.session.execute(select(TransitionRequest.region_id, Project.region_id)
+                                      .join(Project, Project.id == TransitionRequest.project_id)).all()
+    assert len(regions) == 3 and all(mine == theirs == world.region.id for mine, theirs in regions)
 
 
 def test_by_municipality(make, world, member_of_school, flow, figures, comment, frozen_clock):
