@@ -345,7 +345,8 @@ def region_rollup(session: Session, workflows: WorkflowRegistry, region_id: int,
                    float_sum(case((done, Project.actual_roubles))), func.sum(reached))
             .select_from(Project).join(Organization, col(Organization.id) == col(Project.org_id))
             .outerjoin(per_project, per_project.c.project_id == col(Project.id))
-            .where(col(Project.region_id) == region_id)
+            # the organisations of the region too: else PostgreSQL hashed every region's
+            .where(col(Project.region_id) == region_id, col(Organization.region_id) == region_id)
             .group_by(col(Organization.municipality_id), col(Project.state)))
     by_mun = {mid: {"municipality_id": mid, "name": name, "by_state": {}, "stalled": 0}
               for mid, name in session.execute(select(col(Municipality.id), col(Municipality.name))
