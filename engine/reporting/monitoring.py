@@ -377,12 +377,16 @@ def tower(session: Session, workflows: WorkflowRegistry, region_id: int,
     projects and unresolved risks cut to the worst ``limit`` when given (the page), the
     pending approvals to ``pending_limit`` (the API's ``?limit=N`` cuts all three; the page
     counts every waiting request). The per-municipality figures are never cut. ``rollup``
-    (region_rollup) gives the counts when the caller has read them."""
+    (region_rollup) gives the counts when the caller has read them; else they are read here,
+    in region_rollup's one GROUP BY."""
+    if rollup is None:
+        now = clock.now()
+        rollup = region_rollup(session, workflows, region_id, datetime(now.year, 1, 1, tzinfo=now.tzinfo))
     return {
         "region_id": region_id,
-        "by_state": rollup["by_state"] if rollup else counts_by_state(session, region_id=region_id),
+        "by_state": rollup["by_state"],
         "stalled": stalled_projects(session, workflows, region_id=region_id, limit=limit),
         "unresolved_risks": unresolved_risks(session, workflows, region_id=region_id, limit=limit),
         "pending_approvals": pending_approvals(session, region_id=region_id, limit=pending_limit),
-        "by_municipality": rollup["by_municipality"] if rollup else by_municipality(session, workflows, region_id),
+        "by_municipality": rollup["by_municipality"],
     }
