@@ -43,8 +43,9 @@ def tower_data(uow: UnitOfWork, region_id: int, limit: int | None = None) -> dic
     s, wfs = uow.session, uow.workflows
     today = clock.today()
     rollup = monitoring.region_rollup(s, wfs, region_id, analytics.year_start_of(clock.now()))
-    data = monitoring.tower(s, wfs, region_id, limit=limit, rollup=rollup)
-    data["risk_count"], critical = monitoring.count_unresolved_risks(s, wfs, region_id)
+    risks: dict[str, int] = {}
+    data = monitoring.tower(s, wfs, region_id, limit=limit, rollup=rollup, risk_counts=risks)
+    data["risk_count"], critical = risks["n"], risks["critical"]
     data["headline"] = analytics.headline(  # every figure read once, above
         s, wfs, region_id, critical_risks=critical, rollup=rollup,
         waiting_over=sum(1 for p in data["pending_approvals"]

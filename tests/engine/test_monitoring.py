@@ -182,6 +182,14 @@ def test_unresolved_risks_worst_first_then_oldest(flow, make, world, member_of_s
     assert [(r["risk_id"], r["score"], r["age_days"]) for r in listed] == [
         (old_20.id, 20, 6), (new_20.id, 20, 1), (medium.id, 12, 4), (low.id, 6, 1)]
     assert listed[2]["status"] == "mitigating" and listed[0]["title"] == "Старый критический"
+    # the tower's cut list counts every row it was cut from, as count_unresolved_risks does
+    counts: dict[str, int] = {}
+    assert figures(monitoring.unresolved_risks, region_id=world.region.id, limit=1, counts=counts) == listed[:1]
+    assert counts == {"n": 4, "critical": 2}
+    assert (counts["n"], counts["critical"]) == figures(monitoring.count_unresolved_risks, world.region.id)
+    none: dict[str, int] = {}
+    assert figures(monitoring.unresolved_risks, region_id=world.other_region.id, limit=5, counts=none) == []
+    assert none == {"n": 0, "critical": 0}
 
 
 def test_pending_approvals_with_their_waiting_days(flow, make, world, member_of_school, head_of_school, figures,
