@@ -16,6 +16,7 @@ from sqlmodel import col
 from engine import clock
 from engine.campaigns import accept_offer, create_campaign, decline_offer, staff_of
 from engine.db import Store
+from engine.demo.events import region_curator_id
 from engine.models import CampaignOffer, Organization, Practice, RoleGrant, ScalingCampaign
 from engine.services.common import load_actor
 
@@ -33,9 +34,7 @@ def load_campaigns(store: Store, region_id: int, demo_school: str, echo: Callabl
         s = uow.session
         if s.execute(select(col(ScalingCampaign.id)).where(col(ScalingCampaign.region_id) == region_id)).first():
             return 0
-        curator_id = s.execute(select(col(RoleGrant.user_id)).where(
-            col(RoleGrant.role) == "curator", col(RoleGrant.region_id) == region_id,
-            col(RoleGrant.municipality_id).is_(None)).order_by(col(RoleGrant.id))).scalar()
+        curator_id = region_curator_id(s, region_id)
         practice = s.execute(select(Practice).where(col(Practice.region_id) == region_id,
                                                     col(Practice.status) == "published")
                              .order_by(col(Practice.id))).scalars().first()

@@ -30,6 +30,13 @@ EVENTS: tuple[tuple[int, str, str, str, str | None, int, int, slice], ...] = (
 )
 
 
+def region_curator_id(session: Any, region_id: int) -> int | None:
+    """The region's (first) curator of the whole region, who runs its programme's events and campaigns."""
+    return session.execute(select(col(RoleGrant.user_id)).where(
+        col(RoleGrant.role) == "curator", col(RoleGrant.region_id) == region_id,
+        col(RoleGrant.municipality_id).is_(None)).order_by(col(RoleGrant.id))).scalar()
+
+
 def load_events(store: Store, region_id: int, echo: Callable[[str], Any]) -> int:
     """The region's demo events (none when it has some already); returns how many were made."""
     today = clock.today()
@@ -37,9 +44,7 @@ def load_events(store: Store, region_id: int, echo: Callable[[str], Any]) -> int
         s = uow.session
         if s.execute(select(col(ProgrammeEvent.id)).where(col(ProgrammeEvent.region_id) == region_id)).first():
             return 0
-        curator_id = s.execute(select(col(RoleGrant.user_id)).where(
-            col(RoleGrant.role) == "curator", col(RoleGrant.region_id) == region_id,
-            col(RoleGrant.municipality_id).is_(None)).order_by(col(RoleGrant.id))).scalar()
+        curator_id = region_curator_id(s, region_id)
         if curator_id is None:
             return 0
         curator = load_actor(s, curator_id)

@@ -207,3 +207,18 @@ def row_counts(store: Any) -> Callable[[], dict[str, int]]:
             return {t.name: uow.session.execute(select(func.count()).select_from(t)).scalar_one()
                     for t in metadata.sorted_tables}
     return counts
+
+
+@pytest.fixture
+def refused(row_counts: Callable[[], dict[str, int]]) -> Callable[..., Any]:
+    """``refused(call, error)``: ``call()`` raises ``error`` (ValidationFailed by default) and
+    writes nothing; returns the error."""
+    from engine.errors import ValidationFailed
+
+    def check(call: Callable[[], Any], error: type[Exception] = ValidationFailed) -> Any:
+        before = row_counts()
+        with pytest.raises(error) as info:
+            call()
+        assert row_counts() == before, "a refused call wrote something"
+        return info.value
+    return check

@@ -21,18 +21,6 @@ GOOD_PROJECT = {"title": "Оптимизация процесса питания
 GOOD_RISK = {"title": "Сбой электронного журнала", "probability": 3, "impact": 4}
 
 
-@pytest.fixture
-def refused(row_counts):
-    """``refused(call, error)``: ``call()`` raises ``error`` and writes nothing; returns the error."""
-    def check(call, error=ValidationFailed):
-        before = row_counts()
-        with pytest.raises(error) as info:
-            call()
-        assert row_counts() == before, "a refused call wrote something"
-        return info.value
-    return check
-
-
 def messages(error: ValidationFailed) -> dict[str, str]:
     fields = error.field_messages("ru")
     assert all(fields.values()), f"a field without a message: {fields}"

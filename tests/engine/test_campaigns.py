@@ -42,18 +42,6 @@ def practice(flow, make, project, curator_orel) -> Any:
     return make.call(P.publish, curator_orel.actor, project.id, PUBLISH)
 
 
-@pytest.fixture
-def refused(row_counts):
-    """``refused(call, error)``: ``call()`` raises ``error`` and writes nothing."""
-    def check(call, error):
-        before = row_counts()
-        with pytest.raises(error) as info:
-            call()
-        assert row_counts() == before, "a refused call wrote something"
-        return info.value
-    return check
-
-
 @dataclass
 class School:
     org: Any

@@ -192,18 +192,6 @@ def test_a_signed_edition_is_never_recomputed(make, world, history, curator_orel
     assert all(shown(signed.id)[k] == 4.0 for k in sections)
 
 
-@pytest.fixture
-def refused(row_counts):
-    """``refused(call, error)``: ``call()`` raises ``error`` and writes nothing."""
-    def check(call, error):
-        before = row_counts()
-        with pytest.raises(error) as info:
-            call()
-        assert row_counts() == before, "a refused call wrote something"
-        return info.value
-    return check
-
-
 def test_signing_freezes_the_edition(make, world, history, curator_orel, refused):
     ed = make.call(EV.create_edition, curator_orel.actor, world.region.id,
                    {"title": "Промежуточный анализ", "as_of": "2026-09-02"})

@@ -35,18 +35,6 @@ def audit(make: Any, kind: str) -> list[Event]:
 
 
 @pytest.fixture
-def refused(row_counts):
-    """``refused(call, error)``: ``call()`` raises ``error`` and writes nothing."""
-    def check(call, error):
-        before = row_counts()
-        with pytest.raises(error) as info:
-            call()
-        assert row_counts() == before, "a refused call wrote something"
-        return info.value
-    return check
-
-
-@pytest.fixture
 def practice(flow, make, project, curator_orel) -> Any:
     """The school's closed project about school meals, published by the Oryol curator."""
     closed_project(flow, project)
