@@ -14,7 +14,6 @@ from engine import clock
 from engine.db import UnitOfWork
 from engine.models import (
     UNRESOLVED_RISK,
-    Municipality,
     Organization,
     Practice,
     Project,
@@ -66,8 +65,7 @@ def tower_data(uow: UnitOfWork, region_id: int, limit: int | None = None) -> dic
         shown = {x["org_id"] for x in data["stalled"][:limit]} | {x["org_id"] for x in waiting}
         orgs = orgs.where(col(Organization.id).in_(shown or {-1}))
     data["orgs"] = dict(s.execute(orgs).all())
-    data["municipality_names"] = dict(s.execute(select(col(Municipality.id), col(Municipality.name))
-                                                .where(col(Municipality.region_id) == region_id)).all())
+    data["municipality_names"] = {m["municipality_id"]: m["name"] for m in data["by_municipality"]}  # every one
     counts = replications_per_practice(s, region_id)
     titles = dict(s.execute(select(col(Practice.id), col(Practice.title))
                             .where(col(Practice.region_id) == region_id)).all())
