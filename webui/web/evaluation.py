@@ -97,51 +97,47 @@ def page(edition_id: int) -> Any:
     return _render_edition(edition_id)
 
 
-@bp.post("/evaluation/<int:edition_id>/edit")
-@login_required
-def edit(edition_id: int) -> Any:
+def _on_edition(edition_id: int, form: str, call: Any, ok: str) -> Any:
+    """Run ``call(uow)`` (a service on the edition). On bad input or a refusal show the edition
+    again with the form's messages; on success flash ``ok`` and go to the URL ``call`` answers,
+    or back to the edition's page."""
     try:
         with uow() as u:
-            EV.update_edition(u, g.actor, edition_id, form_data("title", "kind", "as_of", "version",
-                                                                 ints=("version",), optional=("kind",)))
+            target = call(u)
     except NotFound:
         raise
     except DomainError as exc:
         fields, status = _failure(exc)
-        return _render_edition(edition_id, errors={"edit": fields}, status=status)
-    flash(_("The evaluation edition was saved."), "ok")
-    return redirect(url_for("evaluation.page", edition_id=edition_id))
+        return _render_edition(edition_id, errors={form: fields}, status=status)
+    flash(ok, "ok")
+    return redirect(target or url_for("evaluation.page", edition_id=edition_id))
+
+
+@bp.post("/evaluation/<int:edition_id>/edit")
+@login_required
+def edit(edition_id: int) -> Any:
+    def call(u: Any) -> None:
+        EV.update_edition(u, g.actor, edition_id, form_data("title", "kind", "as_of", "version",
+                                                             ints=("version",), optional=("kind",)))
+    return _on_edition(edition_id, "edit", call, _("The evaluation edition was saved."))
 
 
 @bp.post("/evaluation/<int:edition_id>/sign")
 @login_required
 def sign(edition_id: int) -> Any:
-    try:
-        with uow() as u:
-            EV.sign_edition(u, g.actor, edition_id, form_data("version", ints=("version",)))
-    except NotFound:
-        raise
-    except DomainError as exc:
-        fields, status = _failure(exc)
-        return _render_edition(edition_id, errors={"sign": fields}, status=status)
-    flash(_("The evaluation edition was signed: its figures are frozen."), "ok")
-    return redirect(url_for("evaluation.page", edition_id=edition_id))
+    def call(u: Any) -> None:
+        EV.sign_edition(u, g.actor, edition_id, form_data("version", ints=("version",)))
+    return _on_edition(edition_id, "sign", call, _("The evaluation edition was signed: its figures are frozen."))
 
 
 @bp.post("/evaluation/<int:edition_id>/delete")
 @login_required
 def delete(edition_id: int) -> Any:
-    try:
-        with uow() as u:
-            region_id = EV.get_edition(u, g.actor, edition_id).region_id
-            EV.delete_edition(u, g.actor, edition_id)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        fields, status = _failure(exc)
-        return _render_edition(edition_id, errors={"sign": fields}, status=status)
-    flash(_("The draft was deleted."), "ok")
-    return redirect(url_for("evaluation.index", region_id=region_id))
+    def call(u: Any) -> str:
+        region_id = EV.get_edition(u, g.actor, edition_id).region_id
+        EV.delete_edition(u, g.actor, edition_id)
+        return url_for("evaluation.index", region_id=region_id)
+    return _on_edition(edition_id, "sign", call, _("The draft was deleted."))
 
 
 @bp.get("/evaluation/<int:edition_id>.xlsx")
