@@ -102,7 +102,8 @@ def build(url: str, sizes: list[int]) -> dict[int, str]:
                             "latest_on": entered.date() if state != "diagnose" else None})
             for _ in range(rng.choice([0, 1, 1, 2])):
                 p, imp = rng.randint(1, 5), rng.randint(1, 5)
-                risks.append({"project_id": pid, "title": "Риск", "probability": p, "impact": imp, "score": p * imp,
+                risks.append({"project_id": pid, "region_id": region.id, "title": "Риск", "probability": p,
+                              "impact": imp, "score": p * imp,
                               "status": rng.choice(["open", "mitigating", "resolved"]), "created_at": entered,
                               "updated_at": entered})
             if i % 9 == 4 and state != "sustain":

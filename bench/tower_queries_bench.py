@@ -155,8 +155,8 @@ def generate(n_projects: int, seed: int = 57) -> Data:
             p, i = rng.randint(1, 5), rng.randint(1, 5)
             at = created + (min(entered, NOW) - created) * rng.random()
             settled = state in ("closed", "cancelled") or rng.random() < 0.5
-            d.add("risk", {"id": next_id("risk"), "project_id": pid, "title": "Риск", "probability": p,
-                           "impact": i, "score": p * i,
+            d.add("risk", {"id": next_id("risk"), "project_id": pid, "region_id": 1, "title": "Риск",
+                           "probability": p, "impact": i, "score": p * i,
                            "status": rng.choice(["resolved", "accepted"] if settled else ["open", "mitigating"]),
                            "created_at": at, "updated_at": at})
         for _ in range(rng.choice([1, 1, 2])):

@@ -242,6 +242,10 @@ class Risk(SQLModel, table=True):
                       Index("ix_risk_project_status", "project_id", "status", "score", "created_at"))
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
+    # the project's region, copied when the risk is logged (a project never changes region):
+    # the tower walks a region's unresolved risks, worst first, by the partial index
+    # ix_risk_region_unresolved (region_id, score DESC, created_at, id) of migration 0021
+    region_id: int | None = Field(default=None)
     title: str = Field(max_length=300)
     probability: int
     impact: int

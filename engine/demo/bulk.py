@@ -276,7 +276,7 @@ def copy_project(w: Writer, tpl: Template, templates: Templates, org: Org, curat
     for name in PROJECT_TABLES:
         t = _table(name)
         fks = [(c.name, next(iter(c.foreign_keys)).column.table.name) for c in t.columns if c.foreign_keys]
-        if name == "transition_request":
+        if name in ("transition_request", "risk"):
             fks.append(("region_id", "region"))  # the project's region, copied (no foreign key)
         own = ids.setdefault(name, {})
         for r in tpl.rows.get(name, ()):

@@ -224,8 +224,8 @@ def log_risk(uow: UnitOfWork, actor: Actor, project_id: int, data: dict[str, Any
     _check_owner(uow, project, body.owner_id)
     require_open(uow, project)
     now = clock.now()
-    risk = Risk(project_id=pk(project), score=body.probability * body.impact, status="open",
-                created_at=now, updated_at=now, **body.model_dump())
+    risk = Risk(project_id=pk(project), region_id=project.region_id, score=body.probability * body.impact,
+                status="open", created_at=now, updated_at=now, **body.model_dump())
     uow.session.add(risk)
     uow.session.flush()
     record(uow.session, actor, EventKind.RISK_LOGGED, project,

@@ -95,6 +95,12 @@ def _foreign_rows(store: Store, region_id: int) -> list[str]:
                     table = PAYLOAD_IDS.get(key)
                     if table in owner_of and owner_of[table].get(value) != p.id:  # type: ignore[index]
                         problems.append(f"{p.reg_number}: {ev.kind}.{key}={value} is not this project's")
+        for name in ("risk", "transition_request"):  # their copy of the project's region (the tower's indexes)
+            t = metadata.tables[name]
+            for row_id, copied in s.execute(select(t.c.id, t.c.region_id).join(Project, Project.id == t.c.project_id)
+                                            .where(Project.region_id == region_id, t.c.region_id.is_distinct_from(
+                                                region_id))):
+                problems.append(f"{name} {row_id}: region_id {copied}, its project's region {region_id}")
     return problems
 
 

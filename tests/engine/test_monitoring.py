@@ -158,6 +158,9 @@ def test_counts_by_state(flow, flow_for, make, world, member_of_school, figures,
 
 def test_unresolved_risks_worst_first_then_oldest(flow, make, world, member_of_school, figures, frozen_clock):
     active = make.project(world.school, member_of_school.actor)
+    far = make.person("member", org=world.other_region_school)
+    elsewhere = make.project(world.other_region_school, far.actor)  # another region's risk: never counted here
+    far_risk = make.call(log_risk, far.actor, elsewhere.id, {"title": "Чужой регион", "probability": 5, "impact": 5})
     finished = make.project(world.school, member_of_school.actor, title="Отменённый")
 
     def risk(project, title, probability, impact, status="open"):
@@ -187,8 +190,14 @@ def test_unresolved_risks_worst_first_then_oldest(flow, make, world, member_of_s
     assert figures(monitoring.unresolved_risks, region_id=world.region.id, limit=1, counts=counts) == listed[:1]
     assert counts == {"n": 4, "critical": 2}
     assert (counts["n"], counts["critical"]) == figures(monitoring.count_unresolved_risks, world.region.id)
+    far_counts: dict[str, int] = {}
+    assert [r["risk_id"] for r in figures(monitoring.unresolved_risks, region_id=world.other_region.id, limit=5,
+                                          counts=far_counts)] == [far_risk.id]
+    assert far_counts == {"n": 1, "critical": 1}
+    # the risk keeps its project's region: the tower's index (ix_risk_region_unresolved) reads by it
+    assert (far_risk.region_id, low.region_id) == (world.other_region.id, world.region.id)
     none: dict[str, int] = {}
-    assert figures(monitoring.unresolved_risks, region_id=world.other_region.id, limit=5, counts=none) == []
+    assert figures(monitoring.unresolved_risks, region_id=-1, limit=5, counts=none) == []
     assert none == {"n": 0, "critical": 0}
 
 
