@@ -305,8 +305,9 @@ PROJECT_EVENTS = frozenset({
 
 class NotificationKind(StrEnum):
     """What a notification (the bell, an e-mail) tells (``notification.kind``; API.md's
-    people-loop). The first ones are written by the services in the transaction of the
-    decision; the last three by the scheduler's jobs."""
+    people-loop). Most are written by the services in the transaction of the decision;
+    STALLED, APPROVAL_REMINDER, RISK_OVERDUE, CAMPAIGN_REMINDER and ROUND_REMINDER by the
+    scheduler's jobs."""
     TRANSITION_REQUESTED = "transition_requested"  # to those who may decide it
     TRANSITION_APPROVED = "transition_approved"  # to the requester and the leader
     TRANSITION_REJECTED = "transition_rejected"  # the same; the text carries the reason
@@ -322,6 +323,7 @@ class NotificationKind(StrEnum):
     CAMPAIGN_OFFERED = "campaign_offered"  # a practice offered to the organisation: to its heads
     CAMPAIGN_REMINDER = "campaign_reminder"  # the offer's deadline is near (the scheduler): to its heads
     CAMPAIGN_ANSWERED = "campaign_answered"  # an organisation accepted or declined: to the campaign's curator
+    ROUND_REMINDER = "round_reminder"  # a readiness round closes soon (the scheduler): to who has not submitted
 
 
 # The kind's name on the account page (the e-mail mute settings) and in the e-mail subject.
@@ -345,5 +347,7 @@ NOTIFICATION_TITLES: dict[NotificationKind, tuple[str, str]] = {
                                          "The answer to a practice offer is due soon"),
     NotificationKind.CAMPAIGN_ANSWERED: ("Организация ответила на предложение практики",
                                          "An organisation answered a practice offer"),
+    NotificationKind.ROUND_REMINDER: ("Анкета готовности скоро закроется",
+                                      "A readiness questionnaire closes soon"),
 }
 NOTIFICATION_KINDS = values(NotificationKind)

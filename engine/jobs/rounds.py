@@ -17,7 +17,7 @@ from engine.policy import ACTIONS, ORG_ROLES, SYSTEM
 from engine.services.common import record
 from engine.services.notifications import notify_many
 from engine.text import Text, counted
-from engine.vocab import AnswerStatus, EventKind, ParticipantStatus
+from engine.vocab import AnswerStatus, EventKind, NotificationKind, ParticipantStatus
 
 ROUND_REMINDER_DAYS = 7
 
@@ -53,7 +53,7 @@ def round_reminders(store: Store) -> dict[str, Any]:
                         f"(in {days} day{'' if days == 1 else 's'}): "
                         "fill it in and submit it")
             users = sorted({u for org in orgs for u in people.get(org, [])})
-            notes += [(u, "reminder", None, text) for u in users]
+            notes += [(u, NotificationKind.ROUND_REMINDER.value, None, text) for u in users]
             record(s, SYSTEM, EventKind.ROUND_REMINDED, None,
                    {"programme_id": rnd.programme_id, "round_id": rnd.id, "organizations": len(orgs),
                     "notified": len(users)})

@@ -451,7 +451,13 @@ def test_a_round_closing_in_7_days_reminds_coordinators_and_heads_once(
     assert scheduler.JOBS["round_reminders"](store) == {"rounds": 0, "notified": 0}
     frozen_clock.advance(days=1)
     assert scheduler.JOBS["round_reminders"](store) == {"rounds": 1, "notified": 2}
-    assert [n.kind for n in notes(make, head_of_school.id)] == ["reminder"]
+    assert [n.kind for n in notes(make, head_of_school.id)] == ["round_reminder"]
+    # a kind of the bell's vocabulary: its API answer (O.Notification) takes it, with its e-mail subject
+    from engine import outputs as O
+    from engine.io.mail import SUBJECTS
+    from engine.services.notifications import notification_dict
+    assert O.Notification.model_validate(notification_dict(notes(make, head_of_school.id)[0])).kind == "round_reminder"
+    assert SUBJECTS["round_reminder"].ru == "Анкета готовности скоро закроется"
     assert "закрывается 31.12.2026 (через 7 дней)" in notes(make, coordinator_of_school.id)[0].text_ru
     assert notes(make, head_of_other_school.id) == []  # submitted already
     frozen_clock.advance(days=1)
