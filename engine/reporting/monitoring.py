@@ -60,6 +60,14 @@ def done_filter(workflows: WorkflowRegistry) -> ColumnElement[bool]:
     return col(Project.state).in_(workflows.done_states())
 
 
+def unresolved_risk() -> ColumnElement[bool]:
+    """SQL condition on Risk: open or mitigating, the values written into the statement (not
+    bound): SQLite uses a partial index only when it can see that the query's condition is
+    the index's own (``status IN ('open', 'mitigating')``, ix_risk_region_unresolved), and
+    PostgreSQL's generic plans of a prepared statement cannot either."""
+    return col(Risk.status).in_([literal(v, literal_execute=True) for v in UNRESOLVED_RISK])
+
+
 def critical_risk() -> ColumnElement[bool]:
     """SQL condition on Risk: unresolved (open, mitigating) and scoring CRITICAL_SCORE or more."""
     return and_(col(Risk.status).in_(UNRESOLVED_RISK), col(Risk.score) >= CRITICAL_SCORE)
@@ -254,7 +262,7 @@ def unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: i
                    whole_days_between(Risk.created_at, _at(now)),
                    func.count().over() if windowed else literal(0),
                    func.count(case((col(Risk.score) >= CRITICAL_SCORE, 1))).over() if windowed else literal(0))
-            .where(_of_active_projects(workflows, region_id, org_id), col(Risk.status).in_(UNRESOLVED_RISK))
+            .where(_of_active_projects(workflows, region_id, org_id), unresolved_risk())
             .order_by(col(Risk.score).desc(), col(Risk.created_at).asc(), col(Risk.id)))
     if region_id is not None:  # the risk's own copy of its region: the index's first column
         stmt = stmt.where(col(Risk.region_id) == region_id)
@@ -276,7 +284,7 @@ def count_unresolved_risks(session: Session, workflows: WorkflowRegistry, region
     (few: found by the projects' state, then their risks by ix_risk_project_status): two
     statements, each reading its own index."""
     critical = func.count(case((col(Risk.score) >= CRITICAL_SCORE, 1)))
-    unresolved = col(Risk.status).in_(UNRESOLVED_RISK)
+    unresolved = unresolved_risk()
     n, crit = session.execute(select(func.count(), critical)
                               .where(col(Risk.region_id) == region_id, unresolved)).one()
     n_done, crit_done = session.execute(
