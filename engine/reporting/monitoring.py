@@ -70,7 +70,7 @@ def unresolved_risk() -> ColumnElement[bool]:
 
 def critical_risk() -> ColumnElement[bool]:
     """SQL condition on Risk: unresolved (open, mitigating) and scoring CRITICAL_SCORE or more."""
-    return and_(col(Risk.status).in_(UNRESOLVED_RISK), col(Risk.score) >= CRITICAL_SCORE)
+    return and_(unresolved_risk(), col(Risk.score) >= CRITICAL_SCORE)
 
 
 def waiting_long_filter(now: datetime | None = None) -> ColumnElement[bool]:
@@ -269,8 +269,8 @@ def unresolved_risks(session: Session, workflows: WorkflowRegistry, region_id: i
     if limit:
         stmt = stmt.limit(limit)
     rows = session.execute(stmt).all()
-    if windowed:  # every row carries the totals (none when there is no row)
-        counts.update(n=int(rows[0][6]) if rows else 0, critical=int(rows[0][7]) if rows else 0)  # type: ignore[union-attr]
+    if windowed and counts is not None:  # every row carries the totals (none when there is no row)
+        counts.update(n=int(rows[0][6]) if rows else 0, critical=int(rows[0][7]) if rows else 0)
     elif counts is not None and region_id is not None:
         counts["n"], counts["critical"] = count_unresolved_risks(session, workflows, region_id)
     return [{"risk_id": rid, "project_id": pid, "title": title, "score": score, "status": status,
