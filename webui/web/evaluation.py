@@ -152,27 +152,25 @@ def xlsx(edition_id: int) -> Any:
 
 # --- two editions side by side ------------------------------------------------------------------------
 
-def _pair() -> tuple[int, int]:
+def _comparison() -> tuple[int, int, Any]:
+    """The editions ?a= and ?b= and their comparison (the page and its XLSX)."""
     a, b = request.args.get("a", ""), request.args.get("b", "")
     if not (a.isdecimal() and b.isdecimal() and len(a) < 10 and len(b) < 10):
         raise NotFound("edition")
-    return int(a), int(b)
+    with uow() as u:
+        return int(a), int(b), EV.compare_editions(u, g.actor, int(a), int(b))
 
 
 @bp.get("/evaluation/compare")
 @login_required
 def compare() -> Any:
-    a, b = _pair()
-    with uow() as u:
-        cmp = EV.compare_editions(u, g.actor, a, b)
+    _a, _b, cmp = _comparison()
     return render_template("evaluation_compare.html", cmp=cmp, title_of=_title)
 
 
 @bp.get("/evaluation/compare.xlsx")
 @login_required
 def compare_xlsx() -> Any:
-    a, b = _pair()
-    with uow() as u:
-        cmp = EV.compare_editions(u, g.actor, a, b)
+    a, b, cmp = _comparison()
     return Response(export.compare_xlsx(cmp, locale()), mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="evaluation-compare-{a}-{b}.xlsx"'})
